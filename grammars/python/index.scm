@@ -1,0 +1,13 @@
+; dhi index query for Python.
+; @definition.<kind> marks a definition node and @name its name; @import marks an imported module;
+; @ignore marks comments and strings (docstrings included), whose words are not identifier references.
+
+(function_definition name: (identifier) @name) @definition.function
+(class_definition name: (identifier) @name) @definition.class
+
+(import_statement name: (dotted_name) @import)
+(import_statement name: (aliased_import name: (dotted_name) @import))
+(import_from_statement module_name: [(dotted_name) (relative_import)] @import)
+
+(comment) @ignore
+(string) @ignore

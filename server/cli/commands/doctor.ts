@@ -1,0 +1,116 @@
+import { existsSync } from "node:fs";
+import { loadSettingsForDirectory } from "../../config/loadSettings.js";
+import type { Settings } from "../../config/schema.js";
+import { createSandbox } from "../../sandbox/createSandbox.js";
+import { grammarFor, SUPPORTED_LANGUAGES } from "../../syntax/index.js";
+import { errorMessage, Logger } from "../../util/logger.js";
+import { workspaceCacheDir } from "../../util/paths.js";
+import { parseCliArgs, type CliIO } from "../args.js";
+
+export interface Check {
+  name: "model" | "draftModel" | "embeddingModel" | "grammars" | "index" | "sandbox";
+  ok: boolean;
+  required: boolean;
+  /** What is ready, or what is missing and how to fix it. */
+  detail: string;
+}
+
+function modelCheck(settings: Settings): Check {
+  if (settings.backend.type === "openai") {
+    const ok = settings.backend.url !== null;
+    return {
+      name: "model",
+      ok,
+      required: true,
+      detail: ok ? `OpenAI-compatible server at ${settings.backend.url}` : 'backend.type is "openai" but backend.url is not set',
+    };
+  }
+  const path = settings.model.path;
+  if (!path) return { name: "model", ok: false, required: true, detail: 'no model configured: set "model.path" in .dhi.json or export DHI_MODEL=/path/to/model.gguf (or run `dhi models pull`)' };
+  if (path.startsWith("hf:")) return { name: "model", ok: true, required: true, detail: `${path} (resolved on first use)` };
+  return existsSync(path)
+    ? { name: "model", ok: true, required: true, detail: path }
+    : { name: "model", ok: false, required: true, detail: `model file not found: ${path} (check "model.path" / DHI_MODEL)` };
+}
+
+function draftCheck(settings: Settings): Check {
+  const path = settings.model.draftPath;
+  if (!path) return { name: "draftModel", ok: true, required: false, detail: "not configured (speculative decoding off; set model.draftPath / DHI_DRAFT_MODEL)" };
+  return existsSync(path) || path.startsWith("hf:")
+    ? { name: "draftModel", ok: true, required: false, detail: path }
+    : { name: "draftModel", ok: false, required: false, detail: `draft model not found: ${path} (check "model.draftPath" / DHI_DRAFT_MODEL)` };
+}
+
+function grammarsCheck(): Check {
+  const failed: string[] = [];
+  for (const language of SUPPORTED_LANGUAGES) {
+    try {
+      grammarFor(language);
+    } catch (error) {
+      failed.push(`${language} (${errorMessage(error)})`);
+    }
+  }
+  return failed.length === 0
+    ? { name: "grammars", ok: true, required: true, detail: `${SUPPORTED_LANGUAGES.length} tree-sitter grammars load: ${SUPPORTED_LANGUAGES.join(", ")}` }
+    : { name: "grammars", ok: false, required: true, detail: `grammars failed to load: ${failed.join("; ")} — reinstall with \`npm install\`` };
+}
+
+function indexCheck(root: string, env: NodeJS.ProcessEnv): Check {
+  const dir = workspaceCacheDir(root, env);
+  return existsSync(dir)
+    ? { name: "index", ok: true, required: false, detail: `index cache at ${dir}` }
+    : { name: "index", ok: true, required: false, detail: `not built yet for ${root} (run \`dhi index\`; the server builds it in the background)` };
+}
+
+async function sandboxCheck(settings: Settings, root: string, env: NodeJS.ProcessEnv): Promise<Check> {
+  try {
+    const sandbox = createSandbox({ settings: settings.sandbox, logger: new Logger("error"), cacheDir: workspaceCacheDir(root, env), env });
+    const readiness = await sandbox.readiness();
+    await sandbox.dispose();
+    return { name: "sandbox", ok: readiness.ready, required: false, detail: `${readiness.backend}: ${readiness.detail}` };
+  } catch (error) {
+    return { name: "sandbox", ok: false, required: false, detail: errorMessage(error) };
+  }
+}
+
+async function embeddingCheck(settings: Settings, env: NodeJS.ProcessEnv): Promise<Check> {
+  try {
+    const { embeddingReadiness } = await import("../../index/embeddingReadiness.js");
+    const readiness = await embeddingReadiness(settings, env);
+    return { name: "embeddingModel", ok: readiness.ready, required: false, detail: readiness.detail };
+  } catch (error) {
+    return { name: "embeddingModel", ok: false, required: false, detail: `embeddings unavailable: ${errorMessage(error)}` };
+  }
+}
+
+export async function runChecks(root: string, env: NodeJS.ProcessEnv): Promise<{ checks: Check[]; settingsProblems: string[] }> {
+  const resolved = loadSettingsForDirectory(root, env);
+  const { settings } = resolved;
+  const checks: Check[] = [
+    modelCheck(settings),
+    draftCheck(settings),
+    await embeddingCheck(settings, env),
+    grammarsCheck(),
+    indexCheck(root, env),
+    await sandboxCheck(settings, root, env),
+  ];
+  return { checks, settingsProblems: [...resolved.errors, ...resolved.warnings] };
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseCliArgs(argv, { json: { type: "boolean" }, dir: { type: "string" } }, false);
+  const root = values.dir ?? io.cwd;
+  const { checks, settingsProblems } = await runChecks(root, io.env);
+  const healthy = checks.every((c) => c.ok || !c.required) && settingsProblems.length === 0;
+  if (values.json) {
+    io.stdout(`${JSON.stringify({ ok: healthy, checks, settingsProblems }, null, 2)}\n`);
+  } else {
+    for (const problem of settingsProblems) io.stdout(`✗ settings: ${problem}\n`);
+    for (const check of checks) {
+      const mark = check.ok ? "✓" : check.required ? "✗" : "!";
+      io.stdout(`${mark} ${check.name}: ${check.detail}\n`);
+    }
+    io.stdout(healthy ? "dhi is ready.\n" : "dhi is not ready: fix the ✗ lines above.\n");
+  }
+  return healthy ? 0 : 2;
+}

@@ -1,0 +1,46 @@
+// The completion feature's surface, called by lsp/ and by `dhi complete`.
+// Architecture invariant: completion/ takes plain text, offsets and an AbortSignal; it knows nothing about LSP.
+
+export interface CompletionRequest {
+  /** Document identity (an LSP URI or a file path); cache and cancel-previous are keyed by it. */
+  uri: string;
+  /** Workspace-relative path when known, else the file path; used for language detection and context. */
+  path: string;
+  languageId?: string;
+  /** The whole buffer. */
+  text: string;
+  /** Cursor offset in `text`, in UTF-16 code units (JS string indices, which is what LSP positions map to). */
+  offset: number;
+  signal?: AbortSignal;
+  /** Overrides completion.maxTokens. */
+  maxTokens?: number;
+}
+
+/** One piece of context that went into the prompt, recorded for `dhi complete --json` debugging. */
+export interface ContextPiece {
+  kind: "prefix" | "suffix" | "retrieved" | "recent";
+  path?: string;
+  tokens: number;
+  reason?: string;
+}
+
+export interface CompletionResult {
+  /** Unique id, echoed by `dhi.completion.accepted`. */
+  id: string;
+  /** Text to insert (may span lines). Never empty. */
+  text: string;
+  /** The range of `text` (the request's buffer) that the insertion replaces: usually [offset, offset]. */
+  replaceStart: number;
+  replaceEnd: number;
+  /** True when the response budget cut generation short; the client should ask again. */
+  isIncomplete: boolean;
+  /** True when served from the type-through cache or LRU without a model call. */
+  cached: boolean;
+  debug: {
+    context: ContextPiece[];
+    multiline: boolean;
+    filtersApplied: string[];
+    timings: Record<string, number>;
+    tokens: Record<string, number>;
+  };
+}

@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+// One schema for every setting in the contract; `SettingsSchema.parse({})` gives the defaults.
+// `.strict()` is not used: unknown keys are reported as warnings by validateSettings, not rejected.
+
+export const ModelSettingsSchema = z.object({
+  /** `hf:` URI or a path to a GGUF file. Defaults to none: completions explain how to configure one. */
+  path: z.string().nullable().default(null),
+  /** Draft model for speculative decoding; shares the target's tokenizer. */
+  draftPath: z.string().nullable().default(null),
+  contextSize: z.number().int().min(256).max(1_048_576).default(8192),
+  /** 0 = physical cores. node-llama-cpp's own default (4) collapses on 2-core machines. */
+  threads: z.number().int().min(0).max(1024).default(0),
+  gpuLayers: z.union([z.literal("auto"), z.literal("max"), z.number().int().min(0)]).default("auto"),
+  /** FIM template name, or "auto" to read the tokens from the GGUF. */
+  template: z.string().default("auto"),
+});
+
+export const BackendSettingsSchema = z.object({
+  type: z.enum(["embedded", "openai"]).default("embedded"),
+  url: z.string().nullable().default(null),
+  apiKey: z.string().nullable().default(null),
+  model: z.string().nullable().default(null),
+});
+
+export const ContextTokensSchema = z.object({
+  prefix: z.number().int().min(0).default(1024),
+  suffix: z.number().int().min(0).default(512),
+  retrieved: z.number().int().min(0).default(1024),
+});
+
+export const CompletionSettingsSchema = z.object({
+  enabled: z.boolean().default(true),
+  maxTokens: z.number().int().min(1).max(4096).default(128),
+  multiline: z.union([z.literal("auto"), z.boolean()]).default("auto"),
+  debounceMs: z.number().int().min(0).max(5000).default(0),
+  responseBudgetMs: z.number().int().min(0).max(60_000).default(300),
+  contextTokens: ContextTokensSchema.default(ContextTokensSchema.parse({})),
+  /** Extension: how many candidates to sample; the best that parses wins. */
+  candidates: z.number().int().min(1).max(8).default(1),
+});
+
+export const IndexSettingsSchema = z.object({
+  enabled: z.boolean().default(true),
+  embeddingModel: z.string().default("default"),
+  exclude: z.array(z.string()).default([]),
+  maxFileBytes: z.number().int().min(1).default(1_000_000),
+});
+
+export const SandboxSettingsSchema = z.object({
+  backend: z.enum(["docker", "bwrap", "none"]).default("docker"),
+  image: z.string().nullable().default(null),
+  testCommand: z.string().nullable().default(null),
+  timeoutMs: z.number().int().min(100).default(60_000),
+  memoryMb: z.number().int().min(16).default(1024),
+  network: z.boolean().default(false),
+});
+
+export const AgentSettingsSchema = z.object({
+  maxIterations: z.number().int().min(1).max(20).default(3),
+  candidates: z.number().int().min(1).max(8).default(3),
+  protectedPaths: z.array(z.string()).default([".git/**", ".env*", ".github/**", ".ci/**"]),
+});
+
+export const SettingsSchema = z.object({
+  model: ModelSettingsSchema.default(ModelSettingsSchema.parse({})),
+  backend: BackendSettingsSchema.default(BackendSettingsSchema.parse({})),
+  completion: CompletionSettingsSchema.default(CompletionSettingsSchema.parse({})),
+  index: IndexSettingsSchema.default(IndexSettingsSchema.parse({})),
+  sandbox: SandboxSettingsSchema.default(SandboxSettingsSchema.parse({})),
+  agent: AgentSettingsSchema.default(AgentSettingsSchema.parse({})),
+});
+
+export type Settings = z.infer<typeof SettingsSchema>;
+export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
+export type BackendSettings = z.infer<typeof BackendSettingsSchema>;
+export type CompletionSettings = z.infer<typeof CompletionSettingsSchema>;
+export type IndexSettings = z.infer<typeof IndexSettingsSchema>;
+export type SandboxSettings = z.infer<typeof SandboxSettingsSchema>;
+export type AgentSettings = z.infer<typeof AgentSettingsSchema>;
+
+export function defaultSettings(): Settings {
+  return SettingsSchema.parse({});
+}

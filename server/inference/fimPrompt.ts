@@ -1,0 +1,157 @@
+import type { LlamaModel, Token } from "node-llama-cpp";
+import type { ResolvedFimTemplate } from "./fimTemplates.js";
+import type { ContextFile } from "./types.js";
+
+// Lays out a FIM prompt as tokens. The layout decides how much KV cache survives a keystroke:
+// - "psm":      [ctx] PRE prefix SUF suffix MID            (a keystroke changes the prefix end, so the
+//                                                          whole suffix is re-evaluated every time)
+// - "psm-line": [ctx] PRE prefix-before-cursor-line SUF suffix MID cursor-line-head
+//               (llama-server /infill's layout: typing on a line changes only the tokens after MID)
+// - "spm":      [ctx] SUF suffix PRE prefix [MID]           (only for models trained on SPM)
+// Extra context comes first, so it is reused as long as retrieval returns the same files.
+
+export type FimLayout = "psm" | "psm-line" | "spm";
+
+export interface FimPromptInput {
+  prefix: string;
+  suffix: string;
+  extraContext?: readonly ContextFile[];
+  path?: string;
+  /** Repository name for repo-level templates. */
+  repoName?: string;
+}
+
+export interface FimPromptOptions {
+  /** "auto": spm for SPM-trained templates, else psm-line. */
+  layout?: FimLayout | "auto";
+  /** Maximum prompt tokens (context size minus room to generate). */
+  budget: number;
+}
+
+export interface FimPrompt {
+  tokens: Token[];
+  layout: FimLayout;
+  /** Extra-context files that fitted. */
+  contextFiles: number;
+}
+
+type Tok = Pick<LlamaModel, "tokenize">;
+
+export function chooseLayout(template: ResolvedFimTemplate, layout: FimLayout | "auto" = "auto"): FimLayout {
+  if (layout !== "auto") return layout;
+  return template.order === "spm" ? "spm" : "psm-line";
+}
+
+export function buildFimPrompt(model: Tok, template: ResolvedFimTemplate, input: FimPromptInput, options: FimPromptOptions): FimPrompt {
+  const layout = chooseLayout(template, options.layout);
+  const text = (s: string): Token[] => (s === "" ? [] : model.tokenize(s, false));
+  const lineStart = layout === "psm-line" ? input.prefix.lastIndexOf("\n") + 1 : input.prefix.length;
+  let lineHead = text(input.prefix.slice(lineStart));
+  const specials = 4;
+  const budget = Math.max(16, options.budget);
+  if (lineHead.length > budget / 2) lineHead = lineHead.slice(-Math.floor(budget / 2));
+
+  // Prefix and suffix share what is left; the suffix gets at most a quarter when both are long.
+  const room = budget - specials - lineHead.length;
+  const prefixLines = input.prefix.slice(0, lineStart);
+  const suffixTokensFull = text(input.suffix);
+  const prefixTokensFull = text(prefixLines);
+  let prefixTokens = prefixTokensFull;
+  let suffixTokens = suffixTokensFull;
+  if (prefixTokensFull.length + suffixTokensFull.length > room) {
+    const suffixRoom = Math.min(suffixTokensFull.length, Math.max(Math.floor(room / 4), room - prefixTokensFull.length));
+    suffixTokens = text(keepLinesFromStart(model, input.suffix, suffixRoom));
+    prefixTokens = text(keepLinesFromEnd(model, prefixLines, room - suffixTokens.length));
+  }
+
+  // Extra context: whole files while they fit, in the caller's order (best first).
+  let ctxRoom = budget - specials - lineHead.length - prefixTokens.length - suffixTokens.length;
+  const ctx: Token[] = [];
+  const repo = template.repo;
+  let contextFiles = 0;
+  if (repo) {
+    ctx.push(repo.name, ...text(repo.style === "qwen" ? `${input.repoName ?? "repo"}\n` : (input.repoName ?? "repo")));
+  }
+  for (const file of input.extraContext ?? []) {
+    const piece = repo
+      ? [repo.fileSep, ...text(`${file.path}\n${file.text}${repo.style === "qwen" ? "\n" : ""}`)]
+      : text(commentHeader(file.path, input.path) + file.text + (file.text.endsWith("\n") ? "\n" : "\n\n"));
+    if (piece.length + (repo ? 4 : 0) > ctxRoom - ctx.length) continue;
+    ctx.push(...piece);
+    contextFiles++;
+  }
+  ctxRoom -= ctx.length;
+
+  // The current file's header: repo-level templates name it with a file separator.
+  const current: Token[] = [];
+  let currentAfterPrefix: Token[] = [];
+  if (repo && input.path !== undefined) {
+    if (repo.style === "qwen") current.push(repo.fileSep, ...text(`${input.path}\n`));
+    else {
+      current.push(repo.fileSep);
+      currentAfterPrefix = text(`${input.path}\n`);
+    }
+  } else if (repo) {
+    current.push(repo.fileSep);
+  } else if (contextFiles > 0 && input.path !== undefined) {
+    currentAfterPrefix = text(commentHeader(input.path, input.path));
+  }
+  if (!repo && contextFiles === 0) ctx.length = 0;
+
+  const middle = template.middle == null ? [] : [template.middle];
+  const tokens: Token[] =
+    layout === "spm"
+      ? [...ctx, ...current, template.suffix, ...suffixTokens, template.prefix, ...currentAfterPrefix, ...prefixTokens, ...lineHead, ...middle]
+      : [
+          ...ctx,
+          ...current,
+          template.prefix,
+          ...currentAfterPrefix,
+          ...prefixTokens,
+          template.suffix,
+          ...suffixTokens,
+          ...middle,
+          ...lineHead,
+        ];
+  return { tokens, layout, contextFiles };
+}
+
+/** Keeps whole lines from the end of `text` within `maxTokens` (line-aligned so the cut is stable while typing). */
+export function keepLinesFromEnd(model: Tok, text: string, maxTokens: number): string {
+  if (maxTokens <= 0) return "";
+  const lines = text.split(/(?<=\n)/);
+  let used = 0;
+  let i = lines.length;
+  while (i > 0) {
+    const n = model.tokenize(lines[i - 1] ?? "", false).length;
+    if (used + n > maxTokens) break;
+    used += n;
+    i--;
+  }
+  return lines.slice(i).join("");
+}
+
+/** Keeps whole lines from the start of `text` within `maxTokens`. */
+export function keepLinesFromStart(model: Tok, text: string, maxTokens: number): string {
+  if (maxTokens <= 0) return "";
+  const lines = text.split(/(?<=\n)/);
+  let used = 0;
+  let i = 0;
+  while (i < lines.length) {
+    const n = model.tokenize(lines[i] ?? "", false).length;
+    if (used + n > maxTokens) break;
+    used += n;
+    i++;
+  }
+  return lines.slice(0, i).join("");
+}
+
+const HASH_COMMENT = new Set(["py", "sh", "bash", "rb", "pl", "r", "yaml", "yml", "toml", "cmake", "dockerfile", "mk", "jl", "nim"]);
+const DASH_COMMENT = new Set(["sql", "lua", "hs", "elm", "ada"]);
+
+/** `// path: a.ts` in the comment syntax of the file the completion happens in. */
+export function commentHeader(path: string, currentPath: string | undefined): string {
+  const ext = (currentPath ?? path).split(".").pop()?.toLowerCase() ?? "";
+  const lead = HASH_COMMENT.has(ext) ? "#" : DASH_COMMENT.has(ext) ? "--" : "//";
+  return `${lead} path: ${path}\n`;
+}

@@ -1,0 +1,137 @@
+// The one interface every feature uses to talk to a model. Implementations: embedded
+// node-llama-cpp (LlamaEngine) and OpenAI-compatible HTTP servers (OpenAIEngine).
+// Architecture invariant: inference/ knows nothing about LSP.
+
+/** Special-token layout for fill-in-the-middle. */
+export interface FimTemplateInfo {
+  /** Template name from the table (`starcoder`, `deepseek-coder`, …) or `gguf` when read from the model file. */
+  name: string;
+  /** Whether the template has repo-level context tokens (`<file_sep>` / `<|file_sep|>`). */
+  repoLevel: boolean;
+}
+
+export interface ModelInfo {
+  /** A short display name (file name or server model id). */
+  name: string;
+  /** The context size actually allocated, in tokens. */
+  contextSize: number;
+  /** null when the model has no FIM tokens: infill() then throws FimUnsupportedError. */
+  fim: FimTemplateInfo | null;
+  /** Chat template used by complete(), e.g. node-llama-cpp's wrapper name. */
+  chatTemplate: string | null;
+  backend: "embedded" | "openai";
+}
+
+/** A piece of extra context for FIM: another file, or a retrieved chunk. */
+export interface ContextFile {
+  path: string;
+  text: string;
+}
+
+export interface TokenStats {
+  /** Tokens in the prompt. */
+  prompt: number;
+  /** Prompt tokens actually evaluated in this request. */
+  evaluated: number;
+  /** Prompt tokens whose KV state was reused from an earlier request. */
+  reused: number;
+  /** Tokens generated. */
+  generated: number;
+}
+
+export interface SpeculationStats {
+  kind: "draft" | "promptLookup" | "none";
+  /** Tokens proposed by the predictor. */
+  drafted: number;
+  /** Proposed tokens the target accepted. */
+  accepted: number;
+  /** Proposed tokens the target rejected. */
+  refuted: number;
+  /** Forward passes of the target model. */
+  targetPasses: number;
+}
+
+export interface Timings {
+  /** Time spent loading the model in this call (0 when it was already loaded). */
+  loadMs: number;
+  promptMs: number;
+  generateMs: number;
+  totalMs: number;
+}
+
+export type StopReason = "eos" | "maxTokens" | "abort" | "stop";
+
+export interface GenerationResult {
+  text: string;
+  stopReason: StopReason;
+  tokens: TokenStats;
+  timings: Timings;
+  speculation: SpeculationStats;
+}
+
+/**
+ * Called with the whole text generated so far after every token. Return `"stop"` to end generation
+ * (e.g. the completion engine's indentation-scope stop); the result then has stopReason `"stop"`.
+ */
+export type OnText = (textSoFar: string) => "stop" | void;
+
+export interface GenerateOptions {
+  /** Defaults to 128. */
+  maxTokens?: number;
+  /** Defaults to 0 (greedy, deterministic). */
+  temperature?: number;
+  /** Defaults to a fixed seed, so sampled runs are repeatable. */
+  seed?: number;
+  /** Stops within one token of the abort; the promise then rejects with AbortError. */
+  signal?: AbortSignal;
+  onText?: OnText;
+  /** Literal stop strings; the text is cut before them. */
+  stop?: string[];
+}
+
+export interface InfillRequest extends GenerateOptions {
+  prefix: string;
+  suffix: string;
+  /** Extra files/chunks laid out in the template's repo-level format when it has one. */
+  extraContext?: ContextFile[];
+  /** Path of the current file, used by repo-level templates. */
+  path?: string;
+}
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  text: string;
+}
+
+export interface CompleteRequest extends GenerateOptions {
+  /** Rendered through the model's own chat template. */
+  messages: ChatMessage[];
+  /** A JSON schema: output is constrained to it (node-llama-cpp grammar / server json_schema). */
+  jsonSchema?: JsonSchema;
+  /** Use prompt-lookup speculation: most output tokens copy the input (rewrites, agent edits). */
+  inputGrounded?: boolean;
+}
+
+/** A JSON schema in the subset node-llama-cpp's grammar generator accepts. */
+export type JsonSchema = { readonly [key: string]: unknown };
+
+export interface LoadProgress {
+  /** 0..1 */
+  fraction: number;
+  message: string;
+}
+
+export interface InferenceEngine {
+  /** Loads the model if needed (lazily, once) and describes it. */
+  load(options?: { signal?: AbortSignal; onProgress?: (p: LoadProgress) => void }): Promise<ModelInfo>;
+  readonly loaded: boolean;
+  /** Fill-in-the-middle with the model's own FIM tokens. */
+  infill(request: InfillRequest): Promise<GenerationResult>;
+  /** Instruction-following generation through the chat template. */
+  complete(request: CompleteRequest): Promise<GenerationResult>;
+  tokenize(text: string): Promise<number[]>;
+  countTokens(text: string): Promise<number>;
+  /** Counts requests that reached the model; tests use it to prove cache hits make no model call. */
+  readonly stats: { infillCalls: number; completeCalls: number };
+  dispose(): Promise<void>;
+}

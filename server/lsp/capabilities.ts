@@ -1,0 +1,28 @@
+import { TextDocumentSyncKind, type ClientCapabilities, type ServerCapabilities } from "vscode-languageserver/node";
+import { CONTRACT_COMMAND_IDS } from "./commands/index.js";
+
+/** The contract's code action kinds. */
+export const DHI_CODE_ACTION_KINDS = [
+  "refactor.rewrite.dhi",
+  "quickfix.dhi",
+  "source.dhi.doc",
+  "source.dhi.tests",
+  "refactor.dhi.explain",
+] as const;
+
+export function clientSupportsInlineCompletion(client: ClientCapabilities): boolean {
+  return client.textDocument?.inlineCompletion !== undefined;
+}
+
+/** Capabilities negotiated per the contract: inline completion only for clients that advertise it. */
+export function serverCapabilities(client: ClientCapabilities): ServerCapabilities {
+  const capabilities: ServerCapabilities = {
+    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+    completionProvider: { resolveProvider: false, triggerCharacters: [".", "(", "[", "{", ",", " ", "\n", ":", "=", ">"] },
+    codeActionProvider: { resolveProvider: true, codeActionKinds: [...DHI_CODE_ACTION_KINDS] },
+    executeCommandProvider: { commands: [...CONTRACT_COMMAND_IDS] },
+    workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+  };
+  if (clientSupportsInlineCompletion(client)) capabilities.inlineCompletionProvider = true;
+  return capabilities;
+}

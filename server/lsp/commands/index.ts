@@ -1,0 +1,17 @@
+import { completionAcceptedCommand } from "./completionAccepted.js";
+import type { LspCommand } from "./types.js";
+
+/** Every executeCommand command the server advertises. Add new commands here. */
+export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand];
+
+/** The contract's command names, advertised even before their engine lands (they then answer with a clear error). */
+export const CONTRACT_COMMAND_IDS = [
+  "dhi.agent.run",
+  "dhi.agent.resume",
+  "dhi.agent.undo",
+  "dhi.index.rebuild",
+  "dhi.search",
+  "dhi.tests.run",
+  "dhi.architecture",
+  "dhi.completion.accepted",
+] as const;

@@ -1,0 +1,16 @@
+import type { OnProgress } from "../../util/progress.js";
+import type { Workspace } from "../Workspace.js";
+
+export interface CommandContext {
+  workspace: Workspace;
+  signal: AbortSignal;
+  /** Reports $/progress for this command's work. */
+  withProgress<T>(title: string, work: (report: OnProgress) => Promise<T>): Promise<T>;
+}
+
+/** One `workspace/executeCommand` command; the registry in ./index.ts lists them all. */
+export interface LspCommand {
+  readonly id: string;
+  /** `argument` is the first element of the request's `arguments`, unvalidated. */
+  execute(argument: unknown, context: CommandContext): Promise<unknown>;
+}

@@ -1,0 +1,61 @@
+import {
+  CompletionItemKind,
+  InsertTextFormat,
+  type CompletionItem,
+  type CompletionList,
+  type InlineCompletionItem,
+  type Range,
+} from "vscode-languageserver/node";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import type { CompletionResult } from "../completion/types.js";
+
+const ACCEPTED_COMMAND = "dhi.completion.accepted";
+
+/** Identifier characters: clients filter completion items by the word before the cursor. */
+function wordStart(text: string, offset: number): number {
+  let start = offset;
+  while (start > 0 && /[\p{L}\p{N}_$]/u.test(text[start - 1])) start--;
+  return start;
+}
+
+function rangeOf(document: TextDocument, start: number, end: number): Range {
+  return { start: document.positionAt(start), end: document.positionAt(end) };
+}
+
+/**
+ * One completion item whose textEdit covers the whole multi-line text. It starts at the word before the
+ * cursor, and its filterText equals that word plus the completion, so client-side filtering keeps it.
+ */
+export function toCompletionList(document: TextDocument, result: CompletionResult | null): CompletionList {
+  if (!result) return { isIncomplete: true, items: [] };
+  const text = document.getText();
+  const start = Math.min(wordStart(text, result.replaceStart), result.replaceStart);
+  const newText = text.slice(start, result.replaceStart) + result.text;
+  const firstLine = newText.split("\n")[0];
+  const label = (firstLine.trim() || newText.trim()).slice(0, 80);
+  const item: CompletionItem = {
+    label,
+    kind: CompletionItemKind.Text,
+    detail: "dhi",
+    documentation: { kind: "markdown", value: "```\n" + newText + "\n```" },
+    insertTextFormat: InsertTextFormat.PlainText,
+    textEdit: { range: rangeOf(document, start, result.replaceEnd), newText },
+    filterText: newText,
+    sortText: "0",
+    preselect: true,
+    command: { title: "dhi: completion accepted", command: ACCEPTED_COMMAND, arguments: [{ id: result.id }] },
+    data: { dhiCompletionId: result.id },
+  };
+  return { isIncomplete: true, items: [item] };
+}
+
+export function toInlineCompletionItems(document: TextDocument, result: CompletionResult | null): InlineCompletionItem[] {
+  if (!result) return [];
+  return [
+    {
+      insertText: result.text,
+      range: rangeOf(document, result.replaceStart, result.replaceEnd),
+      command: { title: "dhi: completion accepted", command: ACCEPTED_COMMAND, arguments: [{ id: result.id }] },
+    },
+  ];
+}

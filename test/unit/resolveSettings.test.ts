@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { resolveSettings } from "../../server/config/resolveSettings.js";
+import { defaultSettings } from "../../server/config/schema.js";
+
+describe("resolveSettings", () => {
+  it("gives the contract's defaults with no layers", () => {
+    const { settings, warnings, errors } = resolveSettings([], {});
+    expect(settings).toEqual(defaultSettings());
+    expect(settings.completion.contextTokens).toEqual({ prefix: 1024, suffix: 512, retrieved: 1024 });
+    expect(settings.agent.protectedPaths).toEqual([".git/**", ".env*", ".github/**", ".ci/**"]);
+    expect(settings.sandbox).toMatchObject({ backend: "docker", timeoutMs: 60000, memoryMb: 1024, network: false });
+    expect(warnings).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it("lets a later layer win, key by key", () => {
+    const { settings } = resolveSettings(
+      [
+        { source: ".dhi.json", values: { completion: { maxTokens: 64, debounceMs: 10 } } },
+        { source: "initializationOptions", values: { completion: { maxTokens: 32 } } },
+        { source: "workspace/configuration", values: { completion: { contextTokens: { prefix: 99 } } } },
+      ],
+      {},
+    );
+    expect(settings.completion.maxTokens).toBe(32);
+    expect(settings.completion.debounceMs).toBe(10);
+    expect(settings.completion.contextTokens).toEqual({ prefix: 99, suffix: 512, retrieved: 1024 });
+  });
+
+  it("lets environment variables override every layer", () => {
+    const { settings } = resolveSettings([{ source: "x", values: { model: { path: "/a.gguf" }, sandbox: { backend: "docker" } } }], {
+      DHI_MODEL: "/b.gguf",
+      DHI_DRAFT_MODEL: "/d.gguf",
+      DHI_EMBED_MODEL: "/embed",
+      DHI_SANDBOX: "bwrap",
+    });
+    expect(settings.model.path).toBe("/b.gguf");
+    expect(settings.model.draftPath).toBe("/d.gguf");
+    expect(settings.index.embeddingModel).toBe("/embed");
+    expect(settings.sandbox.backend).toBe("bwrap");
+  });
+
+  it("names a wrongly typed key in one message and keeps its default", () => {
+    const { settings, errors } = resolveSettings([{ source: "x", values: { completion: { maxTokens: "many", debounceMs: 5 } } }], {});
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('"completion.maxTokens"');
+    expect(settings.completion.maxTokens).toBe(128);
+    expect(settings.completion.debounceMs).toBe(5);
+  });
+
+  it("warns about unknown keys with their source", () => {
+    const { warnings, settings } = resolveSettings([{ source: ".dhi.json", values: { modle: {}, completion: { maxTokns: 3 } } }], {});
+    expect(warnings).toEqual([
+      'dhi: unknown setting "modle" in .dhi.json; ignoring it',
+      'dhi: unknown setting "completion.maxTokns" in .dhi.json; ignoring it',
+    ]);
+    expect(settings).toEqual(defaultSettings());
+  });
+
+  it("rejects an invalid environment value by naming the key it overrides", () => {
+    const { settings, errors } = resolveSettings([], { DHI_SANDBOX: "chroot" });
+    expect(errors[0]).toContain('"sandbox.backend"');
+    expect(settings.sandbox.backend).toBe("docker");
+  });
+
+  it("refuses a layer that is not an object", () => {
+    const { errors } = resolveSettings([{ source: "initializationOptions", values: [1, 2] }], {});
+    expect(errors[0]).toContain("initializationOptions must be a JSON object");
+  });
+});
