@@ -42,5 +42,22 @@ export interface CompletionResult {
     filtersApplied: string[];
     timings: Record<string, number>;
     tokens: Record<string, number>;
+    /** Why the single/multi-line decision went the way it did ("middle of line", "empty statement_block", …). */
+    multilineReason?: string;
+    /** The model's text before post-processing (absent for cache hits). */
+    rawText?: string;
   };
+}
+
+/** In-memory counters of the request path, for `dhi doctor` and the latency benchmark. */
+export interface CompletionMetrics {
+  requests: number;
+  typeThroughHits: number;
+  lruHits: number;
+  /** Requests answered from a generation another request had started. */
+  joinedJobs: number;
+  jobsStarted: number;
+  /** Requests answered at the response budget while generation went on. */
+  budgetHits: number;
+  cancelled: number;
 }

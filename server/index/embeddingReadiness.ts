@@ -1,6 +1,69 @@
+import { existsSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Settings } from "../config/schema.js";
+import { modelCacheDir } from "../util/paths.js";
 
-/** Placeholder until the index lands: whether an embedding model can be loaded. */
-export async function embeddingReadiness(_settings: Settings, _env: NodeJS.ProcessEnv): Promise<{ ready: boolean; detail: string }> {
-  return { ready: false, detail: "embeddings are not available in this build yet" };
+/** A local embedding model folder in the transformers.js layout (config.json, tokenizer.json, onnx/model*.onnx). */
+export interface EmbeddingModel {
+  /** Absolute folder path. */
+  dir: string;
+  /** transformers.js wants `localModelPath` plus a model name inside it. */
+  localModelPath: string;
+  name: string;
+  /** Which ONNX file to load: `fp32` → onnx/model.onnx, `q8` → onnx/model_quantized.onnx. */
+  dtype: "fp32" | "q8";
+}
+
+/** `detail` is one line for `dhi doctor`, in both cases. */
+export type EmbeddingReadiness =
+  | { ready: true; model: EmbeddingModel; source: string; detail: string }
+  | { ready: false; reason: string; detail: string };
+
+function found(model: EmbeddingModel, source: string): EmbeddingReadiness {
+  return { ready: true, model, source, detail: `embedding model ${model.name} (${model.dtype}) from ${source}` };
+}
+
+function missing(reason: string): EmbeddingReadiness {
+  return { ready: false, reason, detail: reason };
+}
+
+const DEFAULT_MODEL_NAME = "dhi-embed-tiny";
+// Both server/index/x.ts and dist/index/x.js sit two levels below the package root.
+const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+function modelAt(dir: string): EmbeddingModel | null {
+  if (!existsSync(join(dir, "config.json")) || !existsSync(join(dir, "tokenizer.json"))) return null;
+  const dtype = existsSync(join(dir, "onnx", "model.onnx")) ? "fp32" : existsSync(join(dir, "onnx", "model_quantized.onnx")) ? "q8" : null;
+  if (!dtype) return null;
+  return { dir, localModelPath: dirname(dir), name: basename(dir), dtype };
+}
+
+/**
+ * Which embedding model the index will use, found without any network access. `"default"` means the
+ * shared tiny model, looked for in the model cache and beside a development checkout; a path is a local
+ * folder; any other value is a model id looked up in the model cache. Used by the index and by `dhi doctor`.
+ */
+export function embeddingReadiness(settings: Settings, env: NodeJS.ProcessEnv = process.env): EmbeddingReadiness {
+  const configured = env.DHI_EMBED_MODEL || settings.index.embeddingModel;
+  const source = env.DHI_EMBED_MODEL ? "DHI_EMBED_MODEL" : "index.embeddingModel";
+  if (configured === "default") {
+    const candidates = [join(modelCacheDir(env), DEFAULT_MODEL_NAME), resolve(PACKAGE_ROOT, "..", "shared", "models", DEFAULT_MODEL_NAME)];
+    for (const dir of candidates) {
+      const model = modelAt(dir);
+      if (model) return found(model, `default (${dir})`);
+    }
+    return missing(
+      `no embedding model: index.embeddingModel is "default" but ${candidates[0]} does not exist; ` +
+        "set DHI_EMBED_MODEL or index.embeddingModel to a local transformers.js model folder (search works without vectors)",
+    );
+  }
+  const looksLikePath = isAbsolute(configured) || configured.startsWith(".") || existsSync(configured);
+  const dir = looksLikePath ? resolve(configured) : join(modelCacheDir(env), configured);
+  const model = modelAt(dir);
+  if (model) return found(model, `${source} (${dir})`);
+  return missing(
+    `${source} "${configured}" is not a usable model folder (${dir} needs config.json, tokenizer.json and onnx/model.onnx); ` +
+      "models are loaded offline only (search works without vectors)",
+  );
 }

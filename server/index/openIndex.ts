@@ -1,6 +1,6 @@
 import type { Settings } from "../config/schema.js";
 import type { Logger } from "../util/logger.js";
-import type { CodeIndex } from "./types.js";
+import { WorkspaceIndex } from "./WorkspaceIndex.js";
 
 export interface OpenIndexOptions {
   /** Absolute workspace root. */
@@ -8,9 +8,15 @@ export interface OpenIndexOptions {
   settings: Settings;
   logger: Logger;
   env?: NodeJS.ProcessEnv;
+  /** Set false to skip loading the embedding model. Defaults to true. */
+  embeddings?: boolean;
 }
 
-/** Opens (creating if needed) the index of a workspace in its cache folder. Placeholder until the index lands. */
-export async function openIndex(_options: OpenIndexOptions): Promise<CodeIndex> {
-  throw new Error("dhi: the index is not available in this build yet");
+/**
+ * Opens (creating if needed) the index of a workspace in its cache folder (DHI_CACHE_DIR). It does not scan the
+ * disk: call `update()` for that. Without an embedding model it still works (lexical + symbol graph search);
+ * `hasEmbeddings` and `embeddingProblem` say so.
+ */
+export async function openIndex(options: OpenIndexOptions): Promise<WorkspaceIndex> {
+  return WorkspaceIndex.open(options);
 }

@@ -36,13 +36,14 @@ export interface FimPrompt {
 }
 
 type Tok = Pick<LlamaModel, "tokenize">;
+type TokBos = Pick<LlamaModel, "tokenize" | "tokens">;
 
 export function chooseLayout(template: ResolvedFimTemplate, layout: FimLayout | "auto" = "auto"): FimLayout {
   if (layout !== "auto") return layout;
   return template.order === "spm" ? "spm" : "psm-line";
 }
 
-export function buildFimPrompt(model: Tok, template: ResolvedFimTemplate, input: FimPromptInput, options: FimPromptOptions): FimPrompt {
+export function buildFimPrompt(model: TokBos, template: ResolvedFimTemplate, input: FimPromptInput, options: FimPromptOptions): FimPrompt {
   const layout = chooseLayout(template, options.layout);
   const text = (s: string): Token[] => (s === "" ? [] : model.tokenize(s, false));
   const lineStart = layout === "psm-line" ? input.prefix.lastIndexOf("\n") + 1 : input.prefix.length;
@@ -65,9 +66,10 @@ export function buildFimPrompt(model: Tok, template: ResolvedFimTemplate, input:
   }
 
   // Extra context: whole files while they fit, in the caller's order (best first).
-  let ctxRoom = budget - specials - lineHead.length - prefixTokens.length - suffixTokens.length;
+  const ctxRoom = budget - specials - lineHead.length - prefixTokens.length - suffixTokens.length;
   const ctx: Token[] = [];
-  const repo = template.repo;
+  // Repo-level format only when there is something to name; plain FIM otherwise.
+  const repo = (input.extraContext?.length ?? 0) > 0 || input.path !== undefined ? template.repo : null;
   let contextFiles = 0;
   if (repo) {
     ctx.push(repo.name, ...text(repo.style === "qwen" ? `${input.repoName ?? "repo"}\n` : (input.repoName ?? "repo")));
@@ -80,7 +82,6 @@ export function buildFimPrompt(model: Tok, template: ResolvedFimTemplate, input:
     ctx.push(...piece);
     contextFiles++;
   }
-  ctxRoom -= ctx.length;
 
   // The current file's header: repo-level templates name it with a file separator.
   const current: Token[] = [];
@@ -96,17 +97,21 @@ export function buildFimPrompt(model: Tok, template: ResolvedFimTemplate, input:
   } else if (contextFiles > 0 && input.path !== undefined) {
     currentAfterPrefix = text(commentHeader(input.path, input.path));
   }
-  if (!repo && contextFiles === 0) ctx.length = 0;
 
   const middle = template.middle == null ? [] : [template.middle];
+  // Without repo tokens the extra files are commented headers at the start of the prefix.
+  const before = repo ? ctx : [];
+  const inPrefix = repo ? currentAfterPrefix : [...ctx, ...currentAfterPrefix];
+  const bos = model.tokens.shouldPrependBosToken && model.tokens.bos != null ? [model.tokens.bos] : [];
   const tokens: Token[] =
     layout === "spm"
-      ? [...ctx, ...current, template.suffix, ...suffixTokens, template.prefix, ...currentAfterPrefix, ...prefixTokens, ...lineHead, ...middle]
+      ? [...bos, ...before, ...current, template.suffix, ...suffixTokens, template.prefix, ...inPrefix, ...prefixTokens, ...lineHead, ...middle]
       : [
-          ...ctx,
+          ...bos,
+          ...before,
           ...current,
           template.prefix,
-          ...currentAfterPrefix,
+          ...inPrefix,
           ...prefixTokens,
           template.suffix,
           ...suffixTokens,

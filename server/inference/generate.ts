@@ -7,7 +7,9 @@ import type {
 import { AbortError } from "../util/abort.js";
 import { alignSequence } from "./kvReuse.js";
 import { StopStringMatcher } from "./stopStrings.js";
-import type { GenerateOptions, GenerationResult, SpeculationStats, StopReason } from "./types.js";
+import type { Drafter } from "./drafters.js";
+import { PlainStepper, SpeculativeStepper, type Stepper } from "./steppers.js";
+import type { GenerateOptions, GenerationResult, StopReason } from "./types.js";
 
 // The one token loop behind infill() and complete(): KV reuse, chunked prompt evaluation (so an abort
 // lands between chunks), streaming detokenization, stop tokens/strings, onText and abort per token.
@@ -25,7 +27,10 @@ export interface GenerateRunOptions {
   /** Extra literal stop strings (chat-template triggers). */
   stopStrings?: readonly string[];
   grammarEvaluationState?: LlamaGrammarEvaluationState;
-  speculation: SpeculationStats["kind"];
+  /** Speculative decoding: proposes tokens the target verifies. Plain decoding when absent. */
+  drafter?: Drafter;
+  /** Longest draft per target pass. Defaults to 8. */
+  maxDraft?: number;
   /** Prompt tokens per evaluation call; smaller is more responsive to abort. Defaults to the batch size. */
   promptChunk?: number;
 }
@@ -42,7 +47,6 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
   };
   checkAbort();
 
-  const predictionsBefore = sequence.tokenPredictions;
   const plan = await alignSequence(sequence, prompt);
   const head = plan.evaluate.slice(0, -1);
   const last = plan.evaluate.slice(-1);
@@ -63,68 +67,65 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
   let promptMs = 0;
   let aborted = false;
 
-  const iterator = sequence.evaluate(last, {
+  const sampling = {
     temperature: options.temperature ?? 0,
     seed: options.seed ?? DEFAULT_SEED,
     grammarEvaluationState: run.grammarEvaluationState,
-    yieldEogToken: true,
-  });
+  };
+  // Grammar-constrained generation stays plain: verification passes cannot carry a grammar state.
+  const stepper: Stepper =
+    run.drafter && !run.grammarEvaluationState
+      ? new SpeculativeStepper(sequence, last, run.drafter, sampling, run.maxDraft ?? 8, signal)
+      : new PlainStepper(sequence, last, sampling);
   try {
-    if (maxTokens <= 0) {
-      stopReason = "maxTokens";
-    } else {
-      let step = await iterator.next();
-      promptPasses++;
-      promptMs = performance.now() - t0;
-      for (;;) {
-        if (step.done) break;
-        const token = step.value;
-        if (model.isEogToken(token) || run.stopTokens?.has(token)) break;
+    if (maxTokens <= 0) stopReason = "maxTokens";
+    outer: while (maxTokens > 0) {
+      const batch = await stepper.next(maxTokens - generated.length);
+      if (promptMs === 0) promptMs = performance.now() - t0;
+      if (batch.length === 0) break;
+      for (const token of batch) {
+        if (model.isEogToken(token) || run.stopTokens?.has(token)) break outer;
         generated.push(token);
         text = model.detokenize(generated, false, contextTail);
         const cut = matcher.find(text);
         if (cut >= 0) {
           text = text.slice(0, cut);
           stopReason = "stop";
-          break;
+          break outer;
         }
         if (options.onText?.(text) === "stop") {
           stopReason = "stop";
-          break;
+          break outer;
         }
         if (generated.length >= maxTokens) {
           stopReason = "maxTokens";
-          break;
+          break outer;
         }
-        if (signal?.aborted) {
-          aborted = true;
-          break;
-        }
-        step = await iterator.next();
+        if (signal?.aborted) break;
+      }
+      if (signal?.aborted) {
+        aborted = true;
+        break;
       }
     }
   } finally {
-    await iterator.return();
+    await stepper.close();
   }
   if (aborted || signal?.aborted) throw new AbortError();
 
   const end = performance.now();
-  const after = sequence.tokenPredictions;
-  const validated = after.validated - predictionsBefore.validated;
-  const refuted = after.refuted - predictionsBefore.refuted;
-  const used = after.used - predictionsBefore.used;
   return {
     text,
     stopReason,
     tokens: { prompt: prompt.length, evaluated: plan.evaluate.length, reused: plan.reused, generated: generated.length },
     timings: { promptMs, generateMs: end - t0 - promptMs, totalMs: end - t0 },
+    tokenIds: generated,
     speculation: {
-      kind: run.speculation,
-      drafted: validated + refuted,
-      accepted: validated,
-      refuted,
-      // Each target pass yields one sampled token plus the predictions it validated and used.
-      targetPasses: promptPasses + Math.max(0, generated.length - 1 + (stopReason === "eos" ? 1 : 0) - used),
+      kind: run.drafter && !run.grammarEvaluationState ? run.drafter.kind : "none",
+      drafted: stepper.drafted,
+      accepted: stepper.accepted,
+      refuted: stepper.drafted - stepper.accepted,
+      targetPasses: promptPasses + stepper.targetPasses,
     },
   };
 }

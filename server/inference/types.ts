@@ -8,6 +8,10 @@ export interface FimTemplateInfo {
   name: string;
   /** Whether the template has repo-level context tokens (`<file_sep>` / `<|file_sep|>`). */
   repoLevel: boolean;
+  /** Token order the template was trained with. */
+  order?: "psm" | "spm";
+  /** Prompt layout used (see fimPrompt.ts): "psm-line" keeps the cursor line after the middle token. */
+  layout?: "psm" | "psm-line" | "spm";
 }
 
 export interface ModelInfo {
@@ -20,6 +24,10 @@ export interface ModelInfo {
   /** Chat template used by complete(), e.g. node-llama-cpp's wrapper name. */
   chatTemplate: string | null;
   backend: "embedded" | "openai";
+  /** Threads used for evaluation (embedded only). */
+  threads?: number;
+  /** Draft model for speculative decoding, when one is loaded. */
+  draftModel?: string | null;
 }
 
 /** A piece of extra context for FIM: another file, or a retrieved chunk. */
@@ -67,6 +75,8 @@ export interface GenerationResult {
   tokens: TokenStats;
   timings: Timings;
   speculation: SpeculationStats;
+  /** The generated token ids (embedded backend), for tests and diagnostics. */
+  tokenIds?: number[];
 }
 
 /**

@@ -11,7 +11,8 @@ import {
   type InitializeResult,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { readWorkspaceSettingsFile } from "../config/loadSettings.js";
+import { ZodError } from "zod";
+import { readWorkspaceSettingsFile, WORKSPACE_SETTINGS_FILE } from "../config/loadSettings.js";
 import { resolveSettings, type SettingsLayer } from "../config/resolveSettings.js";
 import { version } from "../cli/main.js";
 import { BackendError, FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../inference/errors.js";
@@ -20,10 +21,12 @@ import { errorMessage, Logger, type LogLevel } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
 import { cancellable, cancelledError } from "./cancellation.js";
 import { serverCapabilities } from "./capabilities.js";
+import { provideCodeActions, resolveCodeAction } from "./codeActionHandlers.js";
 import { COMMANDS } from "./commands/index.js";
 import type { CommandContext } from "./commands/types.js";
 import { toCompletionList, toInlineCompletionItems } from "./completionHandlers.js";
 import { uriToPath, workspaceRelativePath } from "./documentPaths.js";
+import { IndexSync } from "./IndexSync.js";
 import { withProgress } from "./progress.js";
 import { Workspace } from "./Workspace.js";
 
@@ -42,6 +45,10 @@ export class DhiServer {
   private client: ClientCapabilities = {};
   private initializationOptions: unknown = undefined;
   private readonly shownMessages = new Set<string>();
+  private readonly indexSync = new IndexSync(
+    () => this.workspace,
+    (uri) => this.documents.get(uri) !== undefined,
+  );
 
   constructor(private readonly connection: Connection, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -53,15 +60,18 @@ export class DhiServer {
     connection.onInitialize((params) => this.initialize(params));
     connection.onInitialized(() => void this.initialized());
     connection.onShutdown(async () => {
+      this.indexSync.dispose();
       await this.workspace.dispose();
     });
     connection.onDidChangeConfiguration(() => void this.reloadSettings());
     connection.onDidChangeWatchedFiles((params) => {
-      this.logger.debug(`watched files changed: ${params.changes.length}`);
+      if (params.changes.some((change) => change.uri.endsWith(`/${WORKSPACE_SETTINGS_FILE}`))) void this.reloadSettings();
+      this.indexSync.watchedFilesChanged(params.changes);
     });
 
     this.documents.onDidChangeContent(({ document }) => {
       this.workspace.noteDocument(document, workspaceRelativePath(this.workspace.root, document.uri));
+      this.indexSync.documentChanged(document);
     });
 
     connection.onCompletion((params, token) =>
@@ -81,7 +91,8 @@ export class DhiServer {
       }),
     );
 
-    connection.onCodeAction(() => []);
+    connection.onCodeAction((params) => provideCodeActions(params, this.documents.get(params.textDocument.uri), this.workspace));
+    connection.onCodeActionResolve((action, token) => cancellable(token, (signal) => resolveCodeAction(action, this.documents, this.workspace, signal, (title, work) => this.withProgress(title, work))));
 
     // Debug extension: the server's view of a document, so tests can check incremental sync byte for byte.
     connection.onRequest("dhi/internal/documentText", (params: { uri: string }) => this.documents.get(params.uri)?.getText() ?? null);
@@ -96,12 +107,21 @@ export class DhiServer {
           workspace: this.workspace,
           signal,
           withProgress: (title, work) => this.withProgress(title, work),
+          applyEdit: async (edit, label) => {
+            if (!this.client.workspace?.applyEdit) throw new Error("dhi: this client cannot apply workspace edits (workspace.applyEdit is not supported)");
+            const result = await connection.workspace.applyEdit({ label, edit });
+            return result.applied;
+          },
         };
         try {
           return await command.execute(params.arguments?.[0], context);
         } catch (error) {
           if (isAbortError(error) || signal.aborted) throw cancelledError();
           if (error instanceof ResponseError) throw error;
+          if (error instanceof ZodError) {
+            const issue = error.issues[0];
+            throw new ResponseError(ErrorCodes.InvalidParams, `dhi: invalid arguments for ${params.command}: ${issue.path.join(".") || "argument"}: ${issue.message}`);
+          }
           throw new ResponseError(ErrorCodes.InternalError, errorMessage(error));
         }
       }),
@@ -135,6 +155,7 @@ export class DhiServer {
         .catch(() => undefined);
     }
     await this.reloadSettings();
+    void this.indexSync.initialBuild((title, work) => this.withProgress(title, work));
   }
 
   /** Re-reads `.dhi.json`, initializationOptions and workspace/configuration (later wins). */

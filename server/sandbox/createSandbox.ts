@@ -1,5 +1,10 @@
 import type { SandboxSettings } from "../config/schema.js";
 import type { Logger } from "../util/logger.js";
+import { AuditedSandbox } from "./auditedSandbox.js";
+import { BwrapSandbox } from "./bwrapSandbox.js";
+import { DockerSandbox } from "./dockerSandbox.js";
+import { NoneSandbox } from "./noneSandbox.js";
+import { DEFAULT_IMAGES } from "./projectKind.js";
 import type { Sandbox } from "./types.js";
 
 export interface CreateSandboxOptions {
@@ -10,7 +15,21 @@ export interface CreateSandboxOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Builds the configured backend. Placeholder until the sandbox lands. */
-export function createSandbox(_options: CreateSandboxOptions): Sandbox {
-  throw new Error("dhi: the sandbox is not available in this build yet");
+/** Builds the configured backend, audited. There is no fallback: a backend that cannot run says so. */
+export function createSandbox(options: CreateSandboxOptions): Sandbox {
+  const { settings, logger } = options;
+  const env = options.env ?? process.env;
+  let inner: Sandbox;
+  switch (settings.backend) {
+    case "docker":
+      inner = new DockerSandbox({ logger, env, expectedImages: settings.image ? [settings.image] : DEFAULT_IMAGES });
+      break;
+    case "bwrap":
+      inner = new BwrapSandbox({ logger });
+      break;
+    case "none":
+      inner = new NoneSandbox();
+      break;
+  }
+  return new AuditedSandbox(inner, options.cacheDir, logger);
 }

@@ -1,7 +1,117 @@
-import type { CliIO } from "../args.js";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { loadSettingsForDirectory, WORKSPACE_SETTINGS_FILE } from "../../config/loadSettings.js";
+import { CompletionService } from "../../completion/CompletionService.js";
+import { createInferenceEngine } from "../../inference/createEngine.js";
+import { FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../../inference/errors.js";
+import { Logger, parseLogLevel } from "../../util/logger.js";
+import { intOption, parseCliArgs, UsageError, type CliIO } from "../args.js";
 
-// Placeholder; replaced by the real command below once the completion service lands.
-export async function run(_argv: string[], io: CliIO): Promise<number> {
-  io.stderr("dhi: `complete` is not available in this build yet\n");
-  return 1;
+// `dhi complete FILE:LINE:COL`: the same CompletionService the language server uses, with the response budget
+// off (a script wants the full completion) and no debounce.
+
+export interface CursorPosition {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based, in UTF-16 code units. */
+  column: number;
+}
+
+/** Parses FILE:LINE:COL from the right, so file names may contain colons. */
+export function parsePosition(spec: string): CursorPosition {
+  const match = /^(.+):(\d+):(\d+)$/.exec(spec);
+  if (!match) throw new UsageError(`dhi: expected FILE:LINE:COL (1-based), got "${spec}"`);
+  const line = Number(match[2]);
+  const column = Number(match[3]);
+  if (line < 1 || column < 1) throw new UsageError(`dhi: LINE and COL are 1-based, got "${spec}"`);
+  return { file: match[1], line, column };
+}
+
+/** Offset of a 1-based line/column (UTF-16) in `text`; a UsageError naming the position when it is outside. */
+export function offsetOf(text: string, position: CursorPosition): number {
+  let lineStart = 0;
+  for (let line = 1; line < position.line; line++) {
+    const newline = text.indexOf("\n", lineStart);
+    if (newline < 0) throw new UsageError(`dhi: ${position.file} has only ${line} lines (asked for line ${position.line})`);
+    lineStart = newline + 1;
+  }
+  const newline = text.indexOf("\n", lineStart);
+  const lineEnd = newline < 0 ? text.length : newline;
+  const lineLength = lineEnd - lineStart - (text[lineEnd - 1] === "\r" ? 1 : 0);
+  if (position.column > lineLength + 1) {
+    throw new UsageError(`dhi: line ${position.line} of ${position.file} has ${lineLength} characters; COL must be 1..${lineLength + 1} (got ${position.column})`);
+  }
+  return lineStart + position.column - 1;
+}
+
+/** The nearest directory at or above `dir` holding .dhi.json, else `fallback`. */
+function settingsRoot(dir: string, fallback: string): string {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, WORKSPACE_SETTINGS_FILE))) return current;
+    if (dirname(current) === current) return fallback;
+  }
+}
+
+function isConfigurationError(error: unknown): boolean {
+  return error instanceof ModelNotConfiguredError || error instanceof ModelNotFoundError || error instanceof FimUnsupportedError;
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCliArgs(argv, {
+    model: { type: "string" },
+    "draft-model": { type: "string" },
+    "max-tokens": { type: "string" },
+    json: { type: "boolean", default: false },
+  });
+  if (positionals.length !== 1) throw new UsageError("dhi: usage: dhi complete FILE:LINE:COL [--model P] [--draft-model P] [--max-tokens N] [--json]");
+  const position = parsePosition(positionals[0]);
+  const file = resolve(io.cwd, position.file);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`dhi: no such file: ${position.file}`);
+  const text = readFileSync(file, "utf8");
+  const offset = offsetOf(text, position);
+  const maxTokens = intOption(values["max-tokens"], "--max-tokens", 0);
+
+  const cwd = resolve(io.cwd);
+  const root = settingsRoot(dirname(file), file.startsWith(`${cwd}/`) ? cwd : dirname(file));
+  const resolved = loadSettingsForDirectory(root, io.env);
+  for (const line of [...resolved.errors, ...resolved.warnings]) io.stderr(`${line}\n`);
+  const settings = resolved.settings;
+  if (values.model !== undefined) settings.model.path = resolve(io.cwd, values.model);
+  if (values["draft-model"] !== undefined) settings.model.draftPath = resolve(io.cwd, values["draft-model"]);
+  if (settings.backend.type === "embedded" && !settings.model.path) throw new UsageError(new ModelNotConfiguredError().message);
+  const completion = { ...settings.completion, responseBudgetMs: 0, debounceMs: 0, enabled: true };
+
+  const logger = new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL ?? "warn"));
+  const engine = createInferenceEngine({ settings, logger, env: io.env });
+  const service = new CompletionService({ engine, getSettings: () => completion, logger });
+  try {
+    const path = relative(root, file).split("\\").join("/") || file;
+    const result = await service.complete({ uri: file, path, text, offset, maxTokens: maxTokens > 0 ? maxTokens : undefined });
+    const completionText = result?.text ?? "";
+    if (values.json) {
+      const payload = {
+        text: completionText,
+        replaceStart: result?.replaceStart ?? offset,
+        replaceEnd: result?.replaceEnd ?? offset,
+        multiline: result?.debug.multiline ?? null,
+        multilineReason: result?.debug.multilineReason ?? null,
+        filtersApplied: result?.debug.filtersApplied ?? [],
+        timings: result?.debug.timings ?? {},
+        tokens: result?.debug.tokens ?? {},
+        context: result?.debug.context ?? [],
+        raw: result?.debug.rawText ?? null,
+      };
+      io.stdout(`${JSON.stringify(payload)}\n`);
+    } else {
+      io.stdout(completionText.endsWith("\n") || completionText === "" ? completionText : `${completionText}\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (isConfigurationError(error)) throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw error;
+  } finally {
+    await service.dispose();
+    await engine.dispose();
+  }
 }

@@ -1,7 +1,40 @@
-import type { CliIO } from "../args.js";
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadSettingsForDirectory } from "../../config/loadSettings.js";
+import { openIndex } from "../../index/openIndex.js";
+import { Logger } from "../../util/logger.js";
+import { intOption, parseCliArgs, UsageError, type CliIO } from "../args.js";
 
-// Placeholder until the owning engine lands; replaced by the real command.
-export async function run(_argv: string[], io: CliIO): Promise<number> {
-  io.stderr("dhi: `search` is not available in this build yet\n");
-  return 1;
+/** `dhi search QUERY [--dir DIR] [-k N] [--json]`: hybrid search; brings the index up to date first. */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCliArgs(argv, {
+    dir: { type: "string" },
+    k: { type: "string", short: "k" },
+    json: { type: "boolean" },
+  });
+  const query = positionals.join(" ").trim();
+  if (query === "") throw new UsageError("dhi: search needs a QUERY, e.g. dhi search \"parse settings\"");
+  const k = intOption(values.k, "-k", 10);
+  const root = resolve(io.cwd, values.dir ?? ".");
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`dhi: --dir ${root} is not a directory`);
+  const resolved = loadSettingsForDirectory(root, io.env);
+  for (const line of [...resolved.errors, ...resolved.warnings]) io.stderr(`${line}\n`);
+  const index = await openIndex({ root, settings: resolved.settings, logger: new Logger("warn"), env: io.env });
+  try {
+    await index.update();
+    const hits = await index.search(query, { k });
+    if (values.json) {
+      const rows = hits.map(({ chunk, score }) => ({
+        path: chunk.path, startLine: chunk.startLine, endLine: chunk.endLine, symbol: chunk.symbol, kind: chunk.kind, score,
+      }));
+      io.stdout(`${JSON.stringify(rows)}\n`);
+    } else {
+      for (const { chunk, score } of hits) {
+        io.stdout(`${chunk.path}:${chunk.startLine}-${chunk.endLine} ${score.toFixed(4)} ${chunk.symbol ?? ""}`.trimEnd() + "\n");
+      }
+    }
+    return 0;
+  } finally {
+    await index.dispose();
+  }
 }

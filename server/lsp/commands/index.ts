@@ -1,8 +1,10 @@
 import { completionAcceptedCommand } from "./completionAccepted.js";
+import { indexRebuildCommand } from "./indexRebuild.js";
+import { searchCommand } from "./search.js";
 import type { LspCommand } from "./types.js";
 
 /** Every executeCommand command the server advertises. Add new commands here. */
-export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand];
+export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand, searchCommand, indexRebuildCommand];
 
 /** The contract's command names, advertised even before their engine lands (they then answer with a clear error). */
 export const CONTRACT_COMMAND_IDS = [

@@ -1,3 +1,4 @@
+import type { WorkspaceEdit } from "vscode-languageserver/node";
 import type { OnProgress } from "../../util/progress.js";
 import type { Workspace } from "../Workspace.js";
 
@@ -6,6 +7,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Reports $/progress for this command's work. */
   withProgress<T>(title: string, work: (report: OnProgress) => Promise<T>): Promise<T>;
+  /** Sends workspace/applyEdit; resolves to whether the client applied it. */
+  applyEdit(edit: WorkspaceEdit, label: string): Promise<boolean>;
 }
 
 /** One `workspace/executeCommand` command; the registry in ./index.ts lists them all. */

@@ -1,0 +1,36 @@
+// The contract's code action kinds and titles (docs/contract.md, "Code action kinds and titles").
+
+export const REWRITE_KIND = "refactor.rewrite.dhi";
+export const FIX_KIND = "quickfix.dhi";
+export const DOC_KIND = "source.dhi.doc";
+export const TESTS_KIND = "source.dhi.tests";
+export const EXPLAIN_KIND = "refactor.dhi.explain";
+
+export const ACTION_KINDS = [REWRITE_KIND, FIX_KIND, DOC_KIND, TESTS_KIND, EXPLAIN_KIND] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+
+export const TITLES = {
+  rewrite: "dhi: Rewrite selection…",
+  doc: "dhi: Add doc comment",
+  tests: "dhi: Generate tests",
+  explain: "dhi: Explain selection",
+} as const;
+
+const MAX_MESSAGE_IN_TITLE = 80;
+
+/** `dhi: Fix <diagnostic message>`, using the message's first line so menus stay one line high. */
+export function fixTitle(message: string): string {
+  let first = message.split(/\r?\n/)[0].trim();
+  if (first.length > MAX_MESSAGE_IN_TITLE) first = `${first.slice(0, MAX_MESSAGE_IN_TITLE - 1)}…`;
+  return `dhi: Fix ${first}`;
+}
+
+export function isActionKind(value: unknown): value is ActionKind {
+  return typeof value === "string" && (ACTION_KINDS as readonly string[]).includes(value);
+}
+
+/** LSP kind filtering is hierarchical: `refactor` selects `refactor.rewrite.dhi`. */
+export function kindRequested(kind: string, only: readonly string[] | undefined): boolean {
+  if (!only || only.length === 0) return true;
+  return only.some((o) => o === "" || kind === o || kind.startsWith(`${o}.`));
+}

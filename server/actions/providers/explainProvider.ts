@@ -1,0 +1,47 @@
+import { languageOf } from "../../syntax/index.js";
+import type { ActionProvider } from "../ActionProvider.js";
+import { eolOf, leadingWhitespace } from "../edit/textLines.js";
+import { generateVerified, languageOfUriWith } from "../generateVerified.js";
+import { EXPLAIN_KIND, TITLES } from "../kinds.js";
+import { lineComment, lineCommentPrefix, proseOf } from "../language/commentSyntax.js";
+import { fenceTags } from "../language/style.js";
+import { contextSections, fenced, systemMessage } from "../prompt/messages.js";
+import { jsonStringFields } from "../prompt/jsonAnswer.js";
+import { selectionRegion } from "../regions.js";
+
+const SCHEMA = { type: "object", properties: { explanation: { type: "string" } }, required: ["explanation"] } as const;
+
+/** `dhi: Explain selection`: the explanation, as a comment above the selection wrapped at 80 columns. */
+export const explainProvider: ActionProvider = {
+  kind: EXPLAIN_KIND,
+  offers: () => [{ kind: EXPLAIN_KIND, title: TITLES.explain }],
+  async resolve(request, env) {
+    const { document } = request;
+    const text = document.text;
+    const language = languageOf(document.path ?? document.uri, document.languageId);
+    const region = selectionRegion(text, request.selection, language);
+    const tags = fenceTags(language, document.languageId);
+    const code = text.slice(region.span.start, region.span.end);
+    const sections = contextSections({ document, root: request.root, language, tag: tags[0], code, region: region.span, index: env.index });
+    sections.push(`Explain what this code does and why, for a reader of this file, in two to five plain sentences:\n${fenced(tags[0], code)}`);
+    sections.push('Answer with JSON: {"explanation": "…"}.');
+    const firstLine = code.split("\n").find((l) => l.trim() !== "") ?? "";
+    const indent = leadingWhitespace(firstLine);
+    const prefix = lineCommentPrefix(language, document.languageId);
+    return generateVerified({
+      env,
+      label: "explanation",
+      messages: [systemMessage(language ?? document.languageId), { role: "user", text: sections.join("\n\n") }],
+      maxTokens: 320,
+      jsonSchema: SCHEMA,
+      build(answer) {
+        const prose = proseOf(jsonStringFields(answer, "explanation").explanation ?? "");
+        if (prose === "") return { ok: false, reason: "the model returned no explanation" };
+        const eol = eolOf(text);
+        const comment = lineComment(prose, indent, prefix).join(eol) + eol;
+        return { ok: true, changes: [{ type: "edit", uri: document.uri, baseText: text, edits: [{ start: region.span.start, end: region.span.start, newText: comment }] }] };
+      },
+      languageOfUri: languageOfUriWith(document.uri, document.languageId),
+    });
+  },
+};

@@ -1,0 +1,42 @@
+import { extractCode } from "../edit/extractCode.js";
+import { indentUnit, reindent } from "../edit/indentation.js";
+import { minimalLineEdits } from "../edit/minimalEdits.js";
+import { leadingWhitespace } from "../edit/textLines.js";
+import type { BuildResult } from "../generateVerified.js";
+import type { LineRegion } from "../regions.js";
+import type { ActionDocument, TextSpan } from "../types.js";
+
+export interface RegionReplacement {
+  document: ActionDocument;
+  /** The lines the model rewrites. */
+  region: LineRegion;
+  /** Extra whole lines removed with the rewrite (the `dhi:` instruction comment above the region). */
+  removeLine?: LineRegion;
+  /** A selection inside one line: only this span is replaced. */
+  inline?: TextSpan;
+  fenceTags: readonly string[];
+}
+
+/** Model text → minimal edits replacing a region: extraction, re-indentation, then a line diff. */
+export function buildRegionReplacement(text: string, r: RegionReplacement): BuildResult {
+  const extracted = extractCode(text, r.fenceTags);
+  if (!extracted) return { ok: false, reason: "the model returned no code" };
+  const doc = r.document.text;
+  if (r.inline) {
+    const lineStart = doc.lastIndexOf("\n", r.inline.start - 1) + 1;
+    const indent = leadingWhitespace(doc.slice(lineStart, r.inline.start));
+    const [first, ...rest] = extracted.code.trim().split("\n");
+    const newText = [first, ...(rest.length > 0 ? reindent(rest.join("\n"), { baseIndent: indent, unit: indentUnit(doc) }).split("\n") : [])].join("\n");
+    if (newText === doc.slice(r.inline.start, r.inline.end)) return { ok: false, reason: "the model returned the selection unchanged" };
+    return { ok: true, changes: [{ type: "edit", uri: r.document.uri, baseText: doc, edits: [{ ...r.inline, newText }] }] };
+  }
+  const oldRegion = doc.slice(r.region.span.start, r.region.span.end);
+  const originalLines = oldRegion.replace(/\r\n/g, "\n").split("\n");
+  const baseIndent = leadingWhitespace(originalLines.find((l) => l.trim() !== "") ?? "");
+  const code = reindent(extracted.code, { baseIndent, unit: indentUnit(doc), originalLines });
+  // The instruction comment sits right above the region: replace both as one span so its removal is one more hunk.
+  const span = r.removeLine ? { start: Math.min(r.removeLine.span.start, r.region.span.start), end: Math.max(r.removeLine.span.end, r.region.span.end) } : r.region.span;
+  const edits = minimalLineEdits(doc, span, code);
+  if (edits.length === 0) return { ok: false, reason: "the model returned the code unchanged" };
+  return { ok: true, changes: [{ type: "edit", uri: r.document.uri, baseText: doc, edits }] };
+}

@@ -1,0 +1,55 @@
+import { languageOf } from "../../syntax/index.js";
+import type { ActionProvider } from "../ActionProvider.js";
+import { ActionRejectedError } from "../errors/ActionRejectedError.js";
+import { generateVerified, languageOfUriWith } from "../generateVerified.js";
+import { REWRITE_KIND, TITLES } from "../kinds.js";
+import { fenceTags } from "../language/style.js";
+import { contextSections, fenced, systemMessage } from "../prompt/messages.js";
+import { findDhiComment, isInlineSelection, lineRegion, selectionRegion } from "../regions.js";
+import { buildRegionReplacement, type RegionReplacement } from "./regionEdit.js";
+
+const DEFAULT_INSTRUCTION = "Improve this code: make it clearer and more idiomatic without changing its behaviour.";
+
+/** `dhi: Rewrite selection…`: the selection rewritten per an instruction, as minimal line edits. */
+export const rewriteProvider: ActionProvider = {
+  kind: REWRITE_KIND,
+  offers: () => [{ kind: REWRITE_KIND, title: TITLES.rewrite }],
+  async resolve(request, env) {
+    const { document } = request;
+    const text = document.text;
+    const language = languageOf(document.path ?? document.uri, document.languageId);
+    const inline = isInlineSelection(text, request.selection) ? request.selection : undefined;
+    let region = selectionRegion(text, request.selection, language);
+    let instruction = request.instruction?.trim() || null;
+    let removeLine: RegionReplacement["removeLine"];
+    if (!instruction && !inline) {
+      const comment = findDhiComment(text, region);
+      if (comment) {
+        instruction = comment.instruction;
+        removeLine = lineRegion(text, comment.line, comment.line);
+        if (comment.line === region.startLine) {
+          if (region.endLine === region.startLine) throw new ActionRejectedError("dhi: select the code below the `dhi:` comment to rewrite it");
+          region = lineRegion(text, region.startLine + 1, region.endLine);
+        }
+      }
+    }
+    instruction ??= DEFAULT_INSTRUCTION;
+    const tags = fenceTags(language, document.languageId);
+    const code = inline ? text.slice(inline.start, inline.end) : text.slice(region.span.start, region.span.end);
+    const sections = contextSections({ document, root: request.root, language, tag: tags[0], code, region: inline ?? region.span, index: env.index });
+    const what = inline ? "the selected expression (it sits inside a line; answer with its replacement only)" : `the selected lines (${region.startLine + 1}-${region.endLine + 1})`;
+    sections.push(`Rewrite ${what}:\n${fenced(tags[0], code)}`);
+    sections.push(`Instruction: ${instruction}`);
+    sections.push(`Answer with the complete rewritten code in one \`\`\`${tags[0]} block. Keep everything the instruction does not ask to change exactly as it is.`);
+    const replacement: RegionReplacement = { document, region, removeLine, inline, fenceTags: tags };
+    return generateVerified({
+      env,
+      label: "rewrite",
+      messages: [systemMessage(language ?? document.languageId), { role: "user", text: sections.join("\n\n") }],
+      maxTokens: Math.min(4096, Math.ceil(code.length / 2.5) + 128),
+      inputGrounded: true,
+      build: (answer) => buildRegionReplacement(answer, replacement),
+      languageOfUri: languageOfUriWith(document.uri, document.languageId),
+    });
+  },
+};

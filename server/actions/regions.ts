@@ -1,0 +1,67 @@
+import type { LanguageName } from "../syntax/index.js";
+import { lineAt, lineEndWithEol, lineStarts, lineText } from "./edit/textLines.js";
+import { symbolAt } from "./language/symbols.js";
+import type { TextSpan } from "./types.js";
+
+/** Whole lines [startLine, endLine] of a document and the span they cover (with the last line's break). */
+export interface LineRegion {
+  startLine: number;
+  endLine: number;
+  span: TextSpan;
+}
+
+export function lineRegion(text: string, startLine: number, endLine: number, starts = lineStarts(text)): LineRegion {
+  const first = Math.max(0, Math.min(startLine, starts.length - 1));
+  const last = Math.max(first, Math.min(endLine, starts.length - 1));
+  return { startLine: first, endLine: last, span: { start: starts[first], end: lineEndWithEol(text, starts, last) } };
+}
+
+/**
+ * The lines an action works on: those the selection touches (a selection ending at column 0 does not take
+ * that line), or, for an empty selection, the declaration around the cursor, else the cursor's line.
+ */
+export function selectionRegion(text: string, selection: TextSpan, language: LanguageName | null): LineRegion {
+  const starts = lineStarts(text);
+  if (selection.end <= selection.start) {
+    const symbol = language ? symbolAt(text, language, selection) : null;
+    if (symbol) return lineRegion(text, lineAt(starts, symbol.outer.start), lineAt(starts, Math.max(symbol.outer.start, symbol.outer.end - 1)), starts);
+    const line = lineAt(starts, selection.start);
+    return lineRegion(text, line, line, starts);
+  }
+  const startLine = lineAt(starts, selection.start);
+  let endLine = lineAt(starts, selection.end);
+  if (endLine > startLine && starts[endLine] === selection.end) endLine--;
+  return lineRegion(text, startLine, endLine, starts);
+}
+
+/** A selection inside one line that leaves code on either side: rewritten in place, not as whole lines. */
+export function isInlineSelection(text: string, selection: TextSpan): boolean {
+  if (selection.end <= selection.start) return false;
+  const selected = text.slice(selection.start, selection.end);
+  if (selected.includes("\n")) return false;
+  const lineStart = text.lastIndexOf("\n", selection.start - 1) + 1;
+  let lineEnd = text.indexOf("\n", selection.end);
+  if (lineEnd < 0) lineEnd = text.length;
+  const before = text.slice(lineStart, selection.start).trim();
+  const after = text.slice(selection.end, lineEnd).replace(/\r$/, "").trim();
+  return before !== "" || after !== "";
+}
+
+const DHI_COMMENT = /^\s*(?:\/\/+|#+|--|\/\*+|\*)\s*dhi:\s*(.*?)\s*(?:\*\/)?\s*$/;
+
+/** The instruction of a `// dhi: …` comment line, or null. */
+export function dhiInstruction(line: string): string | null {
+  const m = DHI_COMMENT.exec(line);
+  return m && m[1] !== "" ? m[1] : null;
+}
+
+/** The `dhi:` comment on the line above `region` (or its first line), with that line's number. */
+export function findDhiComment(text: string, region: LineRegion): { line: number; instruction: string } | null {
+  const starts = lineStarts(text);
+  for (const line of [region.startLine - 1, region.startLine]) {
+    if (line < 0 || line > region.endLine) continue;
+    const instruction = dhiInstruction(lineText(text, starts, line));
+    if (instruction) return { line, instruction };
+  }
+  return null;
+}

@@ -1,0 +1,92 @@
+// AI code actions on a selection: listing (instant, no model) and resolution (model → verified edit plan).
+// Architecture invariant: actions/ knows nothing about LSP. Positions are UTF-16 offsets into the text the
+// action was listed against; the lsp/ layer converts them to ranges and WorkspaceEdits.
+import type { CodeIndex } from "../index/types.js";
+import type { InferenceEngine, SpeculationStats } from "../inference/types.js";
+import type { OnProgress } from "../util/progress.js";
+import type { ActionKind } from "./kinds.js";
+import type { WorkspaceFiles } from "./workspaceFiles.js";
+
+/** A half-open span of UTF-16 offsets. */
+export interface TextSpan {
+  start: number;
+  end: number;
+}
+
+export interface ActionDiagnostic extends TextSpan {
+  message: string;
+  /** Where the diagnostic came from (`eslint`, `typescript`…), when the client said. */
+  source?: string;
+}
+
+export interface ActionDocument {
+  uri: string;
+  /** Absolute filesystem path; null for untitled buffers. */
+  path: string | null;
+  languageId: string;
+  text: string;
+}
+
+export interface ListRequest {
+  document: ActionDocument;
+  selection: TextSpan;
+  /** The diagnostics the client sent in the request's context. */
+  diagnostics: ActionDiagnostic[];
+  /** The client's `only` filter: kinds (or kind prefixes) it wants. */
+  only?: string[];
+}
+
+/** One action in the menu. Carries what resolve needs; nothing is computed yet. */
+export interface ActionOffer {
+  kind: ActionKind;
+  title: string;
+  /** For quickfix: the diagnostic(s) the fix is for. */
+  diagnostics?: ActionDiagnostic[];
+}
+
+export interface ResolveRequest {
+  kind: ActionKind;
+  document: ActionDocument;
+  selection: TextSpan;
+  /** Rewrite instruction passed by the editor; else a `dhi:` comment above the selection is used. */
+  instruction?: string;
+  diagnostics: ActionDiagnostic[];
+  /** Absolute workspace root, or null when the client opened no folder. */
+  root: string | null;
+}
+
+/** What resolution runs against: injected so actions stay free of LSP and testable. */
+export interface ActionEnvironment {
+  engine: InferenceEngine;
+  index: CodeIndex | null;
+  files: WorkspaceFiles;
+  /** Best-of-N: how many candidates to try before giving up on a syntax-clean edit. */
+  candidates: number;
+  signal: AbortSignal;
+  onProgress: OnProgress;
+  debug: (message: string) => void;
+}
+
+export interface OffsetEdit extends TextSpan {
+  newText: string;
+}
+
+export type FileChange =
+  /** Edits to an existing file; offsets are into `baseText`, the text the edit was computed against. */
+  | { type: "edit"; uri: string; baseText: string; edits: OffsetEdit[] }
+  /** A new file with its whole text. */
+  | { type: "create"; uri: string; text: string };
+
+export interface GenerationReport {
+  /** Model calls made (candidates plus the parse-error retry). */
+  calls: number;
+  generatedTokens: number;
+  totalMs: number;
+  speculation: SpeculationStats;
+}
+
+/** The outcome of resolving an action: plain data the lsp/ layer turns into a WorkspaceEdit. */
+export interface EditPlan {
+  changes: FileChange[];
+  report: GenerationReport;
+}

@@ -1,0 +1,29 @@
+import type { WorkspaceEdit } from "vscode-languageserver-protocol";
+import { toWorkspaceEdit } from "./toWorkspaceEdit.js";
+import type { AgentOutcome } from "./types.js";
+
+/** The contract's `dhi.agent.run` result (plus `ok`, `intent`, `notes` and `verified.checks` as additions). */
+export interface AgentRunResult {
+  runId: string;
+  edit: WorkspaceEdit;
+  summary: string;
+  verified: AgentOutcome["verified"];
+  iterations: number;
+  ok: boolean;
+  intent: AgentOutcome["intent"];
+  notes: string[];
+  applied?: boolean;
+}
+
+export function toRunResult(root: string, outcome: AgentOutcome): AgentRunResult {
+  return {
+    runId: outcome.runId,
+    edit: toWorkspaceEdit(root, outcome.changes, { verified: outcome.ok, description: outcome.summary }),
+    summary: outcome.summary,
+    verified: outcome.verified,
+    iterations: outcome.iterations,
+    ok: outcome.ok,
+    intent: outcome.intent,
+    notes: outcome.notes,
+  };
+}

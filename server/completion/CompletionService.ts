@@ -1,0 +1,292 @@
+import type { CompletionSettings } from "../config/schema.js";
+import type { CodeIndex } from "../index/types.js";
+import type { InferenceEngine } from "../inference/types.js";
+import { AbortError, isAbortError, sleep } from "../util/abort.js";
+import { errorMessage, type Logger } from "../util/logger.js";
+import { AcceptanceStats, type AcceptanceSnapshot } from "./AcceptanceStats.js";
+import { remainderOf, type CompletionEntry } from "./cache/CompletionEntry.js";
+import { CompletionLru } from "./cache/CompletionLru.js";
+import { TypeThroughCache } from "./cache/TypeThroughCache.js";
+import { RecentFiles } from "./context/RecentFiles.js";
+import { TokenCounter } from "./context/TokenCounter.js";
+import { GenerationJob, newCompletionId, type GenerationInput } from "./GenerationJob.js";
+import type { CompletionMetrics, CompletionRequest, CompletionResult } from "./types.js";
+
+export interface CompletionServiceOptions {
+  engine: InferenceEngine;
+  /** Read on every request, so setting changes apply to the next keystroke. */
+  getSettings: () => CompletionSettings;
+  /** The workspace index when one is open; retrieval is skipped without it. */
+  index?: () => CodeIndex | null;
+  logger: Logger;
+  /** Benchmark switches: turn post-processing or verification off. Both default to true. */
+  postprocess?: boolean;
+  verify?: boolean;
+}
+
+const TIMEOUT = Symbol("timeout");
+
+/** Resolves with `promise`, or rejects with AbortError when `signal` fires first; the listener is always removed. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AbortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError());
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  if (!Number.isFinite(ms)) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMEOUT), Math.max(0, ms));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The completion feature: plain text and offsets in, a completion (or null) out. Never imports lsp/.
+ *
+ * Request path, cheapest first:
+ * 1. type-through: the user typed the start of a completion shown earlier → the rest, no model call;
+ * 2. LRU of recent (prefix tail, suffix head) → completion;
+ * 3. join a generation still running for this position (started by an earlier request that hit its budget);
+ * 4. debounce, then a new generation. A newer request for the same document aborts the older request
+ *    (its promise rejects with AbortError) and any generation nobody can use any more.
+ *
+ * `completion.responseBudgetMs` bounds how long a request waits for the model (after the debounce): when it
+ * runs out, the request answers with what is safe to show (`isIncomplete: true`) or null, and generation goes
+ * on in the background so the client's next request is served from cache. A budget of 0 means no budget:
+ * wait for the full generation (the CLI and benchmarks use that).
+ */
+export class CompletionService {
+  private readonly engine: InferenceEngine;
+  private readonly getSettings: () => CompletionSettings;
+  private readonly getIndex: () => CodeIndex | null;
+  private readonly logger: Logger;
+  private readonly switches: Pick<GenerationInput, "postprocess" | "verify">;
+  private readonly counter: TokenCounter;
+  private readonly recent = new RecentFiles();
+  private readonly typeThrough = new TypeThroughCache();
+  private readonly lru = new CompletionLru();
+  private readonly acceptance = new AcceptanceStats();
+  /** The live request per document, aborted when a newer one arrives. */
+  private readonly requests = new Map<string, AbortController>();
+  /** The running generation per document. */
+  private readonly jobs = new Map<string, GenerationJob>();
+  private readonly counters: CompletionMetrics = {
+    requests: 0, typeThroughHits: 0, lruHits: 0, joinedJobs: 0, jobsStarted: 0, budgetHits: 0, cancelled: 0,
+  };
+  private disposed = false;
+
+  constructor(options: CompletionServiceOptions) {
+    this.engine = options.engine;
+    this.getSettings = options.getSettings;
+    this.getIndex = options.index ?? (() => null);
+    this.logger = options.logger;
+    this.switches = { postprocess: options.postprocess, verify: options.verify };
+    this.counter = new TokenCounter((text) => this.engine.countTokens(text));
+  }
+
+  /** Null means nothing worth showing. Rejects with AbortError when superseded or cancelled. */
+  async complete(request: CompletionRequest): Promise<CompletionResult | null> {
+    if (this.disposed) throw new Error("dhi: the completion service was disposed");
+    const started = performance.now();
+    this.counters.requests++;
+    const settings = this.getSettings();
+    if (!settings.enabled) return null;
+    if (!Number.isInteger(request.offset) || request.offset < 0 || request.offset > request.text.length) {
+      throw new RangeError(`dhi: completion offset ${request.offset} is outside the document (length ${request.text.length})`);
+    }
+    const superseding = new AbortController();
+    this.requests.get(request.uri)?.abort();
+    this.requests.set(request.uri, superseding);
+    const signal = request.signal ? AbortSignal.any([request.signal, superseding.signal]) : superseding.signal;
+    try {
+      if (signal.aborted) throw new AbortError();
+      const prefix = request.text.slice(0, request.offset);
+      const suffix = request.text.slice(request.offset);
+      const variant = this.variantOf(request, settings);
+
+      const remainder = this.typeThrough.lookup(request.uri, prefix, suffix);
+      if (remainder) {
+        this.counters.typeThroughHits++;
+        return this.cachedResult(remainder.entry, remainder.text, request.offset, started, "typeThrough");
+      }
+      const lruKey = this.lru.key(prefix, suffix, variant);
+      const hit = this.lru.get(lruKey);
+      if (hit) {
+        this.counters.lruHits++;
+        this.typeThrough.remember(request.uri, { ...hit, prefix, suffix });
+        return this.cachedResult(hit, hit.text, request.offset, started, "lru");
+      }
+
+      if (settings.debounceMs > 0) await sleep(settings.debounceMs, signal);
+      const budgetStart = performance.now();
+      const job = this.jobFor(request, prefix, suffix, variant, lruKey, settings);
+      job.waiters++;
+      try {
+        const budget = settings.responseBudgetMs > 0 ? settings.responseBudgetMs - (performance.now() - budgetStart) : Infinity;
+        const outcome = await raceAbort(withTimeout(job.done, budget), signal);
+        if (outcome === TIMEOUT) {
+          this.counters.budgetHits++;
+          return this.partialResult(job, prefix, suffix, request.offset, started);
+        }
+        if (!outcome) return null;
+        const rest = outcome.prefix === prefix ? { text: outcome.text } : remainderOf(outcome, prefix, suffix);
+        if (!rest) return null;
+        return this.result(outcome, rest.text, request.offset, started, false, false);
+      } finally {
+        job.waiters--;
+      }
+    } catch (error) {
+      if (isAbortError(error)) this.counters.cancelled++;
+      throw error;
+    } finally {
+      if (this.requests.get(request.uri) === superseding) this.requests.delete(request.uri);
+    }
+  }
+
+  /** The client showed completion `id` (counted once per id). */
+  shown(id: string): void {
+    this.acceptance.shown(id);
+  }
+
+  /** The user accepted completion `id` (`dhi.completion.accepted`). */
+  accepted(id: string): void {
+    this.acceptance.accepted(id);
+  }
+
+  acceptanceStats(): AcceptanceSnapshot {
+    return this.acceptance.snapshot();
+  }
+
+  metrics(): CompletionMetrics {
+    return { ...this.counters };
+  }
+
+  /** A document was opened or edited: feeds the recent-files ring used as extra context. Cheap. */
+  noteDocument(uri: string, path: string, text: string): void {
+    this.recent.noteDocument(uri, path, text);
+  }
+
+  /** A document was closed. */
+  forgetDocument(uri: string): void {
+    this.recent.forget(uri);
+    this.typeThrough.forget(uri);
+    this.jobs.get(uri)?.abort();
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const controller of this.requests.values()) controller.abort();
+    const running = [...this.jobs.values()];
+    for (const job of running) job.abort();
+    await Promise.allSettled(running.map((job) => job.done));
+    this.jobs.clear();
+    this.requests.clear();
+    this.typeThrough.clear();
+    this.lru.clear();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  private variantOf(request: CompletionRequest, settings: CompletionSettings): string {
+    return `${String(settings.multiline)}|${request.maxTokens ?? settings.maxTokens}|${settings.candidates}`;
+  }
+
+  /** A running generation this request can use, or a new one (aborting generations nobody can use). */
+  private jobFor(request: CompletionRequest, prefix: string, suffix: string, variant: string, lruKey: string, settings: CompletionSettings): GenerationJob {
+    const existing = this.jobs.get(request.uri);
+    if (existing && !existing.settled && existing.accepts(prefix, suffix, variant)) {
+      this.counters.joinedJobs++;
+      return existing;
+    }
+    existing?.abort();
+    // One model: background work for other documents that no request waits on only delays this one.
+    for (const job of this.jobs.values()) if (job.waiters === 0 && !job.settled) job.abort();
+    const index = this.getIndex();
+    const job = new GenerationJob(
+      { engine: this.engine, counter: this.counter, recent: this.recent, index, logger: this.logger },
+      {
+        uri: request.uri,
+        path: request.path,
+        languageId: request.languageId,
+        text: request.text,
+        offset: request.offset,
+        maxTokens: request.maxTokens ?? settings.maxTokens,
+        settings,
+        ...this.switches,
+      },
+      variant,
+    );
+    this.counters.jobsStarted++;
+    this.jobs.set(request.uri, job);
+    job.done.then(
+      (entry) => {
+        if (!entry) return;
+        this.lru.set(lruKey, entry);
+        this.typeThrough.remember(request.uri, entry);
+      },
+      (error: unknown) => {
+        if (!isAbortError(error)) this.logger.debug(`completion: generation failed for ${request.path}: ${errorMessage(error)}`);
+      },
+    ).finally(() => {
+      if (this.jobs.get(request.uri) === job) this.jobs.delete(request.uri);
+    });
+    return job;
+  }
+
+  private partialResult(job: GenerationJob, prefix: string, suffix: string, offset: number, started: number): CompletionResult | null {
+    const candidate = job.safePartial();
+    if (!candidate) return null;
+    const partialEntry: CompletionEntry = {
+      id: newCompletionId(),
+      prefix: job.prefix,
+      suffix: job.suffix,
+      text: candidate.text,
+      replaceLength: candidate.replaceEnd - job.input.offset,
+      createdAt: Date.now(),
+      debug: { context: [], multiline: false, filtersApplied: [], timings: {}, tokens: {} },
+    };
+    const rest = partialEntry.prefix === prefix ? { text: partialEntry.text } : remainderOf(partialEntry, prefix, suffix);
+    if (!rest || rest.text.trim().length === 0) return null;
+    return this.result(partialEntry, rest.text, offset, started, true, false);
+  }
+
+  private cachedResult(entry: CompletionEntry, text: string, offset: number, started: number, source: string): CompletionResult {
+    const result = this.result(entry, text, offset, started, false, true);
+    result.debug.filtersApplied = [...entry.debug.filtersApplied];
+    result.debug.tokens = { prompt: 0, evaluated: 0, reused: 0, generated: 0 };
+    result.debug.timings = { totalMs: performance.now() - started, modelMs: 0, overheadMs: performance.now() - started };
+    result.debug.context = [...entry.debug.context];
+    result.debug.multilineReason = source;
+    return result;
+  }
+
+  private result(entry: CompletionEntry, text: string, offset: number, started: number, isIncomplete: boolean, cached: boolean): CompletionResult {
+    const requestMs = performance.now() - started;
+    return {
+      id: entry.id,
+      text,
+      replaceStart: offset,
+      replaceEnd: offset + entry.replaceLength,
+      isIncomplete,
+      cached,
+      debug: { ...entry.debug, timings: { ...entry.debug.timings, requestMs } },
+    };
+  }
+}

@@ -1,0 +1,244 @@
+import type { CodeIndex } from "../index/types.js";
+import type { CompletionSettings } from "../config/schema.js";
+import type { GenerationResult, InferenceEngine } from "../inference/types.js";
+import { languageOf } from "../syntax/index.js";
+import type { Logger } from "../util/logger.js";
+import { errorMessage } from "../util/logger.js";
+import type { CompletionEntry } from "./cache/CompletionEntry.js";
+import { assembleContext, type AssembledContext } from "./context/assembleContext.js";
+import type { RecentFiles } from "./context/RecentFiles.js";
+import type { TokenCounter } from "./context/TokenCounter.js";
+import { shiftToCursor, trailingWhitespace } from "./context/trailingWhitespace.js";
+import { cursorContext } from "./cursorContext.js";
+import { decideMultiline } from "./multiline/decideMultiline.js";
+import { stopRule } from "./multiline/stopRule.js";
+import { MINIMAL_CHAIN, POSTPROCESS_CHAIN, postprocess } from "./postprocess/index.js";
+import type { Candidate, FilterContext } from "./postprocess/types.js";
+import { pickCandidate } from "./verify/pickCandidate.js";
+import { syntaxWindow, type SyntaxWindow } from "./verify/syntaxWindow.js";
+import { verifyCandidate, type Verification } from "./verify/verifyCandidate.js";
+
+export interface GenerationDeps {
+  engine: InferenceEngine;
+  counter: TokenCounter;
+  recent: RecentFiles;
+  index: CodeIndex | null;
+  logger: Logger;
+}
+
+export interface GenerationInput {
+  uri: string;
+  path: string;
+  languageId?: string;
+  text: string;
+  offset: number;
+  maxTokens: number;
+  settings: CompletionSettings;
+  /** Benchmark switches; both default to true. */
+  postprocess?: boolean;
+  verify?: boolean;
+}
+
+// Sampled candidates (after the greedy one) use this temperature and fixed seeds, so runs are repeatable.
+const SAMPLE_TEMPERATURE = 0.6;
+const SAMPLE_SEED_BASE = 1000;
+const RETRIEVAL_TIMEOUT_MS = 80;
+
+let nextId = 0;
+export function newCompletionId(): string {
+  nextId++;
+  return `c${Date.now().toString(36)}-${nextId.toString(36)}`;
+}
+
+/**
+ * One model run for one cursor position: context assembly, greedy + sampled candidates, post-processing and
+ * verification. It outlives the request that started it when the response budget runs out, so the client's
+ * next request can be served from its result; `partial` exposes what the greedy candidate has generated so far.
+ */
+export class GenerationJob {
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly done: Promise<CompletionEntry | null>;
+  /** Live requests waiting on this job; a background job with none is aborted when new work arrives. */
+  waiters = 0;
+  settled = false;
+  /** Raw text of the greedy candidate so far. */
+  partial = "";
+  private filterContext: FilterContext | null = null;
+  private window: SyntaxWindow | null = null;
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly deps: GenerationDeps,
+    readonly input: GenerationInput,
+    readonly variant: string,
+  ) {
+    this.prefix = input.text.slice(0, input.offset);
+    this.suffix = input.text.slice(input.offset);
+    this.done = this.run().finally(() => {
+      this.settled = true;
+    });
+  }
+
+  abort(): void {
+    this.controller.abort();
+  }
+
+  /** Whether a request at `prefix`|`suffix` can be answered by this job's result (the user typed along). */
+  accepts(prefix: string, suffix: string, variant: string): boolean {
+    if (variant !== this.variant || suffix !== this.suffix || prefix.length < this.prefix.length) return false;
+    const typed = prefix.slice(this.prefix.length);
+    if (typed.length > 0 && !this.partial.startsWith(typed) && !this.partial.replace(/^[ \t]+/, "").startsWith(typed)) return false;
+    return prefix.startsWith(this.prefix);
+  }
+
+  /**
+   * What is safe to show before the job finishes: the complete lines (multi-line) or complete words (single
+   * line) generated so far, post-processed and verified. Null when nothing is.
+   */
+  safePartial(): Candidate | null {
+    const context = this.filterContext;
+    if (!context || this.partial.length === 0) return null;
+    const cut = context.multiline ? this.partial.lastIndexOf("\n") : lastWordBoundary(this.partial);
+    if (cut <= 0) return null;
+    const { candidate } = postprocess(this.partial.slice(0, cut), context);
+    if (!candidate || !this.window || this.input.verify === false) return candidate;
+    return verifyCandidate(candidate, this.window, this.input.offset).candidate;
+  }
+
+  private async run(): Promise<CompletionEntry | null> {
+    const { engine, logger } = this.deps;
+    const { input } = this;
+    const signal = this.controller.signal;
+    const timings: Record<string, number> = {};
+    const t0 = performance.now();
+    const model = await engine.load({ signal });
+    timings.loadMs = performance.now() - t0;
+
+    const t1 = performance.now();
+    const language = languageOf(input.path, input.languageId);
+    let window: SyntaxWindow | null = null;
+    if (language) {
+      try {
+        window = syntaxWindow(input.text, input.offset, language);
+      } catch (error) {
+        logger.debug(`completion: could not parse ${input.path}: ${errorMessage(error)}`);
+      }
+    }
+    const lineStart = this.prefix.lastIndexOf("\n") + 1;
+    const newline = input.text.indexOf("\n", input.offset);
+    const linePrefix = this.prefix.slice(lineStart);
+    const lineSuffix = input.text.slice(input.offset, newline < 0 ? input.text.length : newline);
+    const decision = decideMultiline(input.settings.multiline, linePrefix, lineSuffix, window);
+    const context = cursorContext(input.text, input.offset, decision.multiline, language);
+    this.window = window;
+    this.filterContext = context;
+    timings.syntaxMs = performance.now() - t1;
+
+    const t2 = performance.now();
+    const removed = trailingWhitespace(linePrefix);
+    const promptOffset = input.offset - removed.length;
+    const assembled: AssembledContext = await assembleContext({
+      uri: input.uri,
+      path: input.path,
+      text: removed ? input.text.slice(0, promptOffset) + input.text.slice(input.offset) : input.text,
+      offset: promptOffset,
+      budgets: input.settings.contextTokens,
+      contextSize: model.contextSize,
+      maxTokens: input.maxTokens,
+      counter: this.deps.counter,
+      index: this.deps.index,
+      recent: this.deps.recent,
+      logger,
+      signal,
+      retrievalTimeoutMs: RETRIEVAL_TIMEOUT_MS,
+    });
+    timings.contextMs = performance.now() - t2;
+
+    const raws: GenerationResult[] = [];
+    let modelMs = 0;
+    for (let i = 0; i < input.settings.candidates; i++) {
+      const onStop = stopRule(context);
+      const t = performance.now();
+      const result = await engine.infill({
+        prefix: assembled.prefix,
+        suffix: assembled.suffix,
+        extraContext: assembled.extraContext,
+        // The file name alone switches the engine to the repo-level layout; send it only with repo context to
+        // show, so models trained on plain FIM (like the shared tiny one) stay on their training format.
+        path: assembled.extraContext.length > 0 ? input.path : undefined,
+        maxTokens: input.maxTokens,
+        temperature: i === 0 ? 0 : SAMPLE_TEMPERATURE,
+        seed: i === 0 ? undefined : SAMPLE_SEED_BASE + i,
+        signal,
+        onText: (generated) => {
+          const text = shiftToCursor(generated, removed);
+          if (i === 0) this.partial = text;
+          return onStop(text);
+        },
+      });
+      modelMs += performance.now() - t;
+      const shifted = { ...result, text: shiftToCursor(result.text, removed) };
+      if (i === 0) this.partial = shifted.text;
+      raws.push(shifted);
+    }
+    timings.modelMs = modelMs;
+
+    const t3 = performance.now();
+    const chain = input.postprocess === false ? MINIMAL_CHAIN : POSTPROCESS_CHAIN;
+    const processed = raws.map((raw) => postprocess(raw.text, context, chain));
+    timings.postprocessMs = performance.now() - t3;
+
+    const t4 = performance.now();
+    const verified: Verification[] = processed.map(({ candidate }) => {
+      if (!candidate) return { candidate: null, addedErrors: 0, trimmed: false, parses: 0 };
+      if (!window || input.verify === false) return { candidate, addedErrors: 0, trimmed: false, parses: 0 };
+      return verifyCandidate(candidate, window, input.offset);
+    });
+    const picked = pickCandidate(verified);
+    timings.verifyMs = performance.now() - t4;
+    timings.totalMs = performance.now() - t0;
+    // Server overhead: everything except loading the model and the model's own generation time.
+    timings.overheadMs = timings.totalMs - timings.loadMs - modelMs;
+
+    if (!picked || !picked.verification.candidate) {
+      logger.debug(`completion: nothing to show at ${input.path}:${input.offset} (${processed.map((p) => p.applied.join(">")).join(" | ")})`);
+      return null;
+    }
+    const chosen = picked.verification.candidate;
+    const raw = raws[picked.index];
+    const filtersApplied = [...processed[picked.index].applied];
+    if (picked.verification.trimmed) filtersApplied.push("verifySyntax");
+    return {
+      id: newCompletionId(),
+      prefix: this.prefix,
+      suffix: this.suffix,
+      text: chosen.text,
+      replaceLength: chosen.replaceEnd - input.offset,
+      createdAt: Date.now(),
+      debug: {
+        context: assembled.pieces,
+        multiline: decision.multiline,
+        filtersApplied,
+        timings,
+        tokens: {
+          prompt: raw.tokens.prompt,
+          evaluated: raw.tokens.evaluated,
+          reused: raw.tokens.reused,
+          generated: raw.tokens.generated,
+          generatedAllCandidates: raws.reduce((sum, r) => sum + r.tokens.generated, 0),
+          candidates: raws.length,
+          chosenCandidate: picked.index,
+          addedSyntaxErrors: picked.verification.addedErrors,
+        },
+        multilineReason: decision.reason,
+        rawText: raw.text,
+      },
+    };
+  }
+}
+
+function lastWordBoundary(text: string): number {
+  for (let i = text.length - 1; i > 0; i--) if (/[\s(),;:.[\]{}]/.test(text[i])) return i + 1;
+  return -1;
+}

@@ -1,0 +1,99 @@
+// llama.vim's ring buffer of "extra context": chunks of recently opened or edited files, newest first,
+// with near-duplicates evicted. Chunks are cut lazily: noteDocument() only stores the text (it runs on
+// every edit), and the chunk around the last edit is taken when another file asks for context.
+
+export interface RecentChunk {
+  uri: string;
+  path: string;
+  /** 0-based first line of the chunk. */
+  startLine: number;
+  text: string;
+}
+
+export interface RecentFilesOptions {
+  /** Ring size. Defaults to 16 (llama.vim). */
+  maxChunks?: number;
+  /** Lines per chunk. Defaults to 64 (llama.vim). */
+  chunkLines?: number;
+  /** Line-set similarity above which an older chunk is evicted. Defaults to 0.9 (llama.vim). */
+  similarity?: number;
+}
+
+interface Pending {
+  path: string;
+  text: string;
+  previous: string | null;
+}
+
+/** Jaccard similarity of the two chunks' line sets. */
+export function chunkSimilarity(a: string, b: string): number {
+  const la = new Set(a.split("\n").map((l) => l.trim()).filter(Boolean));
+  const lb = new Set(b.split("\n").map((l) => l.trim()).filter(Boolean));
+  if (la.size === 0 && lb.size === 0) return 1;
+  let common = 0;
+  for (const line of la) if (lb.has(line)) common++;
+  return common / (la.size + lb.size - common);
+}
+
+/** 0-based line of the first difference between two texts (0 when there is no previous text). */
+function firstChangedLine(previous: string | null, text: string): number {
+  if (previous === null) return 0;
+  const n = Math.min(previous.length, text.length);
+  let i = 0;
+  while (i < n && previous.charCodeAt(i) === text.charCodeAt(i)) i++;
+  let line = 0;
+  for (let k = text.indexOf("\n"); k >= 0 && k < i; k = text.indexOf("\n", k + 1)) line++;
+  return line;
+}
+
+export class RecentFiles {
+  private readonly chunks: RecentChunk[] = [];
+  private readonly pending = new Map<string, Pending>();
+  private readonly lastSeen = new Map<string, string>();
+  private readonly maxChunks: number;
+  private readonly chunkLines: number;
+  private readonly similarity: number;
+
+  constructor(options: RecentFilesOptions = {}) {
+    this.maxChunks = options.maxChunks ?? 16;
+    this.chunkLines = options.chunkLines ?? 64;
+    this.similarity = options.similarity ?? 0.9;
+  }
+
+  /** Records that a document was opened or edited. Cheap: the chunk is cut later. */
+  noteDocument(uri: string, path: string, text: string): void {
+    const existing = this.pending.get(uri);
+    this.pending.set(uri, { path, text, previous: existing ? existing.previous : this.lastSeen.get(uri) ?? null });
+  }
+
+  forget(uri: string): void {
+    this.pending.delete(uri);
+    this.lastSeen.delete(uri);
+    for (let i = this.chunks.length - 1; i >= 0; i--) if (this.chunks[i].uri === uri) this.chunks.splice(i, 1);
+  }
+
+  /** Chunks from files other than `uri`, newest first. Flushes pending notes of other files into the ring. */
+  chunksFor(uri: string): RecentChunk[] {
+    for (const [pendingUri, note] of this.pending) {
+      if (pendingUri === uri) continue;
+      this.pending.delete(pendingUri);
+      this.add(pendingUri, note);
+    }
+    return this.chunks.filter((chunk) => chunk.uri !== uri);
+  }
+
+  private add(uri: string, note: Pending): void {
+    const changed = firstChangedLine(note.previous, note.text);
+    this.lastSeen.set(uri, note.text);
+    if (this.lastSeen.size > 64) this.lastSeen.delete(this.lastSeen.keys().next().value as string);
+    const lines = note.text.split("\n");
+    const startLine = Math.max(0, Math.min(changed - Math.floor(this.chunkLines / 2), lines.length - this.chunkLines));
+    const text = lines.slice(startLine, startLine + this.chunkLines).join("\n");
+    if (text.trim().length === 0) return;
+    for (let i = this.chunks.length - 1; i >= 0; i--) {
+      if (chunkSimilarity(this.chunks[i].text, text) > this.similarity) this.chunks.splice(i, 1);
+    }
+    this.chunks.unshift({ uri, path: note.path, startLine, text });
+    if (this.chunks.length > this.maxChunks) this.chunks.length = this.maxChunks;
+  }
+}

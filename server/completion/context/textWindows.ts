@@ -1,0 +1,64 @@
+import type { TokenCounter } from "./TokenCounter.js";
+
+export interface TextWindow {
+  text: string;
+  tokens: number;
+  /** Whole lines left out because of the budget. */
+  truncated: boolean;
+}
+
+// Lines longer than this are counted by characters/3 instead of being sent to the tokenizer whole (minified code).
+const HUGE_LINE = 2000;
+// Never look at more characters than a budget could possibly cover.
+const MAX_CHARS_PER_TOKEN = 12;
+
+async function countLines(lines: readonly string[], counter: TokenCounter): Promise<number[]> {
+  const small = lines.map((line) => (line.length > HUGE_LINE ? "" : line));
+  const counts = await counter.countAll(small);
+  return counts.map((count, i) => (lines[i].length > HUGE_LINE ? Math.ceil(lines[i].length / 3) : count));
+}
+
+/**
+ * The prefix window: the cursor line's text before the cursor (always), then whole earlier lines, nearest first,
+ * while they fit in `budget` tokens.
+ */
+export async function prefixWindow(prefix: string, budget: number, counter: TokenCounter): Promise<TextWindow> {
+  const lineStart = prefix.lastIndexOf("\n") + 1;
+  const head = prefix.slice(lineStart);
+  const lines: string[] = [];
+  let chars = 0;
+  let end = lineStart - 1;
+  while (end >= 0 && chars < budget * MAX_CHARS_PER_TOKEN) {
+    const start = prefix.lastIndexOf("\n", end - 1) + 1;
+    const line = prefix.slice(start, end + 1); // with its newline
+    lines.push(line);
+    chars += line.length;
+    end = start - 1;
+  }
+  const [headTokens, ...counts] = await countLines([head, ...lines], counter);
+  let tokens = headTokens;
+  let taken = 0;
+  while (taken < lines.length && tokens + counts[taken] <= budget) tokens += counts[taken++];
+  const text = lines.slice(0, taken).reverse().join("") + head;
+  return { text, tokens, truncated: taken < lines.length || end >= 0 };
+}
+
+/** The suffix window: the rest of the cursor line, then whole later lines while they fit in `budget` tokens. */
+export async function suffixWindow(suffix: string, budget: number, counter: TokenCounter): Promise<TextWindow> {
+  const lines: string[] = [];
+  let chars = 0;
+  let start = 0;
+  while (start < suffix.length && chars < budget * MAX_CHARS_PER_TOKEN) {
+    const newline = suffix.indexOf("\n", start);
+    const end = newline < 0 ? suffix.length : newline + 1;
+    lines.push(suffix.slice(start, end));
+    chars += end - start;
+    start = end;
+  }
+  const counts = await countLines(lines, counter);
+  let tokens = 0;
+  let taken = 0;
+  // The rest of the cursor line goes in whole when it fits; the model needs it to avoid duplicating it.
+  while (taken < lines.length && tokens + counts[taken] <= budget) tokens += counts[taken++];
+  return { text: lines.slice(0, taken).join(""), tokens, truncated: taken < lines.length || start < suffix.length };
+}

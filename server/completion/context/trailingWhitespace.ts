@@ -1,0 +1,19 @@
+// Byte-level BPE merges spaces into the *next* word (" return"), so a prompt that ends in spaces puts the model
+// in a state it never saw in training (the tiny model then writes garbage; big ones drift). The prompt is sent
+// without the cursor line's trailing spaces/tabs, and the model's output is shifted back to the real cursor.
+
+/** The spaces/tabs at the end of the cursor line's text before the cursor, which the prompt leaves out. */
+export function trailingWhitespace(linePrefix: string): string {
+  const match = /[ \t]+$/.exec(linePrefix);
+  return match ? match[0] : "";
+}
+
+/**
+ * Maps text generated after the trimmed prompt back to the real cursor: the whitespace the user already typed
+ * is removed from its start; when the model wrote less (or other) whitespace, the user's wins.
+ */
+export function shiftToCursor(generated: string, removed: string): string {
+  if (removed.length === 0) return generated;
+  if (generated.startsWith(removed)) return generated.slice(removed.length);
+  return generated.replace(/^[ \t]+/, "");
+}

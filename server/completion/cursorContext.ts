@@ -1,0 +1,53 @@
+import type { LanguageName } from "../syntax/index.js";
+import { detectIndentStyle } from "./postprocess/normalizeIndentation.js";
+import type { FilterContext } from "./postprocess/types.js";
+
+const NEARBY_LINES = 40;
+
+/** Up to `count` lines after the line that contains `from` (exclusive), without splitting the whole buffer. */
+function linesAfter(text: string, lineEnd: number, count: number): string[] {
+  const lines: string[] = [];
+  let start = lineEnd + 1;
+  while (lineEnd >= 0 && lines.length < count && start <= text.length) {
+    const end = text.indexOf("\n", start);
+    lines.push(text.slice(start, end < 0 ? text.length : end));
+    if (end < 0) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
+/** Up to `count` lines before the line starting at `lineStart`, nearest last. */
+function linesBefore(text: string, lineStart: number, count: number): string[] {
+  const lines: string[] = [];
+  let end = lineStart - 1;
+  while (end >= 0 && lines.length < count) {
+    const start = text.lastIndexOf("\n", end - 1) + 1;
+    lines.push(text.slice(start, end));
+    end = start - 1;
+  }
+  return lines.reverse();
+}
+
+/** Builds what the filters see around the cursor; touches only the lines near it, whatever the buffer size. */
+export function cursorContext(text: string, offset: number, multiline: boolean, language: LanguageName | null): FilterContext {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const newline = text.indexOf("\n", offset);
+  const lineEnd = newline < 0 ? text.length : newline;
+  const previousLines = linesBefore(text, lineStart, NEARBY_LINES);
+  const nextLines = newline < 0 ? [] : linesAfter(text, newline, NEARBY_LINES);
+  const linePrefix = text.slice(lineStart, offset);
+  const lineSuffix = text.slice(offset, lineEnd);
+  return {
+    prefix: text.slice(0, offset),
+    suffix: text.slice(offset),
+    offset,
+    linePrefix,
+    lineSuffix,
+    previousLines,
+    nextLines,
+    multiline,
+    indent: detectIndentStyle([...previousLines, linePrefix + lineSuffix, ...nextLines]),
+    language,
+  };
+}

@@ -1,0 +1,73 @@
+import type Parser from "tree-sitter";
+import { parse, type LanguageName } from "../../syntax/index.js";
+
+// Verification and the multi-line decision parse a window around the cursor, not the whole buffer: parse cost
+// then stays flat on large files (the hot path runs on every keystroke). Error counts are compared between the
+// window with and without the completion, so errors caused by where the window was cut cancel out.
+
+const MAX_BEFORE = 6000;
+const MAX_AFTER = 3000;
+
+export interface SyntaxWindow {
+  language: LanguageName;
+  /** Window text (whole lines of the buffer). */
+  text: string;
+  /** Buffer offset where the window starts. */
+  start: number;
+  /** Cursor offset inside the window. */
+  cursor: number;
+  tree: Parser.Tree;
+  /** Error count of the window without any completion. */
+  baselineErrors: number;
+}
+
+/** Start of a top-level line (no indentation) at or after `from`, else the first line start after `from`. */
+function topLevelLineStart(text: string, from: number, limit: number): number {
+  let first = -1;
+  for (let i = text.indexOf("\n", from - 1); i >= 0 && i < limit; i = text.indexOf("\n", i + 1)) {
+    if (first < 0) first = i + 1;
+    const ch = text.charCodeAt(i + 1);
+    if (ch !== 32 && ch !== 9 && ch !== 10 && ch !== 13 && text[i + 1] !== "}" && text[i + 1] !== ")") return i + 1;
+  }
+  return first < 0 ? limit : first;
+}
+
+/** Counts ERROR and MISSING nodes the way syntax/checkSyntax does, descending only into broken subtrees. */
+export function countErrors(tree: Parser.Tree): number {
+  let count = 0;
+  const cursor = tree.walk();
+  const visit = (): void => {
+    const node = cursor.currentNode;
+    if (!node.hasError && !node.isMissing) return;
+    if (node.isMissing || node.type === "ERROR") {
+      count++;
+      if (node.type === "ERROR") return;
+    }
+    if (cursor.gotoFirstChild()) {
+      do visit();
+      while (cursor.gotoNextSibling());
+      cursor.gotoParent();
+    }
+  };
+  visit();
+  return count;
+}
+
+export function syntaxWindow(text: string, offset: number, language: LanguageName): SyntaxWindow {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const start = offset <= MAX_BEFORE ? 0 : topLevelLineStart(text, offset - MAX_BEFORE, lineStart);
+  let end = text.length;
+  if (text.length - offset > MAX_AFTER) {
+    const cut = text.lastIndexOf("\n", offset + MAX_AFTER);
+    end = cut > offset ? cut + 1 : text.length;
+  }
+  const windowText = text.slice(start, end);
+  const tree = parse(windowText, language);
+  return { language, text: windowText, start, cursor: offset - start, tree, baselineErrors: countErrors(tree) };
+}
+
+/** Error count of the window with `insert` replacing [cursor, cursor + replaced). */
+export function errorsWith(window: SyntaxWindow, insert: string, replaced: number): number {
+  const spliced = window.text.slice(0, window.cursor) + insert + window.text.slice(window.cursor + replaced);
+  return countErrors(parse(spliced, window.language));
+}

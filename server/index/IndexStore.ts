@@ -1,0 +1,364 @@
+import { createHash } from "node:crypto";
+import type Database from "better-sqlite3";
+import type { FileExtraction } from "./extractTypes.js";
+import { identifierParts, splitIdentifier } from "./identifiers.js";
+import { openDatabase } from "./schema.js";
+import type { Chunk, ReferenceLocation, SymbolLocation } from "./types.js";
+
+export interface FileRecord {
+  id: number;
+  hash: string;
+  mtime: number;
+  size: number;
+}
+
+interface ChunkRow {
+  id: number;
+  path: string;
+  start_line: number;
+  end_line: number;
+  symbol: string | null;
+  kind: string;
+  parent: string | null;
+  language: string | null;
+  text: string;
+}
+
+interface SymbolRow {
+  name: string;
+  qualified: string;
+  kind: string;
+  path: string;
+  start_line: number;
+  end_line: number;
+  parent: string | null;
+}
+
+export interface PendingChunk {
+  id: number;
+  text: string;
+}
+
+const CHUNK_COLUMNS = "c.id, f.path, c.start_line, c.end_line, c.symbol, c.kind, c.parent, f.language, c.text";
+
+function toChunk(row: ChunkRow): Chunk {
+  return {
+    id: row.id, path: row.path, startLine: row.start_line, endLine: row.end_line, symbol: row.symbol, kind: row.kind,
+    parent: row.parent, language: row.language, text: row.text,
+  };
+}
+
+function toSymbol(row: SymbolRow): SymbolLocation {
+  return { name: row.name, kind: row.kind, path: row.path, startLine: row.start_line, endLine: row.end_line, parent: row.parent };
+}
+
+function chunkHash(symbol: string | null, kind: string, parent: string | null, text: string): string {
+  return createHash("sha1").update(`${symbol ?? ""}\0${kind}\0${parent ?? ""}\0${text}`).digest("base64url").slice(0, 22);
+}
+
+/** The FTS `symbols` column: qualified names plus their camelCase/snake_case parts. */
+function symbolTerms(names: string[]): string {
+  const words = new Set<string>();
+  for (const name of names) {
+    for (const piece of name.split(/[.:]+/)) {
+      if (!piece) continue;
+      words.add(piece);
+      for (const part of splitIdentifier(piece)) words.add(part);
+    }
+  }
+  return [...words].join(" ");
+}
+
+/**
+ * All SQL of the index: one file's extraction is written (or removed) as a unit inside the caller's
+ * transaction, so a crash never leaves a half-written file. Chunks whose content is unchanged keep their id,
+ * so their FTS row and vector survive an edit.
+ */
+export class IndexStore {
+  readonly db: Database.Database;
+  private readonly s;
+
+  constructor(file: string) {
+    this.db = openDatabase(file);
+    const db = this.db;
+    this.s = {
+      getFile: db.prepare<[string], FileRecord>("SELECT id, hash, mtime, size FROM files WHERE path = ?"),
+      allFiles: db.prepare<[], FileRecord & { path: string }>("SELECT id, path, hash, mtime, size FROM files"),
+      insertFile: db.prepare("INSERT INTO files(path, hash, mtime, size, language) VALUES (?, ?, ?, ?, ?)"),
+      updateFile: db.prepare("UPDATE files SET hash = ?, mtime = ?, size = ?, language = ? WHERE id = ?"),
+      touchFile: db.prepare("UPDATE files SET mtime = ?, size = ? WHERE id = ?"),
+      deleteFile: db.prepare("DELETE FROM files WHERE id = ?"),
+      fileChunks: db.prepare<[number], { id: number; hash: string; start_line: number; end_line: number }>(
+        "SELECT id, hash, start_line, end_line FROM chunks WHERE file_id = ?"),
+      insertChunk: db.prepare(
+        "INSERT INTO chunks(file_id, start_line, end_line, symbol, kind, parent, hash, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+      moveChunk: db.prepare("UPDATE chunks SET start_line = ?, end_line = ? WHERE id = ?"),
+      deleteChunk: db.prepare("DELETE FROM chunks WHERE id = ?"),
+      insertFts: db.prepare("INSERT INTO chunks_fts(rowid, symbols, body) VALUES (?, ?, ?)"),
+      deleteFts: db.prepare("DELETE FROM chunks_fts WHERE rowid = ?"),
+      vectorOf: db.prepare<[number], { label: number }>("SELECT label FROM vectors WHERE chunk_id = ?"),
+      deleteVector: db.prepare("DELETE FROM vectors WHERE chunk_id = ?"),
+      deleteSymbols: db.prepare("DELETE FROM symbols WHERE file_id = ?"),
+      insertSymbol: db.prepare(
+        "INSERT INTO symbols(file_id, name, qualified, kind, start_line, end_line, parent, chunk_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+      deleteRefs: db.prepare("DELETE FROM refs WHERE file_id = ?"),
+      insertRef: db.prepare("INSERT INTO refs(file_id, name, line, enclosing_id, def_id) VALUES (?, ?, ?, ?, ?)"),
+      deleteImports: db.prepare("DELETE FROM imports WHERE file_id = ?"),
+      insertImport: db.prepare("INSERT INTO imports(file_id, spec) VALUES (?, ?)"),
+      getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
+      setMeta: db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+      chunksOf: db.prepare<[string], ChunkRow>(
+        `SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ? ORDER BY c.start_line`),
+      chunkById: db.prepare<[number], ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?`),
+      definitions: db.prepare<[string], SymbolRow>(
+        `SELECT s.name, s.qualified, s.kind, f.path, s.start_line, s.end_line, s.parent FROM symbols s JOIN files f ON f.id = s.file_id
+         WHERE s.name = ?1 COLLATE NOCASE AND s.name = ?1 ORDER BY f.path, s.start_line`),
+      definitionsNoCase: db.prepare<[string, number], { chunk_id: number | null; name: string }>(
+        "SELECT chunk_id, name FROM symbols WHERE name = ? COLLATE NOCASE LIMIT ?"),
+      references: db.prepare<[string], { name: string; path: string; line: number; enclosing: string | null }>(
+        `SELECT r.name, f.path, r.line, s.qualified AS enclosing FROM refs r JOIN files f ON f.id = r.file_id
+         LEFT JOIN symbols s ON s.id = r.enclosing_id WHERE r.name = ? ORDER BY f.path, r.line`),
+      callers: db.prepare<[string], SymbolRow>(
+        `SELECT DISTINCT s.name, s.qualified, s.kind, f.path, s.start_line, s.end_line, s.parent FROM refs r
+         JOIN symbols s ON s.id = r.enclosing_id JOIN files f ON f.id = s.file_id
+         WHERE r.name = ? ORDER BY f.path, s.start_line`),
+      callerChunks: db.prepare<[string, number], { chunk_id: number }>(
+        `SELECT s.chunk_id FROM refs r JOIN symbols s ON s.id = r.enclosing_id
+         WHERE r.name = ? AND s.chunk_id IS NOT NULL GROUP BY s.chunk_id ORDER BY count(*) DESC LIMIT ?`),
+      importsOf: db.prepare<[string], { spec: string }>(
+        "SELECT i.spec FROM imports i JOIN files f ON f.id = i.file_id WHERE f.path = ?"),
+      pathExists: db.prepare<[string], { one: number }>("SELECT 1 AS one FROM files WHERE path = ?"),
+      pathsEndingWith: db.prepare<[string], { path: string }>("SELECT path FROM files WHERE path LIKE ? ESCAPE '\\' LIMIT 20"),
+      fts: db.prepare<[string, number], { id: number; score: number }>(
+        "SELECT rowid AS id, bm25(chunks_fts, 8.0, 1.0) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?"),
+      pending: db.prepare<[number, number], PendingChunk>(
+        `SELECT c.id, c.text FROM chunks c WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.chunk_id = c.id)
+         ORDER BY c.id LIMIT ?`),
+      insertVector: db.prepare("INSERT INTO vectors(chunk_id, vector) VALUES (?, ?)"),
+      chunkExists: db.prepare<[number], { one: number }>("SELECT 1 AS one FROM chunks WHERE id = ?"),
+      allVectors: db.prepare<[], { label: number; vector: Buffer }>("SELECT label, vector FROM vectors"),
+      chunkOfLabel: db.prepare<[number], { chunk_id: number }>("SELECT chunk_id FROM vectors WHERE label = ?"),
+      counts: db.prepare<[], { files: number; chunks: number; symbols: number; refs: number; vectors: number }>(
+        `SELECT (SELECT count(*) FROM files) AS files, (SELECT count(*) FROM chunks) AS chunks,
+         (SELECT count(*) FROM symbols) AS symbols, (SELECT count(*) FROM refs) AS refs, (SELECT count(*) FROM vectors) AS vectors`),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  getFile(path: string): FileRecord | undefined {
+    return this.s.getFile.get(path);
+  }
+
+  allFiles(): Map<string, FileRecord> {
+    return new Map(this.s.allFiles.all().map((r) => [r.path, { id: r.id, hash: r.hash, mtime: r.mtime, size: r.size }]));
+  }
+
+  touchFile(id: number, mtime: number, size: number): void {
+    this.s.touchFile.run(mtime, size, id);
+  }
+
+  /** Replaces a file's rows with `extraction`; returns the HNSW labels of vectors that went away. Call inside a transaction. */
+  writeFile(path: string, hash: string, mtime: number, size: number, extraction: FileExtraction): number[] {
+    const s = this.s;
+    const existing = s.getFile.get(path);
+    let fileId: number;
+    if (existing) {
+      fileId = existing.id;
+      s.updateFile.run(hash, mtime, size, extraction.language, fileId);
+    } else {
+      fileId = Number(s.insertFile.run(path, hash, mtime, size, extraction.language).lastInsertRowid);
+    }
+    const reusable = new Map<string, Array<{ id: number; start_line: number; end_line: number }>>();
+    if (existing) {
+      for (const row of s.fileChunks.all(fileId)) {
+        const list = reusable.get(row.hash);
+        if (list) list.push(row);
+        else reusable.set(row.hash, [row]);
+      }
+    }
+    const chunkIds: number[] = [];
+    for (const chunk of extraction.chunks) {
+      const hash = chunkHash(chunk.symbol, chunk.kind, chunk.parent, chunk.text);
+      const old = reusable.get(hash)?.shift();
+      if (old) {
+        if (old.start_line !== chunk.startLine || old.end_line !== chunk.endLine) s.moveChunk.run(chunk.startLine, chunk.endLine, old.id);
+        chunkIds.push(old.id);
+        continue;
+      }
+      const id = Number(s.insertChunk.run(fileId, chunk.startLine, chunk.endLine, chunk.symbol, chunk.kind, chunk.parent, hash, chunk.text).lastInsertRowid);
+      const names = extraction.symbols
+        .filter((sym) => sym.startLine >= chunk.startLine && sym.startLine <= chunk.endLine)
+        .map((sym) => sym.qualified);
+      if (chunk.symbol && !names.includes(chunk.symbol)) names.unshift(chunk.symbol);
+      s.insertFts.run(id, symbolTerms(names), `${chunk.text}\n${identifierParts(chunk.text)}`);
+      chunkIds.push(id);
+    }
+    const removed: number[] = [];
+    for (const rows of reusable.values()) for (const row of rows) removed.push(...this.deleteChunk(row.id));
+
+    s.deleteSymbols.run(fileId);
+    const symbolIds: number[] = [];
+    for (const sym of extraction.symbols) {
+      const chunkIndex = this.chunkFor(extraction, sym.startLine, sym.qualified);
+      const id = s.insertSymbol.run(fileId, sym.name, sym.qualified, sym.kind, sym.startLine, sym.endLine, sym.parent,
+        chunkIndex === -1 ? null : chunkIds[chunkIndex]).lastInsertRowid;
+      symbolIds.push(Number(id));
+    }
+    s.deleteRefs.run(fileId);
+    for (const ref of extraction.refs) {
+      s.insertRef.run(fileId, ref.name, ref.line, ref.enclosing === null ? null : symbolIds[ref.enclosing],
+        ref.target === null ? null : symbolIds[ref.target]);
+    }
+    s.deleteImports.run(fileId);
+    for (const spec of new Set(extraction.imports)) s.insertImport.run(fileId, spec);
+    return removed;
+  }
+
+  /** The chunk holding a definition: the one named after it, else the first that contains its first line. */
+  private chunkFor(extraction: FileExtraction, line: number, qualified: string): number {
+    let fallback = -1;
+    for (let i = 0; i < extraction.chunks.length; i++) {
+      const c = extraction.chunks[i];
+      if (line < c.startLine || line > c.endLine) continue;
+      if (c.symbol === qualified) return i;
+      if (fallback === -1) fallback = i;
+    }
+    return fallback;
+  }
+
+  private deleteChunk(id: number): number[] {
+    const vector = this.s.vectorOf.get(id);
+    this.s.deleteChunk.run(id);
+    this.s.deleteFts.run(id);
+    if (!vector) return [];
+    this.s.deleteVector.run(id);
+    return [vector.label];
+  }
+
+  /** Removes a file and everything derived from it; returns the HNSW labels that went away. Call inside a transaction. */
+  removeFile(path: string): number[] {
+    const file = this.s.getFile.get(path);
+    if (!file) return [];
+    const removed: number[] = [];
+    for (const row of this.s.fileChunks.all(file.id)) removed.push(...this.deleteChunk(row.id));
+    this.s.deleteSymbols.run(file.id);
+    this.s.deleteRefs.run(file.id);
+    this.s.deleteImports.run(file.id);
+    this.s.deleteFile.run(file.id);
+    return removed;
+  }
+
+  getMeta(key: string): string | null {
+    return this.s.getMeta.get(key)?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.s.setMeta.run(key, value);
+  }
+
+  chunksOf(path: string): Chunk[] {
+    return this.s.chunksOf.all(path).map(toChunk);
+  }
+
+  chunk(id: number): Chunk | null {
+    const row = this.s.chunkById.get(id);
+    return row ? toChunk(row) : null;
+  }
+
+  definitions(name: string): SymbolLocation[] {
+    return this.s.definitions.all(name).map(toSymbol);
+  }
+
+  /** Chunk ids of definitions named `name`, any case with exact-case matches first, or exact case only. */
+  definitionChunks(name: string, limit: number, exactOnly = false): number[] {
+    let rows = this.s.definitionsNoCase.all(name, limit * 4);
+    if (exactOnly) rows = rows.filter((r) => r.name === name);
+    rows.sort((a, b) => Number(b.name === name) - Number(a.name === name));
+    const ids: number[] = [];
+    for (const r of rows) if (r.chunk_id !== null && !ids.includes(r.chunk_id)) ids.push(r.chunk_id);
+    return ids.slice(0, limit);
+  }
+
+  references(name: string): ReferenceLocation[] {
+    return this.s.references.all(name).map((r) => ({ name: r.name, path: r.path, line: r.line, enclosingSymbol: r.enclosing }));
+  }
+
+  callers(name: string): SymbolLocation[] {
+    return this.s.callers.all(name).map(toSymbol);
+  }
+
+  /** Chunks of the definitions that use `name` most. */
+  callerChunks(name: string, limit: number): number[] {
+    return this.s.callerChunks.all(name, limit).map((r) => r.chunk_id);
+  }
+
+  importSpecs(path: string): string[] {
+    return this.s.importsOf.all(path).map((r) => r.spec);
+  }
+
+  hasPath(path: string): boolean {
+    return this.s.pathExists.get(path) !== undefined;
+  }
+
+  /** Indexed paths ending with `/suffix` (or equal to it). */
+  pathsEndingWith(suffix: string): string[] {
+    const escaped = suffix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    return this.s.pathsEndingWith.all(`%${escaped}`).map((r) => r.path).filter((p) => p === suffix || p.endsWith(`/${suffix}`));
+  }
+
+  /** Indexed paths directly inside a folder named `folder` or ending with `/folder`. */
+  pathsInFolder(folder: string): string[] {
+    const escaped = folder.replace(/[\\%_]/g, (c) => `\\${c}`);
+    return this.s.pathsEndingWith.all(`%${escaped}/%`).map((r) => r.path).filter((p) => {
+      const dir = p.slice(0, Math.max(0, p.lastIndexOf("/")));
+      return dir === folder || dir.endsWith(`/${folder}`);
+    });
+  }
+
+  /** bm25 over chunk text and symbol names; `match` is an FTS5 query. Best first. */
+  fts(match: string, limit: number): Array<{ id: number; score: number }> {
+    return this.s.fts.all(match, limit);
+  }
+
+  /** Chunks without a vector, in id order after `afterId`. */
+  pendingChunks(afterId: number, limit: number): PendingChunk[] {
+    return this.s.pending.all(afterId, limit);
+  }
+
+  /** Stores vectors of chunks that still exist; returns [label, vector] of the stored ones. Call inside a transaction. */
+  addVectors(items: Array<{ chunkId: number; vector: Float32Array }>): Array<{ label: number; vector: Float32Array }> {
+    const out: Array<{ label: number; vector: Float32Array }> = [];
+    for (const { chunkId, vector } of items) {
+      if (!this.s.chunkExists.get(chunkId) || this.s.vectorOf.get(chunkId)) continue;
+      const blob = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+      out.push({ label: Number(this.s.insertVector.run(chunkId, blob).lastInsertRowid), vector });
+    }
+    return out;
+  }
+
+  *allVectors(): Generator<{ label: number; vector: Float32Array }> {
+    for (const row of this.s.allVectors.iterate()) {
+      const copy = new Uint8Array(row.vector);
+      yield { label: row.label, vector: new Float32Array(copy.buffer, 0, copy.byteLength / 4) };
+    }
+  }
+
+  clearVectors(): void {
+    this.db.exec("DELETE FROM vectors");
+  }
+
+  chunkOfLabel(label: number): number | null {
+    return this.s.chunkOfLabel.get(label)?.chunk_id ?? null;
+  }
+
+  counts(): { files: number; chunks: number; symbols: number; refs: number; vectors: number } {
+    return this.s.counts.get() ?? { files: 0, chunks: 0, symbols: 0, refs: 0, vectors: 0 };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,100 @@
+import { existsSync, renameSync, rmSync } from "node:fs";
+import hnswlib from "hnswlib-node";
+import type { IndexStore } from "./IndexStore.js";
+
+const { HierarchicalNSW } = hnswlib;
+type Hnsw = InstanceType<typeof HierarchicalNSW>;
+
+const INITIAL_CAPACITY = 1024;
+const VEC_VERSION = "vec_version";
+const HNSW_VERSION = "hnsw_version";
+
+/**
+ * Cosine HNSW over chunk vectors, persisted next to the database. SQLite is the source of truth: every vector
+ * change bumps `vec_version` in the same transaction, and the file is trusted only when the version it was saved
+ * at matches; otherwise (a crash since the last save) it is rebuilt from the vectors kept in SQLite.
+ */
+export class VectorIndex {
+  private hnsw: Hnsw;
+  private live = 0;
+  private dirty = false;
+
+  private constructor(private readonly dims: number, private readonly file: string) {
+    this.hnsw = new HierarchicalNSW("cosine", dims);
+  }
+
+  static open(store: IndexStore, dims: number, file: string): VectorIndex {
+    const index = new VectorIndex(dims, file);
+    const saved = store.getMeta(HNSW_VERSION);
+    const trusted = saved !== null && saved === (store.getMeta(VEC_VERSION) ?? "0") && existsSync(file);
+    if (trusted) {
+      try {
+        index.hnsw.readIndexSync(file, true);
+        index.live = index.hnsw.getIdsList().length;
+        if (index.hnsw.getNumDimensions() === dims) return index;
+      } catch {
+        // Unreadable file: fall through to a rebuild.
+      }
+      index.hnsw = new HierarchicalNSW("cosine", dims);
+    }
+    index.rebuild(store);
+    return index;
+  }
+
+  private rebuild(store: IndexStore): void {
+    this.hnsw.initIndex({ maxElements: INITIAL_CAPACITY, m: 16, efConstruction: 100, allowReplaceDeleted: true });
+    this.live = 0;
+    for (const { label, vector } of store.allVectors()) if (vector.length === this.dims) this.add(label, vector);
+    this.dirty = true;
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  add(label: number, vector: Float32Array): void {
+    if (this.hnsw.getCurrentCount() >= this.hnsw.getMaxElements()) this.hnsw.resizeIndex(this.hnsw.getMaxElements() * 2);
+    this.hnsw.addPoint(Array.from(vector), label, true);
+    this.live++;
+    this.dirty = true;
+  }
+
+  remove(labels: number[]): void {
+    for (const label of labels) {
+      try {
+        this.hnsw.markDelete(label);
+        this.live--;
+        this.dirty = true;
+      } catch {
+        // Not in the HNSW (added after the last save, lost in a crash): nothing to delete.
+      }
+    }
+  }
+
+  /** Labels of the nearest vectors, nearest first. */
+  search(vector: Float32Array, k: number): number[] {
+    const n = Math.min(k, this.live);
+    if (n <= 0) return [];
+    this.hnsw.setEf(Math.max(64, n));
+    const { neighbors } = this.hnsw.searchKnn(Array.from(vector), n);
+    return neighbors;
+  }
+
+  /** Writes the file atomically (temp + rename), then records which `vec_version` it reflects. */
+  save(store: IndexStore): void {
+    if (!this.dirty && store.getMeta(HNSW_VERSION) === (store.getMeta(VEC_VERSION) ?? "0")) return;
+    const tmp = `${this.file}.tmp`;
+    this.hnsw.writeIndexSync(tmp);
+    renameSync(tmp, this.file);
+    store.setMeta(HNSW_VERSION, store.getMeta(VEC_VERSION) ?? "0");
+    this.dirty = false;
+  }
+
+  static bumpVersion(store: IndexStore): void {
+    store.setMeta(VEC_VERSION, String(Number(store.getMeta(VEC_VERSION) ?? "0") + 1));
+  }
+
+  static deleteFile(file: string): void {
+    rmSync(file, { force: true });
+  }
+}

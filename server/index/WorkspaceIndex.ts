@@ -1,0 +1,471 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, sep } from "node:path";
+import type { Settings } from "../config/schema.js";
+import { languageOf } from "../syntax/index.js";
+import { throwIfAborted } from "../util/abort.js";
+import { errorMessage, type Logger } from "../util/logger.js";
+import { workspaceCacheDir } from "../util/paths.js";
+import { Embedder } from "./Embedder.js";
+import { embeddingReadiness } from "./embeddingReadiness.js";
+import { extractFile } from "./extractFile.js";
+import { queryIdentifiers, queryTerms } from "./identifiers.js";
+import { IndexStore } from "./IndexStore.js";
+import { resolveImport } from "./resolveImport.js";
+import { retrieveContext } from "./retrieveContext.js";
+import { fuseRankings } from "./rrf.js";
+import { looksMinified, unindexableReason } from "./textFilter.js";
+import type {
+  Chunk, CodeIndex, IndexProgress, IndexStats, ReferenceLocation, RetrievalRequest, RetrievedChunk, SearchHit, SymbolLocation,
+} from "./types.js";
+import { VectorIndex } from "./VectorIndex.js";
+import { walkWorkspace } from "./walkWorkspace.js";
+
+export interface WorkspaceIndexOptions {
+  root: string;
+  settings: Settings;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Cache folder override; defaults to workspaceCacheDir(root, env). */
+  cacheDir?: string;
+  /** Set false to skip loading the embedding model (lexical + graph search only). Defaults to true. */
+  embeddings?: boolean;
+  /** ONNX Runtime threads for the embedding worker. */
+  embeddingThreads?: number;
+}
+
+/** Each write transaction covers at most this much work before the event loop gets a turn. */
+const SLICE_MS = 25;
+const READ_BATCH = 32;
+const EMBED_BATCH = 32;
+const EMBED_TEXT_CHARS = 1200;
+/** Candidates each ranked list contributes to fusion. */
+const FUSION_DEPTH = 50;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function sha1(text: string): string {
+  return createHash("sha1").update(text).digest("base64url");
+}
+
+/** The workspace's code index: SQLite (chunks, symbols, refs, FTS5) plus an HNSW of chunk vectors. */
+export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
+  readonly root: string;
+  /** Why there are no vectors (model missing or failed to load); null when embeddings work. */
+  readonly embeddingProblem: string | null;
+  private readonly overlays = new Map<string, string>();
+  private updating: Promise<IndexStats> | null = null;
+  private embedRun: Promise<void> | null = null;
+  private embedRequested = false;
+  private lastSeconds = 0;
+  private disposed = false;
+
+  private constructor(
+    private readonly options: WorkspaceIndexOptions,
+    private readonly store: IndexStore,
+    private readonly embedder: Embedder | null,
+    private readonly vectors: VectorIndex | null,
+    embeddingProblem: string | null,
+  ) {
+    this.root = options.root;
+    this.embeddingProblem = embeddingProblem;
+  }
+
+  static async open(options: WorkspaceIndexOptions): Promise<WorkspaceIndex> {
+    const env = options.env ?? process.env;
+    const cacheDir = options.cacheDir ?? workspaceCacheDir(options.root, env);
+    mkdirSync(cacheDir, { recursive: true });
+    const store = openStore(join(cacheDir, "index.db"), options.logger);
+    let embedder: Embedder | null = null;
+    let problem: string | null = null;
+    if (options.embeddings === false) problem = "embeddings disabled";
+    else {
+      const readiness = embeddingReadiness(options.settings, env);
+      if (!readiness.ready) problem = readiness.reason;
+      else {
+        try {
+          embedder = await Embedder.start(readiness.model, { threads: options.embeddingThreads });
+        } catch (error) {
+          problem = `embedding model ${readiness.model.dir} failed to load: ${errorMessage(error)}`;
+        }
+      }
+    }
+    let vectors: VectorIndex | null = null;
+    if (embedder) {
+      const file = join(cacheDir, "vectors.hnsw");
+      const readiness = embeddingReadiness(options.settings, env);
+      const modelKey = `${readiness.ready ? readiness.model.dir : "?"}|${embedder.dims}`;
+      if (store.getMeta("embed_model") !== modelKey) {
+        // Another model's vectors are meaningless here: drop them all.
+        store.transaction(() => {
+          store.clearVectors();
+          VectorIndex.bumpVersion(store);
+          store.setMeta("embed_model", modelKey);
+        });
+        VectorIndex.deleteFile(file);
+      }
+      vectors = VectorIndex.open(store, embedder.dims, file);
+    }
+    if (problem) options.logger.info(`dhi index: search runs without vectors: ${problem}`);
+    return new WorkspaceIndex(options, store, embedder, vectors, problem);
+  }
+
+  get hasEmbeddings(): boolean {
+    return this.embedder !== null;
+  }
+
+  /** Workspace-relative "/" path for an absolute or relative path. */
+  private rel(path: string): string {
+    const r = isAbsolute(path) ? relative(this.root, path) : path;
+    return r.split(sep).join("/").replace(/^\.\//, "");
+  }
+
+  update(options: { signal?: AbortSignal; onProgress?: (p: IndexProgress) => void; rebuild?: boolean } = {}): Promise<IndexStats> {
+    if (this.updating && !options.rebuild) return this.updating;
+    const previous = this.updating ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.runUpdate(options));
+    this.updating = run;
+    void run.finally(() => {
+      if (this.updating === run) this.updating = null;
+    }).catch(() => undefined);
+    return run;
+  }
+
+  private async runUpdate(options: { signal?: AbortSignal; onProgress?: (p: IndexProgress) => void; rebuild?: boolean }): Promise<IndexStats> {
+    const started = performance.now();
+    const { signal, onProgress } = options;
+    const { exclude, maxFileBytes } = this.options.settings.index;
+    if (options.rebuild) this.clear();
+    onProgress?.({ done: 0, total: 0, message: "Scanning workspace" });
+    const paths = await walkWorkspace(this.root, { exclude, signal });
+    throwIfAborted(signal);
+    const wanted = new Set(paths);
+    const known = this.store.allFiles();
+    const gone = [...known.keys()].filter((p) => !wanted.has(p) && !this.overlays.has(p));
+    if (gone.length > 0) this.write(() => gone.flatMap((p) => this.store.removeFile(p)));
+
+    let done = 0;
+    for (let i = 0; i < paths.length; i += READ_BATCH) {
+      throwIfAborted(signal);
+      const batch = paths.slice(i, i + READ_BATCH);
+      const loaded = await Promise.all(batch.map((path) => this.load(path, known.get(path), maxFileBytes)));
+      let sliceStart = performance.now();
+      let pending: Array<() => number[]> = [];
+      const commit = (): void => {
+        if (pending.length === 0) return;
+        const work = pending;
+        pending = [];
+        this.write(() => work.flatMap((w) => w()));
+      };
+      for (const item of loaded) {
+        if (item) pending.push(item);
+        if (performance.now() - sliceStart > SLICE_MS) {
+          commit();
+          await yieldToEventLoop();
+          sliceStart = performance.now();
+        }
+      }
+      commit();
+      done += batch.length;
+      onProgress?.({ done, total: paths.length, message: `Indexed ${done}/${paths.length} files` });
+      await yieldToEventLoop();
+    }
+    if (this.embedder) {
+      onProgress?.({ done, total: paths.length, message: "Embedding chunks" });
+      await this.requestEmbedding(signal);
+    }
+    this.lastSeconds = (performance.now() - started) / 1000;
+    return this.stats();
+  }
+
+  /**
+   * Reads one file and returns the deferred write for it (to run inside a transaction), or null when the file
+   * is unchanged. Unreadable, binary, huge or minified files are dropped from the index, never thrown.
+   */
+  private async load(path: string, known: { id: number; hash: string; mtime: number; size: number } | undefined, maxFileBytes: number):
+    Promise<(() => number[]) | null> {
+    const overlay = this.overlays.get(path);
+    if (overlay !== undefined) return null; // open documents are indexed from the editor's text
+    const abs = join(this.root, path);
+    try {
+      const info = await stat(abs);
+      const mtime = Math.floor(info.mtimeMs);
+      if (known && known.mtime === mtime && known.size === info.size) return null;
+      if (info.size > maxFileBytes) return known ? () => this.store.removeFile(path) : null;
+      const bytes = await readFile(abs);
+      if (unindexableReason(bytes, maxFileBytes)) return known ? () => this.store.removeFile(path) : null;
+      const text = bytes.toString("utf8");
+      const hash = sha1(text);
+      if (known && known.hash === hash) return () => (this.store.touchFile(known.id, mtime, info.size), []);
+      if (looksMinified(text)) return known ? () => this.store.removeFile(path) : null;
+      return () => this.index(path, text, hash, mtime, info.size);
+    } catch (error) {
+      this.options.logger.debug(`dhi index: skipping ${path}: ${errorMessage(error)}`);
+      return known ? () => this.store.removeFile(path) : null;
+    }
+  }
+
+  /** Extracts and stores one file (inside a transaction); a file that fails to parse keeps line-window chunks. */
+  private index(path: string, text: string, hash: string, mtime: number, size: number): number[] {
+    const language = languageOf(path);
+    let extraction;
+    try {
+      extraction = extractFile(text, language);
+    } catch (error) {
+      this.options.logger.warn(`dhi index: ${path} could not be parsed (${errorMessage(error)}); indexing it as plain text`);
+      extraction = extractFile(text, null);
+    }
+    return this.store.writeFile(path, hash, mtime, size, extraction);
+  }
+
+  /** Runs `work` in one transaction; the HNSW labels it returns are deleted once the transaction commits. */
+  private write(work: () => number[]): void {
+    const removed = this.store.transaction(() => {
+      const labels = work();
+      if (labels.length > 0) VectorIndex.bumpVersion(this.store);
+      return labels;
+    });
+    this.vectors?.remove(removed);
+  }
+
+  private clear(): void {
+    this.store.transaction(() => {
+      this.store.db.exec(`DELETE FROM files; DELETE FROM chunks; DELETE FROM symbols; DELETE FROM refs; DELETE FROM imports;
+        INSERT INTO chunks_fts(chunks_fts) VALUES('delete-all');`);
+      const labels: number[] = [];
+      for (const { label } of this.store.allVectors()) labels.push(label);
+      this.store.clearVectors();
+      VectorIndex.bumpVersion(this.store);
+      this.vectors?.remove(labels);
+    });
+  }
+
+  async updateFile(path: string, text: string | null): Promise<void> {
+    this.ensureOpen();
+    const rel = this.rel(path);
+    if (text === null) {
+      this.overlays.delete(rel);
+      this.write(() => this.store.removeFile(rel));
+      return;
+    }
+    this.overlays.set(rel, text);
+    const hash = sha1(text);
+    if (this.store.getFile(rel)?.hash === hash) return;
+    this.write(() => this.index(rel, text, hash, Date.now(), Buffer.byteLength(text)));
+    this.scheduleEmbedding();
+  }
+
+  /** Forgets the editor's text for `path` (document closed) and re-indexes it from disk. */
+  async closeFile(path: string): Promise<void> {
+    this.ensureOpen();
+    const rel = this.rel(path);
+    if (!this.overlays.delete(rel)) return;
+    const write = await this.load(rel, undefined, this.options.settings.index.maxFileBytes);
+    if (write) this.write(write);
+    else if (!await stat(join(this.root, rel)).then(() => true, () => false)) this.write(() => this.store.removeFile(rel));
+    this.scheduleEmbedding();
+  }
+
+  /** Resolves once background embedding has caught up with every stored chunk. */
+  async idle(): Promise<void> {
+    while (this.embedRun) await this.embedRun.catch(() => undefined);
+  }
+
+  private scheduleEmbedding(): void {
+    if (!this.embedder) return;
+    this.requestEmbedding().catch((error: unknown) => this.options.logger.warn(`dhi index: embedding failed: ${errorMessage(error)}`));
+  }
+
+  private requestEmbedding(signal?: AbortSignal): Promise<void> {
+    this.embedRequested = true;
+    if (!this.embedRun) {
+      const run = (async () => {
+        while (this.embedRequested && !this.disposed) {
+          this.embedRequested = false;
+          await this.embedPass(signal);
+        }
+      })();
+      this.embedRun = run;
+      void run.finally(() => {
+        if (this.embedRun === run) this.embedRun = null;
+      }).catch(() => undefined);
+    }
+    return this.embedRun;
+  }
+
+  /** Embeds every chunk that has no vector yet, in batches; only new or changed chunks lack one. */
+  private async embedPass(signal?: AbortSignal): Promise<void> {
+    const embedder = this.embedder;
+    const vectors = this.vectors;
+    if (!embedder || !vectors) return;
+    let after = 0;
+    let sinceSave = 0;
+    for (;;) {
+      if (this.disposed || signal?.aborted) break;
+      const batch = this.store.pendingChunks(after, EMBED_BATCH);
+      if (batch.length === 0) break;
+      after = batch[batch.length - 1].id;
+      const embedded = await embedder.embed(batch.map((c) => c.text.slice(0, EMBED_TEXT_CHARS)));
+      if (this.disposed) break;
+      const stored = this.store.transaction(() => {
+        const added = this.store.addVectors(batch.map((c, i) => ({ chunkId: c.id, vector: embedded[i] })));
+        if (added.length > 0) VectorIndex.bumpVersion(this.store);
+        return added;
+      });
+      for (const { label, vector } of stored) vectors.add(label, vector);
+      sinceSave += stored.length;
+      // Periodic saves bound the rebuild work after a crash.
+      if (sinceSave >= 20_000) {
+        vectors.save(this.store);
+        sinceSave = 0;
+      }
+    }
+    if (!this.disposed) vectors.save(this.store);
+  }
+
+  async search(query: string, options: { k?: number; signal?: AbortSignal } = {}): Promise<SearchHit[]> {
+    this.ensureOpen();
+    const k = options.k ?? 10;
+    const rankings = await this.rankings(query, options.signal);
+    return this.hits(fuseRankings(rankings).slice(0, k));
+  }
+
+  /** The three ranked lists that hybrid search fuses; exposed for benchmarks (FTS-only, vectors-only). */
+  async rankings(query: string, signal?: AbortSignal, depth = FUSION_DEPTH): Promise<number[][]> {
+    const lexical = this.lexicalRanking(query, depth);
+    const graph = this.graphRanking(query, depth);
+    throwIfAborted(signal);
+    const semantic = await this.vectorRanking(query, depth);
+    throwIfAborted(signal);
+    return [lexical, semantic, graph];
+  }
+
+  lexicalRanking(query: string, depth = FUSION_DEPTH): number[] {
+    const terms = queryTerms(query);
+    if (terms.length === 0) return [];
+    return this.store.fts(terms.map((t) => `"${t}"`).join(" OR "), depth).map((r) => r.id);
+  }
+
+  async vectorRanking(query: string, depth = FUSION_DEPTH): Promise<number[]> {
+    if (!this.embedder || !this.vectors || this.vectors.size === 0 || query.trim() === "") return [];
+    const [vector] = await this.embedder.embed([query.slice(0, EMBED_TEXT_CHARS)]);
+    const ids: number[] = [];
+    for (const label of this.vectors.search(vector, depth)) {
+      const id = this.store.chunkOfLabel(label);
+      if (id !== null) ids.push(id);
+    }
+    return ids;
+  }
+
+  /** Definitions of the query's identifiers, then the definitions that use them most. */
+  graphRanking(query: string, depth = FUSION_DEPTH): number[] {
+    const names = queryIdentifiers(query).slice(0, 8);
+    const ids: number[] = [];
+    const add = (list: number[]): void => {
+      for (const id of list) if (!ids.includes(id) && ids.length < depth) ids.push(id);
+    };
+    for (const name of names) add(this.store.definitionChunks(name, 5));
+    for (const name of names) add(this.store.callerChunks(name, 5));
+    return ids;
+  }
+
+  private hits(fused: Array<{ id: number; score: number }>): SearchHit[] {
+    const out: SearchHit[] = [];
+    for (const { id, score } of fused) {
+      const chunk = this.store.chunk(id);
+      if (chunk) out.push({ chunk, score });
+    }
+    return out;
+  }
+
+  chunk(id: number): Chunk | null {
+    return this.store.chunk(id);
+  }
+
+  definitions(name: string): SymbolLocation[] {
+    return this.store.definitions(name);
+  }
+
+  references(name: string): ReferenceLocation[] {
+    return this.store.references(name);
+  }
+
+  callers(name: string): SymbolLocation[] {
+    return this.store.callers(name);
+  }
+
+  importsOf(path: string): string[] {
+    const rel = this.rel(path);
+    const language = languageOf(rel);
+    const lookup = {
+      has: (p: string) => this.store.hasPath(p),
+      endingWith: (s: string) => this.store.pathsEndingWith(s),
+      inFolder: (f: string) => this.store.pathsInFolder(f),
+    };
+    const out: string[] = [];
+    for (const spec of this.store.importSpecs(rel)) {
+      const resolved = resolveImport(rel, spec, language, lookup) ?? spec;
+      if (!out.includes(resolved)) out.push(resolved);
+    }
+    return out;
+  }
+
+  chunksOf(path: string): Chunk[] {
+    return this.store.chunksOf(this.rel(path));
+  }
+
+  retrieve(request: RetrievalRequest): Promise<RetrievedChunk[]> {
+    this.ensureOpen();
+    return retrieveContext(this, { ...request, path: this.rel(request.path) });
+  }
+
+  /** Chunk ids of exact-case definitions of `name`. */
+  definitionChunkIds(name: string, limit: number): number[] {
+    return this.store.definitionChunks(name, limit, true);
+  }
+
+  stats(): IndexStats {
+    const c = this.store.counts();
+    return { files: c.files, chunks: c.chunks, symbols: c.symbols, references: c.refs, embeddings: c.vectors, seconds: this.lastSeconds };
+  }
+
+  private ensureOpen(): void {
+    if (this.disposed) throw new Error("the index is disposed");
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    await this.updating?.catch(() => undefined);
+    this.disposed = true;
+    await this.embedRun?.catch(() => undefined);
+    try {
+      this.vectors?.save(this.store);
+    } catch (error) {
+      this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`);
+    }
+    await this.embedder?.dispose();
+    this.store.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+}
+
+/** Opens the database; one that is corrupt (e.g. a torn copy) is deleted and rebuilt rather than failing forever. */
+function openStore(file: string, logger: Logger): IndexStore {
+  try {
+    return new IndexStore(file);
+  } catch (error) {
+    const message = errorMessage(error);
+    if (!/not a database|malformed|corrupt/i.test(message)) throw error;
+    logger.warn(`dhi index: ${file} is unreadable (${message}); rebuilding it`);
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
+    return new IndexStore(file);
+  }
+}

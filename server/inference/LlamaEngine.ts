@@ -1,0 +1,371 @@
+import { basename } from "node:path";
+import type {
+  ChatWrapper,
+  GbnfJsonObjectSchema,
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
+  Token,
+} from "node-llama-cpp";
+import type { ModelSettings } from "../config/schema.js";
+import { AbortError } from "../util/abort.js";
+import type { Logger } from "../util/logger.js";
+import { renderChatPrompt } from "./chatPrompt.js";
+import { DraftModelDrafter, PromptLookupDrafter, type Drafter } from "./drafters.js";
+import { FimUnsupportedError } from "./errors.js";
+import { buildFimPrompt, chooseLayout, type FimLayout } from "./fimPrompt.js";
+import { resolveFimTemplate, type ResolvedFimTemplate } from "./fimTemplates.js";
+import { DEFAULT_MAX_TOKENS, generate, type RunResult } from "./generate.js";
+import { resolveModelSource } from "./modelSource.js";
+import { Mutex } from "./Mutex.js";
+import { resolveThreads } from "./threads.js";
+import type {
+  CompleteRequest,
+  GenerationResult,
+  InferenceEngine,
+  InfillRequest,
+  LoadProgress,
+  ModelInfo,
+} from "./types.js";
+
+/** Speculative decoding switches. */
+export interface SpeculationOptions {
+  /** Use `model.draftPath` as a draft model for infill. Defaults to `true` (when a draft path is set). */
+  draft?: boolean;
+  /** Draft tokens below this probability end a draft run. Defaults to `0.3` (see bench/inference.mjs). */
+  draftMinConfidence?: number;
+  /** Longest draft run per target pass. Defaults to `8`. */
+  draftMaxTokens?: number;
+  /** Longest prompt-lookup run per target pass. Defaults to `16`. */
+  lookupMaxTokens?: number;
+  /** Prompt lookup for `complete({ inputGrounded: true })`. Defaults to `true`. */
+  promptLookup?: boolean;
+}
+
+export interface LlamaEngineOptions {
+  model: ModelSettings;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  speculation?: SpeculationOptions;
+  /** FIM layout; "auto" keeps the cursor line after the middle token (see fimPrompt.ts). Defaults to "auto". */
+  fimLayout?: FimLayout | "auto";
+  /** Repository name for repo-level FIM templates. */
+  repoName?: string;
+}
+
+interface ChatSlot {
+  context: LlamaContext;
+  sequence: LlamaContextSequence;
+}
+
+interface Loaded {
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  sequence: LlamaContextSequence;
+  draft: { model: LlamaModel; context: LlamaContext; drafter: Drafter } | null;
+  fim: ResolvedFimTemplate | null;
+  chatWrapper: ChatWrapper;
+  threads: number;
+  info: ModelInfo;
+}
+
+/** The embedded backend: node-llama-cpp in this process, one long-lived FIM sequence with KV reuse. */
+export class LlamaEngine implements InferenceEngine {
+  readonly stats = { infillCalls: 0, completeCalls: 0 };
+  private state: Loaded | null = null;
+  private loading: { promise: Promise<Loaded>; controller: AbortController; waiters: number } | null = null;
+  private readonly progressListeners = new Set<(p: LoadProgress) => void>();
+  private readonly fimLock = new Mutex();
+  private readonly chatLock = new Mutex();
+  private chat: ChatSlot | null = null;
+  private chatCreating: Promise<ChatSlot> | null = null;
+  private disposed = false;
+  private lastFraction = 0;
+
+  constructor(private readonly options: LlamaEngineOptions) {}
+
+  get loaded(): boolean {
+    return this.state !== null;
+  }
+
+  /** The llama.cpp objects, for benchmarks and tests that need lower-level access. Null until loaded. */
+  get internals(): Readonly<Pick<Loaded, "llama" | "model" | "context" | "sequence" | "fim">> | null {
+    return this.state;
+  }
+
+  async load(options: { signal?: AbortSignal; onProgress?: (p: LoadProgress) => void } = {}): Promise<ModelInfo> {
+    return (await this.ensureLoaded(options.signal, options.onProgress)).info;
+  }
+
+  async infill(request: InfillRequest): Promise<GenerationResult> {
+    const t0 = performance.now();
+    const wasLoaded = this.loaded;
+    const s = await this.ensureLoaded(request.signal);
+    const loadMs = wasLoaded ? 0 : performance.now() - t0;
+    if (!s.fim) throw new FimUnsupportedError(s.info.name);
+    const fim = s.fim;
+    this.stats.infillCalls++;
+    const result = await this.fimLock.run(request.signal, async () => {
+      const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
+      const prompt = buildFimPrompt(s.model, fim, { ...request, repoName: this.options.repoName }, {
+        layout: this.options.fimLayout,
+        budget: s.sequence.contextSize - maxTokens - 1,
+      });
+      return generate({
+        sequence: s.sequence,
+        model: s.model,
+        prompt: prompt.tokens,
+        options: request,
+        stopTokens: fim.stopTokens,
+        drafter: s.draft?.drafter,
+        maxDraft: this.options.speculation?.draftMaxTokens ?? 8,
+      });
+    });
+    return withLoad(result, loadMs);
+  }
+
+  async complete(request: CompleteRequest): Promise<GenerationResult> {
+    const t0 = performance.now();
+    const wasLoaded = this.loaded;
+    const s = await this.ensureLoaded(request.signal);
+    const loadMs = wasLoaded ? 0 : performance.now() - t0;
+    this.stats.completeCalls++;
+    const lookup = request.inputGrounded === true && this.options.speculation?.promptLookup !== false;
+    const result = await this.chatLock.run(request.signal, async () => {
+      const slot = await this.chatSlot(s);
+      const prompt = renderChatPrompt(s.model, s.chatWrapper, request.messages);
+      const grammarEvaluationState = request.jsonSchema ? await this.grammarState(s, request.jsonSchema) : undefined;
+      const maxTokens = Math.min(request.maxTokens ?? DEFAULT_MAX_TOKENS, Math.max(1, slot.sequence.contextSize - prompt.tokens.length - 1));
+      return generate({
+        sequence: slot.sequence,
+        model: s.model,
+        prompt: fitPrompt(prompt.tokens, slot.sequence.contextSize - maxTokens - 1),
+        options: { ...request, maxTokens },
+        stopTokens: prompt.stopTokens,
+        stopStrings: prompt.stopStrings,
+        grammarEvaluationState,
+        drafter: lookup ? new PromptLookupDrafter(prompt.inputTokens) : undefined,
+        maxDraft: this.options.speculation?.lookupMaxTokens ?? 16,
+      });
+    });
+    return withLoad(result, loadMs);
+  }
+
+  async tokenize(text: string): Promise<number[]> {
+    const s = await this.ensureLoaded();
+    return s.model.tokenize(text, false);
+  }
+
+  async countTokens(text: string): Promise<number> {
+    return (await this.tokenize(text)).length;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.loading) {
+      this.loading.controller.abort();
+      await this.loading.promise.catch(() => undefined);
+    }
+    await this.chatCreating?.catch(() => undefined);
+    const s = this.state;
+    this.state = null;
+    const chat = this.chat;
+    this.chat = null;
+    if (chat) await chat.context.dispose();
+    if (!s) return;
+    await s.context.dispose();
+    if (s.draft) {
+      await s.draft.context.dispose();
+      await s.draft.model.dispose();
+    }
+    await s.model.dispose();
+    await s.llama.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  // ---- loading ----
+
+  private ensureLoaded(signal?: AbortSignal, onProgress?: (p: LoadProgress) => void): Promise<Loaded> {
+    if (this.disposed) return Promise.reject(new Error("dhi: the inference engine was disposed"));
+    if (this.state) {
+      onProgress?.({ fraction: 1, message: "model loaded" });
+      return Promise.resolve(this.state);
+    }
+    if (signal?.aborted) return Promise.reject(new AbortError());
+    if (!this.loading) {
+      const controller = new AbortController();
+      const promise = this.doLoad(controller.signal).then(
+        (s) => {
+          this.state = s;
+          this.loading = null;
+          this.progressListeners.clear();
+          return s;
+        },
+        (error: unknown) => {
+          this.loading = null;
+          this.progressListeners.clear();
+          throw controller.signal.aborted ? new AbortError("Model loading was cancelled") : error;
+        },
+      );
+      this.loading = { promise, controller, waiters: 0 };
+    }
+    const loading = this.loading;
+    loading.waiters++;
+    if (onProgress) this.progressListeners.add(onProgress);
+    // Each caller can give up on its own; the shared load stops only when nobody waits for it.
+    return new Promise<Loaded>((resolve, reject) => {
+      const onAbort = () => {
+        if (onProgress) this.progressListeners.delete(onProgress);
+        if (--loading.waiters === 0) loading.controller.abort();
+        reject(new AbortError());
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      loading.promise.then(
+        (s) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(s);
+        },
+        (error: unknown) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private progress(fraction: number, message: string): void {
+    // node-llama-cpp's load-progress events can arrive late: keep the reported fraction monotonic.
+    this.lastFraction = Math.min(1, Math.max(this.lastFraction, fraction));
+    for (const listener of this.progressListeners) listener({ fraction: this.lastFraction, message });
+  }
+
+  private async doLoad(signal: AbortSignal): Promise<Loaded> {
+    const settings = this.options.model;
+    const log = this.options.logger;
+    const checkAbort = () => {
+      if (signal.aborted) throw new AbortError("Model loading was cancelled");
+    };
+    this.lastFraction = 0;
+    this.progress(0, "resolving model");
+    const modelPath = await resolveModelSource(settings.path, {
+      env: this.options.env,
+      signal,
+      onProgress: (f, m) => this.progress(0.5 * f, m),
+    });
+    const draftPath =
+      settings.draftPath && this.options.speculation?.draft !== false
+        ? await resolveModelSource(settings.draftPath, { env: this.options.env, signal, setting: "model.draftPath" })
+        : null;
+    checkAbort();
+    const threads = resolveThreads(settings.threads);
+    const { getLlama, LlamaLogLevel, resolveChatWrapper, GeneralChatWrapper } = await import("node-llama-cpp");
+    this.progress(0.5, "starting llama.cpp");
+    const llama = await getLlama({
+      gpu: settings.gpuLayers === 0 ? false : "auto",
+      build: "never",
+      maxThreads: threads,
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => {
+        const text = message.trim();
+        // vocab-only loads print "missing tensor" lines that are expected, not errors.
+        if (text === "" || /missing tensor|failed to load model/.test(text)) return;
+        log.debug(`llama.cpp ${level}: ${text}`);
+      },
+    });
+    const cleanup: Array<() => Promise<void>> = [() => llama.dispose()];
+    try {
+      checkAbort();
+      this.progress(0.55, `loading ${basename(modelPath)}`);
+      const model = await llama.loadModel({
+        modelPath,
+        gpuLayers: settings.gpuLayers,
+        loadSignal: signal,
+        onLoadProgress: (p) => this.progress(0.55 + 0.35 * p, `loading ${basename(modelPath)}`),
+      });
+      cleanup.unshift(() => model.dispose());
+      checkAbort();
+      // A context larger than the trained one only produces garbage past that point.
+      const train = model.trainContextSize;
+      const contextSize = train > 0 ? Math.min(settings.contextSize, train) : settings.contextSize;
+      let draft: Loaded["draft"] = null;
+      if (draftPath) {
+        this.progress(0.9, `loading draft ${basename(draftPath)}`);
+        const draftModel = await llama.loadModel({ modelPath: draftPath, gpuLayers: settings.gpuLayers, loadSignal: signal });
+        cleanup.unshift(() => draftModel.dispose());
+        const draftContext = await draftModel.createContext({ contextSize, threads, createSignal: signal });
+        cleanup.unshift(() => draftContext.dispose());
+        const drafter = new DraftModelDrafter(draftContext.getSequence(), {
+          minConfidence: this.options.speculation?.draftMinConfidence ?? 0.3,
+        });
+        draft = { model: draftModel, context: draftContext, drafter };
+      }
+      this.progress(0.95, "creating context");
+      const context = await model.createContext({ contextSize, threads, createSignal: signal, sequences: 1 });
+      cleanup.unshift(() => context.dispose());
+      const sequence = context.getSequence();
+      const name = basename(modelPath);
+      const fim = resolveFimTemplate(model, settings.template, name);
+      let chatWrapper: ChatWrapper;
+      try {
+        chatWrapper = resolveChatWrapper(model, { warningLogs: false });
+      } catch {
+        chatWrapper = new GeneralChatWrapper();
+      }
+      const info: ModelInfo = {
+        name,
+        contextSize: context.contextSize,
+        fim: fim ? { name: fim.name, repoLevel: fim.repo !== null, order: fim.order, layout: chooseLayout(fim, this.options.fimLayout) } : null,
+        chatTemplate: chatWrapper.wrapperName,
+        backend: "embedded",
+        threads,
+        draftModel: draftPath ? basename(draftPath) : null,
+      };
+      log.info(
+        `model ${name} loaded: context ${info.contextSize}, threads ${threads}, FIM ${fim ? `${fim.name}/${info.fim?.layout}` : "none"}, chat ${info.chatTemplate}${draft ? `, draft ${info.draftModel}` : ""}`,
+      );
+      this.progress(1, "model loaded");
+      return { llama, model, context, sequence, draft, fim, chatWrapper, threads, info };
+    } catch (error) {
+      for (const dispose of cleanup) await dispose().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  // ---- chat ----
+
+  /** The chat sequence lives in its own lazily created context so it never evicts the FIM KV cache. */
+  private async chatSlot(s: Loaded): Promise<ChatSlot> {
+    if (this.chat) return this.chat;
+    this.chatCreating ??= s.model
+      .createContext({ contextSize: s.context.contextSize, threads: s.threads, sequences: 1 })
+      .then((context) => (this.chat = { context, sequence: context.getSequence() }));
+    try {
+      return await this.chatCreating;
+    } finally {
+      this.chatCreating = null;
+    }
+  }
+
+  private async grammarState(s: Loaded, schema: CompleteRequest["jsonSchema"]) {
+    const { LlamaGrammarEvaluationState } = await import("node-llama-cpp");
+    // The schema type is checked by node-llama-cpp at runtime; our JsonSchema is deliberately loose.
+    const grammar = await s.llama.createGrammarForJsonSchema(schema as unknown as GbnfJsonObjectSchema);
+    return new LlamaGrammarEvaluationState({ model: s.model, grammar });
+  }
+}
+
+function withLoad(result: RunResult, loadMs: number): GenerationResult {
+  return { ...result, timings: { loadMs, ...result.timings, totalMs: result.timings.totalMs + loadMs } };
+}
+
+/** Keeps the end of an over-long chat prompt (the newest turn matters most). */
+function fitPrompt(tokens: Token[], budget: number): Token[] {
+  return tokens.length <= budget ? tokens : tokens.slice(tokens.length - Math.max(1, budget));
+}
+

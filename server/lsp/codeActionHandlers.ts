@@ -1,0 +1,226 @@
+import { pathToFileURL } from "node:url";
+import {
+  ErrorCodes,
+  LSPErrorCodes,
+  ResponseError,
+  type CodeAction,
+  type CodeActionParams,
+  type CreateFile,
+  type Diagnostic,
+  type Range,
+  type TextDocumentEdit,
+  type TextDocuments,
+  type WorkspaceEdit,
+} from "vscode-languageserver/node";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { z } from "zod";
+import { CodeActionService } from "../actions/CodeActionService.js";
+import { ActionRejectedError } from "../actions/errors/ActionRejectedError.js";
+import { isActionKind, ACTION_KINDS } from "../actions/kinds.js";
+import type { ActionDiagnostic, ActionDocument, ActionEnvironment, EditPlan, FileChange } from "../actions/types.js";
+import { diskFiles, type WorkspaceFiles } from "../actions/workspaceFiles.js";
+import type { Settings } from "../config/schema.js";
+import { isAbortError } from "../util/abort.js";
+import { errorMessage } from "../util/logger.js";
+import type { OnProgress } from "../util/progress.js";
+import { uriToPath } from "./documentPaths.js";
+import type { Workspace } from "./Workspace.js";
+
+// The LSP edge of the AI code actions: converts ranges ⇄ offsets, carries what resolve needs in `data`,
+// and turns the actions/ edit plan into a versioned WorkspaceEdit.
+
+const service = new CodeActionService();
+
+const PositionSchema = z.object({ line: z.number().int().min(0), character: z.number().int().min(0) });
+const RangeSchema = z.object({ start: PositionSchema, end: PositionSchema });
+const DiagnosticDataSchema = z.object({ range: RangeSchema, message: z.string(), source: z.string().optional() });
+
+/** What `codeAction/resolve` gets back from the client: enough to recompute the action from scratch. */
+const ActionDataSchema = z.object({
+  dhi: z.literal(true),
+  kind: z.enum(ACTION_KINDS),
+  uri: z.string(),
+  version: z.number().int(),
+  range: RangeSchema,
+  instruction: z.string().optional(),
+  diagnostics: z.array(DiagnosticDataSchema).optional(),
+});
+export type DhiActionData = z.infer<typeof ActionDataSchema>;
+
+type DiagnosticData = z.infer<typeof DiagnosticDataSchema>;
+
+export type WithProgress = <T>(title: string, work: (report: OnProgress) => Promise<T>) => Promise<T>;
+
+function toActionDiagnostic(document: TextDocument, d: DiagnosticData): ActionDiagnostic {
+  return { start: document.offsetAt(d.range.start), end: document.offsetAt(d.range.end), message: d.message, source: d.source };
+}
+
+/** LSP 3.18 allows markup in diagnostic messages: actions only need the text. */
+function messageText(d: Diagnostic): string {
+  return typeof d.message === "string" ? d.message : d.message.value;
+}
+
+function actionDocument(document: TextDocument): ActionDocument {
+  return { uri: document.uri, path: uriToPath(document.uri), languageId: document.languageId, text: document.getText() };
+}
+
+/** An editor-supplied rewrite instruction: `context.instruction` is a dhi extension of CodeActionContext. */
+function contextInstruction(params: CodeActionParams): string | undefined {
+  const value: unknown = (params.context as { instruction?: unknown }).instruction;
+  return typeof value === "string" && value.trim() !== "" ? value : undefined;
+}
+
+/** `textDocument/codeAction`: lists the dhi actions without any model call; `edit` is left to resolve. */
+export function provideCodeActions(params: CodeActionParams, document: TextDocument | undefined, _workspace: Workspace): CodeAction[] {
+  if (!document) return [];
+  const lspDiagnostics = new Map<ActionDiagnostic, Diagnostic>();
+  const diagnostics = params.context.diagnostics.map((d) => {
+    const converted = toActionDiagnostic(document, { range: d.range, message: messageText(d), source: d.source });
+    lspDiagnostics.set(converted, d);
+    return converted;
+  });
+  const offers = service.list({
+    document: actionDocument(document),
+    selection: { start: document.offsetAt(params.range.start), end: document.offsetAt(params.range.end) },
+    diagnostics,
+    only: params.context.only,
+  });
+  const instruction = contextInstruction(params);
+  return offers.map((offer) => {
+    const forDiagnostics = (offer.diagnostics ?? []).map((d) => lspDiagnostics.get(d)).filter((d): d is Diagnostic => d !== undefined);
+    const data: DhiActionData = {
+      dhi: true,
+      kind: offer.kind,
+      uri: document.uri,
+      version: document.version,
+      range: params.range,
+      ...(instruction && offer.kind === "refactor.rewrite.dhi" ? { instruction } : {}),
+      ...(forDiagnostics.length > 0 ? { diagnostics: forDiagnostics.map((d) => ({ range: d.range, message: messageText(d), ...(d.source ? { source: d.source } : {}) })) } : {}),
+    };
+    const action: CodeAction = { title: offer.title, kind: offer.kind, data };
+    if (forDiagnostics.length > 0) {
+      action.diagnostics = forDiagnostics;
+      action.isPreferred = false;
+    }
+    return action;
+  });
+}
+
+/** Best-of-N for actions: `actions.candidates` when the schema has it, else `agent.candidates`, else 1. */
+export function actionCandidates(settings: Settings): number {
+  const actions = (settings as { actions?: { candidates?: unknown } }).actions;
+  if (typeof actions?.candidates === "number") return actions.candidates;
+  return settings.agent?.candidates ?? 1;
+}
+
+function overlayFiles(documents: TextDocuments<TextDocument>): WorkspaceFiles {
+  const disk = diskFiles();
+  return {
+    read: (path) => documents.get(pathToFileURL(path).href)?.getText() ?? disk.read(path),
+    exists: (path) => documents.get(pathToFileURL(path).href) !== undefined || disk.exists(path),
+    list: (dir) => disk.list(dir),
+  };
+}
+
+function failed(message: string, code: number = LSPErrorCodes.RequestFailed): ResponseError<void> {
+  return new ResponseError(code, message.startsWith("dhi: ") ? message : `dhi: ${message}`);
+}
+
+function changedError(uri: string, listed: number, now: number | undefined): ResponseError<void> {
+  const state = now === undefined ? "was closed" : `is now at version ${now}, the action was computed for version ${listed}`;
+  return failed(`dhi: the document changed since the code action was listed (${uri} ${state}); request code actions again`, LSPErrorCodes.ContentModified);
+}
+
+/** `codeAction/resolve`: runs the model (with progress and cancellation) and fills `edit`. */
+export async function resolveCodeAction(
+  action: CodeAction,
+  documents: TextDocuments<TextDocument>,
+  workspace: Workspace,
+  signal: AbortSignal,
+  withProgress: WithProgress,
+): Promise<CodeAction> {
+  const parsed = ActionDataSchema.safeParse(action.data);
+  if (!parsed.success) {
+    if (action.data && typeof action.data === "object" && "dhi" in action.data) throw failed("dhi: the code action's data is malformed; request code actions again", ErrorCodes.InvalidParams);
+    return action;
+  }
+  const data = parsed.data;
+  const document = documents.get(data.uri);
+  if (!document || document.version !== data.version) throw changedError(data.uri, data.version, document?.version);
+  if (!isActionKind(data.kind)) return action;
+
+  const actionDoc = actionDocument(document);
+  const started = Date.now();
+  let plan: EditPlan;
+  try {
+    plan = await withProgress(action.title || "dhi: code action", async (report) => {
+      const engine = workspace.engine;
+      if (!engine.loaded) {
+        report({ message: "loading model" });
+        await engine.load({ signal, onProgress: (p) => report({ message: p.message, percentage: Math.round(p.fraction * 100) }) });
+      }
+      const env: ActionEnvironment = {
+        engine,
+        index: await workspace.index(),
+        files: overlayFiles(documents),
+        candidates: actionCandidates(workspace.settings),
+        signal,
+        onProgress: report,
+        debug: (message) => workspace.logger.debug(message),
+      };
+      return service.resolve(
+        {
+          kind: data.kind,
+          document: actionDoc,
+          selection: { start: document.offsetAt(data.range.start), end: document.offsetAt(data.range.end) },
+          instruction: data.instruction,
+          diagnostics: (data.diagnostics ?? []).map((d) => toActionDiagnostic(document, d)),
+          root: workspace.root,
+        },
+        env,
+      );
+    });
+  } catch (error) {
+    if (isAbortError(error) || signal.aborted) throw error;
+    if (error instanceof ResponseError) throw error;
+    if (error instanceof ActionRejectedError) throw failed(error.message);
+    const message = errorMessage(error);
+    // Engine errors (no model configured, file missing, backend refused) already say what to fix.
+    if (message.startsWith("dhi: ")) throw failed(message);
+    workspace.logger.error(`code action ${data.kind} failed: ${message}`);
+    throw failed(`dhi: ${action.title} failed: ${message}`, ErrorCodes.InternalError);
+  }
+  const now = documents.get(data.uri);
+  if (!now || now.version !== data.version) throw changedError(data.uri, data.version, now?.version);
+  workspace.logger.debug(`${data.kind} resolved in ${Date.now() - started} ms: ${plan.changes.length} file change(s)`);
+  return { ...action, edit: toWorkspaceEdit(plan, data, documents) };
+}
+
+/** The plan as `documentChanges`: each edit pinned to the version it was computed against. */
+export function toWorkspaceEdit(plan: EditPlan, data: Pick<DhiActionData, "uri" | "version">, documents: TextDocuments<TextDocument>): WorkspaceEdit {
+  const documentChanges: Array<TextDocumentEdit | CreateFile> = [];
+  for (const change of plan.changes) documentChanges.push(...convert(change, data, documents));
+  return { documentChanges };
+}
+
+function convert(change: FileChange, data: Pick<DhiActionData, "uri" | "version">, documents: TextDocuments<TextDocument>): Array<TextDocumentEdit | CreateFile> {
+  const origin: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  if (change.type === "create") {
+    return [
+      { kind: "create", uri: change.uri, options: { overwrite: false, ignoreIfExists: false } },
+      { textDocument: { uri: change.uri, version: null }, edits: [{ range: origin, newText: change.text }] },
+    ];
+  }
+  let version: number | null = null;
+  if (change.uri === data.uri) version = data.version;
+  else {
+    const open = documents.get(change.uri);
+    if (open && open.getText() !== change.baseText) throw changedError(change.uri, open.version, open.version);
+    version = open ? open.version : null;
+  }
+  const base = TextDocument.create(change.uri, "", 0, change.baseText);
+  const edits = [...change.edits]
+    .sort((a, b) => a.start - b.start)
+    .map((e) => ({ range: { start: base.positionAt(e.start), end: base.positionAt(e.end) }, newText: e.newText }));
+  return [{ textDocument: { uri: change.uri, version }, edits }];
+}

@@ -1,0 +1,266 @@
+import { describe, expect, it } from "vitest";
+import { extractFile, MAX_CHUNK_CHARS } from "../../server/index/extractFile.js";
+import type { FileExtraction } from "../../server/index/extractTypes.js";
+import { identifierParts, queryTerms, splitIdentifier } from "../../server/index/identifiers.js";
+import { SUPPORTED_LANGUAGES, type LanguageName } from "../../server/syntax/index.js";
+
+/** A body long enough that the function stands as its own chunk. */
+const body = (indent: string, stmt: (i: number) => string, n = 8): string =>
+  Array.from({ length: n }, (_, i) => `${indent}${stmt(i)}`).join("\n");
+
+function lineOf(text: string, needle: string): number {
+  const i = text.split("\n").findIndex((l) => l.includes(needle));
+  if (i < 0) throw new Error(`no line with ${needle}`);
+  return i + 1;
+}
+
+function chunkFor(x: FileExtraction, symbol: string) {
+  const c = x.chunks.find((c) => c.symbol === symbol);
+  if (!c) throw new Error(`no chunk for ${symbol}: ${x.chunks.map((c) => c.symbol).join(", ")}`);
+  return c;
+}
+
+export const CASES_FOR_DEBUG: Array<{ lang: LanguageName; text: string; expect: Array<[symbol: string, kind: string, startNeedle: string, endNeedle: string]> }> = [
+  {
+    lang: "typescript",
+    text: [
+      `import { helper } from "./helper.js";`,
+      ``,
+      `/** Parses configuration text. */`,
+      `export function parseConfig(text: string): Record<string, string> {`,
+      body("  ", (i) => `const v${i} = helper(text, ${i}); // step ${i} of the parsing work here`),
+      `  return {};`,
+      `}`,
+      ``,
+      `export class Parser {`,
+      `  private readonly source: string = "";`,
+      `  parse(input: string): number {`,
+      body("    ", (i) => `const part${i} = input.slice(${i}, ${i + 1}).trim().toLowerCase();`),
+      `    return input.length;`,
+      `  }`,
+      `}`,
+    ].join("\n"),
+    expect: [["parseConfig", "function", "/** Parses", "  return {};"], ["Parser", "class", "export class Parser", "return input.length"]],
+  },
+  {
+    lang: "tsx",
+    text: [
+      `export function Button(props: { label: string }) {`,
+      body("  ", (i) => `const c${i} = props.label.repeat(${i}).padStart(${i * 3}, "-");`),
+      `  return <button>{props.label}</button>;`,
+      `}`,
+    ].join("\n"),
+    expect: [["Button", "function", "export function Button", "}"]],
+  },
+  {
+    lang: "javascript",
+    text: [
+      `const fs = require("fs");`,
+      `const loadFile = (path) => {`,
+      body("  ", (i) => `const data${i} = fs.readFileSync(path + ${i}, "utf8").split("\\n");`),
+      `  return data0;`,
+      `};`,
+    ].join("\n"),
+    expect: [["loadFile", "function", "const fs", "};"]],
+  },
+  {
+    lang: "python",
+    text: [
+      `import os`,
+      ``,
+      `class Store:`,
+      `    """Keeps values."""`,
+      ``,
+      `    @property`,
+      `    def size(self):`,
+      body("        ", (i) => `total_${i} = len(self.values) + ${i} * os.getpid() - ${i}`),
+      `        return total_0`,
+    ].join("\n"),
+    expect: [["Store", "class", "import os", "return total_0"]],
+  },
+  {
+    lang: "go",
+    text: [
+      `package main`,
+      ``,
+      `// Server serves requests.`,
+      `type Server struct {`,
+      `	name string`,
+      `}`,
+      ``,
+      `func (s *Server) Serve(port int) error {`,
+      body("	", (i) => `fmt.Println(strings.ToUpper(s.name), port, ${i}, "serving request number")`),
+      `	return nil`,
+      `}`,
+    ].join("\n"),
+    expect: [["Server.Serve", "method", "func (s *Server) Serve", "return nil"]],
+  },
+  {
+    lang: "rust",
+    text: [
+      `use std::collections::HashMap;`,
+      ``,
+      `/// Looks a key up.`,
+      `#[inline]`,
+      `pub fn lookup(map: &HashMap<String, u32>, key: &str) -> Option<u32> {`,
+      body("    ", (i) => `let v${i} = map.get(key).copied().unwrap_or(${i}) + ${i};`),
+      `    map.get(key).copied()`,
+      `}`,
+    ].join("\n"),
+    expect: [["lookup", "function", "/// Looks", "map.get(key).copied()"]],
+  },
+  {
+    lang: "java",
+    text: [
+      `package demo;`,
+      ``,
+      `public class Shape {`,
+      `    /** Area of the shape. */`,
+      `    public double area(double scale) {`,
+      body("        ", (i) => `double a${i} = Math.pow(scale, ${i}) * Math.PI + ${i} * scale;`),
+      `        return scale;`,
+      `    }`,
+      `}`,
+    ].join("\n"),
+    expect: [["Shape", "class", "package demo;", "return scale;"]],
+  },
+  {
+    lang: "c",
+    text: [
+      `#include <stdio.h>`,
+      ``,
+      `/* Adds numbers. */`,
+      `static int add_all(int *values, int n) {`,
+      body("    ", (i) => `int s${i} = values[${i}] + n * ${i} + values[n - ${i} - 1];`),
+      `    return n;`,
+      `}`,
+    ].join("\n"),
+    expect: [["add_all", "function", "#include", "return n;"]],
+  },
+  {
+    lang: "cpp",
+    text: [
+      `#include <vector>`,
+      ``,
+      `namespace geo {`,
+      `double Circle::area(double r) const {`,
+      body("    ", (i) => `double x${i} = 3.14159 * r * r + ${i} * std::sqrt(r + ${i});`),
+      `    return r;`,
+      `}`,
+      `}`,
+    ].join("\n"),
+    expect: [["geo.Circle.area", "method", "namespace geo", "}"]],
+  },
+];
+
+const CASES = CASES_FOR_DEBUG;
+describe("chunking with tree-sitter", () => {
+  it("covers every supported language", () => {
+    expect(new Set(CASES.map((c) => c.lang))).toEqual(new Set(SUPPORTED_LANGUAGES));
+  });
+
+  for (const c of CASES) {
+    it(`chunks ${c.lang} at definition boundaries`, () => {
+      const x = extractFile(c.text, c.lang);
+      for (const [symbol, kind, startNeedle, endNeedle] of c.expect) {
+        const chunk = chunkFor(x, symbol);
+        expect(chunk.kind).toBe(kind);
+        expect(chunk.startLine).toBe(lineOf(c.text, startNeedle));
+        const lines = c.text.split("\n");
+        const endLine = endNeedle === "}" ? lines.length - (c.lang === "cpp" ? 1 : 0) : lineOf(c.text, endNeedle);
+        expect(chunk.endLine).toBe(endLine);
+        expect(chunk.text).toBe(lines.slice(chunk.startLine - 1, chunk.endLine).join("\n"));
+      }
+    });
+  }
+
+  it("records symbols with kinds and parents", () => {
+    const x = extractFile(CASES[0].text, "typescript");
+    const parse = x.symbols.find((s) => s.qualified === "Parser.parse");
+    expect(parse).toMatchObject({ name: "parse", kind: "method", parent: "Parser" });
+    const go = extractFile(CASES[4].text, "go");
+    expect(go.symbols.map((s) => `${s.kind}:${s.qualified}`)).toEqual(["struct:Server", "method:Server.Serve"]);
+    const py = extractFile(CASES[3].text, "python");
+    expect(py.symbols.find((s) => s.name === "size")).toMatchObject({ kind: "method", parent: "Store" });
+  });
+
+  it("splits an oversized class at its methods, keeping the header with the first chunk", () => {
+    const method = (n: number) => [
+      `  method${n}(value: number): number {`,
+      body("    ", (i) => `const step${i} = Math.max(value, ${i}) * ${n} + this.offset - ${i};`),
+      `    return value;`,
+      `  }`,
+    ].join("\n");
+    const text = [`export class Big {`, `  offset = 1;`, ...Array.from({ length: 8 }, (_, n) => method(n)), `}`].join("\n");
+    const x = extractFile(text, "typescript");
+    expect(x.chunks.length).toBeGreaterThan(3);
+    for (const c of x.chunks) expect(c.text.length).toBeLessThanOrEqual(MAX_CHUNK_CHARS + 200);
+    expect(x.chunks[0].startLine).toBe(1);
+    expect(x.chunks[x.chunks.length - 1].endLine).toBe(text.split("\n").length);
+    const m3 = chunkFor(x, "Big.method3");
+    expect(m3).toMatchObject({ kind: "method", parent: "Big" });
+    expect(m3.startLine).toBe(lineOf(text, "method3(value"));
+  });
+
+  it("splits an oversized function at statement boundaries", () => {
+    const text = [`function huge(a) {`, body("  ", (i) => `const value${i} = compute(a, ${i}) + transform(a, ${i * 7});`, 120), `  return a;`, `}`].join("\n");
+    const x = extractFile(text, "javascript");
+    expect(x.chunks.length).toBeGreaterThan(3);
+    expect(x.chunks.every((c) => c.symbol === "huge" && c.kind === "function")).toBe(true);
+    expect(x.chunks[0].startLine).toBe(1);
+    expect(x.chunks[x.chunks.length - 1].endLine).toBe(123);
+    for (let i = 1; i < x.chunks.length; i++) expect(x.chunks[i].startLine).toBe(x.chunks[i - 1].endLine + 1);
+  });
+
+  it("merges small neighbours into one block", () => {
+    const text = [`const a = 1;`, `const b = 2;`, `function tiny() { return a; }`, `const c = 3;`].join("\n");
+    const x = extractFile(text, "javascript");
+    expect(x.chunks).toHaveLength(1);
+    expect(x.chunks[0]).toMatchObject({ startLine: 1, endLine: 4 });
+  });
+
+  it("falls back to line windows for unknown languages", () => {
+    const text = Array.from({ length: 200 }, (_, i) => `line ${i} of some notes`).join("\n");
+    const x = extractFile(text, null);
+    expect(x.chunks.length).toBeGreaterThan(2);
+    expect(x.chunks.every((c) => c.kind === "window")).toBe(true);
+    expect(x.chunks[0].startLine).toBe(1);
+    expect(x.chunks[x.chunks.length - 1].endLine).toBe(200);
+  });
+
+  it("never throws on broken or odd input", () => {
+    for (const lang of SUPPORTED_LANGUAGES) {
+      for (const text of ["", "\n\n", "function (((( {{{ class", "\u0000\u0001binary\uFFFD", "x".repeat(100_000)]) {
+        const x = extractFile(text, lang);
+        expect(Array.isArray(x.chunks)).toBe(true);
+      }
+    }
+  });
+
+  it("records identifier uses outside comments and strings, with the enclosing definition", () => {
+    const text = [
+      `function caller() {`,
+      `  // callee in a comment does not count`,
+      `  const s = "callee in a string";`,
+      `  return callee(s);`,
+      `}`,
+      `function callee(x) { return x; }`,
+    ].join("\n");
+    const x = extractFile(text, "javascript");
+    const uses = x.refs.filter((r) => r.name === "callee");
+    expect(uses).toHaveLength(1);
+    expect(uses[0].line).toBe(4);
+    expect(x.symbols[uses[0].enclosing ?? -1].name).toBe("caller");
+    expect(x.symbols[uses[0].target ?? -1].name).toBe("callee");
+  });
+});
+
+describe("identifier splitting", () => {
+  it("splits camelCase, PascalCase, acronyms and snake_case", () => {
+    expect(splitIdentifier("loadSettingsForDirectory")).toEqual(["load", "settings", "for", "directory"]);
+    expect(splitIdentifier("HTTPServer_v2")).toEqual(["http", "server", "v", "2"]);
+    expect(splitIdentifier("snake_case_name")).toEqual(["snake", "case", "name"]);
+    expect(identifierParts("parseJSONValue(x)")).toBe("parse json value");
+    expect(queryTerms("the loadSettings file")).toEqual(["loadsettings", "load", "settings", "file"]);
+  });
+});

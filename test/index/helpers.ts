@@ -1,0 +1,41 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { defaultSettings, type Settings } from "../../server/config/schema.js";
+import { openIndex } from "../../server/index/openIndex.js";
+import type { WorkspaceIndex } from "../../server/index/WorkspaceIndex.js";
+import { Logger } from "../../server/util/logger.js";
+import { EMBED_MODEL } from "../helpers/paths.js";
+
+export { EMBED_MODEL };
+
+/** A temporary workspace with `files` (workspace-relative path → text) and its own cache folder. */
+export function makeWorkspace(files: Record<string, string | Buffer>): { root: string; cache: string; cleanup: () => void } {
+  const base = mkdtempSync(join(tmpdir(), "dhi-index-"));
+  const root = join(base, "ws");
+  const cache = join(base, "cache");
+  mkdirSync(root);
+  writeFiles(root, files);
+  return { root, cache, cleanup: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+export function writeFiles(root: string, files: Record<string, string | Buffer>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+}
+
+export interface TestIndexOptions {
+  /** Path of an embedding model folder, or null for none. */
+  embedModel?: string | null;
+  settings?: (s: Settings) => void;
+}
+
+export async function openTestIndex(root: string, cache: string, options: TestIndexOptions = {}): Promise<WorkspaceIndex> {
+  const settings = defaultSettings();
+  options.settings?.(settings);
+  const env: NodeJS.ProcessEnv = { DHI_CACHE_DIR: cache };
+  if (options.embedModel) env.DHI_EMBED_MODEL = options.embedModel;
+  return openIndex({ root, settings, logger: new Logger("error"), env, embeddings: options.embedModel ? true : false });
+}
