@@ -22,9 +22,11 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 # The Debian client lives in /usr/bin; a static client elsewhere on PATH works as well.
 DOCKER="$(command -v docker)"
+DOCKERD="$(command -v dockerd || echo /usr/sbin/dockerd)"
 dk() { "$DOCKER" -H "$SOCK" "$@"; }
 
 # 2. Engine: reuse one answering on our socket, else start it (overlay2 first, vfs when overlay2 fails here).
+# Sandboxes only ever use NetworkMode none, so the engine gets no bridge and leaves the host's iptables alone.
 engine_up() { dk info >/dev/null 2>&1; }
 wait_engine() {
   local pid="$1"
@@ -36,11 +38,14 @@ wait_engine() {
   return 1
 }
 start_engine() {
-  local driver="$1"
+  local driver="$1" data="$W/docker-data"
+  # A fallback driver gets its own data root: dockerd refuses one left by another driver.
+  [ "$driver" = overlay2 ] || data="$W/docker-data-$driver"
   log "starting dockerd (storage driver $driver), log in $W/dockerd.log"
   rm -f "$W/docker.sock" "$W/dockerd.pid"
-  nohup dockerd --data-root "$W/docker-data" --exec-root "$W/docker-exec" --pidfile "$W/dockerd.pid" \
-    -H "$SOCK" --storage-driver "$driver" >>"$W/dockerd.log" 2>&1 </dev/null &
+  nohup "$DOCKERD" --data-root "$data" --exec-root "$W/docker-exec" --pidfile "$W/dockerd.pid" \
+    -H "$SOCK" --storage-driver "$driver" --bridge=none --iptables=false --ip-masq=false \
+    >>"$W/dockerd.log" 2>&1 </dev/null &
   local pid=$!
   if wait_engine "$pid"; then return 0; fi
   log "dockerd with $driver did not come up"

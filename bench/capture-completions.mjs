@@ -8,7 +8,7 @@
 //
 // `raw` is what the engine returns (greedy, no early stop, 64 tokens) for the prompt the completion service
 // builds; `rawSpecial` continues past end-of-text with special tokens printed, as an OpenAI-compatible server
-// that does not stop on them would (for the model-cleanup filter).
+// that does not stop on them would (for the model-cleanup filter); it uses the plain PSM layout.
 import { readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { join, relative } from "node:path";
@@ -46,12 +46,15 @@ function windowAround(text, offset) {
 
 function humanEvalCases(file, kind, count) {
   const rows = gunzipSync(readFileSync(join(root, "../shared/bench-data/human-eval-infilling", file))).toString("utf8").trim().split("\n").map((l) => JSON.parse(l));
-  const seen = new Set();
-  const out = [];
+  // One task per problem, for variety: the middle one of each problem's holes.
+  const byProblem = new Map();
   for (const row of rows) {
     const problem = row.task_id.split("/")[2];
-    if (seen.has(problem)) continue; // one task per problem, for variety
-    seen.add(problem);
+    byProblem.set(problem, [...(byProblem.get(problem) ?? []), row]);
+  }
+  const out = [];
+  for (const group of byProblem.values()) {
+    const row = group[Math.floor(group.length / 2)];
     // The editor's view of the task: the cursor on an empty line between prompt and suffix.
     const text = `${row.prompt}\n${row.suffix}`;
     out.push({ id: row.task_id, source: `human-eval ${kind}`, path: `${row.entry_point}.py`, text, offset: row.prompt.length, expected: row.canonical_solution.replace(/\n$/, "") });

@@ -26,14 +26,15 @@
 
 ;;; Code:
 
-(unless (require 'eglot nil t)
-  ;; `emacs -Q' skips the system package directories (e.g. Debian's elpa-eglot
-  ;; in /usr/share/emacs/site-lisp/elpa): activate those and try again.
-  (require 'package)
-  (dolist (dir '("/usr/share/emacs/site-lisp/elpa" "/usr/local/share/emacs/site-lisp/elpa"))
-    (when (file-directory-p dir) (add-to-list 'package-directory-list dir t)))
-  (package-initialize)
-  (require 'eglot))
+(eval-and-compile
+  (unless (require 'eglot nil t)
+    ;; `emacs -Q' skips the system package directories (e.g. Debian's elpa-eglot
+    ;; in /usr/share/emacs/site-lisp/elpa): activate those and try again.
+    (require 'package)
+    (dolist (dir '("/usr/share/emacs/site-lisp/elpa" "/usr/local/share/emacs/site-lisp/elpa"))
+      (when (file-directory-p dir) (add-to-list 'package-directory-list dir t)))
+    (package-initialize)
+    (require 'eglot)))
 (require 'cl-lib)
 (require 'jsonrpc)
 
@@ -71,7 +72,7 @@ Each one replaces that mode's own server in Eglot; see the commentary."
 
 (defun dhi-eglot--settings ()
   "The settings plist, or an empty JSON object."
-  (or dhi-eglot-settings eglot--{}))
+  (or dhi-eglot-settings (make-hash-table)))
 
 (cl-defmethod eglot-initialization-options ((_server dhi-eglot-server))
   "Send `dhi-eglot-settings' as initializationOptions."
@@ -102,10 +103,12 @@ Each one replaces that mode's own server in Eglot; see the commentary."
 The server applies the edit through workspace/applyEdit unless PREVIEW
 \(a prefix argument) is non-nil."
   (interactive "sdhi agent instruction: \nP")
-  (let ((result (jsonrpc-request (eglot--current-server-or-lose) :workspace/executeCommand
+  (let ((result (jsonrpc-request (or (eglot-current-server) (user-error "dhi: no Eglot server in this buffer"))
+                                 :workspace/executeCommand
                                  (list :command "dhi.agent.run"
                                        :arguments (vector (list :instruction instruction
-                                                                :apply (if preview :json-false t)))))))
+                                                                :apply (if preview :json-false t))))
+                                 :timeout 900)))
     (message "dhi agent: %s" (or (plist-get result :summary) "done"))
     result))
 

@@ -67,7 +67,8 @@ The server applies the edit through workspace/applyEdit unless PREVIEW
                                (lsp-workspaces))))
     (unless workspace (user-error "dhi is not running in this buffer"))
     (with-lsp-workspace workspace
-      (let ((result (lsp-request "workspace/executeCommand"
+      (let* ((lsp-response-timeout 900)     ; agent runs take minutes, not seconds
+             (result (lsp-request "workspace/executeCommand"
                                  (list :command "dhi.agent.run"
                                        :arguments (vector (list :instruction instruction
                                                                 :apply (if preview :json-false t)))))))

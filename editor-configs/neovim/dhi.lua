@@ -120,6 +120,8 @@ function M.client_config(root_dir, config)
     settings = { dhi = settings },
     capabilities = capabilities,
     on_attach = function(client, bufnr)
+      -- 0.7 sets no omnifunc by itself: <C-x><C-o> then asks the attached servers.
+      if vim.bo[bufnr].omnifunc == "" then vim.bo[bufnr].omnifunc = "v:lua.vim.lsp.omnifunc" end
       local inline = vim.lsp.inline_completion
       if config.inline_completion and inline and inline.enable then
         pcall(inline.enable, true, { bufnr = bufnr })
@@ -191,6 +193,30 @@ function M.agent(instruction, apply)
   end, vim.api.nvim_get_current_buf())
 end
 
+--- "dhi: Rewrite selection…" with an instruction, through the normal code action
+--- path: the instruction travels in the codeAction request's context
+--- (`context.instruction`, a dhi extension) and the action is resolved lazily.
+--- opts.range = { start = { row, col }, ["end"] = { row, col } } (1-based rows,
+--- mark-like); default: the visual selection (0.8+) or the last one (0.7).
+--- Without an instruction, dhi reads a `dhi: …` comment on the line above.
+function M.rewrite(instruction, opts)
+  opts = opts or {}
+  local context = { only = { "refactor.rewrite.dhi" }, diagnostics = {} }
+  if instruction and instruction ~= "" then context.instruction = instruction end
+  if vim.fn.has("nvim-0.8") == 1 then
+    vim.lsp.buf.code_action({
+      context = context,
+      range = opts.range,
+      filter = function(action) return action.kind == "refactor.rewrite.dhi" end,
+      apply = true,
+    })
+  else
+    -- 0.7: no filter/apply; the menu shows the single dhi rewrite action.
+    local range = opts.range or {}
+    vim.lsp.buf.range_code_action(context, range.start, range["end"])
+  end
+end
+
 function M.setup(opts)
   M.config = merge(M.defaults, opts)
   local group = vim.api.nvim_create_augroup("dhi", { clear = true })
@@ -203,6 +229,14 @@ function M.setup(opts)
     nargs = "+",
     bang = true,
     desc = "dhi: run the workspace agent (! = preview only, do not apply)",
+  })
+  vim.api.nvim_create_user_command("DhiRewrite", function(cmd)
+    local last = vim.api.nvim_buf_get_lines(0, cmd.line2 - 1, cmd.line2, false)[1] or ""
+    M.rewrite(cmd.args, { range = { start = { cmd.line1, 0 }, ["end"] = { cmd.line2, math.max(#last - 1, 0) } } })
+  end, {
+    nargs = "*",
+    range = true,
+    desc = "dhi: rewrite the lines in range per the instruction (default: a `dhi:` comment above)",
   })
   -- Buffers already open when setup() runs.
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do

@@ -54,8 +54,11 @@ export async function generateVerified(options: VerifiedGenerationOptions): Prom
       signal: env.signal,
       inputGrounded: options.inputGrounded,
       jsonSchema: options.jsonSchema,
-      // A fenced answer is complete once its fence closes: stop there instead of letting the model ramble.
-      onText: options.jsonSchema ? undefined : (text) => (hasClosedFence(text) ? "stop" : undefined),
+      // An answer is complete once its fence closes or its JSON object does: stop there, not at maxTokens.
+      // A model stuck repeating one line will not recover: stop rather than burn the token budget.
+      onText: options.jsonSchema
+        ? (text) => (isCompleteJson(text) ? "stop" : undefined)
+        : (text) => (hasClosedFence(text) || isDegenerate(text) ? "stop" : undefined),
     });
     record(report, result);
     const s = result.speculation;
@@ -140,4 +143,28 @@ function verify(changes: readonly FileChange[], languageOfUri: (uri: string) => 
 /** Language of a `file:` URI (or untitled URI with an extension), falling back to the LSP languageId. */
 export function languageOfUriWith(documentUri: string, languageId: string): (uri: string) => LanguageName | null {
   return (uri) => (uri === documentUri ? languageOf(uri, languageId) : languageOf(uri));
+}
+
+function isCompleteJson(text: string): boolean {
+  const trimmed = text.trim();
+  if (!trimmed.endsWith("}")) return false;
+  try {
+    JSON.parse(trimmed);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const REPEATED_LINES = 12;
+const BLANK_RUN = 6;
+
+/** The tail is one line repeated many times, or a long run of blank lines. */
+export function isDegenerate(text: string): boolean {
+  if (!text.endsWith("\n")) return false;
+  const lines = text.slice(0, -1).split("\n");
+  if (lines.length >= BLANK_RUN && lines.slice(-BLANK_RUN).every((l) => l.trim() === "")) return true;
+  if (lines.length < REPEATED_LINES) return false;
+  const tail = lines.slice(-REPEATED_LINES).map((l) => l.trim());
+  return tail[0] !== "" && tail.every((l) => l === tail[0]);
 }

@@ -4,7 +4,12 @@ import type { FilterContext } from "./postprocess/types.js";
 
 const NEARBY_LINES = 40;
 
-/** Up to `count` lines after the line that contains `from` (exclusive), without splitting the whole buffer. */
+/** Offset where the line holding `offset` starts. (lastIndexOf treats a negative position as 0, hence the guard.) */
+export function lineStartOf(text: string, offset: number): number {
+  return offset === 0 ? 0 : text.lastIndexOf("\n", offset - 1) + 1;
+}
+
+/** Up to `count` lines after the newline at `lineEnd`, without splitting the whole buffer. */
 function linesAfter(text: string, lineEnd: number, count: number): string[] {
   const lines: string[] = [];
   let start = lineEnd + 1;
@@ -22,7 +27,7 @@ function linesBefore(text: string, lineStart: number, count: number): string[] {
   const lines: string[] = [];
   let end = lineStart - 1;
   while (end >= 0 && lines.length < count) {
-    const start = text.lastIndexOf("\n", end - 1) + 1;
+    const start = end === 0 ? 0 : text.lastIndexOf("\n", end - 1) + 1;
     lines.push(text.slice(start, end));
     end = start - 1;
   }
@@ -31,7 +36,7 @@ function linesBefore(text: string, lineStart: number, count: number): string[] {
 
 /** Builds what the filters see around the cursor; touches only the lines near it, whatever the buffer size. */
 export function cursorContext(text: string, offset: number, multiline: boolean, language: LanguageName | null): FilterContext {
-  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const lineStart = lineStartOf(text, offset);
   const newline = text.indexOf("\n", offset);
   const lineEnd = newline < 0 ? text.length : newline;
   const previousLines = linesBefore(text, lineStart, NEARBY_LINES);

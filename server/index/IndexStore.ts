@@ -34,6 +34,29 @@ interface SymbolRow {
   parent: string | null;
 }
 
+interface RefRow {
+  path: string;
+  uses: string;
+}
+
+interface Use {
+  line: number;
+  enclosing: number | null;
+  def: number | null;
+}
+
+function parseUses(uses: string): Use[] {
+  return uses.split(";").map((triple) => {
+    const [line, enclosing, def] = triple.split(",");
+    return { line: Number(line), enclosing: enclosing ? Number(enclosing) : null, def: def ? Number(def) : null };
+  });
+}
+
+interface SymbolByIdRow extends SymbolRow {
+  id: number;
+  chunk_id: number | null;
+}
+
 export interface PendingChunk {
   id: number;
   text: string;
@@ -69,6 +92,44 @@ function symbolTerms(names: string[]): string {
   return [...words].join(" ");
 }
 
+/** For each chunk, the qualified names of the symbols starting inside it (one sweep; both lists are in line order). */
+function symbolNamesByChunk(extraction: FileExtraction): string[][] {
+  const out: string[][] = extraction.chunks.map(() => []);
+  const symbols = [...extraction.symbols].sort((a, b) => a.startLine - b.startLine);
+  let first = 0;
+  for (const sym of symbols) {
+    while (first < extraction.chunks.length && extraction.chunks[first].endLine < sym.startLine) first++;
+    for (let i = first; i < extraction.chunks.length && extraction.chunks[i].startLine <= sym.startLine; i++) {
+      if (sym.startLine <= extraction.chunks[i].endLine) out[i].push(sym.qualified);
+    }
+  }
+  return out;
+}
+
+/**
+ * For each symbol, the index of the chunk holding it: the chunk named after it, else the first chunk containing
+ * its first line, else -1. Chunks are in line order, so a binary search finds the first candidate.
+ */
+function chunkIndexBySymbol(extraction: FileExtraction): number[] {
+  const chunks = extraction.chunks;
+  const named = new Map<string, number>();
+  chunks.forEach((c, i) => {
+    if (c.symbol !== null && !named.has(c.symbol)) named.set(c.symbol, i);
+  });
+  return extraction.symbols.map((sym) => {
+    const byName = named.get(sym.qualified);
+    if (byName !== undefined && chunks[byName].startLine <= sym.startLine && sym.startLine <= chunks[byName].endLine) return byName;
+    let lo = 0;
+    let hi = chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (chunks[mid].endLine < sym.startLine) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < chunks.length && chunks[lo].startLine <= sym.startLine ? lo : -1;
+  });
+}
+
 /**
  * All SQL of the index: one file's extraction is written (or removed) as a unit inside the caller's
  * transaction, so a crash never leaves a half-written file. Chunks whose content is unchanged keep their id,
@@ -102,7 +163,11 @@ export class IndexStore {
       insertSymbol: db.prepare(
         "INSERT INTO symbols(file_id, name, qualified, kind, start_line, end_line, parent, chunk_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
       deleteRefs: db.prepare("DELETE FROM refs WHERE file_id = ?"),
-      insertRef: db.prepare("INSERT INTO refs(file_id, name, line, enclosing_id, def_id) VALUES (?, ?, ?, ?, ?)"),
+      insertRef: db.prepare("INSERT INTO refs(name, file_id, uses) VALUES (?, ?, ?)"),
+      setRefCount: db.prepare("UPDATE files SET ref_count = ? WHERE id = ?"),
+      symbolById: db.prepare<[number], SymbolByIdRow>(
+        `SELECT s.id, s.chunk_id, s.name, s.qualified, s.kind, f.path, s.start_line, s.end_line, s.parent
+         FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.id = ?`),
       deleteImports: db.prepare("DELETE FROM imports WHERE file_id = ?"),
       insertImport: db.prepare("INSERT INTO imports(file_id, spec) VALUES (?, ?)"),
       getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
@@ -110,21 +175,13 @@ export class IndexStore {
       chunksOf: db.prepare<[string], ChunkRow>(
         `SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ? ORDER BY c.start_line`),
       chunkById: db.prepare<[number], ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?`),
-      definitions: db.prepare<[string], SymbolRow>(
+      definitions: db.prepare<[{ name: string }], SymbolRow>(
         `SELECT s.name, s.qualified, s.kind, f.path, s.start_line, s.end_line, s.parent FROM symbols s JOIN files f ON f.id = s.file_id
-         WHERE s.name = ?1 COLLATE NOCASE AND s.name = ?1 ORDER BY f.path, s.start_line`),
+         WHERE s.name = @name COLLATE NOCASE AND s.name = @name ORDER BY f.path, s.start_line`),
       definitionsNoCase: db.prepare<[string, number], { chunk_id: number | null; name: string }>(
         "SELECT chunk_id, name FROM symbols WHERE name = ? COLLATE NOCASE LIMIT ?"),
-      references: db.prepare<[string], { name: string; path: string; line: number; enclosing: string | null }>(
-        `SELECT r.name, f.path, r.line, s.qualified AS enclosing FROM refs r JOIN files f ON f.id = r.file_id
-         LEFT JOIN symbols s ON s.id = r.enclosing_id WHERE r.name = ? ORDER BY f.path, r.line`),
-      callers: db.prepare<[string], SymbolRow>(
-        `SELECT DISTINCT s.name, s.qualified, s.kind, f.path, s.start_line, s.end_line, s.parent FROM refs r
-         JOIN symbols s ON s.id = r.enclosing_id JOIN files f ON f.id = s.file_id
-         WHERE r.name = ? ORDER BY f.path, s.start_line`),
-      callerChunks: db.prepare<[string, number], { chunk_id: number }>(
-        `SELECT s.chunk_id FROM refs r JOIN symbols s ON s.id = r.enclosing_id
-         WHERE r.name = ? AND s.chunk_id IS NOT NULL GROUP BY s.chunk_id ORDER BY count(*) DESC LIMIT ?`),
+      references: db.prepare<[string], RefRow>(
+        "SELECT f.path, r.uses FROM refs r JOIN files f ON f.id = r.file_id WHERE r.name = ? ORDER BY f.path"),
       importsOf: db.prepare<[string], { spec: string }>(
         "SELECT i.spec FROM imports i JOIN files f ON f.id = i.file_id WHERE f.path = ?"),
       pathExists: db.prepare<[string], { one: number }>("SELECT 1 AS one FROM files WHERE path = ?"),
@@ -140,7 +197,7 @@ export class IndexStore {
       chunkOfLabel: db.prepare<[number], { chunk_id: number }>("SELECT chunk_id FROM vectors WHERE label = ?"),
       counts: db.prepare<[], { files: number; chunks: number; symbols: number; refs: number; vectors: number }>(
         `SELECT (SELECT count(*) FROM files) AS files, (SELECT count(*) FROM chunks) AS chunks,
-         (SELECT count(*) FROM symbols) AS symbols, (SELECT count(*) FROM refs) AS refs, (SELECT count(*) FROM vectors) AS vectors`),
+         (SELECT count(*) FROM symbols) AS symbols, (SELECT coalesce(sum(ref_count), 0) FROM files) AS refs, (SELECT count(*) FROM vectors) AS vectors`),
     };
   }
 
@@ -180,53 +237,46 @@ export class IndexStore {
       }
     }
     const chunkIds: number[] = [];
-    for (const chunk of extraction.chunks) {
+    const namesIn = symbolNamesByChunk(extraction);
+    extraction.chunks.forEach((chunk, chunkIndex) => {
       const hash = chunkHash(chunk.symbol, chunk.kind, chunk.parent, chunk.text);
       const old = reusable.get(hash)?.shift();
       if (old) {
         if (old.start_line !== chunk.startLine || old.end_line !== chunk.endLine) s.moveChunk.run(chunk.startLine, chunk.endLine, old.id);
         chunkIds.push(old.id);
-        continue;
+        return;
       }
       const id = Number(s.insertChunk.run(fileId, chunk.startLine, chunk.endLine, chunk.symbol, chunk.kind, chunk.parent, hash, chunk.text).lastInsertRowid);
-      const names = extraction.symbols
-        .filter((sym) => sym.startLine >= chunk.startLine && sym.startLine <= chunk.endLine)
-        .map((sym) => sym.qualified);
+      const names = namesIn[chunkIndex];
       if (chunk.symbol && !names.includes(chunk.symbol)) names.unshift(chunk.symbol);
       s.insertFts.run(id, symbolTerms(names), `${chunk.text}\n${identifierParts(chunk.text)}`);
       chunkIds.push(id);
-    }
+    });
     const removed: number[] = [];
     for (const rows of reusable.values()) for (const row of rows) removed.push(...this.deleteChunk(row.id));
 
     s.deleteSymbols.run(fileId);
     const symbolIds: number[] = [];
-    for (const sym of extraction.symbols) {
-      const chunkIndex = this.chunkFor(extraction, sym.startLine, sym.qualified);
+    const chunkOf = chunkIndexBySymbol(extraction);
+    for (const [i, sym] of extraction.symbols.entries()) {
+      const chunkIndex = chunkOf[i];
       const id = s.insertSymbol.run(fileId, sym.name, sym.qualified, sym.kind, sym.startLine, sym.endLine, sym.parent,
         chunkIndex === -1 ? null : chunkIds[chunkIndex]).lastInsertRowid;
       symbolIds.push(Number(id));
     }
     s.deleteRefs.run(fileId);
+    const byName = new Map<string, string[]>();
     for (const ref of extraction.refs) {
-      s.insertRef.run(fileId, ref.name, ref.line, ref.enclosing === null ? null : symbolIds[ref.enclosing],
-        ref.target === null ? null : symbolIds[ref.target]);
+      const triple = `${ref.line},${ref.enclosing === null ? "" : symbolIds[ref.enclosing]},${ref.target === null ? "" : symbolIds[ref.target]}`;
+      const list = byName.get(ref.name);
+      if (list) list.push(triple);
+      else byName.set(ref.name, [triple]);
     }
+    for (const [name, uses] of byName) s.insertRef.run(name, fileId, uses.join(";"));
+    s.setRefCount.run(extraction.refs.length, fileId);
     s.deleteImports.run(fileId);
     for (const spec of new Set(extraction.imports)) s.insertImport.run(fileId, spec);
     return removed;
-  }
-
-  /** The chunk holding a definition: the one named after it, else the first that contains its first line. */
-  private chunkFor(extraction: FileExtraction, line: number, qualified: string): number {
-    let fallback = -1;
-    for (let i = 0; i < extraction.chunks.length; i++) {
-      const c = extraction.chunks[i];
-      if (line < c.startLine || line > c.endLine) continue;
-      if (c.symbol === qualified) return i;
-      if (fallback === -1) fallback = i;
-    }
-    return fallback;
   }
 
   private deleteChunk(id: number): number[] {
@@ -269,7 +319,7 @@ export class IndexStore {
   }
 
   definitions(name: string): SymbolLocation[] {
-    return this.s.definitions.all(name).map(toSymbol);
+    return this.s.definitions.all({ name }).map(toSymbol);
   }
 
   /** Chunk ids of definitions named `name`, any case with exact-case matches first, or exact case only. */
@@ -282,17 +332,72 @@ export class IndexStore {
     return ids.slice(0, limit);
   }
 
-  references(name: string): ReferenceLocation[] {
-    return this.s.references.all(name).map((r) => ({ name: r.name, path: r.path, line: r.line, enclosingSymbol: r.enclosing }));
+  private symbolCache(): (id: number | null) => SymbolByIdRow | null {
+    const cache = new Map<number, SymbolByIdRow | null>();
+    return (id) => {
+      if (id === null) return null;
+      let row = cache.get(id);
+      if (row === undefined) cache.set(id, (row = this.s.symbolById.get(id) ?? null));
+      return row;
+    };
+  }
+
+  /** Uses of `name`; `importsOf` lets a use without a same-file definition link to one in an imported file. */
+  references(name: string, importsOf: (path: string) => string[]): ReferenceLocation[] {
+    const defs = this.s.definitions.all({ name });
+    const symbol = this.symbolCache();
+    const out: ReferenceLocation[] = [];
+    for (const row of this.s.references.all(name)) {
+      let imported: Set<string> | null = null;
+      for (const use of parseUses(row.uses)) {
+        let definition: ReferenceLocation["definition"] = null;
+        const local = symbol(use.def);
+        if (local) definition = { path: local.path, line: local.start_line, qualified: local.qualified };
+        else if (defs.length > 0) {
+          imported ??= new Set(importsOf(row.path));
+          const files = imported;
+          const candidates = defs.filter((d) => files.has(d.path));
+          const pick = candidates.length === 1 ? candidates[0] : defs.length === 1 ? defs[0] : null;
+          if (pick) definition = { path: pick.path, line: pick.start_line, qualified: pick.qualified };
+        }
+        out.push({ name, path: row.path, line: use.line, enclosingSymbol: symbol(use.enclosing)?.qualified ?? null, definition });
+      }
+    }
+    return out;
+  }
+
+  /** Definitions whose bodies use `name`, each with how many lines use it; most uses first. */
+  private callerCounts(name: string): Array<{ symbol: SymbolByIdRow; uses: number }> {
+    const symbol = this.symbolCache();
+    const counts = new Map<number, number>();
+    for (const row of this.s.references.all(name)) {
+      for (const use of parseUses(row.uses)) {
+        if (use.enclosing !== null) counts.set(use.enclosing, (counts.get(use.enclosing) ?? 0) + 1);
+      }
+    }
+    const out: Array<{ symbol: SymbolByIdRow; uses: number }> = [];
+    for (const [id, uses] of counts) {
+      const row = symbol(id);
+      if (row) out.push({ symbol: row, uses });
+    }
+    return out.sort((a, b) => b.uses - a.uses || a.symbol.path.localeCompare(b.symbol.path) || a.symbol.start_line - b.symbol.start_line);
   }
 
   callers(name: string): SymbolLocation[] {
-    return this.s.callers.all(name).map(toSymbol);
+    return this.callerCounts(name)
+      .map((c) => c.symbol)
+      .sort((a, b) => a.path.localeCompare(b.path) || a.start_line - b.start_line)
+      .map(toSymbol);
   }
 
   /** Chunks of the definitions that use `name` most. */
   callerChunks(name: string, limit: number): number[] {
-    return this.s.callerChunks.all(name, limit).map((r) => r.chunk_id);
+    const ids: number[] = [];
+    for (const { symbol } of this.callerCounts(name)) {
+      if (symbol.chunk_id !== null && !ids.includes(symbol.chunk_id)) ids.push(symbol.chunk_id);
+      if (ids.length >= limit) break;
+    }
+    return ids;
   }
 
   importSpecs(path: string): string[] {
@@ -356,6 +461,30 @@ export class IndexStore {
 
   counts(): { files: number; chunks: number; symbols: number; refs: number; vectors: number } {
     return this.s.counts.get() ?? { files: 0, chunks: 0, symbols: 0, refs: 0, vectors: 0 };
+  }
+
+  /** Problems that would mean a torn write: empty when the database is consistent. */
+  consistencyProblems(): string[] {
+    const problems: string[] = [];
+    const integrity = this.db.pragma("integrity_check", { simple: true });
+    if (integrity !== "ok") problems.push(`integrity_check: ${String(integrity)}`);
+    const count = (sql: string): number => (this.db.prepare(sql).pluck().get() as number) ?? 0;
+    const checks: Array<[string, string]> = [
+      ["chunks without a file", "SELECT count(*) FROM chunks WHERE file_id NOT IN (SELECT id FROM files)"],
+      ["symbols without a file", "SELECT count(*) FROM symbols WHERE file_id NOT IN (SELECT id FROM files)"],
+      ["refs without a file", "SELECT count(*) FROM refs WHERE file_id NOT IN (SELECT id FROM files)"],
+      ["imports without a file", "SELECT count(*) FROM imports WHERE file_id NOT IN (SELECT id FROM files)"],
+      ["vectors without a chunk", "SELECT count(*) FROM vectors WHERE chunk_id NOT IN (SELECT id FROM chunks)"],
+      ["symbols pointing at a missing chunk", "SELECT count(*) FROM symbols WHERE chunk_id IS NOT NULL AND chunk_id NOT IN (SELECT id FROM chunks)"],
+    ];
+    for (const [what, sql] of checks) {
+      const n = count(sql);
+      if (n > 0) problems.push(`${n} ${what}`);
+    }
+    const fts = count("SELECT count(*) FROM chunks_fts");
+    const chunks = count("SELECT count(*) FROM chunks");
+    if (fts !== chunks) problems.push(`FTS has ${fts} rows for ${chunks} chunks`);
+    return problems;
   }
 
   close(): void {

@@ -30,7 +30,8 @@ export class VectorIndex {
     if (trusted) {
       try {
         index.hnsw.readIndexSync(file, true);
-        index.live = index.hnsw.getIdsList().length;
+        // getIdsList() also lists markDelete'd labels; SQLite knows the live count and is in sync here.
+        index.live = store.counts().vectors;
         if (index.hnsw.getNumDimensions() === dims) return index;
       } catch {
         // Unreadable file: fall through to a rebuild.

@@ -59,6 +59,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   private embedRun: Promise<void> | null = null;
   private embedRequested = false;
   private lastSeconds = 0;
+  /** Chunks embedded since the index was opened (only new or changed chunks are). */
+  embeddedSinceOpen = 0;
   private disposed = false;
 
   private constructor(
@@ -314,6 +316,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
         return added;
       });
       for (const { label, vector } of stored) vectors.add(label, vector);
+      this.embeddedSinceOpen += batch.length;
       sinceSave += stored.length;
       // Periodic saves bound the rebuild work after a crash.
       if (sinceSave >= 20_000) {
@@ -358,15 +361,22 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return ids;
   }
 
-  /** Definitions of the query's identifiers, then the definitions that use them most. */
+  /**
+   * Definitions of the query's identifiers, then the definitions that use them most. Only words that name a
+   * symbol count, so a plain-English query does not pull in every function with a variable called `settings`.
+   */
   graphRanking(query: string, depth = FUSION_DEPTH): number[] {
-    const names = queryIdentifiers(query).slice(0, 8);
     const ids: number[] = [];
     const add = (list: number[]): void => {
       for (const id of list) if (!ids.includes(id) && ids.length < depth) ids.push(id);
     };
-    for (const name of names) add(this.store.definitionChunks(name, 5));
-    for (const name of names) add(this.store.callerChunks(name, 5));
+    const symbols: string[] = [];
+    for (const name of queryIdentifiers(query).slice(0, 8)) {
+      const defs = this.store.definitionChunks(name, 5);
+      if (defs.length > 0) symbols.push(name);
+      add(defs);
+    }
+    for (const name of symbols) add(this.store.callerChunks(name, 5));
     return ids;
   }
 
@@ -388,7 +398,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   }
 
   references(name: string): ReferenceLocation[] {
-    return this.store.references(name);
+    return this.store.references(name, (path) => this.importsOf(path));
   }
 
   callers(name: string): SymbolLocation[] {
@@ -428,6 +438,16 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   stats(): IndexStats {
     const c = this.store.counts();
     return { files: c.files, chunks: c.chunks, symbols: c.symbols, references: c.refs, embeddings: c.vectors, seconds: this.lastSeconds };
+  }
+
+  /** Consistency problems of the database (empty when sound); for tests and `dhi doctor`. */
+  consistencyProblems(): string[] {
+    return this.store.consistencyProblems();
+  }
+
+  /** Vectors whose HNSW entry is live; equals stats().embeddings when the two stores agree. */
+  get vectorCount(): number {
+    return this.vectors?.size ?? 0;
   }
 
   private ensureOpen(): void {

@@ -306,9 +306,17 @@ function scanRefs(text: string, defs: Def[], ignores: Array<[number, number]>): 
     if (seen.has(key)) continue;
     seen.add(key);
     const enclosing = innermost(stack, pos);
-    refs.push({ name, line: row + 1, enclosing: enclosing?.index ?? null, target: scopeTarget(defsByName.get(name), enclosing) });
+    const member = isMemberAccess(text, pos);
+    refs.push({ name, line: row + 1, enclosing: enclosing?.index ?? null, target: scopeTarget(defsByName.get(name), enclosing, member) });
   }
   return refs;
+}
+
+/** `x.name`, `x->name`, `X::name`: a member, which only a definition inside a type can be. */
+function isMemberAccess(text: string, pos: number): boolean {
+  let i = pos - 1;
+  while (i >= 0 && (text[i] === " " || text[i] === "\t")) i--;
+  return text[i] === "." || (text[i] === ">" && text[i - 1] === "-") || (text[i] === ":" && text[i - 1] === ":");
 }
 
 function innermost(stack: Def[], pos: number): Def | null {
@@ -316,9 +324,16 @@ function innermost(stack: Def[], pos: number): Def | null {
   return null;
 }
 
-/** The same-file definition a use refers to: the one declared in the nearest scope enclosing the use. */
-function scopeTarget(candidates: Def[] | undefined, enclosing: Def | null): number | null {
+/**
+ * The same-file definition a use refers to: the one declared in the nearest scope enclosing the use. A member
+ * access links only to a definition owned by a type, and only when that is unambiguous.
+ */
+function scopeTarget(candidates: Def[] | undefined, enclosing: Def | null, member: boolean): number | null {
   if (!candidates) return null;
+  if (member) {
+    const owned = candidates.filter((c) => c.explicitParent !== null || (c.parent !== null && TYPE_KINDS.has(c.parent.kind)));
+    return owned.length === 1 ? owned[0].index : null;
+  }
   let best: Def | null = null;
   let bestDepth = -1;
   for (const c of candidates) {
@@ -333,5 +348,5 @@ function scopeTarget(candidates: Def[] | undefined, enclosing: Def | null): numb
       bestDepth = score;
     }
   }
-  return best?.index ?? (candidates[0]?.index ?? null);
+  return best?.index ?? null;
 }

@@ -13,7 +13,8 @@ const MIGRATIONS: string[] = [
     hash TEXT NOT NULL,
     mtime INTEGER NOT NULL,
     size INTEGER NOT NULL,
-    language TEXT
+    language TEXT,
+    ref_count INTEGER NOT NULL DEFAULT 0
   );
   CREATE TABLE chunks(
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -43,17 +44,16 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX symbols_name ON symbols(name COLLATE NOCASE);
   CREATE INDEX symbols_file ON symbols(file_id);
-  -- An identifier use. def_id links it to a same-file definition in scope; otherwise it resolves by name.
+  -- The reference graph as an adjacency list: one row per (name, file) holding every use of that name in the
+  -- file as "line,enclosing_id,def_id" triples joined by ";". enclosing_id is the innermost definition around
+  -- the use (the caller); def_id links the use to a same-file definition in scope (empty: resolve by name).
   CREATE TABLE refs(
-    file_id INTEGER NOT NULL,
     name TEXT NOT NULL,
-    line INTEGER NOT NULL,
-    enclosing_id INTEGER,
-    def_id INTEGER
-  );
-  CREATE INDEX refs_name ON refs(name);
+    file_id INTEGER NOT NULL,
+    uses TEXT NOT NULL,
+    PRIMARY KEY (name, file_id)
+  ) WITHOUT ROWID;
   CREATE INDEX refs_file ON refs(file_id);
-  CREATE INDEX refs_enclosing ON refs(enclosing_id);
   CREATE TABLE imports(file_id INTEGER NOT NULL, spec TEXT NOT NULL);
   CREATE INDEX imports_file ON imports(file_id);
   -- label → chunk map for the HNSW index; the vector is kept so the HNSW file can be rebuilt after a crash.

@@ -46,6 +46,11 @@ export interface ReferenceLocation {
   line: number;
   /** The innermost symbol that contains the use (the caller), when there is one. */
   enclosingSymbol: string | null;
+  /**
+   * The definition the use is linked to: a same-file definition in scope, else one in a file the user imports,
+   * else the only definition of that name; null when none or ambiguous.
+   */
+  definition?: { path: string; line: number; qualified: string } | null;
 }
 
 export interface IndexProgress {

@@ -17,6 +17,7 @@ import { FimUnsupportedError } from "./errors.js";
 import { buildFimPrompt, chooseLayout, type FimLayout } from "./fimPrompt.js";
 import { resolveFimTemplate, type ResolvedFimTemplate } from "./fimTemplates.js";
 import { DEFAULT_MAX_TOKENS, generate, type RunResult } from "./generate.js";
+import { pulledDefaultModel } from "./defaultModels.js";
 import { resolveModelSource } from "./modelSource.js";
 import { Mutex } from "./Mutex.js";
 import { resolveThreads } from "./threads.js";
@@ -253,7 +254,8 @@ export class LlamaEngine implements InferenceEngine {
     };
     this.lastFraction = 0;
     this.progress(0, "resolving model");
-    const modelPath = await resolveModelSource(settings.path, {
+    // No model.path: use the default model if `dhi models pull` fetched it.
+    const modelPath = await resolveModelSource(settings.path ?? pulledDefaultModel(this.options.env), {
       env: this.options.env,
       signal,
       onProgress: (f, m) => this.progress(0.5 * f, m),

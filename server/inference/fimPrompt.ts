@@ -121,8 +121,12 @@ export function buildFimPrompt(model: TokBos, template: ResolvedFimTemplate, inp
   return { tokens, layout, contextFiles };
 }
 
-/** Keeps whole lines from the end of `text` within `maxTokens` (line-aligned so the cut is stable while typing). */
-export function keepLinesFromEnd(model: Tok, text: string, maxTokens: number): string {
+/**
+ * Keeps whole lines from the end of `text` within `maxTokens`. The first kept line is rounded to a
+ * multiple of `granularity` lines, so the window's start (and the KV cache after it) only moves
+ * every `granularity` lines typed, not on every new line.
+ */
+export function keepLinesFromEnd(model: Tok, text: string, maxTokens: number, granularity = 16): string {
   if (maxTokens <= 0) return "";
   const lines = text.split(/(?<=\n)/);
   let used = 0;
@@ -133,6 +137,7 @@ export function keepLinesFromEnd(model: Tok, text: string, maxTokens: number): s
     used += n;
     i--;
   }
+  if (i > 0 && granularity > 1) i = Math.min(lines.length, Math.ceil(i / granularity) * granularity);
   return lines.slice(i).join("");
 }
 

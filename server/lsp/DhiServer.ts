@@ -45,6 +45,9 @@ export class DhiServer {
   private client: ClientCapabilities = {};
   private initializationOptions: unknown = undefined;
   private readonly shownMessages = new Set<string>();
+  /** Resolves once the client's workspace/configuration has been read after `initialized`. */
+  private settingsReady: Promise<void> = Promise.resolve();
+  private markSettingsReady: () => void = () => {};
   private readonly indexSync = new IndexSync(
     () => this.workspace,
     (uri) => this.documents.get(uri) !== undefined,
@@ -137,7 +140,12 @@ export class DhiServer {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? null;
     const root = folder ? uriToPath(folder) : params.rootPath ?? null;
     this.workspace = new Workspace(root, this.logger, this.env);
-    this.applyLayers([]);
+    void this.applyLayers([]);
+    // Requests that depend on settings wait for the client's configuration (bounded, so a silent client can't stall us).
+    this.settingsReady = new Promise<void>((resolve) => {
+      this.markSettingsReady = resolve;
+      setTimeout(resolve, 2000).unref();
+    });
     return {
       capabilities: serverCapabilities(this.client),
       serverInfo: { name: "dhi", version: version() },
@@ -155,6 +163,7 @@ export class DhiServer {
         .catch(() => undefined);
     }
     await this.reloadSettings();
+    this.markSettingsReady();
     void this.indexSync.initialBuild((title, work) => this.withProgress(title, work));
   }
 
@@ -203,6 +212,7 @@ export class DhiServer {
   }
 
   private async runCompletion(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
+    await this.settingsReady;
     const workspace = this.workspace;
     const path = workspaceRelativePath(workspace.root, document.uri) ?? uriToPath(document.uri) ?? document.uri;
     try {

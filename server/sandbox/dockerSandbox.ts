@@ -178,7 +178,10 @@ export class DockerSandbox implements Sandbox {
       this.swept = true;
       await this.sweepOrphans();
     }
-    if (!(await this.hasImage(image))) {
+    const present = await this.hasImage(image).catch((error: unknown) => {
+      throw new SandboxError(`dhi: cannot look up sandbox image "${image}" (set in sandbox.image or picked for the project): ${oneLine(error)}`);
+    });
+    if (!present) {
       throw new SandboxError(`dhi: sandbox image "${image}" is not present in the local Docker engine (no registry is used); build it with .ci/docker-up.sh or set sandbox.image`);
     }
   }

@@ -151,3 +151,27 @@ export function editRange(item: CompletionItem): Range {
   if (!edit) throw new Error(`the dhi item has no textEdit: ${JSON.stringify(item)}`);
   return "range" in edit ? edit.range : edit.replace;
 }
+
+/**
+ * The Python file both editors open. The tiny test model has nothing to say at some spots, so the drivers try
+ * these cursor positions (0-based, each right after a space) in order and keep the first that yields an item.
+ */
+export const PYTHON_FIXTURE = [
+  "class Calculator:",
+  "    def add(self, a, b):",
+  "        return ",
+  "",
+  "    def scale(self, value, factor):",
+  "        result = ",
+  "        return result",
+  "",
+  "",
+  "def main():",
+  "    calc = Calculator()",
+  "    print(calc.add(1, 2))",
+  "",
+].join("\n");
+export const PYTHON_CURSORS = [
+  { line: 2, character: 15 },
+  { line: 5, character: 17 },
+] as const;

@@ -7,6 +7,8 @@ import { REPO_ROOT } from "../helpers/paths.js";
 import {
   EDITOR_CONFIGS,
   EDITOR_TESTS,
+  PYTHON_CURSORS,
+  PYTHON_FIXTURE,
   assertBuilt,
   dhiItem,
   editRange,
@@ -27,13 +29,12 @@ interface EmacsOutput {
   completionParams?: { position: { line: number; character: number } };
   completion?: unknown;
   completionMs?: number;
+  completionAttempt?: number;
   capfCandidates?: string[];
   capfDetail?: string | null;
   error?: string;
 }
 
-const PYTHON = ["def add(a, b):", "    return ", "", "", "def main():", "    print(add(1, 2))", ""].join("\n");
-const CURSOR = { line: 1, character: 11 };
 
 const emacs = editorAvailability("emacs", "emacs-nox elpa-eglot");
 
@@ -54,7 +55,7 @@ if (!emacs.available && process.env.CI) {
     beforeAll(async () => {
       assertBuilt();
       const home = mkdtempSync(join(tmpdir(), "dhi-emacs-home-"));
-      const root = makeWorkspace({ "calc.py": PYTHON });
+      const root = makeWorkspace({ "src/calc.py": PYTHON_FIXTURE });
       const outPath = join(home, "out.json");
       const run = await runProcess(
         emacs.available ? emacs.path : "emacs",
@@ -64,9 +65,8 @@ if (!emacs.available && process.env.CI) {
           timeoutMs: 80_000,
           env: editorEnv(home, {
             DHI_TEST_OUT: outPath,
-            DHI_TEST_FILE: join(root, "calc.py"),
-            DHI_TEST_LINE: String(CURSOR.line),
-            DHI_TEST_COL: String(CURSOR.character),
+            DHI_TEST_FILE: join(root, "src/calc.py"),
+            DHI_TEST_POSITIONS: PYTHON_CURSORS.map((p) => `${p.line}:${p.character}`).join(","),
             DHI_REPO: REPO_ROOT,
           }),
         },
@@ -86,15 +86,16 @@ if (!emacs.available && process.env.CI) {
     });
 
     it("gets a completion from dhi with the right range", () => {
-      expect(out.completionParams?.position).toEqual(CURSOR);
+      const cursor = PYTHON_CURSORS[(out.completionAttempt ?? 1) - 1];
+      expect(out.completionParams?.position).toEqual(cursor);
       const item = dhiItem(out.completion);
       expect(item, JSON.stringify(out.completion)).toBeDefined();
       if (!item) return;
       expect(item.command?.command).toBe("dhi.completion.accepted");
       expect((item.textEdit?.newText ?? "").trim().length).toBeGreaterThan(0);
       const range = editRange(item);
-      expect(range.start).toEqual(CURSOR);
-      expect(range.end.line).toBe(CURSOR.line);
+      expect(range.start).toEqual(cursor);
+      expect(range.end.line).toBe(cursor.line);
     });
 
     it("offers the dhi item through completion-at-point (what company/corfu use)", () => {

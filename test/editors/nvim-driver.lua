@@ -34,8 +34,11 @@ local function buffer_text()
   return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
 end
 
--- 0.8+ offers range/filter/apply; 0.7 only range_code_action + vim.ui.select.
-local function run_code_action(title_prefix, range)
+-- Runs one code action the way a user does: vim.lsp.buf.code_action (0.8+) or
+-- range_code_action (0.7) opens vim.ui.select, which we answer by title; Neovim
+-- then sends codeAction/resolve and applies the edit. With an instruction, the
+-- shipped require("dhi").rewrite() is used instead (0.8+ applies it directly).
+local function run_code_action(title_prefix, range, instruction, is_resolved)
   local chosen
   local original_select = vim.ui.select
   vim.ui.select = function(items, _, on_choice)
@@ -49,10 +52,18 @@ local function run_code_action(title_prefix, range)
     end
     return on_choice(nil)
   end
+  local original_notify = vim.notify
+  local nothing = false
+  vim.notify = function(msg, ...)
+    if type(msg) == "string" and msg:find("No code actions", 1, true) then nothing = true end
+    return original_notify(msg, ...)
+  end
+  local start_pos = { range.start.line + 1, range.start.character }
+  local end_pos = { range["end"].line + 1, math.max(range["end"].character - 1, 0) }
   local ok, err = pcall(function()
-    local start_pos = { range.start.line + 1, range.start.character }
-    local end_pos = { range["end"].line + 1, math.max(range["end"].character - 1, 0) }
-    if vim.fn.has("nvim-0.8") == 1 then
+    if instruction then
+      require("dhi").rewrite(instruction, { range = { start = start_pos, ["end"] = end_pos } })
+    elseif vim.fn.has("nvim-0.8") == 1 then
       vim.lsp.buf.code_action({ range = { start = start_pos, ["end"] = end_pos } })
     else
       vim.lsp.buf.range_code_action({ diagnostics = {} }, start_pos, end_pos)
@@ -60,27 +71,10 @@ local function run_code_action(title_prefix, range)
   end)
   -- The menu opens asynchronously once every client has answered (or a
   -- "No code actions available" notification replaces it).
-  local original_notify = vim.notify
-  local nothing = false
-  vim.notify = function(msg, ...)
-    if type(msg) == "string" and msg:find("No code actions", 1, true) then nothing = true end
-    return original_notify(msg, ...)
-  end
-  vim.wait(timeout, function() return chosen ~= nil or nothing end, 20)
+  vim.wait(timeout, function() return chosen ~= nil or nothing or is_resolved() end, 20)
   vim.notify = original_notify
   vim.ui.select = original_select
   return ok, err, chosen
-end
-
--- Every window/showMessage and window/logMessage the server sends.
-out.shownMessages = {}
-out.logMessages = {}
-for method, list in pairs({ ["window/showMessage"] = out.shownMessages, ["window/logMessage"] = out.logMessages }) do
-  local original = vim.lsp.handlers[method]
-  vim.lsp.handlers[method] = function(err, result, ctx, config)
-    if result then table.insert(list, { type = result.type, message = result.message }) end
-    if method == "window/showMessage" and original then return original(err, result, ctx, config) end
-  end
 end
 
 local function main()
@@ -111,15 +105,25 @@ local function main()
 
   -- Completion, the way a completion plugin asks for it: the cursor's position params.
   -- In insert mode the cursor may sit after the last character; allow that here.
+  -- The tiny test model may have nothing to say at a given spot, so the spec can
+  -- list several cursor positions: the first that yields an item is recorded.
   if spec.completion then
     vim.o.virtualedit = "onemore"
-    vim.api.nvim_win_set_cursor(0, { spec.completion.line + 1, spec.completion.character })
-    local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
-    params.context = { triggerKind = 1 }
-    out.completionParams = params
-    local started = vim.loop.hrtime()
-    out.completion = by_client(vim.lsp.buf_request_sync(bufnr, "textDocument/completion", params, timeout))
-    out.completionMs = (vim.loop.hrtime() - started) / 1e6
+    for index, position in ipairs(spec.completion.positions) do
+      vim.api.nvim_win_set_cursor(0, { position.line + 1, position.character })
+      local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+      params.context = { triggerKind = 1 }
+      local started = vim.loop.hrtime()
+      local replies = vim.lsp.buf_request_sync(bufnr, "textDocument/completion", params, timeout)
+      out.completionMs = (vim.loop.hrtime() - started) / 1e6
+      out.completionParams = params
+      out.completionAttempt = index
+      out.completion = by_client(replies)
+      local dhi_reply = out.completion[client.name]
+      local result = dhi_reply and dhi_reply.result
+      local items = type(result) == "table" and (result.items or result) or {}
+      if #items > 0 then break end
+    end
   end
 
   if spec.codeActions then
@@ -136,20 +140,28 @@ local function main()
     -- Resolve through the real UI path: vim.lsp.buf.code_action -> vim.ui.select ->
     -- codeAction/resolve -> apply the WorkspaceEdit. Observe the resolve reply.
     out.resolved = {}
+    -- client.request(method, ...) in 0.7-0.10, client:request(method, ...) in 0.11+.
     local original_request = client.request
     local last_resolve
-    client.request = function(method, req_params, handler, req_bufnr)
-      if method ~= "codeAction/resolve" then return original_request(method, req_params, handler, req_bufnr) end
-      return original_request(method, req_params, function(err, result, ...)
-        last_resolve = { err = err or vim.NIL, result = result or vim.NIL }
-        return handler(err, result, ...)
-      end, req_bufnr)
+    client.request = function(...)
+      local args = { ... }
+      local offset = args[1] == client and 1 or 0
+      if args[1 + offset] == "codeAction/resolve" then
+        local handler = args[3 + offset]
+        args[3 + offset] = function(err, result, ...)
+          last_resolve = { err = err or vim.NIL, result = result or vim.NIL }
+          if handler then return handler(err, result, ...) end
+        end
+      end
+      return original_request(unpack(args, 1, 4 + offset))
     end
-    for _, title in ipairs(spec.codeActions.resolve or {}) do
+    for _, request in ipairs(spec.codeActions.resolve or {}) do
+      local title, instruction = request.title, request.instruction
       local before_text = buffer_text()
       local before_tick = vim.api.nvim_buf_get_changedtick(bufnr)
       last_resolve = nil
-      local ok, err, chosen = run_code_action(title, range)
+      local ok, err, chosen = run_code_action(title, range, instruction, function() return last_resolve ~= nil end)
+      if not chosen and last_resolve and last_resolve.result ~= vim.NIL then chosen = last_resolve.result end
       local entry = { title = title, offered = chosen ~= nil, ok = ok, error = err and tostring(err) or vim.NIL }
       if chosen then
         vim.wait(timeout, function() return last_resolve ~= nil end, 20)
@@ -159,6 +171,21 @@ local function main()
         entry.resolve = last_resolve or vim.NIL
         entry.bufferBefore = before_text
         entry.bufferAfter = buffer_text()
+        -- Files the edit created (CreateFile + TextDocumentEdit): their buffer text.
+        local result = last_resolve and last_resolve.result
+        local changes = type(result) == "table" and type(result.edit) == "table" and result.edit.documentChanges or {}
+        entry.created = {}
+        for _, change in ipairs(changes) do
+          if change.kind == "create" then
+            local fname = vim.uri_to_fname(change.uri)
+            local created_buf = vim.fn.bufnr(fname)
+            table.insert(entry.created, {
+              uri = change.uri,
+              onDisk = vim.loop.fs_stat(fname) ~= nil,
+              text = created_buf > 0 and table.concat(vim.api.nvim_buf_get_lines(created_buf, 0, -1, false), "\n") or vim.NIL,
+            })
+          end
+        end
         -- Undo so the next action sees the original text.
         if vim.api.nvim_buf_get_changedtick(bufnr) ~= before_tick then
           vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, vim.split(before_text, "\n", { plain = true }))

@@ -20,7 +20,7 @@ function chunkFor(x: FileExtraction, symbol: string) {
   return c;
 }
 
-export const CASES_FOR_DEBUG: Array<{ lang: LanguageName; text: string; expect: Array<[symbol: string, kind: string, startNeedle: string, endNeedle: string]> }> = [
+const CASES: Array<{ lang: LanguageName; text: string; expect: Array<[symbol: string, kind: string, startLine: number, endLine: number]> }> = [
   {
     lang: "typescript",
     text: [
@@ -40,7 +40,7 @@ export const CASES_FOR_DEBUG: Array<{ lang: LanguageName; text: string; expect: 
       `  }`,
       `}`,
     ].join("\n"),
-    expect: [["parseConfig", "function", "/** Parses", "  return {};"], ["Parser", "class", "export class Parser", "return input.length"]],
+    expect: [["parseConfig", "function", 1, 14], ["Parser", "class", 16, 29]],
   },
   {
     lang: "tsx",
@@ -50,7 +50,7 @@ export const CASES_FOR_DEBUG: Array<{ lang: LanguageName; text: string; expect: 
       `  return <button>{props.label}</button>;`,
       `}`,
     ].join("\n"),
-    expect: [["Button", "function", "export function Button", "}"]],
+    expect: [["Button", "function", 1, 11]],
   },
   {
     lang: "javascript",
@@ -61,7 +61,7 @@ export const CASES_FOR_DEBUG: Array<{ lang: LanguageName; text: string; expect: 
       `  return data0;`,
       `};`,
     ].join("\n"),
-    expect: [["loadFile", "function", "const fs", "};"]],
+    expect: [["loadFile", "function", 1, 12]],
   },
   {
     lang: "python",
@@ -76,7 +76,7 @@ export const CASES_FOR_DEBUG: Array<{ lang: LanguageName; text: string; expect: 
       body("        ", (i) => `total_${i} = len(self.values) + ${i} * os.getpid() - ${i}`),
       `        return total_0`,
     ].join("\n"),
-    expect: [["Store", "class", "import os", "return total_0"]],
+    expect: [["Store", "class", 1, 16]],
   },
   {
     lang: "go",
@@ -93,7 +93,7 @@ export const CASES_FOR_DEBUG: Array<{ lang: LanguageName; text: string; expect: 
       `	return nil`,
       `}`,
     ].join("\n"),
-    expect: [["Server.Serve", "method", "func (s *Server) Serve", "return nil"]],
+    expect: [["Server", "struct", 1, 6], ["Server.Serve", "method", 8, 18]],
   },
   {
     lang: "rust",
@@ -107,7 +107,7 @@ export const CASES_FOR_DEBUG: Array<{ lang: LanguageName; text: string; expect: 
       `    map.get(key).copied()`,
       `}`,
     ].join("\n"),
-    expect: [["lookup", "function", "/// Looks", "map.get(key).copied()"]],
+    expect: [["lookup", "function", 1, 15]],
   },
   {
     lang: "java",
@@ -122,7 +122,7 @@ export const CASES_FOR_DEBUG: Array<{ lang: LanguageName; text: string; expect: 
       `    }`,
       `}`,
     ].join("\n"),
-    expect: [["Shape", "class", "package demo;", "return scale;"]],
+    expect: [["Shape", "class", 1, 16]],
   },
   {
     lang: "c",
@@ -135,7 +135,7 @@ export const CASES_FOR_DEBUG: Array<{ lang: LanguageName; text: string; expect: 
       `    return n;`,
       `}`,
     ].join("\n"),
-    expect: [["add_all", "function", "#include", "return n;"]],
+    expect: [["add_all", "function", 1, 14]],
   },
   {
     lang: "cpp",
@@ -149,11 +149,10 @@ export const CASES_FOR_DEBUG: Array<{ lang: LanguageName; text: string; expect: 
       `}`,
       `}`,
     ].join("\n"),
-    expect: [["geo.Circle.area", "method", "namespace geo", "}"]],
+    expect: [["geo", "namespace", 1, 15]],
   },
 ];
 
-const CASES = CASES_FOR_DEBUG;
 describe("chunking with tree-sitter", () => {
   it("covers every supported language", () => {
     expect(new Set(CASES.map((c) => c.lang))).toEqual(new Set(SUPPORTED_LANGUAGES));
@@ -162,15 +161,9 @@ describe("chunking with tree-sitter", () => {
   for (const c of CASES) {
     it(`chunks ${c.lang} at definition boundaries`, () => {
       const x = extractFile(c.text, c.lang);
-      for (const [symbol, kind, startNeedle, endNeedle] of c.expect) {
-        const chunk = chunkFor(x, symbol);
-        expect(chunk.kind).toBe(kind);
-        expect(chunk.startLine).toBe(lineOf(c.text, startNeedle));
-        const lines = c.text.split("\n");
-        const endLine = endNeedle === "}" ? lines.length - (c.lang === "cpp" ? 1 : 0) : lineOf(c.text, endNeedle);
-        expect(chunk.endLine).toBe(endLine);
-        expect(chunk.text).toBe(lines.slice(chunk.startLine - 1, chunk.endLine).join("\n"));
-      }
+      const lines = c.text.split("\n");
+      expect(x.chunks.map((k) => [k.symbol, k.kind, k.startLine, k.endLine])).toEqual(c.expect);
+      for (const chunk of x.chunks) expect(chunk.text).toBe(lines.slice(chunk.startLine - 1, chunk.endLine).join("\n"));
     });
   }
 
@@ -180,12 +173,15 @@ describe("chunking with tree-sitter", () => {
     expect(parse).toMatchObject({ name: "parse", kind: "method", parent: "Parser" });
     const go = extractFile(CASES[4].text, "go");
     expect(go.symbols.map((s) => `${s.kind}:${s.qualified}`)).toEqual(["struct:Server", "method:Server.Serve"]);
+    const cpp = extractFile(CASES[8].text, "cpp");
+    expect(cpp.symbols.find((s) => s.name === "area")).toMatchObject({ kind: "method", qualified: "Circle.area", parent: "Circle" });
     const py = extractFile(CASES[3].text, "python");
     expect(py.symbols.find((s) => s.name === "size")).toMatchObject({ kind: "method", parent: "Store" });
   });
 
   it("splits an oversized class at its methods, keeping the header with the first chunk", () => {
     const method = (n: number) => [
+      ...(n === 3 ? [`  /** The third method. */`] : []),
       `  method${n}(value: number): number {`,
       body("    ", (i) => `const step${i} = Math.max(value, ${i}) * ${n} + this.offset - ${i};`),
       `    return value;`,
@@ -199,7 +195,8 @@ describe("chunking with tree-sitter", () => {
     expect(x.chunks[x.chunks.length - 1].endLine).toBe(text.split("\n").length);
     const m3 = chunkFor(x, "Big.method3");
     expect(m3).toMatchObject({ kind: "method", parent: "Big" });
-    expect(m3.startLine).toBe(lineOf(text, "method3(value"));
+    expect(m3.startLine).toBe(lineOf(text, "The third method"));
+    expect(m3.endLine).toBe(lineOf(text, "method4(value") - 1);
   });
 
   it("splits an oversized function at statement boundaries", () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInferenceEngine } from "../../server/inference/createEngine.js";
 import { FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../../server/inference/errors.js";
@@ -144,7 +147,8 @@ describe("LlamaEngine with dhi-fim-4m", () => {
 
 describe("LlamaEngine errors", () => {
   it("reports a missing model setting, a missing file and a model without FIM", async () => {
-    const none = createInferenceEngine({ settings: testSettings({ path: null }), logger: quietLogger });
+    const env = { DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-empty-cache-")) };
+    const none = createInferenceEngine({ settings: testSettings({ path: null }), logger: quietLogger, env });
     await expect(none.infill({ prefix: "a", suffix: "" })).rejects.toBeInstanceOf(ModelNotConfiguredError);
     const missing = createInferenceEngine({ settings: testSettings({ path: "/nonexistent/model.gguf" }), logger: quietLogger });
     await expect(missing.load()).rejects.toBeInstanceOf(ModelNotFoundError);

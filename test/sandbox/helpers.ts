@@ -32,10 +32,15 @@ export async function engineStatus(backend: Exclude<SandboxBackend, "none">): Pr
     }
     return { ready: true, detail: "docker" };
   }
-  const sandbox = createSandbox({ settings: settingsFor("bwrap"), logger: quietLogger, cacheDir: await tempDir("dhi-probe-cache-") });
-  const readiness = await sandbox.readiness();
-  await sandbox.dispose();
-  return { ready: readiness.ready, detail: readiness.detail };
+  const cacheDir = await tempDir("dhi-bwrap-probe-cache-");
+  const sandbox = createSandbox({ settings: settingsFor("bwrap"), logger: quietLogger, cacheDir });
+  try {
+    const readiness = await sandbox.readiness();
+    return { ready: readiness.ready, detail: readiness.detail };
+  } finally {
+    await sandbox.dispose();
+    await rm(cacheDir, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CappedOutput } from "../../server/sandbox/cappedOutput.js";
@@ -67,7 +67,6 @@ describe("project copy", () => {
     const dir = await makeProject({ "private.txt": "p\n" });
     cleanup.push(dir);
     await writeFile(join(dir, "private.txt"), "p\n", { mode: 0o600 });
-    const { chmod } = await import("node:fs/promises");
     await chmod(join(dir, "private.txt"), 0o600);
     const copy = await prepareProjectCopy({ projectDir: dir });
     try {
@@ -92,7 +91,6 @@ describe("project copy", () => {
     const dir = await makeProject({ "a.txt": "a\n" });
     const outside = await tempDir("dhi-outside-");
     cleanup.push(dir, outside);
-    const { symlink, readdir } = await import("node:fs/promises");
     await symlink(outside, join(dir, "link"));
     await expect(prepareProjectCopy({ projectDir: dir, overlay: new Map([["link/evil.txt", "x"]]) })).rejects.toThrow(/symlink/);
     expect(await readdir(outside)).toEqual([]);

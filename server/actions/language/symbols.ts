@@ -64,6 +64,23 @@ export function symbolAt(text: string, language: LanguageName, selection: TextSp
   return node ? describe(node, text, language) : null;
 }
 
+/** The innermost declaration strictly larger than `span` (the context the selected code lives in), or null. */
+export function containingSymbol(text: string, language: LanguageName, span: TextSpan): SymbolInfo | null {
+  const tree = parse(text, language);
+  const types = symbolTypes(language);
+  let node: Parser.SyntaxNode | null = tree.rootNode.descendantForIndex(span.start, Math.max(span.start, span.end - 1));
+  while (node) {
+    if (isSymbol(node, types)) {
+      const info = describe(node, text, language);
+      if (info.outer.start < span.start || info.outer.end > span.end) {
+        if (text.slice(info.outer.start, span.start).trim() !== "" || text.slice(span.end, info.outer.end).trim() !== "") return info;
+      }
+    }
+    node = node.parent;
+  }
+  return null;
+}
+
 function firstSymbolIn(root: Parser.SyntaxNode, types: readonly string[], span: TextSpan): Parser.SyntaxNode | null {
   const stack = [...root.namedChildren].reverse();
   while (stack.length > 0) {

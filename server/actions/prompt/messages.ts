@@ -2,7 +2,7 @@ import { relative, sep } from "node:path";
 import type { CodeIndex } from "../../index/types.js";
 import type { ChatMessage } from "../../inference/types.js";
 import type { LanguageName } from "../../syntax/index.js";
-import { symbolAt } from "../language/symbols.js";
+import { containingSymbol } from "../language/symbols.js";
 import { describeStyle } from "../language/style.js";
 import type { ActionDocument, TextSpan } from "../types.js";
 import { definitionsUsedIn } from "./indexContext.js";
@@ -45,8 +45,8 @@ export function contextSections(args: {
   const { document, language, tag } = args;
   const path = displayPath(document, args.root);
   const sections = [`File: ${path} (${language ?? document.languageId}). Style: ${describeStyle(document.text, language)}.`];
-  const symbol = language ? symbolAt(document.text, language, args.region) : null;
-  if (symbol && (symbol.outer.start < args.region.start || symbol.outer.end > args.region.end)) {
+  const symbol = language ? containingSymbol(document.text, language, args.region) : null;
+  if (symbol) {
     const lines = document.text.slice(symbol.outer.start, symbol.outer.end).split("\n");
     const shown = lines.length > MAX_SYMBOL_LINES ? [...lines.slice(0, MAX_SYMBOL_LINES), "…"] : lines;
     sections.push(`The code is part of \`${symbol.name}\`:\n${fenced(tag, shown.join("\n"))}`);

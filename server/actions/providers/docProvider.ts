@@ -93,7 +93,10 @@ function buildDoc(answer: string, document: ActionDocument, language: LanguageNa
     const indent = leadingWhitespace(lineText(text, starts, line));
     const comment = docCommentAbove(language, content, symbol.name, indent).join(eol) + eol;
     // An existing doc comment right above is replaced (as a minimal diff), not stacked.
-    const existing = symbol.leadingComments[0];
+    // Only a doc-style comment counts (`/**`, `///`, or Go's plain `//`); other comments above are kept.
+    const first = symbol.leadingComments[0];
+    const firstText = first ? text.slice(first.start, first.end) : "";
+    const existing = first && (firstText.startsWith("/**") || firstText.startsWith("///") || (language === "go" && firstText.startsWith("//"))) ? first : undefined;
     const region = existing ? lineRegion(text, lineAt(starts, existing.start), line - 1, starts) : null;
     edits = region ? minimalLineEdits(text, region.span, comment) : [{ start: starts[line], end: starts[line], newText: comment }];
   }

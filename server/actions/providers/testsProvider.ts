@@ -40,7 +40,7 @@ export const testsProvider: ActionProvider = {
       env,
       label: "test generation",
       messages: [systemMessage(language), { role: "user", text: sections.join("\n\n") }],
-      maxTokens: 1024,
+      maxTokens: 768,
       build: (answer) => buildTests(answer, { document, layout, language, existing, files: env.files, tags }),
       languageOfUri: languageOfUriWith(document.uri, document.languageId),
     });

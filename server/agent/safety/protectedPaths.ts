@@ -11,11 +11,14 @@ export function isProtected(path: string, globs: readonly string[]): boolean {
  */
 export function namedInInstruction(path: string, instruction: string): boolean {
   const text = instruction.replace(/\\/g, "/");
-  if (text.includes(path)) return true;
   const base = path.slice(path.lastIndexOf("/") + 1);
-  if (base.length < 2) return false;
-  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(^|[\\s"'\`(/])${escaped}($|[\\s"'\`),.:;!?])`).test(text);
+  return [path, `./${path}`, base].some((name) => name.length >= 2 && wordMatch(text, name));
+}
+
+/** `name` occurs in `text` delimited like a word (so `.env` is not found inside `.envrc`). */
+function wordMatch(text: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[\\s"'\`(/])${escaped}($|[\\s"'\`),:;!?]|\\.(\\s|$))`).test(text);
 }
 
 export type EditPermission = { allowed: true; protected: boolean } | { allowed: false; reason: string };

@@ -7,9 +7,12 @@ import { fileLineMentions, isTestFile, localImports, pathsInInstruction } from "
 import { readWorkspaceFile } from "../tools/readFile.js";
 import { queryTerms, searchCode } from "../tools/searchCode.js";
 import type { Target } from "../types.js";
+import { keywordIntent } from "./understand.js";
 import type { StateContext, StateHandler } from "./StateContext.js";
 
 const MAX_TARGETS = 8;
+/** Test files are edited only when the instruction asks for tests to be written (or names the file). */
+const WRITES_TESTS = /\b(add|write|create|generate|extend|update)\s+(?:(?:a|an|the|some|more|unit|new|missing|integration)\s+)*tests?\b/i;
 const WHOLE_FILE_MAX_LINES = 400;
 
 /** Symbols of a file as targets; a file without symbols (config, docs) is one whole-file target. */
@@ -18,7 +21,7 @@ async function fileTargets(context: StateContext, path: string, reason: string, 
   if (text === null) return [];
   const symbols = outline(path, text);
   if (symbols.length === 0) {
-    const lines = text.split("\n").length;
+    const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
     return lines <= WHOLE_FILE_MAX_LINES ? [{ path, symbol: null, startLine: 1, endLine: lines, reason, score }] : [];
   }
   const named = symbols.filter((s) => preferred.has(s.name.toLowerCase()));
@@ -64,7 +67,8 @@ export const locate: StateHandler = async (context) => {
     }
   }
 
-  if (snapshot.intent === "fix" && deps.tests) {
+  // The failing tests are the best evidence for a fix; the keywords decide too, so a weak classifier cannot hide them.
+  if ((snapshot.intent === "fix" || keywordIntent(instruction) === "fix") && deps.tests) {
     deps.onProgress?.({ message: "dhi agent: LOCATE — running the tests to see what fails", percentage: 18 });
     snapshot.baseline = await deps.tests.run(new Map(), deps.signal);
     if (snapshot.baseline.ran && snapshot.baseline.failed > 0) {
@@ -91,7 +95,7 @@ export const locate: StateHandler = async (context) => {
   for (const target of found) {
     const isNamed = named.has(target.path);
     if (!isNamed && languageOf(target.path) === null) continue;
-    if (!isNamed && isTestFile(target.path) && snapshot.intent !== "add") continue;
+    if (!isNamed && isTestFile(target.path) && !WRITES_TESTS.test(instruction)) continue;
     const permission = editPermission(target.path, instruction, deps.settings.protectedPaths);
     if (!permission.allowed) {
       if (!snapshot.notes.includes(`refused: ${permission.reason}`)) snapshot.notes.push(`refused: ${permission.reason}`);

@@ -1,4 +1,4 @@
-import type { CodeIndex } from "../../index/types.js";
+import type { Chunk, CodeIndex } from "../../index/types.js";
 import { languageOf } from "../../syntax/index.js";
 import { throwIfAborted } from "../../util/abort.js";
 import { outline } from "../symbols/outline.js";
@@ -39,16 +39,27 @@ export async function searchCode(options: SearchCodeOptions): Promise<Target[]> 
   const { index, query, k } = options;
   if (index) {
     const hits = await index.search(query, { k, signal: options.signal });
-    return hits.map((hit) => ({
-      path: hit.chunk.path,
-      symbol: hit.chunk.symbol,
-      startLine: hit.chunk.startLine,
-      endLine: hit.chunk.endLine,
-      reason: "search",
-      score: hit.score,
-    }));
+    const terms = new Set(queryTerms(query));
+    const out: Target[] = [];
+    for (const hit of hits) out.push(...(await symbolTargets(options.root, hit.chunk, hit.score, terms)));
+    return out;
   }
   return lexicalSearch(options);
+}
+
+/**
+ * Edits are single-symbol: a hit on a block or a whole small file becomes one target per top-level symbol
+ * inside it (a symbol named in the query ranks higher); a hit on a symbol stays as it is.
+ */
+async function symbolTargets(root: string, chunk: Chunk, score: number, terms: ReadonlySet<string>): Promise<Target[]> {
+  const base: Target = { path: chunk.path, symbol: chunk.symbol, startLine: chunk.startLine, endLine: chunk.endLine, reason: "search", score };
+  const bonus = (name: string | null) => (name && terms.has(name.toLowerCase()) ? 2 * Math.max(score, 0.01) + 1 : 0);
+  if (chunk.symbol) return [{ ...base, score: score + bonus(chunk.symbol) }];
+  const text = await readWorkspaceFile(root, chunk.path);
+  if (text === null) return [base];
+  const inside = outline(chunk.path, text).filter((s) => s.parent === null && s.startLine >= chunk.startLine && s.endLine <= chunk.endLine);
+  if (inside.length === 0) return [base];
+  return inside.map((s) => ({ path: chunk.path, symbol: s.name, startLine: s.startLine, endLine: s.endLine, reason: "search", score: score + bonus(s.name) }));
 }
 
 async function lexicalSearch({ root, query, k, signal }: SearchCodeOptions): Promise<Target[]> {

@@ -1,7 +1,103 @@
-import type { CliIO } from "../args.js";
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { applyToDisk } from "../../agent/applyToDisk.js";
+import { unifiedDiff } from "../../agent/diff/unifiedDiff.js";
+import { startRun } from "../../agent/runAgent.js";
+import { createSandboxTestRunner } from "../../agent/tools/runTests.js";
+import { toRunResult } from "../../agent/toRunResult.js";
+import type { TestRunner } from "../../agent/types.js";
+import { markApplied } from "../../agent/undoRun.js";
+import { loadSettingsForDirectory } from "../../config/loadSettings.js";
+import { createInferenceEngine } from "../../inference/createEngine.js";
+import type { InferenceEngine } from "../../inference/types.js";
+import { openIndex } from "../../index/openIndex.js";
+import type { CodeIndex } from "../../index/types.js";
+import { createSandbox } from "../../sandbox/createSandbox.js";
+import type { Sandbox } from "../../sandbox/types.js";
+import { AbortError } from "../../util/abort.js";
+import { errorMessage, Logger, parseLogLevel } from "../../util/logger.js";
+import { workspaceCacheDir } from "../../util/paths.js";
+import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 
-// Placeholder until the owning engine lands; replaced by the real command.
-export async function run(_argv: string[], io: CliIO): Promise<number> {
-  io.stderr("dhi: `agent` is not available in this build yet\n");
-  return 1;
+// `dhi agent "INSTRUCTION" [--dir DIR] [--apply] [--json]`. Without --apply it prints a unified diff and changes
+// nothing; with --apply it writes verified changes. Exit 0 verified, 1 no verified change, 2 bad usage.
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCliArgs(argv, { dir: { type: "string" }, apply: { type: "boolean" }, json: { type: "boolean" } });
+  if (positionals.length !== 1 || !positionals[0]?.trim()) throw new UsageError('dhi: agent takes one INSTRUCTION in quotes, e.g. dhi agent "fix the failing test"');
+  const instruction = positionals[0];
+  const dir = resolve(io.cwd, values.dir ?? ".");
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`dhi: --dir "${dir}" is not a folder`);
+
+  const resolved = loadSettingsForDirectory(dir, io.env);
+  for (const warning of resolved.warnings) io.stderr(`${warning}\n`);
+  if (resolved.errors.length) {
+    for (const error of resolved.errors) io.stderr(`${error}\n`);
+    return 2;
+  }
+  const settings = resolved.settings;
+  const logger = new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL ?? "warn"));
+  const cacheDir = workspaceCacheDir(dir, io.env);
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort(new AbortError("dhi: agent run interrupted"));
+  process.once("SIGINT", onInterrupt);
+  process.once("SIGTERM", onInterrupt);
+
+  let engine: InferenceEngine | null = null;
+  let index: CodeIndex | null = null;
+  let sandbox: Sandbox | null = null;
+  try {
+    engine = createInferenceEngine({ settings, logger, env: io.env });
+    if (settings.index.enabled) {
+      try {
+        index = await openIndex({ root: dir, settings, logger, env: io.env });
+        await index.update({ signal: controller.signal });
+      } catch (error) {
+        if (controller.signal.aborted) throw error;
+        io.stderr(`dhi: index unavailable (${errorMessage(error)}); locating code by a lexical scan\n`);
+      }
+    }
+    let tests: TestRunner | null = null;
+    try {
+      sandbox = createSandbox({ settings: settings.sandbox, logger, cacheDir, env: io.env });
+      tests = createSandboxTestRunner({ sandbox, root: dir, settings: settings.sandbox, logger, cacheDir, env: io.env });
+    } catch (error) {
+      io.stderr(`dhi: no sandbox (${errorMessage(error)}); tests will not run\n`);
+    }
+    const outcome = await startRun(
+      {
+        root: dir,
+        settings: settings.agent,
+        engine,
+        index,
+        tests,
+        cacheDir,
+        logger,
+        signal: controller.signal,
+        onProgress: values.json ? undefined : (p) => io.stderr(`${p.message}\n`),
+      },
+      { instruction, apply: values.apply ?? false },
+    );
+    const result = toRunResult(dir, outcome);
+    if (values.apply) {
+      if (outcome.ok && outcome.changes.length > 0) {
+        await applyToDisk(dir, outcome.changes);
+        markApplied(cacheDir, outcome.runId, true);
+        result.applied = true;
+      } else {
+        result.applied = false;
+        result.summary += " Not applied: only verified changes are applied.";
+      }
+    }
+    if (values.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      if (!values.apply && outcome.changes.length > 0) io.stdout(unifiedDiff(outcome.changes));
+      io.stderr(`${result.summary}\nrun id: ${outcome.runId}${values.apply ? (result.applied ? " (applied)" : " (not applied)") : " (nothing changed; use --apply to write verified changes)"}\n`);
+    }
+    return outcome.ok ? 0 : 1;
+  } finally {
+    process.off("SIGINT", onInterrupt);
+    process.off("SIGTERM", onInterrupt);
+    await Promise.allSettled([engine?.dispose(), index?.dispose(), sandbox?.dispose()]);
+  }
 }

@@ -29,7 +29,8 @@ export async function prefixWindow(prefix: string, budget: number, counter: Toke
   let chars = 0;
   let end = lineStart - 1;
   while (end >= 0 && chars < budget * MAX_CHARS_PER_TOKEN) {
-    const start = prefix.lastIndexOf("\n", end - 1) + 1;
+    // lastIndexOf treats a negative position as 0, which would find a newline at 0 again.
+    const start = end === 0 ? 0 : prefix.lastIndexOf("\n", end - 1) + 1;
     const line = prefix.slice(start, end + 1); // with its newline
     lines.push(line);
     chars += line.length;

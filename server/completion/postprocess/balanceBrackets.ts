@@ -61,7 +61,7 @@ export function scanCompletion(text: string, open: readonly string[]): BracketSc
 /**
  * Bracket balance against the text around the cursor:
  * - cut at a closer that matches nothing open (it would break the buffer);
- * - when the rest of the line is only closers (often auto-inserted by the editor) that the completion closes
+ * - when the rest of the line starts with closers (often auto-inserted by the editor) that the completion closes
  *   itself, replace them (replaceEnd) instead of leaving them duplicated after the completion (Tabby).
  */
 export const balanceBracketsFilter: Filter = {
@@ -76,13 +76,13 @@ export const balanceBracketsFilter: Filter = {
       closesOuter = scanCompletion(text, open).closesOuter;
     }
     let replaceEnd = candidate.replaceEnd;
-    const closersMatch = /^([)\]}]+)[ \t]*$/.exec(context.lineSuffix.replace(/^[ \t]+/, ""));
-    if (closersMatch && replaceEnd === context.offset) {
-      // Replace as many of the line's leading closers as the completion closes, in order.
-      const lineClosers = closersMatch[1];
+    const leadingClosers = /^[ \t]*([)\]}]+)/.exec(context.lineSuffix);
+    if (leadingClosers && replaceEnd === context.offset) {
+      // Replace as many of the closers right after the cursor as the completion closes itself, in order.
+      const lineClosers = leadingClosers[1];
       let n = 0;
       while (n < lineClosers.length && n < closesOuter.length && lineClosers[n] === closesOuter[n]) n++;
-      if (n > 0) replaceEnd = context.offset + context.lineSuffix.indexOf(lineClosers) + n;
+      if (n > 0) replaceEnd = context.offset + leadingClosers[0].length - lineClosers.length + n;
     }
     return { text, replaceEnd };
   },

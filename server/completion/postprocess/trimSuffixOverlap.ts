@@ -1,3 +1,4 @@
+import { openBrackets, scanCompletion } from "./balanceBrackets.js";
 import { isBlank } from "./text.js";
 import type { Filter } from "./types.js";
 
@@ -32,8 +33,14 @@ export const trimSuffixOverlapFilter: Filter = {
   name: "trimSuffixOverlap",
   apply(candidate, context) {
     // Closers already replaced through replaceEnd are not in the suffix any more.
-    const lineSuffix = candidate.replaceEnd > context.offset ? context.lineSuffix.slice(candidate.replaceEnd - context.offset) : context.lineSuffix;
+    const replaced = candidate.replaceEnd - context.offset;
+    const lineSuffix = replaced > 0 ? context.lineSuffix.slice(replaced) : context.lineSuffix;
     const text = trimFollowingLinesOverlap(trimLineSuffixOverlap(candidate.text, lineSuffix), context.nextLines);
-    return { ...candidate, text };
+    if (replaced === 0 || text === candidate.text) return { ...candidate, text };
+    // The cut may have taken the closers that stood in for the replaced ones: replace only those still closed.
+    const closes = scanCompletion(text, openBrackets([...context.previousLines, context.linePrefix])).closesOuter;
+    const leading = /^[ \t]*/.exec(context.lineSuffix)?.[0].length ?? 0;
+    const kept = Math.min(closes.length, replaced - leading);
+    return { text, replaceEnd: kept > 0 ? context.offset + leading + kept : context.offset };
   },
 };

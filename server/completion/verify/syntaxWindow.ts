@@ -54,7 +54,7 @@ export function countErrors(tree: Parser.Tree): number {
 }
 
 export function syntaxWindow(text: string, offset: number, language: LanguageName): SyntaxWindow {
-  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const lineStart = offset === 0 ? 0 : text.lastIndexOf("\n", offset - 1) + 1;
   const start = offset <= MAX_BEFORE ? 0 : topLevelLineStart(text, offset - MAX_BEFORE, lineStart);
   let end = text.length;
   if (text.length - offset > MAX_AFTER) {

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import type { CodeActionParams } from "vscode-languageserver-protocol";
+import { CodeActionService } from "../../server/actions/CodeActionService.js";
+import type { ListRequest } from "../../server/actions/types.js";
+import { provideCodeActions } from "../../server/lsp/codeActionHandlers.js";
+import { Workspace } from "../../server/lsp/Workspace.js";
+import { Logger } from "../../server/util/logger.js";
+
+const service = new CodeActionService();
+
+function request(path: string, languageId: string, extra: Partial<ListRequest> = {}): ListRequest {
+  return { document: { uri: `file://${path}`, path, languageId, text: "x = 1\ny = 2\n" }, selection: { start: 0, end: 5 }, diagnostics: [], ...extra };
+}
+
+const kinds = (r: ListRequest) => service.list(r).map((o) => o.kind);
+
+describe("listing", () => {
+  it("offers rewrite, explain, doc and tests for a language with a test layout, and no fix without diagnostics", () => {
+    expect(kinds(request("/p/a.py", "python"))).toEqual(["refactor.rewrite.dhi", "refactor.dhi.explain", "source.dhi.doc", "source.dhi.tests"]);
+    expect(service.list(request("/p/a.py", "python")).map((o) => o.title)).toEqual([
+      "dhi: Rewrite selection…",
+      "dhi: Explain selection",
+      "dhi: Add doc comment",
+      "dhi: Generate tests",
+    ]);
+  });
+
+  it("offers tests only for languages with a known test layout, and doc comments only for known languages", () => {
+    expect(kinds(request("/p/a.c", "c"))).not.toContain("source.dhi.tests");
+    expect(kinds(request("/p/a.c", "c"))).toContain("source.dhi.doc");
+    expect(kinds(request("/p/a.go", "go"))).toContain("source.dhi.tests");
+    expect(kinds(request("/p/notes.md", "markdown"))).toEqual(["refactor.rewrite.dhi", "refactor.dhi.explain"]);
+  });
+
+  it("offers one quickfix per diagnostic overlapping the range, titled with its message", () => {
+    const diagnostics = [
+      { start: 2, end: 3, message: "Undefined name `x`\nmore detail" },
+      { start: 6, end: 7, message: "far away" },
+    ];
+    const offers = service.list(request("/p/a.py", "python", { diagnostics }));
+    expect(offers.filter((o) => o.kind === "quickfix.dhi").map((o) => o.title)).toEqual(["dhi: Fix Undefined name `x`"]);
+    expect(offers[0].diagnostics).toEqual([diagnostics[0]]);
+  });
+
+  it("honours `only` hierarchically", () => {
+    const diagnostics = [{ start: 0, end: 1, message: "bad" }];
+    expect(kinds(request("/p/a.ts", "typescript", { only: ["quickfix"], diagnostics }))).toEqual(["quickfix.dhi"]);
+    expect(kinds(request("/p/a.ts", "typescript", { only: ["refactor"] }))).toEqual(["refactor.rewrite.dhi", "refactor.dhi.explain"]);
+    expect(kinds(request("/p/a.ts", "typescript", { only: ["source.dhi.tests"] }))).toEqual(["source.dhi.tests"]);
+    expect(kinds(request("/p/a.ts", "typescript", { only: ["source.organizeImports"] }))).toEqual([]);
+  });
+
+  it("lists through the LSP layer with data for resolve, with no model, in under 5 ms", () => {
+    const workspace = new Workspace(null, new Logger("error"), {});
+    const text = "def f(a):\n    return a + b\n".repeat(400);
+    const document = TextDocument.create("file:///p/big.py", "python", 3, text);
+    const params: CodeActionParams = {
+      textDocument: { uri: document.uri },
+      range: { start: { line: 1, character: 4 }, end: { line: 1, character: 16 } },
+      context: { diagnostics: [{ range: { start: { line: 1, character: 15 }, end: { line: 1, character: 16 } }, message: 'Undefined name "b"' }] },
+    };
+    provideCodeActions(params, document, workspace); // warm-up (module init)
+    const started = performance.now();
+    const actions = provideCodeActions(params, document, workspace);
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeLessThan(5);
+    expect(actions.map((a) => a.title)).toContain('dhi: Fix Undefined name "b"');
+    expect(actions.every((a) => a.edit === undefined)).toBe(true);
+    expect(actions[0].data).toEqual({
+      dhi: true,
+      kind: "quickfix.dhi",
+      uri: document.uri,
+      version: 3,
+      range: params.range,
+      diagnostics: [{ range: params.context.diagnostics[0].range, message: 'Undefined name "b"' }],
+    });
+    expect(workspace.engine.loaded).toBe(false);
+  });
+
+  it("carries an editor-supplied instruction (context.instruction) into the rewrite's data", () => {
+    const workspace = new Workspace(null, new Logger("error"), {});
+    const document = TextDocument.create("file:///p/a.ts", "typescript", 1, "const a = 1;\n");
+    const params = {
+      textDocument: { uri: document.uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 12 } },
+      context: { diagnostics: [], only: ["refactor.rewrite"], instruction: "use let" },
+    } as CodeActionParams;
+    const [action] = provideCodeActions(params, document, workspace);
+    expect(action.data).toMatchObject({ kind: "refactor.rewrite.dhi", instruction: "use let" });
+  });
+});

@@ -1,0 +1,207 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  CancellationTokenSource,
+  LSPErrorCodes,
+  ResponseError,
+  TextDocumentEdit,
+  type CodeAction,
+  type CreateFile,
+  type Range,
+  type WorkspaceEdit,
+} from "vscode-languageserver-protocol";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { fileUri, TestClient } from "../helpers/lspClient.js";
+import { FIM_MODEL } from "../helpers/paths.js";
+
+// Each action resolved through the real server (dhi --stdio) with the shared tiny model. Its text is poor;
+// these tests check the mechanics: versioned WorkspaceEdits, minimal ranges, comment syntax, CreateFile,
+// the parse-check rejection, version checks and cancellation.
+
+const SETTINGS = { model: { threads: 1, contextSize: 2048 }, index: { enabled: false } };
+const clients: TestClient[] = [];
+afterEach(() => {
+  for (const c of clients.splice(0)) if (c.child.exitCode === null) c.kill();
+});
+
+async function start(files: Record<string, string>, withModel = true): Promise<{ client: TestClient; root: string }> {
+  const root = mkdtempSync(join(tmpdir(), "dhi-actions-"));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(root, name, ".."), { recursive: true });
+    writeFileSync(join(root, name), text);
+  }
+  const client = new TestClient({ env: withModel ? { DHI_MODEL: FIM_MODEL } : {}, configuration: SETTINGS });
+  clients.push(client);
+  await client.initialize(root);
+  return { client, root };
+}
+
+function range(text: string, startLine: number, endLine: number): Range {
+  const lines = text.split("\n");
+  return { start: { line: startLine, character: 0 }, end: { line: endLine, character: lines[endLine]?.length ?? 0 } };
+}
+
+async function list(client: TestClient, uri: string, r: Range, context: Record<string, unknown> = {}): Promise<CodeAction[]> {
+  return client.connection.sendRequest<CodeAction[]>("textDocument/codeAction", { textDocument: { uri }, range: r, context: { diagnostics: [], ...context } });
+}
+
+function resolve(client: TestClient, action: CodeAction, token?: CancellationTokenSource): Promise<CodeAction> {
+  // Passing an undefined token would send it as a second positional parameter.
+  return token ? client.connection.sendRequest<CodeAction>("codeAction/resolve", action, token.token) : client.connection.sendRequest<CodeAction>("codeAction/resolve", action);
+}
+
+function pick(actions: CodeAction[], kind: string): CodeAction {
+  const action = actions.find((a) => a.kind === kind);
+  if (!action) throw new Error(`no ${kind} action in ${JSON.stringify(actions.map((a) => a.kind))}`);
+  return action;
+}
+
+/** The TextDocumentEdits of an edit, checked to be well-formed. */
+function textEdits(edit: WorkspaceEdit | undefined): TextDocumentEdit[] {
+  expect(edit?.documentChanges).toBeDefined();
+  const out = (edit?.documentChanges ?? []).filter((c): c is TextDocumentEdit => TextDocumentEdit.is(c));
+  for (const change of out) for (const e of change.edits) expect(e.range.start.line <= e.range.end.line).toBe(true);
+  return out;
+}
+
+function apply(text: string, change: TextDocumentEdit): string {
+  const doc = TextDocument.create("file:///x", "plaintext", 0, text);
+  return TextDocument.applyEdits(doc, change.edits.map((e) => ("range" in e ? e : e)));
+}
+
+describe("code actions through the real server", () => {
+  it("lists the actions with no model configured, without loading anything", async () => {
+    const { client, root } = await start({ "a.py": "x = 1\n" }, false);
+    const uri = fileUri(join(root, "a.py"));
+    await client.open(uri, "python", "x = 1\n");
+    const actions = await list(client, uri, range("x = 1\n", 0, 0), { diagnostics: [{ range: range("x = 1\n", 0, 0), message: "bad x" }] });
+    expect(actions.map((a) => a.title)).toEqual(["dhi: Fix bad x", "dhi: Rewrite selection…", "dhi: Explain selection", "dhi: Add doc comment", "dhi: Generate tests"]);
+    expect(actions.every((a) => a.edit === undefined && (a.data as { version: number }).version === 1)).toBe(true);
+    expect(client.shownMessages).toEqual([]);
+    expect(await client.shutdown()).toBe(0);
+  });
+
+  it("rewrite: a minimal edit against the listed version that removes the `dhi:` comment", async () => {
+    const text = 'import math\n\n\nclass Calc:\n    # dhi: add type hints\n    def area(self, r):\n        return math.pi * r * r\n\n    def double(self, x):\n        return x * 2\n';
+    const { client, root } = await start({ "calc.py": text });
+    const uri = fileUri(join(root, "calc.py"));
+    await client.open(uri, "python", text, 7);
+    const action = pick(await list(client, uri, range(text, 5, 6)), "refactor.rewrite.dhi");
+    const resolved = await resolve(client, action);
+    const [change] = textEdits(resolved.edit);
+    expect(change.textDocument).toEqual({ uri, version: 7 });
+    for (const e of change.edits) {
+      // Only the comment line and the selected lines may change.
+      expect(e.range.start.line).toBeGreaterThanOrEqual(4);
+      expect(e.range.end.line).toBeLessThanOrEqual(7);
+    }
+    const after = apply(text, change);
+    expect(after).not.toContain("# dhi: add type hints");
+    expect(after.startsWith("import math\n\n\nclass Calc:\n")).toBe(true);
+    expect(after.endsWith("\n    def double(self, x):\n        return x * 2\n")).toBe(true);
+    await client.waitFor(() => client.logMessages.some((m) => /speculation promptLookup/.test(m.message)), "the speculation report in debug output");
+    expect(await client.shutdown()).toBe(0);
+  });
+
+  it("explain: a line comment above the selection in each language's syntax, within 80 columns", async () => {
+    const py = "def walk(tree):\n    stack = [tree]\n    while stack:\n        node = stack.pop()\n        yield node\n";
+    const ts = "export function twice(n: number): number {\n  const doubled = n * 2;\n  return doubled;\n}\n";
+    const { client, root } = await start({ "walk.py": py, "twice.ts": ts });
+    for (const [name, languageId, text, prefix, line] of [
+      ["walk.py", "python", py, "    # ", 1],
+      ["twice.ts", "typescript", ts, "  // ", 1],
+    ] as const) {
+      const uri = fileUri(join(root, name));
+      await client.open(uri, languageId, text);
+      const resolved = await resolve(client, pick(await list(client, uri, range(text, line, line + 1)), "refactor.dhi.explain"));
+      const [change] = textEdits(resolved.edit);
+      expect(change.edits).toHaveLength(1);
+      expect(change.edits[0].range).toEqual({ start: { line, character: 0 }, end: { line, character: 0 } });
+      const inserted = change.edits[0].newText.split("\n").slice(0, -1);
+      expect(inserted.length).toBeGreaterThan(0);
+      for (const l of inserted) {
+        expect(l.startsWith(prefix.trimEnd())).toBe(true);
+        expect(l.length).toBeLessThanOrEqual(80);
+      }
+    }
+    expect(await client.shutdown()).toBe(0);
+  });
+
+  it("doc comment: TSDoc above the declaration and a docstring inside the Python function", async () => {
+    const ts = "export function clamp(value: number, low: number, high: number): number {\n  return Math.min(high, Math.max(low, value));\n}\n";
+    const py = "def mean(values, default=0):\n    if not values:\n        return default\n    return sum(values) / len(values)\n";
+    const { client, root } = await start({ "clamp.ts": ts, "stats.py": py });
+    const tsUri = fileUri(join(root, "clamp.ts"));
+    await client.open(tsUri, "typescript", ts);
+    const tsEdit = textEdits((await resolve(client, pick(await list(client, tsUri, range(ts, 1, 1)), "source.dhi.doc"))).edit)[0];
+    expect(apply(ts, tsEdit)).toMatch(/^\/\*\*\n( \*.*\n)+ \*\/\nexport function clamp/);
+    expect(tsEdit.edits[0].newText).toContain("@param value");
+    const pyUri = fileUri(join(root, "stats.py"));
+    await client.open(pyUri, "python", py);
+    const pyEdit = textEdits((await resolve(client, pick(await list(client, pyUri, range(py, 1, 1)), "source.dhi.doc"))).edit)[0];
+    expect(apply(py, pyEdit)).toMatch(/^def mean\(values, default=0\):\n    """[\s\S]*"""\n    if not values:/);
+    expect(await client.shutdown()).toBe(0);
+  });
+
+  it("tests: a new test file through CreateFile plus its text", async () => {
+    const py = "def add(a, b):\n    return a + b\n";
+    const { client, root } = await start({ "calc.py": py, "pyproject.toml": "[tool.pytest.ini_options]\n" });
+    const uri = fileUri(join(root, "calc.py"));
+    await client.open(uri, "python", py);
+    const resolved = await resolve(client, pick(await list(client, uri, range(py, 0, 1)), "source.dhi.tests"));
+    const changes = resolved.edit?.documentChanges ?? [];
+    const testUri = fileUri(join(root, "test_calc.py"));
+    expect(changes[0]).toEqual({ kind: "create", uri: testUri, options: { overwrite: false, ignoreIfExists: false } } satisfies CreateFile);
+    const [fill] = textEdits(resolved.edit);
+    expect(fill.textDocument).toEqual({ uri: testUri, version: null });
+    expect(fill.edits[0].newText.startsWith("from calc import add\n")).toBe(true);
+    expect(await client.shutdown()).toBe(0);
+  });
+
+  it("rejects an edit that does not parse, after one retry, with a clear dhi: error", async () => {
+    const go = "package mathx\n\nfunc Min(a, b int) int {\n\tif a < b {\n\t\treturn a\n\t}\n\treturn b\n}\n";
+    const { client, root } = await start({ "min.go": go });
+    const uri = fileUri(join(root, "min.go"));
+    await client.open(uri, "go", go);
+    const action = pick(await list(client, uri, range(go, 3, 6), { instruction: "simplify" }), "refactor.rewrite.dhi");
+    const error = await resolve(client, action).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect((error as ResponseError<void>).message).toMatch(/^dhi: the rewrite was rejected because it does not parse, even after a retry with the parser's errors: min\.go line \d+/);
+    await client.waitFor(() => client.logMessages.some((m) => /retrying after a parse error/.test(m.message)), "the retry in the debug log");
+    expect(await client.shutdown()).toBe(0);
+  });
+
+  it("rejects a resolve for a document that changed since listing", async () => {
+    const py = "x = 1\n";
+    const { client, root } = await start({ "a.py": py });
+    const uri = fileUri(join(root, "a.py"));
+    await client.open(uri, "python", py);
+    const action = pick(await list(client, uri, range(py, 0, 0)), "refactor.rewrite.dhi");
+    await client.connection.sendNotification("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: [{ text: "x = 2\n" }] });
+    const error = (await resolve(client, action).then(() => null, (e: unknown) => e)) as ResponseError<void>;
+    expect(error.code).toBe(LSPErrorCodes.ContentModified);
+    expect(error.message).toMatch(/^dhi: the document changed since the code action was listed/);
+    expect(await client.shutdown()).toBe(0);
+  });
+
+  it("honours $/cancelRequest during resolve", async () => {
+    const body = Array.from({ length: 120 }, (_, i) => `    total += values[${i}] * ${i}`).join("\n");
+    const py = `def weighted(values):\n    total = 0\n${body}\n    return total\n`;
+    const { client, root } = await start({ "w.py": py });
+    const uri = fileUri(join(root, "w.py"));
+    await client.open(uri, "python", py);
+    const action = pick(await list(client, uri, range(py, 1, 121), { instruction: "use a loop" }), "refactor.rewrite.dhi");
+    const source = new CancellationTokenSource();
+    const pending = resolve(client, action, source);
+    await client.waitFor(() => client.progress.length > 0, "resolve progress");
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    source.cancel();
+    const error = (await pending.then(() => null, (e: unknown) => e)) as ResponseError<void>;
+    expect(error?.code).toBe(LSPErrorCodes.RequestCancelled);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await client.shutdown()).toBe(0);
+  });
+});

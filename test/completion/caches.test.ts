@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { remainderOf, type CompletionEntry } from "../../server/completion/cache/CompletionEntry.js";
+import { CompletionLru } from "../../server/completion/cache/CompletionLru.js";
+import { TypeThroughCache } from "../../server/completion/cache/TypeThroughCache.js";
+import { RecentFiles, chunkSimilarity } from "../../server/completion/context/RecentFiles.js";
+import { AcceptanceStats } from "../../server/completion/AcceptanceStats.js";
+
+let ids = 0;
+const entry = (prefix: string, suffix: string, text: string): CompletionEntry => ({
+  id: `c${++ids}`, prefix, suffix, text, replaceLength: 0, createdAt: Date.now(),
+  debug: { context: [], multiline: false, filtersApplied: [], timings: {}, tokens: {} },
+});
+
+describe("type-through", () => {
+  it("serves the rest of a completion the user is typing", () => {
+    const e = entry("x = ", "\n", "foo(1)");
+    expect(remainderOf(e, "x = fo", "\n")?.text).toBe("o(1)");
+    expect(remainderOf(e, "x = ", "\n")?.text).toBe("foo(1)");
+    expect(remainderOf(e, "x = fa", "\n")).toBeNull();
+    expect(remainderOf(e, "x = foo(1)", "\n")).toBeNull(); // fully typed: ask the model for the next one
+    expect(remainderOf(e, "y = fo", "\n")).toBeNull();
+    expect(remainderOf(e, "x = fo", ")\n")).toBeNull();
+  });
+
+  it("keeps the last few completions per document", () => {
+    const cache = new TypeThroughCache();
+    cache.remember("a", entry("x = ", "", "foo"));
+    cache.remember("a", entry("y = ", "", "bar"));
+    expect(cache.lookup("a", "x = f", "")?.text).toBe("oo");
+    expect(cache.lookup("b", "x = f", "")).toBeNull();
+  });
+});
+
+describe("LRU", () => {
+  it("keys on prefix tail and suffix head, evicts the oldest and expires", () => {
+    const lru = new CompletionLru({ maxEntries: 2, ttlMs: 1000, prefixChars: 4 });
+    const k1 = lru.key("long prefix abcd", "s", "v");
+    expect(k1).toBe(lru.key("other text abcd", "s", "v"));
+    lru.set(k1, entry("", "", "one"));
+    lru.set("k2", entry("", "", "two"));
+    lru.set("k3", entry("", "", "three"));
+    expect(lru.get(k1)).toBeUndefined();
+    expect(lru.get("k3", Date.now())?.text).toBe("three");
+    expect(lru.get("k2", Date.now() + 5000)).toBeUndefined();
+  });
+});
+
+describe("recent-files ring", () => {
+  it("cuts a chunk around the last edit of other files, newest first, evicting near-duplicates", () => {
+    const ring = new RecentFiles({ maxChunks: 2, chunkLines: 4 });
+    const lines = Array.from({ length: 20 }, (_, i) => `line ${i}`);
+    ring.noteDocument("a", "a.ts", lines.join("\n"));
+    expect(ring.chunksFor("b").map((c) => c.startLine)).toEqual([0]);
+    const edited = [...lines];
+    edited[10] = "edited line";
+    ring.noteDocument("a", "a.ts", edited.join("\n"));
+    const chunks = ring.chunksFor("b");
+    expect(chunks[0].text).toContain("edited line");
+    expect(ring.chunksFor("a")).toEqual([]);
+    ring.noteDocument("c", "c.ts", "alpha\nbeta");
+    ring.noteDocument("d", "d.ts", "alpha\nbeta");
+    expect(ring.chunksFor("z").filter((c) => c.text === "alpha\nbeta")).toHaveLength(1);
+    expect(chunkSimilarity("a\nb", "a\nb")).toBe(1);
+  });
+});
+
+describe("acceptance stats", () => {
+  it("counts each id once and reports the rate", () => {
+    const stats = new AcceptanceStats();
+    stats.shown("a");
+    stats.shown("a");
+    stats.shown("b");
+    stats.accepted("b");
+    stats.accepted("b");
+    expect(stats.snapshot()).toEqual({ shown: 2, accepted: 1, rate: 0.5 });
+  });
+});

@@ -1,0 +1,49 @@
+import { readFileSync } from "node:fs";
+import { cursorContext } from "../../server/completion/cursorContext.js";
+import { decideMultiline } from "../../server/completion/multiline/decideMultiline.js";
+import type { FilterContext } from "../../server/completion/postprocess/types.js";
+import { syntaxWindow, type SyntaxWindow } from "../../server/completion/verify/syntaxWindow.js";
+import { languageOf } from "../../server/syntax/index.js";
+
+// Real raw outputs of ../shared/models/dhi-fim-4m.gguf, captured by bench/capture-completions.mjs.
+
+export interface ModelOutputRecord {
+  id: string;
+  source: string;
+  path: string;
+  text: string;
+  offset: number;
+  /** The code that was removed to make the hole (real code, not model output). */
+  expected: string;
+  /** What the engine returned (greedy, 64 tokens, no early stop). */
+  raw: string;
+  stopReason: string;
+  /** The model continued past end-of-text with special tokens printed (every third record). */
+  rawSpecial?: string;
+}
+
+const data = JSON.parse(readFileSync(new URL("./fixtures/model-outputs.json", import.meta.url), "utf8")) as { records: ModelOutputRecord[] };
+
+export const records: readonly ModelOutputRecord[] = data.records;
+
+export function record(id: string): ModelOutputRecord {
+  const found = records.find((r) => r.id === id);
+  if (!found) throw new Error(`no captured model output ${id}; re-run bench/capture-completions.mjs`);
+  return found;
+}
+
+export function windowFor(r: ModelOutputRecord): SyntaxWindow {
+  const language = languageOf(r.path);
+  if (!language) throw new Error(`no grammar for ${r.path}`);
+  return syntaxWindow(r.text, r.offset, language);
+}
+
+/** The filter context the service builds for this record, with the service's own multi-line decision. */
+export function contextFor(r: ModelOutputRecord, multiline?: boolean): FilterContext {
+  const lineStart = r.text.lastIndexOf("\n", r.offset - 1) + 1;
+  const newline = r.text.indexOf("\n", r.offset);
+  const linePrefix = r.text.slice(lineStart, r.offset);
+  const lineSuffix = r.text.slice(r.offset, newline < 0 ? r.text.length : newline);
+  const decided = multiline ?? decideMultiline("auto", linePrefix, lineSuffix, windowFor(r)).multiline;
+  return cursorContext(r.text, r.offset, decided, languageOf(r.path));
+}

@@ -1,0 +1,99 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { distForChildren } from "./distForChildren.js";
+import { EMBED_MODEL, makeWorkspace, openTestIndex } from "./helpers.js";
+
+const CHILD = fileURLToPath(new URL("./fixtures/indexChild.mjs", import.meta.url));
+
+function corpus(files: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let f = 0; f < files; f++) {
+    const fns = Array.from({ length: 4 }, (_, i) => [
+      `export function handler${f}x${i}(request: Request${i}): number {`,
+      ...Array.from({ length: 8 }, (_, j) => `  const value${j} = helper${(f + i + j) % 50}(request, ${j}) * ${f};`),
+      `  return value0;`,
+      `}`,
+    ].join("\n"));
+    out[`src/m${f % 20}/file${f}.ts`] = fns.join("\n\n");
+  }
+  return out;
+}
+
+/** Runs the child indexer and SIGKILLs it as soon as `killWhen` accepts a line of its output. */
+function runAndKill(dist: string, root: string, cache: string, model: string, killWhen: (line: string) => boolean): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, dist, root, cache, model], { stdio: ["ignore", "pipe", "pipe"] });
+    const lines: string[] = [];
+    let stderr = "";
+    let buffer = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on("data", (d: Buffer) => {
+      buffer += d.toString();
+      const parts = buffer.split("\n");
+      buffer = parts.pop() ?? "";
+      for (const line of parts) {
+        lines.push(line);
+        if (!child.killed && killWhen(line)) child.kill("SIGKILL");
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (signal === "SIGKILL") resolve(lines);
+      else reject(new Error(`child ended with ${code} before it was killed; stdout: ${lines.slice(-3).join(" | ")}; stderr: ${stderr}`));
+    });
+  });
+}
+
+describe("crash safety (kill -9 mid-index)", () => {
+  let dist: string;
+  beforeAll(() => {
+    dist = distForChildren();
+  }, 120_000);
+
+  it("gives a consistent index after a kill during file indexing, and a restart completes it", async () => {
+    const ws = makeWorkspace(corpus(1200));
+    try {
+      const lines = await runAndKill(dist, ws.root, ws.cache, "none", (l) => /^files (\d+)/.test(l) && Number(l.split(" ")[1]) >= 320);
+      expect(lines).not.toContain("finished");
+      const recovered = await openTestIndex(ws.root, ws.cache);
+      expect(recovered.consistencyProblems()).toEqual([]);
+      const partial = recovered.stats();
+      expect(partial.files).toBeGreaterThanOrEqual(320);
+      expect(partial.files).toBeLessThan(1200);
+      const final = await recovered.update();
+      expect(recovered.consistencyProblems()).toEqual([]);
+      await recovered.dispose();
+
+      const fresh = makeWorkspace({});
+      const clean = await openTestIndex(ws.root, fresh.cache);
+      const expected = await clean.update();
+      await clean.dispose();
+      fresh.cleanup();
+      expect({ ...final, seconds: 0 }).toEqual({ ...expected, seconds: 0 });
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it("rebuilds the HNSW file from SQLite after a kill during embedding", async () => {
+    const ws = makeWorkspace(corpus(150));
+    try {
+      await runAndKill(dist, ws.root, ws.cache, EMBED_MODEL, (l) => /^embedded (\d+)/.test(l) && Number(l.split(" ")[1]) >= 64);
+      const recovered = await openTestIndex(ws.root, ws.cache, { embedModel: EMBED_MODEL });
+      expect(recovered.consistencyProblems()).toEqual([]);
+      const partial = recovered.stats();
+      expect(partial.embeddings).toBeGreaterThan(0);
+      expect(partial.embeddings).toBeLessThan(partial.chunks);
+      expect(recovered.vectorCount).toBe(partial.embeddings);
+      const final = await recovered.update();
+      expect(final.embeddings).toBe(final.chunks);
+      expect(recovered.vectorCount).toBe(final.chunks);
+      expect(recovered.embeddedSinceOpen).toBe(final.chunks - partial.embeddings);
+      expect(recovered.consistencyProblems()).toEqual([]);
+      await recovered.dispose();
+    } finally {
+      ws.cleanup();
+    }
+  });
+});

@@ -1,0 +1,171 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { embeddingReadiness } from "../../server/index/embeddingReadiness.js";
+import { fuseRankings } from "../../server/index/rrf.js";
+import type { WorkspaceIndex } from "../../server/index/WorkspaceIndex.js";
+import { defaultSettings } from "../../server/config/schema.js";
+import { EMBED_MODEL, makeWorkspace, openTestIndex } from "./helpers.js";
+
+const pad = (n: number) => Array.from({ length: n }, (_, i) => `  const step${i} = i${i % 3} + ${i};`).join("\n");
+
+const FILES = {
+  "src/settings.ts": [
+    `/** Reads .dhi.json from a workspace folder and merges it over the defaults. */`,
+    `export function loadSettingsForDirectory(root: string): Settings {`,
+    `  const text = readTextFile(root + "/.dhi.json");`,
+    pad(6),
+    `  return mergeSettings(JSON.parse(text));`,
+    `}`,
+  ].join("\n"),
+  "src/files.ts": [
+    `export function readTextFile(path: string): string {`,
+    `  const bytes = fs.readFileSync(path);`,
+    pad(6),
+    `  return bytes.toString("utf8");`,
+    `}`,
+  ].join("\n"),
+  "src/http.ts": [
+    `export class HttpServer {`,
+    `  listen(port: number): void {`,
+    `    this.socket = net.createServer().listen(port);`,
+    pad(6),
+    `  }`,
+    `}`,
+  ].join("\n"),
+  "src/math.py": [
+    `def compute_checksum(data):`,
+    `    """Adler-32 style checksum of a byte string."""`,
+    `    a, b = 1, 0`,
+    `    for byte in data:`,
+    `        a = (a + byte) % 65521`,
+    `        b = (b + a) % 65521`,
+    `    return (b << 16) | a`,
+  ].join("\n"),
+  "src/app.ts": [
+    `export function startApp(): void {`,
+    `  const settings = loadSettingsForDirectory(process.cwd());`,
+    pad(6),
+    `  new HttpServer().listen(settings.port);`,
+    `}`,
+  ].join("\n"),
+};
+
+describe("rank fusion", () => {
+  it("is reciprocal rank fusion with k = 60", () => {
+    const fused = fuseRankings([[1, 2, 3], [3, 1], []]);
+    expect(fused.map((f) => f.id)).toEqual([1, 3, 2]);
+    expect(fused[0].score).toBeCloseTo(1 / 61 + 1 / 62);
+    expect(fused[2].score).toBeCloseTo(1 / 62);
+  });
+});
+
+describe("hybrid search without vectors", () => {
+  let ws: ReturnType<typeof makeWorkspace>;
+  let index: WorkspaceIndex;
+  beforeAll(async () => {
+    ws = makeWorkspace(FILES);
+    index = await openTestIndex(ws.root, ws.cache);
+    await index.update();
+  });
+  afterAll(async () => {
+    await index.dispose();
+    ws.cleanup();
+  });
+
+  it("matches split identifiers: words find camelCase and snake_case names", async () => {
+    const [top] = await index.search("load settings directory", { k: 3 });
+    expect(top.chunk.symbol).toBe("loadSettingsForDirectory");
+    const [py] = await index.search("checksum compute", { k: 3 });
+    expect(py.chunk.symbol).toBe("compute_checksum");
+    const [server] = await index.search("http server listen", { k: 3 });
+    expect(server.chunk.symbol).toBe("HttpServer");
+  });
+
+  it("puts the definition of a queried identifier first, then its users (symbol-graph neighbours)", async () => {
+    const hits = await index.search("readTextFile", { k: 5 });
+    expect(hits[0].chunk.symbol).toBe("readTextFile");
+    expect(hits.map((h) => h.chunk.symbol)).toContain("loadSettingsForDirectory");
+    const graph = index.graphRanking("loadSettingsForDirectory");
+    expect(graph.map((id) => index.chunk(id)?.symbol)).toEqual(["loadSettingsForDirectory", "startApp"]);
+  });
+
+  it("returns scores best first and honours k", async () => {
+    const hits = await index.search("settings", { k: 2 });
+    expect(hits).toHaveLength(2);
+    expect(hits[0].score).toBeGreaterThanOrEqual(hits[1].score);
+    expect(await index.search("   ", { k: 2 })).toEqual([]);
+    expect(await index.search("\"unbalanced OR ( NEAR", { k: 2 })).toBeInstanceOf(Array);
+  });
+
+  it("retrieves definitions of identifiers near the cursor, then similar code, within the budget", async () => {
+    const text = `function boot() {\n  const s = loadSettingsForDirectory(root);\n  `;
+    const picked = await index.retrieve({ path: "src/new.ts", text, offset: text.length, maxChars: 2000 });
+    expect(picked[0]).toMatchObject({ reason: "definition", chunk: { symbol: "loadSettingsForDirectory" } });
+    expect(picked.reduce((n, p) => n + p.chunk.text.length, 0)).toBeLessThanOrEqual(2000);
+    const own = await index.retrieve({ path: "src/settings.ts", text, offset: text.length, maxChars: 2000 });
+    expect(own.every((p) => p.chunk.path !== "src/settings.ts")).toBe(true);
+    expect(await index.retrieve({ path: "x.ts", text, offset: text.length, maxChars: 10 })).toEqual([]);
+  });
+});
+
+describe("embeddings (dhi-embed-tiny)", () => {
+  let ws: ReturnType<typeof makeWorkspace>;
+  let index: WorkspaceIndex;
+  beforeAll(async () => {
+    ws = makeWorkspace(FILES);
+    index = await openTestIndex(ws.root, ws.cache, { embedModel: EMBED_MODEL });
+    await index.update();
+  });
+  afterAll(async () => {
+    await index.dispose();
+    ws.cleanup();
+  });
+
+  it("reports readiness for doctor, with a reason when there is no model", () => {
+    const settings = defaultSettings();
+    expect(embeddingReadiness(settings, { DHI_EMBED_MODEL: EMBED_MODEL })).toMatchObject({ ready: true });
+    const missing = embeddingReadiness(settings, { DHI_EMBED_MODEL: "/nonexistent/model", DHI_CACHE_DIR: "/nonexistent" });
+    expect(missing.ready).toBe(false);
+    expect(missing.detail).toContain("DHI_EMBED_MODEL");
+  });
+
+  it("embeds every chunk into the HNSW index", () => {
+    expect(index.hasEmbeddings).toBe(true);
+    const stats = index.stats();
+    expect(stats.embeddings).toBe(stats.chunks);
+    expect(index.vectorCount).toBe(stats.chunks);
+  });
+
+  it("finds code by meaning with vectors alone", async () => {
+    const ids = await index.vectorRanking("checksum of bytes", 5);
+    expect(ids.length).toBe(5);
+    const hybrid = await index.search("checksum of a byte string", { k: 3 });
+    expect(hybrid[0].chunk.symbol).toBe("compute_checksum");
+  });
+
+  it("re-embeds only changed chunks and forgets deleted ones", async () => {
+    const before = index.embeddedSinceOpen;
+    await index.updateFile("src/http.ts", FILES["src/http.ts"].replace("listen(port", "listenOn(port"));
+    await index.idle();
+    expect(index.embeddedSinceOpen - before).toBe(1);
+    await index.updateFile("src/math.py", null);
+    const ids = await index.vectorRanking("checksum of bytes", 10);
+    expect(ids.map((id) => index.chunk(id)?.path)).not.toContain("src/math.py");
+    expect(index.vectorCount).toBe(index.stats().chunks);
+  });
+
+  it("persists vectors next to the database and reloads them", async () => {
+    const stats = index.stats();
+    await index.dispose();
+    writeFileSync(join(ws.root, "src/extra.ts"), `export const extra = 1;\n`);
+    index = await openTestIndex(ws.root, ws.cache, { embedModel: EMBED_MODEL });
+    expect(index.vectorCount).toBe(stats.embeddings);
+    const again = await index.update();
+    // Only three chunks are new to the index: extra.ts, and the disk versions of http.ts and math.py, whose
+    // in-memory edits (listenOn, deletion) ended with the previous session.
+    expect(index.embeddedSinceOpen).toBe(3);
+    expect(again.embeddings).toBe(again.chunks);
+    expect(index.consistencyProblems()).toEqual([]);
+  });
+});

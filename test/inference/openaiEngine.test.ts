@@ -1,0 +1,263 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { defaultSettings } from "../../server/config/schema.js";
+import { BackendError, FimUnsupportedError } from "../../server/inference/errors.js";
+import { OpenAIEngine, type OpenAIEngineOptions } from "../../server/inference/OpenAIEngine.js";
+import { parseSse, parseSseJson } from "../../server/inference/sse.js";
+import { AbortError } from "../../server/util/abort.js";
+import { quietLogger } from "./models.js";
+import { readFixture } from "./sseFixtures.js";
+
+// A local HTTP server on 127.0.0.1 replaying SSE as llama-server / OpenAI-compatible servers send it.
+
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void | Promise<void>;
+
+let server: Server;
+let base = "";
+let routes: Record<string, Handler> = {};
+let seen: Array<{ path: string; body: string; auth: string | undefined }> = [];
+let closedEarly: string[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString("utf8")));
+    req.on("end", () => {
+      const path = (req.url ?? "").split("?")[0] ?? "";
+      seen.push({ path, body, auth: req.headers.authorization });
+      res.on("close", () => {
+        if (!res.writableFinished) closedEarly.push(path);
+      });
+      const handler = routes[`${req.method} ${path}`];
+      if (!handler) {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { code: 404, message: "File Not Found", type: "not_found_error" } }));
+        return;
+      }
+      void handler(req, body, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+afterEach(() => {
+  routes = {};
+  seen = [];
+  closedEarly = [];
+});
+
+function engine(overrides: Partial<OpenAIEngineOptions> = {}, model = "any-model", template = "auto"): OpenAIEngine {
+  const s = defaultSettings();
+  return new OpenAIEngine({
+    backend: { ...s.backend, type: "openai", url: `${base}/v1`, apiKey: "sk-test", model },
+    model: { ...s.model, template },
+    logger: quietLogger,
+    backoffMs: 1,
+    timeoutMs: 2000,
+    ...overrides,
+  });
+}
+
+const json = (status: number, value: unknown, headers: Record<string, string> = {}): Handler => (_q, _b, res) => {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(value));
+};
+
+/** Streams the recorded events, `delayMs` apart. */
+const sse = (events: string[], delayMs = 0): Handler => async (_q, _b, res) => {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  for (const e of events) {
+    if (res.destroyed) return;
+    res.write(e);
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+  }
+  res.end();
+};
+
+const models = (id: string) => json(200, { object: "list", data: [{ id, object: "model", owned_by: "llamacpp" }] });
+const llamaServerRoutes = (): Record<string, Handler> => ({
+  "GET /v1/models": models("dhi-fim-4m.gguf"),
+  "GET /props": json(200, { default_generation_settings: { n_ctx: 2048 }, total_slots: 1, model_path: "dhi-fim-4m.gguf" }),
+});
+
+describe("SSE parsing", () => {
+  async function* chunks(...parts: string[]) {
+    for (const p of parts) yield new TextEncoder().encode(p);
+  }
+  it("handles split chunks, CRLF, comments, multi-line data and [DONE]", async () => {
+    const events = [];
+    for await (const e of parseSse(chunks(": keep-alive\r\n\r\nevent: x\r\nda", "ta: {\"a\":\ndata: 1}\r\n\r\ndata: [DONE]\n\n"))) events.push(e);
+    expect(events).toEqual([{ event: "x", data: '{"a":\n1}' }, { data: "[DONE]" }]);
+    const values = [];
+    for await (const v of parseSseJson(chunks('data: {"n":1}\n\ndata: {"n":2}\n\ndata: [DONE]\n\ndata: {"n":3}\n\n'))) values.push(v);
+    expect(values).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+});
+
+describe("OpenAIEngine against llama-server (recorded /infill stream)", () => {
+  it("detects llama-server and uses /infill with the cursor line as `prompt`", async () => {
+    routes = { ...llamaServerRoutes(), "POST /infill": sse(readFixture("llama-server-infill.sse")) };
+    const e = engine({}, "dhi-fim-4m.gguf");
+    const info = await e.load();
+    expect(info).toMatchObject({ backend: "openai", contextSize: 2048, name: "dhi-fim-4m.gguf" });
+    const r = await e.infill({
+      prefix: "def add(a, b):\n    return ",
+      suffix: "\n",
+      extraContext: [{ path: "util.py", text: "X = 1\n" }],
+      maxTokens: 8,
+    });
+    const req = JSON.parse(seen.find((s) => s.path === "/infill")?.body ?? "{}") as Record<string, unknown>;
+    expect(req).toMatchObject({
+      input_prefix: "def add(a, b):\n",
+      prompt: "    return ",
+      input_suffix: "\n",
+      input_extra: [{ filename: "util.py", text: "X = 1\n" }],
+      n_predict: 8,
+      cache_prompt: true,
+      stream: true,
+      temperature: 0,
+    });
+    expect(seen[0]?.auth).toBe("Bearer sk-test");
+    expect(r.text.length).toBeGreaterThan(0);
+    expect(r.tokens.generated).toBeGreaterThan(0);
+    expect(r.tokens.prompt).toBe(r.tokens.evaluated + r.tokens.reused);
+    expect(e.stats.infillCalls).toBe(1);
+  });
+});
+
+describe("OpenAIEngine against a generic OpenAI-compatible server", () => {
+  const genericRoutes = (id: string): Record<string, Handler> => ({ "GET /v1/models": models(id) });
+
+  it("builds the FIM prompt client-side for /v1/completions and reads usage", async () => {
+    routes = { ...genericRoutes("qwen2.5-coder-1.5b"), "POST /v1/completions": sse(readFixture("openai-completions.sse")) };
+    const e = engine({}, "qwen2.5-coder-1.5b");
+    const r = await e.infill({ prefix: "import os\nx = os.", suffix: "\nprint(x)\n", maxTokens: 16 });
+    const req = JSON.parse(seen.find((s) => s.path === "/v1/completions")?.body ?? "{}") as { prompt: string; model: string };
+    expect(req.model).toBe("qwen2.5-coder-1.5b");
+    expect(req.prompt).toBe("<|fim_prefix|>import os\n<|fim_suffix|>\nprint(x)\n<|fim_middle|>x = os.");
+    expect(r.text).toBe("path.join(a, b)");
+    expect(r.tokens).toMatchObject({ prompt: 14, generated: 6 });
+  });
+
+  it("cuts at stop strings and stops streaming when onText says so", async () => {
+    routes = { ...genericRoutes("qwen2.5-coder-1.5b"), "POST /v1/completions": sse(readFixture("openai-completions.sse"), 20) };
+    const e = engine({}, "qwen2.5-coder-1.5b");
+    const cut = await e.infill({ prefix: "x = os.", suffix: "", stop: ["(a"] });
+    expect(cut).toMatchObject({ text: "path.join", stopReason: "stop" });
+    const viaOnText = await e.infill({ prefix: "x = os.", suffix: "", onText: (t) => (t.length >= 4 ? "stop" : undefined) });
+    expect(viaOnText.stopReason).toBe("stop");
+    expect(viaOnText.text).toBe("path");
+  });
+
+  it("refuses FIM for an unknown model without a template, and honours model.template", async () => {
+    routes = { ...genericRoutes("mystery-7b"), "POST /v1/completions": sse(readFixture("openai-completions.sse")) };
+    await expect(engine({}, "mystery-7b").infill({ prefix: "a", suffix: "b" })).rejects.toBeInstanceOf(FimUnsupportedError);
+    const e = engine({}, "mystery-7b", "deepseek-coder");
+    await e.infill({ prefix: "a", suffix: "b" });
+    const req = JSON.parse(seen.filter((s) => s.path === "/v1/completions").at(-1)?.body ?? "{}") as { prompt: string };
+    expect(req.prompt).toBe("<｜fim▁begin｜><｜fim▁hole｜>b<｜fim▁end｜>a");
+  });
+
+  it("complete() streams /v1/chat/completions and forwards the JSON schema", async () => {
+    routes = { ...genericRoutes("qwen2.5-coder-1.5b"), "POST /v1/chat/completions": sse(readFixture("openai-chat.sse")) };
+    const e = engine({}, "qwen2.5-coder-1.5b");
+    const schema = { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] };
+    const r = await e.complete({ messages: [{ role: "system", text: "Be brief." }, { role: "user", text: "ok?" }], jsonSchema: schema });
+    const req = JSON.parse(seen.find((s) => s.path === "/v1/chat/completions")?.body ?? "{}") as Record<string, unknown>;
+    expect(req).toMatchObject({
+      messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "ok?" }],
+      response_format: { type: "json_schema", json_schema: { schema } },
+      stream: true,
+    });
+    expect(JSON.parse(r.text)).toEqual({ ok: true });
+    expect(e.stats.completeCalls).toBe(1);
+  });
+});
+
+describe("OpenAIEngine errors, retries, timeouts and abort", () => {
+  it("retries 503 and 429 with backoff, then succeeds", async () => {
+    let calls = 0;
+    const ok = sse(readFixture("openai-completions.sse"));
+    routes = {
+      "GET /v1/models": models("starcoder2-3b"),
+      "POST /v1/completions": (q, b, res) => {
+        calls++;
+        if (calls === 1) return json(503, { error: { message: "Loading model" } })(q, b, res);
+        if (calls === 2) return json(429, { error: { message: "slow down" } }, { "retry-after": "0" })(q, b, res);
+        return ok(q, b, res);
+      },
+    };
+    const r = await engine({}, "starcoder2-3b").infill({ prefix: "x", suffix: "" });
+    expect(calls).toBe(3);
+    expect(r.text).toBe("path.join(a, b)");
+  });
+
+  it("gives up after the retries with the server's reason", async () => {
+    routes = { "GET /v1/models": models("starcoder2-3b"), "POST /v1/completions": json(500, { error: { message: "boom" } }) };
+    await expect(engine({ retries: 2 }, "starcoder2-3b").infill({ prefix: "x", suffix: "" })).rejects.toThrow(/answered 500: boom/);
+    expect(seen.filter((s) => s.path === "/v1/completions")).toHaveLength(3);
+  });
+
+  it("401 names backend.apiKey; 404 names backend.url; neither is retried", async () => {
+    routes = { "GET /v1/models": json(401, { error: { message: "Invalid API Key", type: "authentication_error" } }) };
+    const unauthorized = await engine().load().catch((e: unknown) => e);
+    expect(unauthorized).toBeInstanceOf(BackendError);
+    expect((unauthorized as BackendError).status).toBe(401);
+    expect((unauthorized as Error).message).toMatch(/401 Unauthorized.*Invalid API Key.*backend\.apiKey/);
+    expect(seen).toHaveLength(1);
+    routes = {};
+    seen = [];
+    const notFound = await engine().load().catch((e: unknown) => e);
+    expect((notFound as Error).message).toMatch(/\/v1\/models does not exist \(404\).*"backend\.url"/);
+    expect((notFound as Error).message.split("\n")).toHaveLength(1);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("connection refused is one clear line naming backend.url", async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const e = engine();
+    const s = defaultSettings();
+    const refused = new OpenAIEngine({ backend: { ...s.backend, type: "openai", url: `http://127.0.0.1:${port}` }, model: s.model, logger: quietLogger, backoffMs: 1 });
+    const error = await refused.load().catch((x: unknown) => x);
+    expect((error as Error).message).toBe(`dhi: cannot connect to http://127.0.0.1:${port}/v1/models (connection refused). Is the server running? Check "backend.url".`);
+    await e.dispose();
+  });
+
+  it("times out a server that never answers", async () => {
+    routes = { "GET /v1/models": () => undefined };
+    const error = await engine({ timeoutMs: 150, retries: 1 }).load().catch((x: unknown) => x);
+    expect((error as Error).message).toMatch(/did not answer within/);
+    expect(seen).toHaveLength(2);
+  });
+
+  it("aborts mid-stream within one token and closes the connection", async () => {
+    routes = { "GET /v1/models": models("starcoder2-3b"), "POST /v1/completions": sse(readFixture("openai-completions.sse"), 100) };
+    const controller = new AbortController();
+    let after = 0;
+    const t0 = performance.now();
+    const pending = engine({}, "starcoder2-3b").infill({
+      prefix: "x",
+      suffix: "",
+      signal: controller.signal,
+      onText: () => {
+        if (controller.signal.aborted) after++;
+        controller.abort();
+      },
+    });
+    await expect(pending).rejects.toBeInstanceOf(AbortError);
+    expect(after).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(250);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closedEarly).toContain("/v1/completions");
+  });
+});
