@@ -23,7 +23,7 @@ const root = new URL("..", import.meta.url).pathname;
 const { values } = parseArgs({
   options: {
     model: { type: "string", default: join(root, "../shared/models/dhi-fim-4m.gguf") },
-    limit: { type: "string", default: "40" },
+    limit: { type: "string", default: "20" },
     set: { type: "string", default: "both" },
     "max-tokens": { type: "string", default: "64" },
     "timeout-ms": { type: "string", default: "5000" },

@@ -180,12 +180,14 @@ async function typing() {
   const before = text.slice(0, start);
   const after = text.slice(start + KEYSTROKES);
   const layouts = [];
-  for (const layout of ["psm", "psm-line", "spm"]) {
+  for (const layout of ["psm", "psm-line", "psm-block", "spm"]) {
     const e = engine({}, { fimLayout: layout });
     await e.load();
     let prompt = 0, evaluated = 0, reused = 0;
     const latencies = [];
     const perKey = [];
+    // The first request (empty cache) is reported separately: the session starts warm.
+    const cold = await e.infill({ prefix: before, suffix: after, maxTokens: 8, path: file.split("/").pop() });
     for (let i = 1; i <= typed.length; i++) {
       const r = await e.infill({ prefix: before + typed.slice(0, i), suffix: after, maxTokens: 8, path: file.split("/").pop() });
       prompt += r.tokens.prompt;
@@ -196,6 +198,7 @@ async function typing() {
     }
     layouts.push({
       layout,
+      cold: { evaluated: cold.tokens.evaluated, ms: round(cold.timings.totalMs) },
       promptTokensPerRequest: round(prompt / typed.length, 0),
       evaluated,
       reused,

@@ -56,6 +56,12 @@ export const SandboxSettingsSchema = z.object({
   network: z.boolean().default(false),
 });
 
+/** Extension: code actions on a selection. */
+export const ActionsSettingsSchema = z.object({
+  /** Candidates tried in turn (greedy first, then seeded samples) until one parses. */
+  candidates: z.number().int().min(1).max(8).default(1),
+});
+
 export const AgentSettingsSchema = z.object({
   maxIterations: z.number().int().min(1).max(20).default(3),
   candidates: z.number().int().min(1).max(8).default(3),
@@ -69,6 +75,7 @@ export const SettingsSchema = z.object({
   index: IndexSettingsSchema.default(IndexSettingsSchema.parse({})),
   sandbox: SandboxSettingsSchema.default(SandboxSettingsSchema.parse({})),
   agent: AgentSettingsSchema.default(AgentSettingsSchema.parse({})),
+  actions: ActionsSettingsSchema.default(ActionsSettingsSchema.parse({})),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -78,6 +85,7 @@ export type CompletionSettings = z.infer<typeof CompletionSettingsSchema>;
 export type IndexSettings = z.infer<typeof IndexSettingsSchema>;
 export type SandboxSettings = z.infer<typeof SandboxSettingsSchema>;
 export type AgentSettings = z.infer<typeof AgentSettingsSchema>;
+export type ActionsSettings = z.infer<typeof ActionsSettingsSchema>;
 
 export function defaultSettings(): Settings {
   return SettingsSchema.parse({});

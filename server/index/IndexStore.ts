@@ -1,7 +1,5 @@
-import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { FileExtraction } from "./extractTypes.js";
-import { identifierParts, splitIdentifier } from "./identifiers.js";
+import type { PreparedFile } from "./prepareFile.js";
 import { openDatabase } from "./schema.js";
 import type { Chunk, ReferenceLocation, SymbolLocation } from "./types.js";
 
@@ -73,61 +71,6 @@ function toChunk(row: ChunkRow): Chunk {
 
 function toSymbol(row: SymbolRow): SymbolLocation {
   return { name: row.name, kind: row.kind, path: row.path, startLine: row.start_line, endLine: row.end_line, parent: row.parent };
-}
-
-function chunkHash(symbol: string | null, kind: string, parent: string | null, text: string): string {
-  return createHash("sha1").update(`${symbol ?? ""}\0${kind}\0${parent ?? ""}\0${text}`).digest("base64url").slice(0, 22);
-}
-
-/** The FTS `symbols` column: qualified names plus their camelCase/snake_case parts. */
-function symbolTerms(names: string[]): string {
-  const words = new Set<string>();
-  for (const name of names) {
-    for (const piece of name.split(/[.:]+/)) {
-      if (!piece) continue;
-      words.add(piece);
-      for (const part of splitIdentifier(piece)) words.add(part);
-    }
-  }
-  return [...words].join(" ");
-}
-
-/** For each chunk, the qualified names of the symbols starting inside it (one sweep; both lists are in line order). */
-function symbolNamesByChunk(extraction: FileExtraction): string[][] {
-  const out: string[][] = extraction.chunks.map(() => []);
-  const symbols = [...extraction.symbols].sort((a, b) => a.startLine - b.startLine);
-  let first = 0;
-  for (const sym of symbols) {
-    while (first < extraction.chunks.length && extraction.chunks[first].endLine < sym.startLine) first++;
-    for (let i = first; i < extraction.chunks.length && extraction.chunks[i].startLine <= sym.startLine; i++) {
-      if (sym.startLine <= extraction.chunks[i].endLine) out[i].push(sym.qualified);
-    }
-  }
-  return out;
-}
-
-/**
- * For each symbol, the index of the chunk holding it: the chunk named after it, else the first chunk containing
- * its first line, else -1. Chunks are in line order, so a binary search finds the first candidate.
- */
-function chunkIndexBySymbol(extraction: FileExtraction): number[] {
-  const chunks = extraction.chunks;
-  const named = new Map<string, number>();
-  chunks.forEach((c, i) => {
-    if (c.symbol !== null && !named.has(c.symbol)) named.set(c.symbol, i);
-  });
-  return extraction.symbols.map((sym) => {
-    const byName = named.get(sym.qualified);
-    if (byName !== undefined && chunks[byName].startLine <= sym.startLine && sym.startLine <= chunks[byName].endLine) return byName;
-    let lo = 0;
-    let hi = chunks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (chunks[mid].endLine < sym.startLine) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < chunks.length && chunks[lo].startLine <= sym.startLine ? lo : -1;
-  });
 }
 
 /**
@@ -217,9 +160,10 @@ export class IndexStore {
     this.s.touchFile.run(mtime, size, id);
   }
 
-  /** Replaces a file's rows with `extraction`; returns the HNSW labels of vectors that went away. Call inside a transaction. */
-  writeFile(path: string, hash: string, mtime: number, size: number, extraction: FileExtraction): number[] {
+  /** Replaces a file's rows with `file`; returns the HNSW labels of vectors that went away. Call inside a transaction. */
+  writeFile(path: string, hash: string, mtime: number, size: number, file: PreparedFile): number[] {
     const s = this.s;
+    const { extraction, chunks: prepared } = file;
     const existing = s.getFile.get(path);
     let fileId: number;
     if (existing) {
@@ -237,9 +181,8 @@ export class IndexStore {
       }
     }
     const chunkIds: number[] = [];
-    const namesIn = symbolNamesByChunk(extraction);
-    extraction.chunks.forEach((chunk, chunkIndex) => {
-      const hash = chunkHash(chunk.symbol, chunk.kind, chunk.parent, chunk.text);
+    extraction.chunks.forEach((chunk, i) => {
+      const { hash, ftsSymbols, ftsBody } = prepared[i];
       const old = reusable.get(hash)?.shift();
       if (old) {
         if (old.start_line !== chunk.startLine || old.end_line !== chunk.endLine) s.moveChunk.run(chunk.startLine, chunk.endLine, old.id);
@@ -247,9 +190,7 @@ export class IndexStore {
         return;
       }
       const id = Number(s.insertChunk.run(fileId, chunk.startLine, chunk.endLine, chunk.symbol, chunk.kind, chunk.parent, hash, chunk.text).lastInsertRowid);
-      const names = namesIn[chunkIndex];
-      if (chunk.symbol && !names.includes(chunk.symbol)) names.unshift(chunk.symbol);
-      s.insertFts.run(id, symbolTerms(names), `${chunk.text}\n${identifierParts(chunk.text)}`);
+      s.insertFts.run(id, ftsSymbols, ftsBody);
       chunkIds.push(id);
     });
     const removed: number[] = [];
@@ -257,9 +198,8 @@ export class IndexStore {
 
     s.deleteSymbols.run(fileId);
     const symbolIds: number[] = [];
-    const chunkOf = chunkIndexBySymbol(extraction);
     for (const [i, sym] of extraction.symbols.entries()) {
-      const chunkIndex = chunkOf[i];
+      const chunkIndex = file.symbolChunks[i];
       const id = s.insertSymbol.run(fileId, sym.name, sym.qualified, sym.kind, sym.startLine, sym.endLine, sym.parent,
         chunkIndex === -1 ? null : chunkIds[chunkIndex]).lastInsertRowid;
       symbolIds.push(Number(id));

@@ -9,9 +9,10 @@ import { errorMessage, type Logger } from "../util/logger.js";
 import { workspaceCacheDir } from "../util/paths.js";
 import { Embedder } from "./Embedder.js";
 import { embeddingReadiness } from "./embeddingReadiness.js";
-import { extractFile } from "./extractFile.js";
+import { ExtractionPool } from "./ExtractionPool.js";
 import { queryIdentifiers, queryTerms } from "./identifiers.js";
-import { IndexStore } from "./IndexStore.js";
+import { IndexStore, type FileRecord } from "./IndexStore.js";
+import { prepareFile, type PreparedFile } from "./prepareFile.js";
 import { resolveImport } from "./resolveImport.js";
 import { retrieveContext } from "./retrieveContext.js";
 import { fuseRankings } from "./rrf.js";
@@ -33,6 +34,8 @@ export interface WorkspaceIndexOptions {
   embeddings?: boolean;
   /** ONNX Runtime threads for the embedding worker. */
   embeddingThreads?: number;
+  /** Parser worker threads (0: parse on the main thread). Defaults to one per core. */
+  extractionWorkers?: number;
 }
 
 /** Each write transaction covers at most this much work before the event loop gets a turn. */
@@ -42,6 +45,17 @@ const EMBED_BATCH = 32;
 const EMBED_TEXT_CHARS = 1200;
 /** Candidates each ranked list contributes to fusion. */
 const FUSION_DEPTH = 50;
+
+type Job =
+  | { kind: "remove"; path: string }
+  | { kind: "touch"; id: number; mtime: number; size: number }
+  | { kind: "index"; path: string; text: string; hash: string; mtime: number; size: number };
+
+interface Prepared {
+  job: Job;
+  /** The worker's extraction, or null to extract inline when writing. */
+  file: PreparedFile | null;
+}
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -69,6 +83,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     private readonly embedder: Embedder | null,
     private readonly vectors: VectorIndex | null,
     embeddingProblem: string | null,
+    private readonly pool: ExtractionPool | null,
   ) {
     this.root = options.root;
     this.embeddingProblem = embeddingProblem;
@@ -110,7 +125,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       vectors = VectorIndex.open(store, embedder.dims, file);
     }
     if (problem) options.logger.info(`dhi index: search runs without vectors: ${problem}`);
-    return new WorkspaceIndex(options, store, embedder, vectors, problem);
+    const pool = options.extractionWorkers === 0 ? null : ExtractionPool.create(options.extractionWorkers);
+    return new WorkspaceIndex(options, store, embedder, vectors, problem, pool);
   }
 
   get hasEmbeddings(): boolean {
@@ -147,31 +163,38 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     const gone = [...known.keys()].filter((p) => !wanted.has(p) && !this.overlays.has(p));
     if (gone.length > 0) this.write(() => gone.flatMap((p) => this.store.removeFile(p)));
 
+    // Pipeline: while one batch is written on this thread, the next is read and parsed by the workers.
+    const batches: string[][] = [];
+    for (let i = 0; i < paths.length; i += READ_BATCH) batches.push(paths.slice(i, i + READ_BATCH));
+    let next: Promise<Prepared[]> | null = batches.length > 0 ? this.prepareBatch(batches[0], known, maxFileBytes) : null;
     let done = 0;
-    for (let i = 0; i < paths.length; i += READ_BATCH) {
-      throwIfAborted(signal);
-      const batch = paths.slice(i, i + READ_BATCH);
-      const loaded = await Promise.all(batch.map((path) => this.load(path, known.get(path), maxFileBytes)));
-      let sliceStart = performance.now();
-      let pending: Array<() => number[]> = [];
-      const commit = (): void => {
-        if (pending.length === 0) return;
-        const work = pending;
-        pending = [];
-        this.write(() => work.flatMap((w) => w()));
-      };
-      for (const item of loaded) {
-        if (item) pending.push(item);
-        if (performance.now() - sliceStart > SLICE_MS) {
-          commit();
-          await yieldToEventLoop();
-          sliceStart = performance.now();
+    try {
+      for (let b = 0; b < batches.length; b++) {
+        const ready: Prepared[] = await (next as Promise<Prepared[]>);
+        next = b + 1 < batches.length ? this.prepareBatch(batches[b + 1], known, maxFileBytes) : null;
+        throwIfAborted(signal);
+        let sliceStart = performance.now();
+        let pending: Prepared[] = [];
+        const commit = (): void => {
+          const work = pending;
+          pending = [];
+          if (work.length > 0) this.write(() => work.flatMap((p) => this.apply(p)));
+        };
+        for (const item of ready) {
+          pending.push(item);
+          if (performance.now() - sliceStart > SLICE_MS) {
+            commit();
+            await yieldToEventLoop();
+            sliceStart = performance.now();
+          }
         }
+        commit();
+        done += batches[b].length;
+        onProgress?.({ done, total: paths.length, message: `Indexed ${done}/${paths.length} files` });
+        await yieldToEventLoop();
       }
-      commit();
-      done += batch.length;
-      onProgress?.({ done, total: paths.length, message: `Indexed ${done}/${paths.length} files` });
-      await yieldToEventLoop();
+    } finally {
+      next?.catch(() => undefined);
     }
     if (this.embedder) {
       onProgress?.({ done, total: paths.length, message: "Embedding chunks" });
@@ -181,44 +204,59 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return this.stats();
   }
 
+  /** Reads a batch of files and, with workers, parses the changed ones off this thread. */
+  private async prepareBatch(paths: string[], known: Map<string, FileRecord>, maxFileBytes: number): Promise<Prepared[]> {
+    const jobs = await Promise.all(paths.map((path) => this.readJob(path, known.get(path), maxFileBytes)));
+    const out: Prepared[] = [];
+    await Promise.all(jobs.map(async (job) => {
+      if (!job) return;
+      if (job.kind !== "index" || !this.pool) {
+        out.push({ job, file: null });
+        return;
+      }
+      const file = await this.pool.prepare(job.text, languageOf(job.path)).catch(() => null);
+      out.push({ job, file });
+    }));
+    return out;
+  }
+
   /**
-   * Reads one file and returns the deferred write for it (to run inside a transaction), or null when the file
-   * is unchanged. Unreadable, binary, huge or minified files are dropped from the index, never thrown.
+   * Decides what one file needs: nothing (unchanged), a touch (same content, new mtime), a removal, or indexing.
+   * Unreadable, binary, huge or minified files are dropped from the index, never thrown.
    */
-  private async load(path: string, known: { id: number; hash: string; mtime: number; size: number } | undefined, maxFileBytes: number):
-    Promise<(() => number[]) | null> {
-    const overlay = this.overlays.get(path);
-    if (overlay !== undefined) return null; // open documents are indexed from the editor's text
+  private async readJob(path: string, known: FileRecord | undefined, maxFileBytes: number): Promise<Job | null> {
+    if (this.overlays.has(path)) return null; // open documents are indexed from the editor's text
     const abs = join(this.root, path);
+    const remove: Job | null = known ? { kind: "remove", path } : null;
     try {
       const info = await stat(abs);
       const mtime = Math.floor(info.mtimeMs);
       if (known && known.mtime === mtime && known.size === info.size) return null;
-      if (info.size > maxFileBytes) return known ? () => this.store.removeFile(path) : null;
+      if (info.size > maxFileBytes) return remove;
       const bytes = await readFile(abs);
-      if (unindexableReason(bytes, maxFileBytes)) return known ? () => this.store.removeFile(path) : null;
+      if (unindexableReason(bytes, maxFileBytes)) return remove;
       const text = bytes.toString("utf8");
       const hash = sha1(text);
-      if (known && known.hash === hash) return () => (this.store.touchFile(known.id, mtime, info.size), []);
-      if (looksMinified(text)) return known ? () => this.store.removeFile(path) : null;
-      return () => this.index(path, text, hash, mtime, info.size);
+      if (known && known.hash === hash) return { kind: "touch", id: known.id, mtime, size: info.size };
+      if (looksMinified(text)) return remove;
+      return { kind: "index", path, text, hash, mtime, size: info.size };
     } catch (error) {
       this.options.logger.debug(`dhi index: skipping ${path}: ${errorMessage(error)}`);
-      return known ? () => this.store.removeFile(path) : null;
+      return remove;
     }
   }
 
-  /** Extracts and stores one file (inside a transaction); a file that fails to parse keeps line-window chunks. */
-  private index(path: string, text: string, hash: string, mtime: number, size: number): number[] {
-    const language = languageOf(path);
-    let extraction;
-    try {
-      extraction = extractFile(text, language);
-    } catch (error) {
-      this.options.logger.warn(`dhi index: ${path} could not be parsed (${errorMessage(error)}); indexing it as plain text`);
-      extraction = extractFile(text, null);
+  /** Applies one job inside the caller's transaction; returns HNSW labels that went away. */
+  private apply({ job, file }: Prepared): number[] {
+    switch (job.kind) {
+      case "remove":
+        return this.store.removeFile(job.path);
+      case "touch":
+        this.store.touchFile(job.id, job.mtime, job.size);
+        return [];
+      case "index":
+        return this.store.writeFile(job.path, job.hash, job.mtime, job.size, file ?? prepareFile(job.text, languageOf(job.path)));
     }
-    return this.store.writeFile(path, hash, mtime, size, extraction);
   }
 
   /** Runs `work` in one transaction; the HNSW labels it returns are deleted once the transaction commits. */
@@ -254,7 +292,10 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.overlays.set(rel, text);
     const hash = sha1(text);
     if (this.store.getFile(rel)?.hash === hash) return;
-    this.write(() => this.index(rel, text, hash, Date.now(), Buffer.byteLength(text)));
+    const job: Job = { kind: "index", path: rel, text, hash, mtime: Date.now(), size: Buffer.byteLength(text) };
+    // Big buffers are parsed in a worker so that the event loop stays free; small ones are faster inline.
+    const file = this.pool && text.length > 200_000 ? await this.pool.prepare(text, languageOf(rel)).catch(() => null) : null;
+    this.write(() => this.apply({ job, file }));
     this.scheduleEmbedding();
   }
 
@@ -263,8 +304,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.ensureOpen();
     const rel = this.rel(path);
     if (!this.overlays.delete(rel)) return;
-    const write = await this.load(rel, undefined, this.options.settings.index.maxFileBytes);
-    if (write) this.write(write);
+    const job = await this.readJob(rel, undefined, this.options.settings.index.maxFileBytes);
+    if (job) this.write(() => this.apply({ job, file: null }));
     else if (!await stat(join(this.root, rel)).then(() => true, () => false)) this.write(() => this.store.removeFile(rel));
     this.scheduleEmbedding();
   }
@@ -469,6 +510,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`);
     }
     await this.embedder?.dispose();
+    await this.pool?.dispose();
     this.store.close();
   }
 

@@ -67,6 +67,8 @@ interface Loaded {
   sequence: LlamaContextSequence;
   draft: { model: LlamaModel; context: LlamaContext; drafter: Drafter } | null;
   fim: ResolvedFimTemplate | null;
+  /** Why FIM is unavailable when `model.template` names a template the model lacks; infill() throws it. */
+  fimError: Error | null;
   chatWrapper: ChatWrapper;
   threads: number;
   info: ModelInfo;
@@ -83,6 +85,8 @@ export class LlamaEngine implements InferenceEngine {
   private chat: ChatSlot | null = null;
   private chatCreating: Promise<ChatSlot> | null = null;
   private disposed = false;
+  /** Aborted by dispose(), so in-flight generations end within a token before the contexts go. */
+  private readonly lifetime = new AbortController();
   private lastFraction = 0;
 
   constructor(private readonly options: LlamaEngineOptions) {}
@@ -105,10 +109,11 @@ export class LlamaEngine implements InferenceEngine {
     const wasLoaded = this.loaded;
     const s = await this.ensureLoaded(request.signal);
     const loadMs = wasLoaded ? 0 : performance.now() - t0;
-    if (!s.fim) throw new FimUnsupportedError(s.info.name);
+    if (!s.fim) throw s.fimError ?? new FimUnsupportedError(s.info.name);
     const fim = s.fim;
     this.stats.infillCalls++;
-    const result = await this.fimLock.run(request.signal, async () => {
+    const signal = this.requestSignal(request.signal);
+    const result = await this.fimLock.run(signal, async () => {
       const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
       const prompt = buildFimPrompt(s.model, fim, { ...request, repoName: this.options.repoName }, {
         layout: this.options.fimLayout,
@@ -118,7 +123,7 @@ export class LlamaEngine implements InferenceEngine {
         sequence: s.sequence,
         model: s.model,
         prompt: prompt.tokens,
-        options: request,
+        options: { ...request, signal },
         stopTokens: fim.stopTokens,
         drafter: s.draft?.drafter,
         maxDraft: this.options.speculation?.draftMaxTokens ?? 8,
@@ -134,7 +139,8 @@ export class LlamaEngine implements InferenceEngine {
     const loadMs = wasLoaded ? 0 : performance.now() - t0;
     this.stats.completeCalls++;
     const lookup = request.inputGrounded === true && this.options.speculation?.promptLookup !== false;
-    const result = await this.chatLock.run(request.signal, async () => {
+    const signal = this.requestSignal(request.signal);
+    const result = await this.chatLock.run(signal, async () => {
       const slot = await this.chatSlot(s);
       const prompt = renderChatPrompt(s.model, s.chatWrapper, request.messages);
       const grammarEvaluationState = request.jsonSchema ? await this.grammarState(s, request.jsonSchema) : undefined;
@@ -143,7 +149,7 @@ export class LlamaEngine implements InferenceEngine {
         sequence: slot.sequence,
         model: s.model,
         prompt: fitPrompt(prompt.tokens, slot.sequence.contextSize - maxTokens - 1),
-        options: { ...request, maxTokens },
+        options: { ...request, maxTokens, signal },
         stopTokens: prompt.stopTokens,
         stopStrings: prompt.stopStrings,
         grammarEvaluationState,
@@ -166,6 +172,11 @@ export class LlamaEngine implements InferenceEngine {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.lifetime.abort();
+    // Wait for in-flight requests to notice the abort and release the sequences.
+    const [releaseFim, releaseChat] = await Promise.all([this.fimLock.acquire(), this.chatLock.acquire()]);
+    releaseFim();
+    releaseChat();
     if (this.loading) {
       this.loading.controller.abort();
       await this.loading.promise.catch(() => undefined);
@@ -188,6 +199,10 @@ export class LlamaEngine implements InferenceEngine {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
+  }
+
+  private requestSignal(signal: AbortSignal | undefined): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
   }
 
   // ---- loading ----
@@ -312,7 +327,15 @@ export class LlamaEngine implements InferenceEngine {
       cleanup.unshift(() => context.dispose());
       const sequence = context.getSequence();
       const name = basename(modelPath);
-      const fim = resolveFimTemplate(model, settings.template, name);
+      let fim: ResolvedFimTemplate | null = null;
+      let fimError: Error | null = null;
+      try {
+        fim = resolveFimTemplate(model, settings.template, name);
+      } catch (error) {
+        // A template the model lacks breaks FIM only: complete() must keep working.
+        fimError = error instanceof Error ? error : new Error(String(error));
+        log.warn(fimError.message);
+      }
       let chatWrapper: ChatWrapper;
       try {
         chatWrapper = resolveChatWrapper(model, { warningLogs: false });
@@ -332,7 +355,7 @@ export class LlamaEngine implements InferenceEngine {
         `model ${name} loaded: context ${info.contextSize}, threads ${threads}, FIM ${fim ? `${fim.name}/${info.fim?.layout}` : "none"}, chat ${info.chatTemplate}${draft ? `, draft ${info.draftModel}` : ""}`,
       );
       this.progress(1, "model loaded");
-      return { llama, model, context, sequence, draft, fim, chatWrapper, threads, info };
+      return { llama, model, context, sequence, draft, fim, fimError, chatWrapper, threads, info };
     } catch (error) {
       for (const dispose of cleanup) await dispose().catch(() => undefined);
       throw error;

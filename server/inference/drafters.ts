@@ -62,8 +62,9 @@ export interface PromptLookupOptions {
 }
 
 /**
- * Prompt lookup (n-gram) drafting: find the longest recent run of generated tokens in the input and
- * propose what followed it there. Good for rewrites, where most of the output copies the input.
+ * Prompt lookup (n-gram) drafting: find the longest recent run of generated tokens in the input (else
+ * earlier in the context) and propose what followed it there. Good for rewrites, where most of the
+ * output copies the input.
  */
 export class PromptLookupDrafter implements Drafter {
   readonly kind = "promptLookup" as const;
@@ -79,16 +80,20 @@ export class PromptLookupDrafter implements Drafter {
   }
 
   draft(state: readonly Token[], max: number): Token[] {
-    const input = this.input;
+    // The input first (what a rewrite copies), then the text so far itself (repeated structure).
+    return this.lookup(this.input, this.input.length, state, max) || this.lookup(state, state.length - 1, state, max) || [];
+  }
+
+  private lookup(source: readonly Token[], end: number, state: readonly Token[], max: number): Token[] | null {
     for (let n = Math.min(this.maxMatch, state.length); n >= this.minMatch; n--) {
       const tail = state.slice(state.length - n);
-      // Latest occurrence first: in a rewrite the output tends to track the input in order.
-      for (let i = input.length - n - 1; i >= 0; i--) {
+      // Latest occurrence first: recent context predicts best.
+      for (let i = Math.min(end, source.length) - n - 1; i >= 0; i--) {
         let j = 0;
-        while (j < n && input[i + j] === tail[j]) j++;
-        if (j === n) return input.slice(i + n, i + n + max);
+        while (j < n && source[i + j] === tail[j]) j++;
+        if (j === n) return source.slice(i + n, Math.min(i + n + max, end));
       }
     }
-    return [];
+    return null;
   }
 }

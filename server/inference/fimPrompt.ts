@@ -7,10 +7,16 @@ import type { ContextFile } from "./types.js";
 //                                                          whole suffix is re-evaluated every time)
 // - "psm-line": [ctx] PRE prefix-before-cursor-line SUF suffix MID cursor-line-head
 //               (llama-server /infill's layout: typing on a line changes only the tokens after MID)
+// - "psm-block": like psm-line, but the prefix is cut at the start of the current block of 8 lines,
+//               so pressing Enter does not re-evaluate the suffix either (the middle then starts with
+//               up to 8 lines the model did not write; fine mechanically, quality untested on big models)
 // - "spm":      [ctx] SUF suffix PRE prefix [MID]           (only for models trained on SPM)
 // Extra context comes first, so it is reused as long as retrieval returns the same files.
 
-export type FimLayout = "psm" | "psm-line" | "spm";
+export type FimLayout = "psm" | "psm-line" | "psm-block" | "spm";
+
+/** Lines per block in the "psm-block" layout. */
+export const PSM_BLOCK_LINES = 8;
 
 export interface FimPromptInput {
   prefix: string;
@@ -46,7 +52,7 @@ export function chooseLayout(template: ResolvedFimTemplate, layout: FimLayout | 
 export function buildFimPrompt(model: TokBos, template: ResolvedFimTemplate, input: FimPromptInput, options: FimPromptOptions): FimPrompt {
   const layout = chooseLayout(template, options.layout);
   const text = (s: string): Token[] => (s === "" ? [] : model.tokenize(s, false));
-  const lineStart = layout === "psm-line" ? input.prefix.lastIndexOf("\n") + 1 : input.prefix.length;
+  const lineStart = middleStart(input.prefix, layout);
   let lineHead = text(input.prefix.slice(lineStart));
   const specials = 4;
   const budget = Math.max(16, options.budget);
@@ -119,6 +125,16 @@ export function buildFimPrompt(model: TokBos, template: ResolvedFimTemplate, inp
           ...lineHead,
         ];
   return { tokens, layout, contextFiles };
+}
+
+/** Where the part of the prefix that goes after the middle token starts, per layout. */
+export function middleStart(prefix: string, layout: FimLayout): number {
+  if (layout === "psm-line") return prefix.lastIndexOf("\n") + 1;
+  if (layout !== "psm-block") return prefix.length;
+  const starts = [0];
+  for (let i = prefix.indexOf("\n"); i >= 0; i = prefix.indexOf("\n", i + 1)) starts.push(i + 1);
+  const line = starts.length - 1;
+  return starts[line - (line % PSM_BLOCK_LINES)] ?? 0;
 }
 
 /**

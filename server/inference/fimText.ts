@@ -1,11 +1,11 @@
-import { commentHeader, type FimLayout, type FimPromptInput } from "./fimPrompt.js";
+import { commentHeader, middleStart, type FimLayout, type FimPromptInput } from "./fimPrompt.js";
 import { FIM_TEMPLATES, lookupFimTemplate, type FimTemplate } from "./fimTemplates.js";
 
 // Client-side FIM prompts as text, for servers that only offer /v1/completions. Same layouts as
 // fimPrompt.ts; the server tokenizes the template's special tokens (it must parse special tokens).
 
 export function buildFimText(template: FimTemplate, input: FimPromptInput, layout: FimLayout = template.order === "spm" ? "spm" : "psm-line"): string {
-  const lineStart = layout === "psm-line" ? input.prefix.lastIndexOf("\n") + 1 : input.prefix.length;
+  const lineStart = middleStart(input.prefix, layout);
   const prefixLines = input.prefix.slice(0, lineStart);
   const lineHead = input.prefix.slice(lineStart);
   const extra = input.extraContext ?? [];

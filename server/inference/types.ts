@@ -11,7 +11,7 @@ export interface FimTemplateInfo {
   /** Token order the template was trained with. */
   order?: "psm" | "spm";
   /** Prompt layout used (see fimPrompt.ts): "psm-line" keeps the cursor line after the middle token. */
-  layout?: "psm" | "psm-line" | "spm";
+  layout?: "psm" | "psm-line" | "psm-block" | "spm";
 }
 
 export interface ModelInfo {

@@ -72,6 +72,7 @@ export class DhiServer {
       this.indexSync.watchedFilesChanged(params.changes);
     });
 
+    this.documents.onDidClose(({ document }) => this.workspace.forgetDocument(document.uri));
     this.documents.onDidChangeContent(({ document }) => {
       this.workspace.noteDocument(document, workspaceRelativePath(this.workspace.root, document.uri));
       this.indexSync.documentChanged(document);
@@ -82,6 +83,7 @@ export class DhiServer {
         const document = this.documents.get(params.textDocument.uri);
         if (!document || !this.workspace.settings.completion.enabled) return { isIncomplete: false, items: [] };
         const result = await this.runCompletion(document, params.position, signal);
+        if (result) this.workspace.completionShown(result.id);
         return toCompletionList(document, result);
       }),
     );
@@ -90,6 +92,7 @@ export class DhiServer {
         const document = this.documents.get(params.textDocument.uri);
         if (!document || !this.workspace.settings.completion.enabled) return [];
         const result = await this.runCompletion(document, params.position, signal);
+        if (result) this.workspace.completionShown(result.id);
         return toInlineCompletionItems(document, result);
       }),
     );

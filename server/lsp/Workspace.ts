@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { TextDocument } from "vscode-languageserver-textdocument";
+import { AcceptanceStore } from "../completion/AcceptanceStore.js";
 import { CompletionService } from "../completion/CompletionService.js";
 import type { Settings } from "../config/schema.js";
 import { defaultSettings } from "../config/schema.js";
@@ -23,6 +24,7 @@ export class Workspace {
   private indexPromise: Promise<CodeIndex | null> | null = null;
   private indexInstance: CodeIndex | null = null;
   private sandboxInstance: Sandbox | null = null;
+  private acceptanceStore: AcceptanceStore | null | undefined = undefined;
 
   constructor(
     /** Absolute path of the first workspace folder, or null when the client opened no folder. */
@@ -105,17 +107,41 @@ export class Workspace {
     return this.sandboxInstance;
   }
 
-  completionAccepted(id: string): void {
-    this.completionInstance?.accepted(id);
+  /** Persistent acceptance counts (for `dhi doctor --json`); null without a workspace or when SQLite fails. */
+  private get acceptance(): AcceptanceStore | null {
+    if (this.acceptanceStore === undefined) {
+      try {
+        this.acceptanceStore = this.cacheDir ? AcceptanceStore.inCacheDir(this.cacheDir) : null;
+      } catch (error) {
+        this.logger.warn(`acceptance statistics unavailable: ${errorMessage(error)}`);
+        this.acceptanceStore = null;
+      }
+    }
+    return this.acceptanceStore;
   }
 
-  /** Keeps the index and the completion ring buffer in step with an open document's in-memory text. */
+  completionShown(id: string): void {
+    this.completionInstance?.shown(id);
+    this.acceptance?.shown(id);
+  }
+
+  completionAccepted(id: string): void {
+    this.completionInstance?.accepted(id);
+    this.acceptance?.accepted(id);
+  }
+
+  /** Keeps the completion ring buffer in step with an open document's in-memory text. */
   noteDocument(document: TextDocument, relativePath: string | null): void {
-    if (this.completionInstance && relativePath) this.completionInstance.noteDocument(document.uri, relativePath, document.getText());
+    if (relativePath) this.completion.noteDocument(document.uri, relativePath, document.getText());
+  }
+
+  forgetDocument(uri: string): void {
+    this.completionInstance?.forgetDocument(uri);
   }
 
   async dispose(): Promise<void> {
     this.completionInstance?.dispose();
+    this.acceptanceStore?.close();
     await Promise.allSettled([
       this.engineInstance?.dispose(),
       this.sandboxInstance?.dispose(),

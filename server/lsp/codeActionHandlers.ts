@@ -106,12 +106,6 @@ export function provideCodeActions(params: CodeActionParams, document: TextDocum
   });
 }
 
-/** Best-of-N for actions: `actions.candidates` when the schema has it, else `agent.candidates`, else 1. */
-export function actionCandidates(settings: Settings): number {
-  const actions = (settings as { actions?: { candidates?: unknown } }).actions;
-  if (typeof actions?.candidates === "number") return actions.candidates;
-  return settings.agent?.candidates ?? 1;
-}
 
 function overlayFiles(documents: TextDocuments<TextDocument>): WorkspaceFiles {
   const disk = diskFiles();
@@ -163,7 +157,7 @@ export async function resolveCodeAction(
         engine,
         index: await workspace.index(),
         files: overlayFiles(documents),
-        candidates: actionCandidates(workspace.settings),
+        candidates: workspace.settings.actions.candidates,
         signal,
         onProgress: report,
         debug: (message) => workspace.logger.debug(message),

@@ -30,7 +30,7 @@ describe("dhi.architecture", () => {
     expect(result.diagrams[1]).toMatch(/m_server_lsp_commands:R --> L:m_server_agent\b/);
 
     const edit = toWorkspaceEdit(REPO_ROOT, result.changes, { verified: true, description: "d" });
-    const uris = (edit.documentChanges ?? []).map((c) => ("textDocument" in c ? c.textDocument.uri : c.uri));
+    const uris = (edit.documentChanges ?? []).map((c) => ("textDocument" in c ? c.textDocument.uri : "uri" in c ? c.uri : c.newUri));
     expect(uris.every((u) => u.endsWith(ARCHITECTURE_DOC))).toBe(true);
   });
 

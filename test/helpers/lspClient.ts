@@ -46,9 +46,9 @@ export class TestClient {
     this.child.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
     this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout), new StreamMessageWriter(this.child.stdin));
-    this.connection.onNotification("window/showMessage", (m: Message) => this.shownMessages.push(m));
-    this.connection.onNotification("window/logMessage", (m: Message) => this.logMessages.push(m));
-    this.connection.onNotification("$/progress", (p: unknown) => this.progress.push(p));
+    this.connection.onNotification("window/showMessage", (m: Message) => void this.shownMessages.push(m));
+    this.connection.onNotification("window/logMessage", (m: Message) => void this.logMessages.push(m));
+    this.connection.onNotification("$/progress", (p: unknown) => void this.progress.push(p));
     this.connection.onRequest("window/workDoneProgress/create", (p: { token: unknown }) => {
       this.progressTokens.push(p.token);
       return null;

@@ -1,7 +1,7 @@
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FimUnsupportedError } from "../../server/inference/errors.js";
-import { buildFimPrompt, commentHeader } from "../../server/inference/fimPrompt.js";
+import { buildFimPrompt, commentHeader, keepLinesFromEnd } from "../../server/inference/fimPrompt.js";
 import { controlToken, FIM_TEMPLATES, lookupFimTemplate, resolveFimTemplate } from "../../server/inference/fimTemplates.js";
 import { FIM_MODEL, VOCAB_DIR } from "./models.js";
 
@@ -124,9 +124,31 @@ describe("FIM prompt layout", () => {
     const longSuffix = Array.from({ length: 400 }, (_, i) => `after_${i}()\n`).join("");
     const p = buildFimPrompt(m, t, { prefix: longPrefix, suffix: longSuffix, extraContext }, { budget: 300 });
     expect(p.tokens.length).toBeLessThanOrEqual(300);
-    expect(p.contextFiles).toBe(0);
     const text = m.detokenize(p.tokens, true);
     expect(text).toContain("line_399 = 399\n<fim_suffix>after_0()");
     expect(text.endsWith("<fim_middle>result = ")).toBe(true);
+  });
+});
+
+describe("FIM layouts for KV reuse", () => {
+  it("psm-line and psm-block put the cursor line (block) after the middle token", () => {
+    const m = model("dhi");
+    const t = resolveFimTemplate(m, "auto", "dhi");
+    if (!t) throw new Error("no template");
+    const lines = Array.from({ length: 11 }, (_, i) => `x${i} = ${i}\n`).join("");
+    const prefix = `${lines}y = `;
+    const line = m.detokenize(buildFimPrompt(m, t, { prefix, suffix: "\n" }, { budget: 1000, layout: "psm-line" }).tokens, true);
+    expect(line.endsWith("<fim_middle>y = ")).toBe(true);
+    const block = m.detokenize(buildFimPrompt(m, t, { prefix, suffix: "\n" }, { budget: 1000, layout: "psm-block" }).tokens, true);
+    // Line 11 (0-based) is in the block starting at line 8.
+    expect(block.endsWith("<fim_middle>x8 = 8\nx9 = 9\nx10 = 10\ny = ")).toBe(true);
+  });
+
+  it("the trimmed prefix window starts on a 16-line boundary, so it moves rarely while typing", () => {
+    const m = model("dhi");
+    const lines = Array.from({ length: 300 }, (_, i) => `value_${i} = compute(${i})\n`);
+    const starts = new Set<string>();
+    for (let n = 200; n < 216; n++) starts.add(keepLinesFromEnd(m, lines.slice(0, n).join(""), 400).split("\n")[0] ?? "");
+    expect(starts.size).toBeLessThanOrEqual(2);
   });
 });

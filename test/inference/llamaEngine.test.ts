@@ -165,6 +165,22 @@ describe("LlamaEngine errors", () => {
     }
   });
 
+  it("a named template the model lacks breaks infill only; dispose ends in-flight work", async () => {
+    const engine = createInferenceEngine({ settings: testSettings({ template: "deepseek-coder" }), logger: quietLogger });
+    await expect(engine.infill({ prefix: "a", suffix: "" })).rejects.toBeInstanceOf(FimUnsupportedError);
+    const inFlight = engine
+      .complete({ messages: [{ role: "user", text: "hello" }], maxTokens: 4000 })
+      .then(
+        (r) => r.stopReason,
+        (e: unknown) => (isAbortError(e) ? "aborted" : e),
+      );
+    await new Promise((r) => setTimeout(r, 30));
+    await engine.dispose();
+    const outcome = await inFlight;
+    expect(["aborted", "eos", "maxTokens"]).toContain(outcome);
+    expect(engine.loaded).toBe(false);
+  });
+
   it("a load can be cancelled", async () => {
     const engine = createInferenceEngine({ settings: testSettings(), logger: quietLogger });
     try {

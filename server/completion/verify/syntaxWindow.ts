@@ -5,8 +5,8 @@ import { parse, type LanguageName } from "../../syntax/index.js";
 // then stays flat on large files (the hot path runs on every keystroke). Error counts are compared between the
 // window with and without the completion, so errors caused by where the window was cut cancel out.
 
-const MAX_BEFORE = 6000;
-const MAX_AFTER = 3000;
+const MAX_BEFORE = 2500;
+const MAX_AFTER = 1200;
 
 export interface SyntaxWindow {
   language: LanguageName;

@@ -11,7 +11,7 @@ export interface Verification {
   parses: number;
 }
 
-const MAX_PARSES = 12;
+const MAX_PARSES = 6;
 
 /** Shorter versions to try, longest first: whole lines dropped from the end, then the first line cut at token boundaries. */
 function shorterVersions(text: string): string[] {
