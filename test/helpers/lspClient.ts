@@ -36,9 +36,12 @@ export class TestClient {
   stderr = "";
   configuration: unknown;
   readonly exited: Promise<number | null>;
+  /** The server's DHI_CACHE_DIR (a fresh temp folder per client unless the env names one). */
+  readonly cacheDir: string;
 
   constructor(options: TestClientOptions = {}) {
-    const cacheDir = mkdtempSync(join(tmpdir(), "dhi-test-cache-"));
+    const cacheDir = options.env?.DHI_CACHE_DIR ?? mkdtempSync(join(tmpdir(), "dhi-test-cache-"));
+    this.cacheDir = cacheDir;
     this.configuration = options.configuration ?? null;
     const env: Record<string, string | undefined> = { ...process.env, DHI_CACHE_DIR: cacheDir, DHI_LOG_LEVEL: "debug", DHI_MODEL: undefined, DHI_DRAFT_MODEL: undefined, ...options.env };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];

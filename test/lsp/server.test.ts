@@ -1,10 +1,11 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LSPErrorCodes, type CompletionList, type InlineCompletionItem } from "vscode-languageserver-protocol";
 import { fileUri, fullCapabilities, minimalCapabilities, TestClient } from "../helpers/lspClient.js";
-import { FIM_MODEL } from "../helpers/paths.js";
+import { CLI, FIM_MODEL } from "../helpers/paths.js";
 
 const clients: TestClient[] = [];
 function client(options: ConstructorParameters<typeof TestClient>[0] = {}): TestClient {
@@ -177,6 +178,12 @@ describe("completion with the shared FIM model", () => {
       expect(c.progressTokens.length).toBeGreaterThan(0); // model load reported progress
       await c.connection.sendRequest("workspace/executeCommand", { command: "dhi.completion.accepted", arguments: [{ id: (item.command?.arguments?.[0] as { id: string }).id }] });
       expect(await c.shutdown()).toBe(0);
+
+      // Acceptance is counted locally and reported by `dhi doctor --json`.
+      const doctor = spawnSync(process.execPath, [CLI, "doctor", "--json", "--dir", root], { env: { ...process.env, DHI_CACHE_DIR: c.cacheDir, DHI_MODEL: FIM_MODEL, DHI_SANDBOX: "none" }, encoding: "utf8" });
+      const report = JSON.parse(doctor.stdout) as { acceptance: { shown: number; accepted: number; rate: number } | null };
+      expect(report.acceptance?.accepted).toBe(1);
+      expect(report.acceptance?.shown).toBeGreaterThanOrEqual(1);
     });
   }
 

@@ -18,7 +18,8 @@ function describeTests(t: AgentOutcome["verified"]["tests"]): string {
 export const complete: StateHandler = async ({ deps, snapshot }) => {
   const intent = snapshot.intent ?? "edit";
   const best = bestAttempt(snapshot.attempts);
-  const iterations = snapshot.attempts.length > 0 ? Math.max(...snapshot.attempts.map((a) => a.iteration)) + 1 : 0;
+  // Rounds of GENERATE → VERIFY, including rounds whose candidates never parsed (they produce no attempt).
+  const iterations = snapshot.attempts.length > 0 || Object.keys(snapshot.candidates).length > 0 ? snapshot.iteration + 1 : 0;
   const tests = best?.verification.tests ?? snapshot.baseline ?? { ran: false, passed: 0, failed: 0, output: "", exitCode: null, timedOut: false };
   const verified = {
     parsed: best?.verification.parsed ?? false,
@@ -37,7 +38,9 @@ export const complete: StateHandler = async ({ deps, snapshot }) => {
   } else if (best) {
     summary = `${intent}: could not produce a verified change in ${iterations} iteration${iterations === 1 ? "" : "s"}; the closest attempt (${files}) is returned UNVERIFIED: ${verified.parsed ? describeTests(verified.tests) : "it does not parse"}.`;
   } else {
-    summary = `${intent}: no change was produced${iterations > 0 ? ` in ${iterations} iteration${iterations === 1 ? "" : "s"}` : ""}.`;
+    const why = snapshot.feedback?.split("\n")[0]?.replace(/^- /, "");
+    summary = `${intent}: no change was produced${iterations > 0 ? ` in ${iterations} iteration${iterations === 1 ? "" : "s"}` : ""}${why ? ` (${why})` : ""}.`;
+    if (verified.tests.ran) summary += ` Before any change, ${describeTests(verified.tests)}.`;
   }
   if (snapshot.notes.length > 0) summary += ` Notes: ${snapshot.notes.join("; ")}.`;
   const outcome: AgentOutcome = {

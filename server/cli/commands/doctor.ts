@@ -1,4 +1,7 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { AcceptanceSnapshot } from "../../completion/AcceptanceStats.js";
+import { ACCEPTANCE_DB, AcceptanceStore } from "../../completion/AcceptanceStore.js";
 import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import type { Settings } from "../../config/schema.js";
 import { createSandbox } from "../../sandbox/createSandbox.js";
@@ -97,19 +100,35 @@ export async function runChecks(root: string, env: NodeJS.ProcessEnv): Promise<{
   return { checks, settingsProblems: [...resolved.errors, ...resolved.warnings] };
 }
 
+/** Completion acceptance counted locally by the server in this workspace; null before any completion was shown. */
+function acceptanceStats(root: string, env: NodeJS.ProcessEnv): AcceptanceSnapshot | null {
+  const path = join(workspaceCacheDir(root, env), ACCEPTANCE_DB);
+  if (!existsSync(path)) return null;
+  try {
+    const store = new AcceptanceStore(path);
+    const snapshot = store.snapshot();
+    store.close();
+    return snapshot;
+  } catch {
+    return null;
+  }
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseCliArgs(argv, { json: { type: "boolean" }, dir: { type: "string" } }, false);
   const root = values.dir ?? io.cwd;
   const { checks, settingsProblems } = await runChecks(root, io.env);
   const healthy = checks.every((c) => c.ok || !c.required) && settingsProblems.length === 0;
+  const acceptance = acceptanceStats(root, io.env);
   if (values.json) {
-    io.stdout(`${JSON.stringify({ ok: healthy, checks, settingsProblems }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ ok: healthy, checks, settingsProblems, acceptance }, null, 2)}\n`);
   } else {
     for (const problem of settingsProblems) io.stdout(`✗ settings: ${problem}\n`);
     for (const check of checks) {
       const mark = check.ok ? "✓" : check.required ? "✗" : "!";
       io.stdout(`${mark} ${check.name}: ${check.detail}\n`);
     }
+    if (acceptance) io.stdout(`  completions: ${acceptance.accepted}/${acceptance.shown} accepted (${(100 * acceptance.rate).toFixed(1)}%)\n`);
     io.stdout(healthy ? "dhi is ready.\n" : "dhi is not ready: fix the ✗ lines above.\n");
   }
   return healthy ? 0 : 2;

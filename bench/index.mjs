@@ -1,0 +1,153 @@
+// Index benchmarks (JSON on stdout). Run `npx tsc -p .` first: this imports the built server from dist/.
+//   node bench/index.mjs [--files 10000] [--embed-seconds 120] [--queries 200] [--keep]
+// Phases, all on real sources copied from node_modules (cycled into copies until --files is reached):
+//   1. full index without embeddings: files/s, and RSS of the process after indexing;
+//   2. re-index latency after editing a 1,000-line file (updateFile, the LSP didChange path, and update() after a disk write);
+//   3. embedding throughput (chunks/s) with the shared tiny model, for --embed-seconds;
+//   4. hybrid query latency (FTS5 + vectors + symbol graph) P50/P95 on the whole index.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { buildCorpus, percentile, round } from "./corpus.mjs";
+
+const REPO = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const { values: args } = parseArgs({
+  options: {
+    files: { type: "string", default: "10000" },
+    "embed-seconds": { type: "string", default: "120" },
+    queries: { type: "string", default: "200" },
+    keep: { type: "boolean", default: false },
+  },
+});
+const { openIndex } = await import(join(REPO, "dist/index/openIndex.js"));
+const { defaultSettings } = await import(join(REPO, "dist/config/schema.js"));
+const { Logger } = await import(join(REPO, "dist/util/logger.js"));
+
+const EMBED_MODEL = resolve(REPO, "../shared/models/dhi-embed-tiny");
+const work = mkdtempSync(join(tmpdir(), "dhi-bench-index-"));
+const root = join(work, "ws");
+const env = { DHI_CACHE_DIR: join(work, "cache") };
+const logger = new Logger("error");
+const log = (m) => process.stderr.write(`[bench:index] ${m}\n`);
+const result = { machine: { cores: availableParallelism(), node: process.version }, corpus: {} };
+
+try {
+  log(`copying ${args.files} source files from node_modules…`);
+  result.corpus.files = buildCorpus(join(REPO, "node_modules"), root, Number(args.files));
+
+  // 1. Full index, no embeddings.
+  let index = await openIndex({ root, settings: defaultSettings(), logger, env, embeddings: false });
+  const cpu0 = process.cpuUsage();
+  const stats = await index.update();
+  const cpu = process.cpuUsage(cpu0);
+  result.fullIndex = {
+    files: stats.files, chunks: stats.chunks, symbols: stats.symbols, references: stats.references,
+    seconds: round(stats.seconds), filesPerSecond: round(stats.files / stats.seconds, 0),
+    cpuSeconds: round((cpu.user + cpu.system) / 1e6),
+    rssMbAfterIndexing: round(process.memoryUsage().rss / 2 ** 20, 0),
+  };
+  log(`full index: ${JSON.stringify(result.fullIndex)}`);
+
+  // 2. Re-index latency after editing a 1,000-line file.
+  const lines = [];
+  for (let f = 0; lines.length < 1000; f++) {
+    lines.push(`/** Computes step ${f} of the pipeline. */`, `export function step${f}(input: number[], scale: number): number {`,
+      `  let total = 0;`, `  for (const value of input) total += value * scale + ${f};`, `  const mean = total / Math.max(1, input.length);`,
+      `  if (mean > ${f * 10}) return mean - ${f};`, `  return helper${f % 7}(mean, scale);`, `}`, ``);
+  }
+  const bigPath = "bench-big/edited.ts";
+  let text = lines.slice(0, 1000).join("\n");
+  await index.updateFile(bigPath, text);
+  const edits = [];
+  for (let i = 0; i < 30; i++) {
+    const at = 100 + i * 25;
+    const parts = text.split("\n");
+    parts[at] = `${parts[at]} // edit ${i}`;
+    text = parts.join("\n");
+    const t = performance.now();
+    await index.updateFile(bigPath, text);
+    edits.push(performance.now() - t);
+  }
+  edits.sort((a, b) => a - b);
+  await index.updateFile(bigPath, null);
+  // The watcher path: the file on disk changes and update() runs (it stats every file of the workspace).
+  const diskFile = join(root, "copy0", "bench-edited.ts");
+  writeFileSync(diskFile, text);
+  await index.update();
+  const disk = [];
+  for (let i = 0; i < 5; i++) {
+    writeFileSync(diskFile, `${text}\n// disk edit ${i}\n`);
+    const t = performance.now();
+    await index.update();
+    disk.push(performance.now() - t);
+  }
+  disk.sort((a, b) => a - b);
+  result.reindex1000Lines = {
+    updateFileMsP50: round(percentile(edits, 50)), updateFileMsP95: round(percentile(edits, 95)),
+    diskUpdateMsP50: round(percentile(disk, 50)), workspaceFiles: stats.files,
+  };
+  log(`re-index: ${JSON.stringify(result.reindex1000Lines)}`);
+  await index.dispose();
+
+  // 3. Embedding throughput, within a time budget (the rest of the chunks stay without vectors).
+  index = await openIndex({ root, settings: defaultSettings(), logger, env: { ...env, DHI_EMBED_MODEL: EMBED_MODEL } });
+  if (!index.hasEmbeddings) throw new Error(`embedding model did not load: ${index.embeddingProblem}`);
+  const budget = Number(args["embed-seconds"]);
+  const t0 = performance.now();
+  await index.update({ signal: AbortSignal.timeout(budget * 1000) }).catch((e) => {
+    if (e?.name !== "AbortError" && e?.name !== "TimeoutError") throw e;
+  });
+  const embedSeconds = (performance.now() - t0) / 1000;
+  result.embedding = {
+    model: "dhi-embed-tiny (2 layers, 128 dims)", chunksEmbedded: index.embeddedSinceOpen,
+    seconds: round(embedSeconds), chunksPerSecond: round(index.embeddedSinceOpen / embedSeconds, 0),
+  };
+  log(`embedding: ${JSON.stringify(result.embedding)}`);
+
+  // 4. Hybrid query latency over every chunk (vectors for the embedded ones).
+  const corpusStats = index.stats();
+  const queries = sampleQueries(index, Number(args.queries));
+  for (const q of queries.slice(0, 10)) await index.search(q, { k: 10 }); // warm caches
+  const times = [];
+  const parts = { fts: [], vectors: [], graph: [] };
+  for (const q of queries) {
+    let t = performance.now();
+    await index.search(q, { k: 10 });
+    times.push(performance.now() - t);
+    t = performance.now(); index.lexicalRanking(q); parts.fts.push(performance.now() - t);
+    t = performance.now(); await index.vectorRanking(q); parts.vectors.push(performance.now() - t);
+    t = performance.now(); index.graphRanking(q); parts.graph.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  for (const p of Object.values(parts)) p.sort((a, b) => a - b);
+  result.hybridQuery = {
+    chunks: corpusStats.chunks, vectors: corpusStats.embeddings, queries: queries.length, k: 10,
+    msP50: round(percentile(times, 50)), msP95: round(percentile(times, 95)),
+    partsMsP95: { fts: round(percentile(parts.fts, 95)), vectors: round(percentile(parts.vectors, 95)), graph: round(percentile(parts.graph, 95)) },
+  };
+  log(`query: ${JSON.stringify(result.hybridQuery)}`);
+  await index.dispose();
+} finally {
+  if (!args.keep) rmSync(work, { recursive: true, force: true });
+}
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+
+/** Queries like a user's: symbol names, their words, and lines of code, drawn evenly from the index. */
+function sampleQueries(index, n) {
+  const out = [];
+  const total = index.stats().chunks;
+  for (let i = 0; out.length < n && i < n * 4; i++) {
+    const chunk = index.chunk(1 + Math.floor((i * 7919) % Math.max(1, total)));
+    if (!chunk) continue;
+    const kind = i % 3;
+    if (kind === 0 && chunk.symbol) out.push(chunk.symbol.split(".").pop());
+    else if (kind === 1 && chunk.symbol) out.push(chunk.symbol.split(".").pop().replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase());
+    else {
+      const line = chunk.text.split("\n").map((l) => l.trim()).find((l) => l.length > 20 && l.length < 120);
+      if (line) out.push(line);
+    }
+  }
+  return out;
+}

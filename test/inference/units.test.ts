@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { PromptLookupDrafter } from "../../server/inference/drafters.js";
+import { buildFimText, templateForServerModel } from "../../server/inference/fimText.js";
+import { FIM_TEMPLATES } from "../../server/inference/fimTemplates.js";
+import { planReuse } from "../../server/inference/kvReuse.js";
+import { Mutex } from "../../server/inference/Mutex.js";
+import { StopStringMatcher } from "../../server/inference/stopStrings.js";
+import { physicalCores, resolveThreads } from "../../server/inference/threads.js";
+import { isAbortError } from "../../server/util/abort.js";
+
+describe("inference helpers", () => {
+  it("planReuse keeps the common prefix but always re-evaluates the last prompt token", () => {
+    expect(planReuse([1, 2, 3, 4, 5], [1, 2, 3, 9])).toBe(3);
+    expect(planReuse([1, 2, 3], [1, 2, 3])).toBe(2);
+    expect(planReuse([1, 2, 3, 4, 5], [1, 2, 3])).toBe(2);
+    expect(planReuse([], [1, 2])).toBe(0);
+  });
+
+  it("Mutex is FIFO and an aborted waiter leaves the queue at once", async () => {
+    const m = new Mutex();
+    const order: string[] = [];
+    const release = await m.acquire();
+    const a = m.run(undefined, async () => void order.push("a"));
+    const c = new AbortController();
+    const b = m.run(c.signal, async () => void order.push("b"));
+    const d = m.run(undefined, async () => void order.push("d"));
+    c.abort();
+    expect(isAbortError(await b.catch((e: unknown) => e))).toBe(true);
+    release();
+    await Promise.all([a, d]);
+    expect(order).toEqual(["a", "d"]);
+    expect(m.isLocked).toBe(false);
+  });
+
+  it("StopStringMatcher finds stops that straddle tokens", () => {
+    const m = new StopStringMatcher(["\n\n", "END"]);
+    expect(m.find("abc")).toBe(-1);
+    expect(m.find("abc\n")).toBe(-1);
+    expect(m.find("abc\n\nEN")).toBe(3);
+    expect(new StopStringMatcher(["END"]).find("xxENDyy")).toBe(2);
+  });
+
+  it("threads: 0 means physical cores from /proc/cpuinfo topology, never the logical count on SMT", () => {
+    const smt = ["physical id\t: 0\ncore id\t\t: 0", "physical id\t: 0\ncore id\t\t: 0", "physical id\t: 0\ncore id\t\t: 1", "physical id\t: 0\ncore id\t\t: 1"].join("\n\n");
+    expect(physicalCores(smt)).toBeLessThanOrEqual(2);
+    expect(resolveThreads(3)).toBe(3);
+    expect(resolveThreads(0)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("prompt lookup proposes what followed the latest match in the input", () => {
+    const d = new PromptLookupDrafter([10, 11, 12, 13, 14, 15, 11, 12, 20, 21]);
+    expect(d.draft([1, 2, 11, 12], 3)).toEqual([20, 21]);
+    expect(d.draft([1, 13, 14], 2)).toEqual([15, 11]);
+    expect(d.draft([7, 8, 9], 4)).toEqual([]);
+  });
+
+  it("client-side FIM text per template and a model-id guess", () => {
+    const input = { prefix: "a = 1\nb = ", suffix: "\nprint(b)\n" };
+    expect(buildFimText(FIM_TEMPLATES.starcoder!, input)).toBe("<fim_prefix>a = 1\n<fim_suffix>\nprint(b)\n<fim_middle>b = ");
+    expect(buildFimText(FIM_TEMPLATES.codestral!, input)).toBe("[SUFFIX]\nprint(b)\n[PREFIX]a = 1\nb = ");
+    expect(buildFimText(FIM_TEMPLATES["qwen2.5-coder"]!, { ...input, path: "m.py", extraContext: [{ path: "u.py", text: "X = 1" }] })).toBe(
+      "<|repo_name|>repo\n<|file_sep|>u.py\nX = 1\n<|file_sep|>m.py\n<|fim_prefix|>a = 1\n<|fim_suffix|>\nprint(b)\n<|fim_middle|>b = ",
+    );
+    expect(templateForServerModel("auto", "Qwen2.5-Coder-7B-Instruct")?.name).toBe("qwen2.5-coder");
+    expect(templateForServerModel("auto", "llama3")).toBeNull();
+    expect(templateForServerModel("codegemma", "whatever")?.name).toBe("codegemma");
+  });
+});
