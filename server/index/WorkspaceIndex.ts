@@ -21,7 +21,7 @@ import type {
   Chunk, CodeIndex, IndexProgress, IndexStats, ReferenceLocation, RetrievalRequest, RetrievedChunk, SearchHit, SymbolLocation,
 } from "./types.js";
 import { VectorIndex } from "./VectorIndex.js";
-import { walkWorkspace } from "./walkWorkspace.js";
+import { exclusionMatcher, walkWorkspace } from "./walkWorkspace.js";
 
 export interface WorkspaceIndexOptions {
   root: string;
@@ -73,6 +73,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   private embedRun: Promise<void> | null = null;
   private embedRequested = false;
   private lastSeconds = 0;
+  /** Parser workers, alive only during update(): idle workers would hold tens of MB each. */
+  private pool: ExtractionPool | null = null;
   /** Chunks embedded since the index was opened (only new or changed chunks are). */
   embeddedSinceOpen = 0;
   private disposed = false;
@@ -83,7 +85,6 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     private readonly embedder: Embedder | null,
     private readonly vectors: VectorIndex | null,
     embeddingProblem: string | null,
-    private readonly pool: ExtractionPool | null,
   ) {
     this.root = options.root;
     this.embeddingProblem = embeddingProblem;
@@ -125,8 +126,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       vectors = VectorIndex.open(store, embedder.dims, file);
     }
     if (problem) options.logger.info(`dhi index: search runs without vectors: ${problem}`);
-    const pool = options.extractionWorkers === 0 ? null : ExtractionPool.create(options.extractionWorkers);
-    return new WorkspaceIndex(options, store, embedder, vectors, problem, pool);
+    return new WorkspaceIndex(options, store, embedder, vectors, problem);
   }
 
   get hasEmbeddings(): boolean {
@@ -164,6 +164,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     if (gone.length > 0) this.write(() => gone.flatMap((p) => this.store.removeFile(p)));
 
     // Pipeline: while one batch is written on this thread, the next is read and parsed by the workers.
+    if (this.options.extractionWorkers !== 0) this.pool = ExtractionPool.create(this.options.extractionWorkers);
     const batches: string[][] = [];
     for (let i = 0; i < paths.length; i += READ_BATCH) batches.push(paths.slice(i, i + READ_BATCH));
     let next: Promise<Prepared[]> | null = batches.length > 0 ? this.prepareBatch(batches[0], known, maxFileBytes) : null;
@@ -195,6 +196,9 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       }
     } finally {
       next?.catch(() => undefined);
+      const pool = this.pool;
+      this.pool = null;
+      await pool?.dispose();
     }
     if (this.embedder) {
       onProgress?.({ done, total: paths.length, message: "Embedding chunks" });
@@ -293,9 +297,32 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     const hash = sha1(text);
     if (this.store.getFile(rel)?.hash === hash) return;
     const job: Job = { kind: "index", path: rel, text, hash, mtime: Date.now(), size: Buffer.byteLength(text) };
-    // Big buffers are parsed in a worker so that the event loop stays free; small ones are faster inline.
-    const file = this.pool && text.length > 200_000 ? await this.pool.prepare(text, languageOf(rel)).catch(() => null) : null;
-    this.write(() => this.apply({ job, file }));
+    this.write(() => this.apply({ job, file: null }));
+    this.scheduleEmbedding();
+  }
+
+  /**
+   * Re-reads the given files from disk (workspace/didChangeWatchedFiles): changed ones are re-indexed, deleted,
+   * ignored or unreadable ones removed. Open documents keep their in-memory text. Far cheaper than update().
+   */
+  async refreshFromDisk(paths: string[]): Promise<void> {
+    this.ensureOpen();
+    const { maxFileBytes, exclude } = this.options.settings.index;
+    const excluded = exclusionMatcher(this.root, exclude);
+    for (const path of paths) {
+      const rel = this.rel(path);
+      if (rel.startsWith("../") || this.overlays.has(rel)) continue;
+      const known = this.store.getFile(rel);
+      if (await excluded(rel)) {
+        if (known) this.write(() => this.store.removeFile(rel));
+        continue;
+      }
+      const job = await this.readJob(rel, known, maxFileBytes);
+      const exists = await stat(join(this.root, rel)).then((i) => i.isFile(), () => false);
+      if (job) this.write(() => this.apply({ job, file: null }));
+      else if (!exists && known) this.write(() => this.store.removeFile(rel));
+      await yieldToEventLoop();
+    }
     this.scheduleEmbedding();
   }
 
@@ -510,7 +537,6 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`);
     }
     await this.embedder?.dispose();
-    await this.pool?.dispose();
     this.store.close();
   }
 

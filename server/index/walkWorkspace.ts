@@ -58,3 +58,36 @@ export async function walkWorkspace(root: string, options: WalkOptions): Promise
   await visit(root, "", []);
   return out.sort();
 }
+
+/**
+ * Whether one workspace-relative path is excluded (always-excluded folders, index.exclude, and every .gitignore
+ * on its way down), for checking single files without walking the tree.
+ */
+export function exclusionMatcher(root: string, exclude: string[]): (path: string) => Promise<boolean> {
+  const base = ignore().add(ALWAYS_EXCLUDED).add(exclude);
+  const cache = new Map<string, Promise<Ignore | null>>();
+  const rulesOf = (dir: string): Promise<Ignore | null> => {
+    let rules = cache.get(dir);
+    if (!rules) {
+      rules = readFile(join(root, dir, ".gitignore"), "utf8").then((text) => ignore().add(text), () => null);
+      cache.set(dir, rules);
+    }
+    return rules;
+  };
+  return async (path: string) => {
+    if (base.ignores(path) || skippedByName(path.slice(path.lastIndexOf("/") + 1))) return true;
+    const segments = path.split("/");
+    for (let depth = 0; depth < segments.length; depth++) {
+      const dir = segments.slice(0, depth).join("/");
+      const ig = await rulesOf(dir);
+      if (!ig) continue;
+      const rest = segments.slice(depth);
+      // A rule can exclude the file itself or any folder between `dir` and it.
+      for (let n = 1; n <= rest.length; n++) {
+        const probe = rest.slice(0, n).join("/") + (n < rest.length ? "/" : "");
+        if (ig.ignores(probe)) return true;
+      }
+    }
+    return false;
+  };
+}

@@ -80,6 +80,7 @@ describeWithSandbox("agent end to end (real server, tiny model, Docker sandbox)"
     expect(trail.slice(-2)).toEqual(["COMPLETE", "DONE"]);
     expect(trail.filter((s) => s === "GENERATE").length).toBeLessThanOrEqual(SETTINGS.agent.maxIterations);
     expect(trail.filter((s) => s === "VERIFY").length).toBe(trail.filter((s) => s === "GENERATE").length);
+    expect(result.iterations).toBe(trail.filter((s) => s === "VERIFY").length);
     // $/progress reported every state it went through.
     const messages = JSON.stringify(client.progress);
     for (const state of new Set(trail.filter((s) => s !== "DONE"))) expect(messages).toContain(`dhi agent: ${state}`);

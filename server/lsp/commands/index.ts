@@ -9,7 +9,7 @@ import { testsRunCommand } from "./testsRun.js";
 import type { LspCommand } from "./types.js";
 
 /** Every executeCommand command the server advertises. Add new commands here. */
-export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand, searchCommand, indexRebuildCommand, agentRunCommand, agentResumeCommand, agentUndoCommand, architectureCommand];
+export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand, searchCommand, indexRebuildCommand, agentRunCommand, agentResumeCommand, agentUndoCommand, architectureCommand, testsRunCommand];
 
 /** The contract's command names, advertised even before their engine lands (they then answer with a clear error). */
 export const CONTRACT_COMMAND_IDS = [
