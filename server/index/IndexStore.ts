@@ -131,6 +131,10 @@ export class IndexStore {
       pathsEndingWith: db.prepare<[string], { path: string }>("SELECT path FROM files WHERE path LIKE ? ESCAPE '\\' LIMIT 20"),
       fts: db.prepare<[string, number], { id: number; score: number }>(
         "SELECT rowid AS id, bm25(chunks_fts, 8.0, 1.0) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?"),
+      docFreq: db.prepare<[string, number], { n: number }>(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)"),
+      callerRefs: db.prepare<[string, number], RefRow>(
+        "SELECT f.path, r.uses FROM refs r JOIN files f ON f.id = r.file_id WHERE r.name = ? LIMIT ?"),
       pending: db.prepare<[number, number], PendingChunk>(
         `SELECT c.id, c.text FROM chunks c WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.chunk_id = c.id)
          ORDER BY c.id LIMIT ?`),
@@ -306,11 +310,11 @@ export class IndexStore {
     return out;
   }
 
-  /** Definitions whose bodies use `name`, each with how many lines use it; most uses first. */
-  private callerCounts(name: string): Array<{ symbol: SymbolByIdRow; uses: number }> {
+  /** Definitions whose bodies use `name`, each with how many lines use it; most uses first. `maxFiles` bounds the work. */
+  private callerCounts(name: string, maxFiles = Number.MAX_SAFE_INTEGER): Array<{ symbol: SymbolByIdRow; uses: number }> {
     const symbol = this.symbolCache();
     const counts = new Map<number, number>();
-    for (const row of this.s.references.all(name)) {
+    for (const row of this.s.callerRefs.all(name, maxFiles)) {
       for (const use of parseUses(row.uses)) {
         if (use.enclosing !== null) counts.set(use.enclosing, (counts.get(use.enclosing) ?? 0) + 1);
       }
@@ -333,7 +337,7 @@ export class IndexStore {
   /** Chunks of the definitions that use `name` most. */
   callerChunks(name: string, limit: number): number[] {
     const ids: number[] = [];
-    for (const { symbol } of this.callerCounts(name)) {
+    for (const { symbol } of this.callerCounts(name, 200)) {
       if (symbol.chunk_id !== null && !ids.includes(symbol.chunk_id)) ids.push(symbol.chunk_id);
       if (ids.length >= limit) break;
     }
@@ -361,6 +365,11 @@ export class IndexStore {
       const dir = p.slice(0, Math.max(0, p.lastIndexOf("/")));
       return dir === folder || dir.endsWith(`/${folder}`);
     });
+  }
+
+  /** How many chunks match `match`, counting no further than `cap` (cheap for common words). */
+  documentFrequency(match: string, cap: number): number {
+    return this.s.docFreq.get(match, cap)?.n ?? 0;
   }
 
   /** bm25 over chunk text and symbol names; `match` is an FTS5 query. Best first. */

@@ -73,6 +73,12 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   private embedRun: Promise<void> | null = null;
   private embedRequested = false;
   private lastSeconds = 0;
+  /** FTS document frequencies of query words (capped counts); cleared by writes. */
+  private readonly dfCache = new Map<string, number>();
+  /** Chunk count for the document-frequency cap; -1 when stale. */
+  private chunkCount = -1;
+  /** Exclusion rules for single files; rebuilt by update() so .gitignore edits take effect. */
+  private excluded: (path: string) => Promise<boolean>;
   /** Parser workers, alive only during update(): idle workers would hold tens of MB each. */
   private pool: ExtractionPool | null = null;
   /** Chunks embedded since the index was opened (only new or changed chunks are). */
@@ -88,6 +94,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   ) {
     this.root = options.root;
     this.embeddingProblem = embeddingProblem;
+    this.excluded = exclusionMatcher(this.root, options.settings.index.exclude);
   }
 
   static async open(options: WorkspaceIndexOptions): Promise<WorkspaceIndex> {
@@ -155,6 +162,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     const { signal, onProgress } = options;
     const { exclude, maxFileBytes } = this.options.settings.index;
     if (options.rebuild) this.clear();
+    this.excluded = exclusionMatcher(this.root, exclude);
     onProgress?.({ done: 0, total: 0, message: "Scanning workspace" });
     const paths = await walkWorkspace(this.root, { exclude, signal });
     throwIfAborted(signal);
@@ -265,6 +273,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
 
   /** Runs `work` in one transaction; the HNSW labels it returns are deleted once the transaction commits. */
   private write(work: () => number[]): void {
+    this.dfCache.clear();
+    this.chunkCount = -1;
     const removed = this.store.transaction(() => {
       const labels = work();
       if (labels.length > 0) VectorIndex.bumpVersion(this.store);
@@ -293,6 +303,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       this.write(() => this.store.removeFile(rel));
       return;
     }
+    if (await this.excluded(rel)) return; // e.g. a file opened from node_modules
     this.overlays.set(rel, text);
     const hash = sha1(text);
     if (this.store.getFile(rel)?.hash === hash) return;
@@ -307,8 +318,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
    */
   async refreshFromDisk(paths: string[]): Promise<void> {
     this.ensureOpen();
-    const { maxFileBytes, exclude } = this.options.settings.index;
-    const excluded = exclusionMatcher(this.root, exclude);
+    const { maxFileBytes } = this.options.settings.index;
+    const excluded = this.excluded;
     for (const path of paths) {
       const rel = this.rel(path);
       if (rel.startsWith("../") || this.overlays.has(rel)) continue;
@@ -404,18 +415,42 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
 
   /** The three ranked lists that hybrid search fuses; exposed for benchmarks (FTS-only, vectors-only). */
   async rankings(query: string, signal?: AbortSignal, depth = FUSION_DEPTH): Promise<number[][]> {
+    // The query is embedded in the worker while this thread runs the FTS and graph lookups.
+    const semantic = this.vectorRanking(query, depth);
+    semantic.catch(() => undefined);
     const lexical = this.lexicalRanking(query, depth);
     const graph = this.graphRanking(query, depth);
     throwIfAborted(signal);
-    const semantic = await this.vectorRanking(query, depth);
+    const vectors = await semantic;
     throwIfAborted(signal);
-    return [lexical, semantic, graph];
+    return [lexical, vectors, graph];
   }
 
+  /**
+   * bm25 over the query's words (identifiers split). Words found in more than 5% of chunks are dropped, like
+   * stop words: they barely move bm25 yet make FTS5 score most of the index.
+   */
   lexicalRanking(query: string, depth = FUSION_DEPTH): number[] {
     const terms = queryTerms(query);
     if (terms.length === 0) return [];
-    return this.store.fts(terms.map((t) => `"${t}"`).join(" OR "), depth).map((r) => r.id);
+    if (this.chunkCount < 0) this.chunkCount = this.store.counts().chunks;
+    const cap = Math.max(500, Math.floor(this.chunkCount * 0.05));
+    const withDf = terms.map((term) => ({ term, df: this.documentFrequency(term, cap) })).filter((t) => t.df > 0);
+    const rare = withDf.filter((t) => t.df < cap);
+    const chosen = (rare.length > 0 ? rare : withDf).sort((a, b) => a.df - b.df).slice(0, 12);
+    if (chosen.length === 0) return [];
+    return this.store.fts(chosen.map((t) => `"${t.term}"`).join(" OR "), depth).map((r) => r.id);
+  }
+
+  /** Chunks containing `term`, counted up to `cap`; cached until the next write. */
+  private documentFrequency(term: string, cap: number): number {
+    let df = this.dfCache.get(term);
+    if (df === undefined) {
+      if (this.dfCache.size > 20_000) this.dfCache.clear();
+      df = this.store.documentFrequency(`"${term}"`, cap);
+      this.dfCache.set(term, df);
+    }
+    return df;
   }
 
   async vectorRanking(query: string, depth = FUSION_DEPTH): Promise<number[]> {
