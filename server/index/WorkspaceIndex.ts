@@ -147,6 +147,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   }
 
   update(options: { signal?: AbortSignal; onProgress?: (p: IndexProgress) => void; rebuild?: boolean } = {}): Promise<IndexStats> {
+    this.ensureOpen();
     if (this.updating && !options.rebuild) return this.updating;
     const previous = this.updating ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.runUpdate(options));
@@ -210,7 +211,10 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     }
     if (this.embedder) {
       onProgress?.({ done, total: paths.length, message: "Embedding chunks" });
-      await this.requestEmbedding(signal);
+      // A failing model must not fail indexing: the chunks stay searchable without vectors.
+      await this.requestEmbedding(signal).catch((error: unknown) => {
+        this.options.logger.warn(`dhi index: embedding failed: ${errorMessage(error)}`);
+      });
     }
     this.lastSeconds = (performance.now() - started) / 1000;
     return this.stats();
@@ -258,8 +262,12 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     }
   }
 
-  /** Applies one job inside the caller's transaction; returns HNSW labels that went away. */
-  private apply({ job, file }: Prepared): number[] {
+  /**
+   * Applies one job inside the caller's transaction; returns HNSW labels that went away. A disk job for a file
+   * that became an open document meanwhile is dropped: the editor's text wins.
+   */
+  private apply({ job, file }: Prepared, fromDisk = true): number[] {
+    if (fromDisk && job.kind !== "touch" && this.overlays.has(job.path)) return [];
     switch (job.kind) {
       case "remove":
         return this.store.removeFile(job.path);
@@ -308,7 +316,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     const hash = sha1(text);
     if (this.store.getFile(rel)?.hash === hash) return;
     const job: Job = { kind: "index", path: rel, text, hash, mtime: Date.now(), size: Buffer.byteLength(text) };
-    this.write(() => this.apply({ job, file: null }));
+    this.write(() => this.apply({ job, file: null }, false));
     this.scheduleEmbedding();
   }
 

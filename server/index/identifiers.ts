@@ -46,12 +46,21 @@ export function queryTerms(query: string, max = 24): string[] {
   return terms.slice(0, max);
 }
 
-/** Identifiers in a query that could name a symbol (for symbol-graph lookups). */
+/**
+ * Identifiers in a query that look like code names (for symbol-graph lookups): camelCase, snake_case, with digits,
+ * called `x(`, or accessed `.x`; or the query's only word. Plain English words are left out, because a prose
+ * query such as a doc comment would otherwise pull in every symbol called `value` or `data`.
+ */
 export function queryIdentifiers(query: string): string[] {
   const out: string[] = [];
-  for (const m of query.matchAll(IDENTIFIER)) {
+  const words = [...query.matchAll(IDENTIFIER)];
+  for (const m of words) {
     const word = m[0];
-    if (word.length >= 3 && !KEYWORDS.has(word) && !out.includes(word)) out.push(word);
+    if (word.length < 3 || KEYWORDS.has(word) || out.includes(word)) continue;
+    const after = query.slice(m.index + word.length).trimStart()[0];
+    const before = query[m.index - 1];
+    const codeLike = /[a-z][A-Z]|[_$0-9]/.test(word) || /^[A-Z][a-z]+[A-Z]/.test(word) || after === "(" || before === ".";
+    if (codeLike || words.length === 1) out.push(word);
   }
   return out;
 }

@@ -14,7 +14,7 @@ import type { Logger } from "../util/logger.js";
 import { renderChatPrompt } from "./chatPrompt.js";
 import { DraftModelDrafter, PromptLookupDrafter, type Drafter } from "./drafters.js";
 import { FimUnsupportedError } from "./errors.js";
-import { buildFimPrompt, chooseLayout, type FimLayout } from "./fimPrompt.js";
+import { buildFimPrompt, chooseLayout, TokenMemo, type FimLayout } from "./fimPrompt.js";
 import { resolveFimTemplate, type ResolvedFimTemplate } from "./fimTemplates.js";
 import { DEFAULT_MAX_TOKENS, generate, type RunResult } from "./generate.js";
 import { pulledDefaultModel } from "./defaultModels.js";
@@ -69,6 +69,7 @@ interface Loaded {
   fim: ResolvedFimTemplate | null;
   /** Why FIM is unavailable when `model.template` names a template the model lacks; infill() throws it. */
   fimError: Error | null;
+  memo: TokenMemo;
   chatWrapper: ChatWrapper;
   threads: number;
   info: ModelInfo;
@@ -118,6 +119,7 @@ export class LlamaEngine implements InferenceEngine {
       const prompt = buildFimPrompt(s.model, fim, { ...request, repoName: this.options.repoName }, {
         layout: this.options.fimLayout,
         budget: s.sequence.contextSize - maxTokens - 1,
+        memo: s.memo,
       });
       return generate({
         sequence: s.sequence,
@@ -355,7 +357,7 @@ export class LlamaEngine implements InferenceEngine {
         `model ${name} loaded: context ${info.contextSize}, threads ${threads}, FIM ${fim ? `${fim.name}/${info.fim?.layout}` : "none"}, chat ${info.chatTemplate}${draft ? `, draft ${info.draftModel}` : ""}`,
       );
       this.progress(1, "model loaded");
-      return { llama, model, context, sequence, draft, fim, fimError, chatWrapper, threads, info };
+      return { llama, model, context, sequence, draft, fim, fimError, memo: new TokenMemo(model), chatWrapper, threads, info };
     } catch (error) {
       for (const dispose of cleanup) await dispose().catch(() => undefined);
       throw error;

@@ -91,8 +91,9 @@ export class OpenAIEngine implements InferenceEngine {
     };
     if (server.llamaServer && (this.options.model.template === "auto" || !server.fim)) {
       this.stats.infillCalls++;
-      // llama-server lays out the prompt itself: `prompt` goes after the middle token (the cursor
-      // line's head), so typing on a line keeps its cached prefix and suffix.
+      // llama-server lays out the prompt itself (repo-level chunks, its own 3:1 prefix/suffix window);
+      // the cursor line goes in `prompt`, which llama.vim intends to follow the middle token (the
+      // llama.cpp bundled with node-llama-cpp 3.22.1 still appends it to the prefix).
       const lineStart = req.prefix.lastIndexOf("\n") + 1;
       const body = {
         input_prefix: req.prefix.slice(0, lineStart),
@@ -318,18 +319,25 @@ function llamaTimingsUsage(json: Json): Partial<TokenStats> | undefined {
   };
 }
 
+/** llama-server sends both; its timings know what the KV cache reused. */
+function mergeUsage(j: Json): Partial<TokenStats> | undefined {
+  const a = openAiUsage(j);
+  const b = llamaTimingsUsage(j);
+  return a || b ? { ...a, ...b } : undefined;
+}
+
 function completionChunk(json: unknown): Chunk {
   const j = obj(json);
   const choice = obj(Array.isArray(j.choices) ? j.choices[0] : undefined);
   const finish = typeof choice.finish_reason === "string" ? choice.finish_reason : null;
-  return { text: str(choice.text), done: false, finish, usage: openAiUsage(j) ?? llamaTimingsUsage(j) };
+  return { text: str(choice.text), done: false, finish, usage: mergeUsage(j) };
 }
 
 function chatChunk(json: unknown): Chunk {
   const j = obj(json);
   const choice = obj(Array.isArray(j.choices) ? j.choices[0] : undefined);
   const finish = typeof choice.finish_reason === "string" ? choice.finish_reason : null;
-  return { text: str(obj(choice.delta).content), done: false, finish, usage: openAiUsage(j) ?? llamaTimingsUsage(j) };
+  return { text: str(obj(choice.delta).content), done: false, finish, usage: mergeUsage(j) };
 }
 
 function llamaServerChunk(json: unknown): Chunk {

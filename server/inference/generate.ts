@@ -48,13 +48,15 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
   checkAbort();
 
   const plan = await alignSequence(sequence, prompt);
-  const head = plan.evaluate.slice(0, -1);
-  const last = plan.evaluate.slice(-1);
+  // All chunks but the last are evaluated here (abort is checked between them); the last one goes to
+  // the stepper, so a short prompt tail is one decode that also samples the first token.
   const chunk = Math.max(1, run.promptChunk ?? sequence.context.batchSize);
+  const lastStart = Math.max(0, plan.evaluate.length - chunk);
+  const last = plan.evaluate.slice(lastStart);
   let promptPasses = 0;
-  for (let i = 0; i < head.length; i += chunk) {
+  for (let i = 0; i < lastStart; i += chunk) {
     checkAbort();
-    await sequence.evaluateWithoutGeneratingNewTokens(head.slice(i, i + chunk));
+    await sequence.evaluateWithoutGeneratingNewTokens(plan.evaluate.slice(i, Math.min(i + chunk, lastStart)));
     promptPasses++;
   }
   checkAbort();

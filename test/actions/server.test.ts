@@ -7,6 +7,7 @@ import {
   LSPErrorCodes,
   ResponseError,
   TextDocumentEdit,
+  type TextEdit,
   type CodeAction,
   type CreateFile,
   type Range,
@@ -59,16 +60,23 @@ function pick(actions: CodeAction[], kind: string): CodeAction {
 }
 
 /** The TextDocumentEdits of an edit, checked to be well-formed. */
-function textEdits(edit: WorkspaceEdit | undefined): TextDocumentEdit[] {
+/** A TextDocumentEdit whose edits are plain text edits (dhi never sends snippet edits). */
+type PlainDocumentEdit = Omit<TextDocumentEdit, "edits"> & { edits: TextEdit[] };
+
+function textEdits(edit: WorkspaceEdit | undefined): PlainDocumentEdit[] {
   expect(edit?.documentChanges).toBeDefined();
   const out = (edit?.documentChanges ?? []).filter((c): c is TextDocumentEdit => TextDocumentEdit.is(c));
-  for (const change of out) for (const e of change.edits) expect(e.range.start.line <= e.range.end.line).toBe(true);
-  return out;
+  return out.map((change) => {
+    const edits = change.edits.filter((e): e is TextEdit => "newText" in e);
+    expect(edits).toHaveLength(change.edits.length);
+    for (const e of edits) expect(e.range.start.line <= e.range.end.line).toBe(true);
+    return { ...change, edits };
+  });
 }
 
-function apply(text: string, change: TextDocumentEdit): string {
+function apply(text: string, change: PlainDocumentEdit): string {
   const doc = TextDocument.create("file:///x", "plaintext", 0, text);
-  return TextDocument.applyEdits(doc, change.edits.map((e) => ("range" in e ? e : e)));
+  return TextDocument.applyEdits(doc, change.edits);
 }
 
 describe("code actions through the real server", () => {

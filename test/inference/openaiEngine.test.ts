@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -84,7 +85,7 @@ const sse = (events: string[], delayMs = 0): Handler => async (_q, _b, res) => {
 const models = (id: string) => json(200, { object: "list", data: [{ id, object: "model", owned_by: "llamacpp" }] });
 const llamaServerRoutes = (): Record<string, Handler> => ({
   "GET /v1/models": models("dhi-fim-4m.gguf"),
-  "GET /props": json(200, { default_generation_settings: { n_ctx: 2048 }, total_slots: 1, model_path: "dhi-fim-4m.gguf" }),
+  "GET /props": json(200, JSON.parse(readFileSync(new URL("./fixtures/llama-server-props.json", import.meta.url), "utf8")) as unknown),
 });
 
 describe("SSE parsing", () => {
@@ -101,7 +102,30 @@ describe("SSE parsing", () => {
   });
 });
 
-describe("OpenAIEngine against llama-server (recorded /infill stream)", () => {
+// Fixtures named llama-server-*.sse are real responses of llama-server built from the llama.cpp that
+// node-llama-cpp 3.22.1 bundles (bench/record-sse-fixtures.mjs), serving dhi-fim-4m.gguf.
+describe("OpenAIEngine against llama-server (recorded real streams)", () => {
+  it("reports llama-server's KV-cache reuse (cache_n) and its completions/chat streams", async () => {
+    routes = {
+      ...llamaServerRoutes(),
+      "POST /infill": sse(readFixture("llama-server-infill-cached.sse")),
+      "POST /v1/completions": sse(readFixture("llama-server-completions.sse")),
+      "POST /v1/chat/completions": sse(readFixture("llama-server-chat.sse")),
+    };
+    const cached = await engine({}, "dhi-fim-4m.gguf").infill({ prefix: "def add(a, b):\n    return a", suffix: "\n", maxTokens: 8 });
+    expect(cached.tokens).toMatchObject({ prompt: 17, evaluated: 4, reused: 13, generated: 8 });
+    expect(cached.stopReason).toBe("maxTokens");
+    // A named template makes dhi build the prompt itself and use /v1/completions.
+    const viaCompletions = await engine({}, "dhi-fim-4m.gguf", "starcoder").infill({ prefix: "import os\nx = os.", suffix: "\nprint(x)\n", maxTokens: 6 });
+    expect(seen.some((s) => s.path === "/v1/completions")).toBe(true);
+    expect(viaCompletions.text.length).toBeGreaterThan(0);
+    expect(viaCompletions.tokens).toMatchObject({ prompt: 16, evaluated: 16, reused: 0, generated: 5 });
+    const chat = await engine({}, "dhi-fim-4m.gguf").complete({ messages: [{ role: "user", text: "ok?" }], maxTokens: 6 });
+    expect(chat.text.length).toBeGreaterThan(0);
+    expect(chat.stopReason).toBe("maxTokens");
+    expect(chat.tokens).toMatchObject({ prompt: 31, generated: 6 });
+  });
+
   it("detects llama-server and uses /infill with the cursor line as `prompt`", async () => {
     routes = { ...llamaServerRoutes(), "POST /infill": sse(readFixture("llama-server-infill.sse")) };
     const e = engine({}, "dhi-fim-4m.gguf");

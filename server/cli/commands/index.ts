@@ -1,3 +1,4 @@
+import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import { openIndex } from "../../index/openIndex.js";
@@ -9,6 +10,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCliArgs(argv, { json: { type: "boolean" } });
   if (positionals.length > 1) throw new UsageError(`dhi: index takes one directory (got ${positionals.length})`);
   const root = resolve(io.cwd, positionals[0] ?? ".");
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`dhi: DIR ${root} is not a directory`);
   const resolved = loadSettingsForDirectory(root, io.env);
   for (const line of [...resolved.errors, ...resolved.warnings]) io.stderr(`${line}\n`);
   const logger = new Logger("warn");
