@@ -14,6 +14,18 @@ export const ModelSettingsSchema = z.object({
   gpuLayers: z.union([z.literal("auto"), z.literal("max"), z.number().int().min(0)]).default("auto"),
   /** FIM template name, or "auto" to read the tokens from the GGUF. */
   template: z.string().default("auto"),
+  /** Extension: speculative decoding switches (a draft model needs `draftPath`). */
+  speculation: z
+    .object({
+      draft: z.boolean().default(true),
+      /** Draft tokens below this probability end a draft run. */
+      draftMinConfidence: z.number().min(0).max(1).default(0.3),
+      draftMaxTokens: z.number().int().min(1).max(64).default(8),
+      /** Prompt lookup for input-grounded generation (rewrites, agent edits). */
+      promptLookup: z.boolean().default(true),
+      lookupMaxTokens: z.number().int().min(1).max(64).default(16),
+    })
+    .default({ draft: true, draftMinConfidence: 0.3, draftMaxTokens: 8, promptLookup: true, lookupMaxTokens: 16 }),
 });
 
 export const BackendSettingsSchema = z.object({
@@ -38,6 +50,8 @@ export const CompletionSettingsSchema = z.object({
   contextTokens: ContextTokensSchema.default(ContextTokensSchema.parse({})),
   /** Extension: how many candidates to sample; the best that parses wins. */
   candidates: z.number().int().min(1).max(8).default(1),
+  /** Extension: FIM prompt layout; "auto" picks psm-line (typing re-evaluates only the cursor line). */
+  fimLayout: z.enum(["auto", "psm", "psm-line", "psm-block", "spm"]).default("auto"),
 });
 
 export const IndexSettingsSchema = z.object({

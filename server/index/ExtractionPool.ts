@@ -1,7 +1,7 @@
+import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import type { LanguageName } from "../syntax/index.js";
 import type { PreparedFile } from "./prepareFile.js";
 
@@ -13,74 +13,70 @@ interface Waiter {
 }
 
 /**
- * Worker threads that parse and chunk files while the main thread reads files and writes SQLite. Available only
- * when running compiled JavaScript (a worker cannot load the TypeScript sources vitest runs); callers fall back
- * to prepareFile() inline when `create` returns null.
+ * Child processes that parse and chunk files while the main thread reads files and writes SQLite (see
+ * extractWorker.ts for why processes). Available only when running compiled JavaScript (a child cannot load the
+ * TypeScript sources vitest runs); callers fall back to prepareFile() inline when `create` returns null.
  */
 export class ExtractionPool {
   private next = 1;
   private turn = 0;
   private readonly waiters = new Map<number, Waiter>();
-  private readonly owner = new Map<number, Worker>();
+  private readonly owner = new Map<number, ChildProcess>();
 
-  private constructor(private readonly workers: Worker[]) {
-    for (const worker of workers) {
-      worker.on("message", (reply: Reply) => {
+  private constructor(private readonly children: ChildProcess[]) {
+    for (const child of children) {
+      child.on("message", (reply: Reply) => {
         const waiter = this.waiters.get(reply.id);
         if (!waiter) return;
         this.waiters.delete(reply.id);
         this.owner.delete(reply.id);
-        this.idleCheck();
         if ("error" in reply) waiter.reject(new Error(reply.error));
         else waiter.resolve(reply.file);
       });
-      const fail = (error: Error): void => {
-        for (const [id, w] of this.owner) {
-          if (w !== worker) continue;
-          this.waiters.get(id)?.reject(error);
+      const fail = (): void => {
+        const i = this.children.indexOf(child);
+        if (i >= 0) this.children.splice(i, 1);
+        for (const [id, c] of this.owner) {
+          if (c !== child) continue;
+          this.waiters.get(id)?.reject(new Error("an extraction process exited"));
           this.waiters.delete(id);
           this.owner.delete(id);
         }
-        const i = this.workers.indexOf(worker);
-        if (i >= 0) this.workers.splice(i, 1);
-        this.idleCheck();
       };
-      worker.on("error", fail);
-      worker.on("exit", () => fail(new Error("an extraction worker exited")));
-      worker.unref();
+      child.on("error", fail);
+      child.on("exit", fail);
     }
   }
 
-  /** Idle workers must not keep the process alive; busy ones must, or an awaited job could be dropped at exit. */
-  private idleCheck(): void {
-    if (this.waiters.size === 0) for (const w of this.workers) w.unref();
-  }
-
-  /** Defaults to one worker per core: parsing dominates, and the main thread's SQLite writes take a fraction of a core. */
+  /** Defaults to one process per core: parsing dominates, and the main thread's SQLite writes take a fraction of a core. */
   static create(size = Math.max(1, availableParallelism())): ExtractionPool | null {
-    const entry = new URL("./extractWorker.js", import.meta.url);
-    if (!import.meta.url.endsWith(".js") || !existsSync(fileURLToPath(entry))) return null;
-    return new ExtractionPool(Array.from({ length: size }, () => new Worker(entry)));
+    const entry = fileURLToPath(new URL("./extractWorker.js", import.meta.url));
+    if (!import.meta.url.endsWith(".js") || !existsSync(entry)) return null;
+    return new ExtractionPool(Array.from({ length: size }, () =>
+      fork(entry, [], { serialization: "advanced", execArgv: ["--expose-gc"], stdio: ["ignore", "ignore", "inherit", "ipc"] })));
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.children.length;
   }
 
   prepare(text: string, language: LanguageName | null): Promise<PreparedFile> {
-    if (this.workers.length === 0) return Promise.reject(new Error("no extraction workers left"));
-    const worker = this.workers[this.turn++ % this.workers.length];
+    if (this.children.length === 0) return Promise.reject(new Error("no extraction processes left"));
+    const child = this.children[this.turn++ % this.children.length];
     const id = this.next++;
-    if (this.waiters.size === 0) for (const w of this.workers) w.ref();
     return new Promise((resolve, reject) => {
       this.waiters.set(id, { resolve, reject });
-      this.owner.set(id, worker);
-      worker.postMessage({ id, text, language });
+      this.owner.set(id, child);
+      child.send({ id, text, language });
     });
   }
 
   async dispose(): Promise<void> {
-    const workers = this.workers.splice(0);
-    await Promise.all(workers.map((w) => w.terminate()));
+    const children = this.children.splice(0);
+    await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.disconnect();
+    })));
   }
 }

@@ -33,6 +33,7 @@ interface SymbolRow {
 }
 
 interface RefRow {
+  file_id: number;
   path: string;
   uses: string;
 }
@@ -104,13 +105,13 @@ export class IndexStore {
       deleteVector: db.prepare("DELETE FROM vectors WHERE chunk_id = ?"),
       deleteSymbols: db.prepare("DELETE FROM symbols WHERE file_id = ?"),
       insertSymbol: db.prepare(
-        "INSERT INTO symbols(file_id, name, qualified, kind, start_line, end_line, parent, chunk_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+        "INSERT INTO symbols(file_id, ordinal, name, qualified, kind, start_line, end_line, parent, chunk_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       deleteRefs: db.prepare("DELETE FROM refs WHERE file_id = ?"),
       insertRef: db.prepare("INSERT INTO refs(name, file_id, uses) VALUES (?, ?, ?)"),
       setRefCount: db.prepare("UPDATE files SET ref_count = ? WHERE id = ?"),
-      symbolById: db.prepare<[number], SymbolByIdRow>(
+      symbolByOrdinal: db.prepare<[number, number], SymbolByIdRow>(
         `SELECT s.id, s.chunk_id, s.name, s.qualified, s.kind, f.path, s.start_line, s.end_line, s.parent
-         FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.id = ?`),
+         FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.file_id = ? AND s.ordinal = ?`),
       deleteImports: db.prepare("DELETE FROM imports WHERE file_id = ?"),
       insertImport: db.prepare("INSERT INTO imports(file_id, spec) VALUES (?, ?)"),
       getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
@@ -124,7 +125,7 @@ export class IndexStore {
       definitionsNoCase: db.prepare<[string, number], { chunk_id: number | null; name: string }>(
         "SELECT chunk_id, name FROM symbols WHERE name = ? COLLATE NOCASE LIMIT ?"),
       references: db.prepare<[string], RefRow>(
-        "SELECT f.path, r.uses FROM refs r JOIN files f ON f.id = r.file_id WHERE r.name = ? ORDER BY f.path"),
+        "SELECT r.file_id, f.path, r.uses FROM refs r JOIN files f ON f.id = r.file_id WHERE r.name = ? ORDER BY f.path"),
       importsOf: db.prepare<[string], { spec: string }>(
         "SELECT i.spec FROM imports i JOIN files f ON f.id = i.file_id WHERE f.path = ?"),
       pathExists: db.prepare<[string], { one: number }>("SELECT 1 AS one FROM files WHERE path = ?"),
@@ -134,7 +135,7 @@ export class IndexStore {
       docFreq: db.prepare<[string, number], { n: number }>(
         "SELECT count(*) AS n FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)"),
       callerRefs: db.prepare<[string, number], RefRow>(
-        "SELECT f.path, r.uses FROM refs r JOIN files f ON f.id = r.file_id WHERE r.name = ? LIMIT ?"),
+        "SELECT r.file_id, f.path, r.uses FROM refs r JOIN files f ON f.id = r.file_id WHERE r.name = ? LIMIT ?"),
       pending: db.prepare<[number, number], PendingChunk>(
         `SELECT c.id, c.text FROM chunks c WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.chunk_id = c.id)
          ORDER BY c.id LIMIT ?`),
@@ -186,7 +187,7 @@ export class IndexStore {
     }
     const chunkIds: number[] = [];
     extraction.chunks.forEach((chunk, i) => {
-      const { hash, ftsSymbols, ftsBody } = prepared[i];
+      const { hash, ftsSymbols, ftsParts } = prepared[i];
       const old = reusable.get(hash)?.shift();
       if (old) {
         if (old.start_line !== chunk.startLine || old.end_line !== chunk.endLine) s.moveChunk.run(chunk.startLine, chunk.endLine, old.id);
@@ -194,30 +195,21 @@ export class IndexStore {
         return;
       }
       const id = Number(s.insertChunk.run(fileId, chunk.startLine, chunk.endLine, chunk.symbol, chunk.kind, chunk.parent, hash, chunk.text).lastInsertRowid);
-      s.insertFts.run(id, ftsSymbols, ftsBody);
+      s.insertFts.run(id, ftsSymbols, `${chunk.text}\n${ftsParts}`);
       chunkIds.push(id);
     });
     const removed: number[] = [];
     for (const rows of reusable.values()) for (const row of rows) removed.push(...this.deleteChunk(row.id));
 
     s.deleteSymbols.run(fileId);
-    const symbolIds: number[] = [];
     for (const [i, sym] of extraction.symbols.entries()) {
       const chunkIndex = file.symbolChunks[i];
-      const id = s.insertSymbol.run(fileId, sym.name, sym.qualified, sym.kind, sym.startLine, sym.endLine, sym.parent,
-        chunkIndex === -1 ? null : chunkIds[chunkIndex]).lastInsertRowid;
-      symbolIds.push(Number(id));
+      s.insertSymbol.run(fileId, i, sym.name, sym.qualified, sym.kind, sym.startLine, sym.endLine, sym.parent,
+        chunkIndex === -1 ? null : chunkIds[chunkIndex]);
     }
     s.deleteRefs.run(fileId);
-    const byName = new Map<string, string[]>();
-    for (const ref of extraction.refs) {
-      const triple = `${ref.line},${ref.enclosing === null ? "" : symbolIds[ref.enclosing]},${ref.target === null ? "" : symbolIds[ref.target]}`;
-      const list = byName.get(ref.name);
-      if (list) list.push(triple);
-      else byName.set(ref.name, [triple]);
-    }
-    for (const [name, uses] of byName) s.insertRef.run(name, fileId, uses.join(";"));
-    s.setRefCount.run(extraction.refs.length, fileId);
+    for (const { name, uses } of file.refGroups) s.insertRef.run(name, fileId, uses);
+    s.setRefCount.run(file.refCount, fileId);
     s.deleteImports.run(fileId);
     for (const spec of new Set(extraction.imports)) s.insertImport.run(fileId, spec);
     return removed;
@@ -276,12 +268,14 @@ export class IndexStore {
     return ids.slice(0, limit);
   }
 
-  private symbolCache(): (id: number | null) => SymbolByIdRow | null {
-    const cache = new Map<number, SymbolByIdRow | null>();
-    return (id) => {
-      if (id === null) return null;
-      let row = cache.get(id);
-      if (row === undefined) cache.set(id, (row = this.s.symbolById.get(id) ?? null));
+  /** Looks symbols up by (file, ordinal), caching within one query. */
+  private symbolCache(): (fileId: number, ordinal: number | null) => SymbolByIdRow | null {
+    const cache = new Map<string, SymbolByIdRow | null>();
+    return (fileId, ordinal) => {
+      if (ordinal === null) return null;
+      const key = `${fileId}:${ordinal}`;
+      let row = cache.get(key);
+      if (row === undefined) cache.set(key, (row = this.s.symbolByOrdinal.get(fileId, ordinal) ?? null));
       return row;
     };
   }
@@ -295,7 +289,7 @@ export class IndexStore {
       let imported: Set<string> | null = null;
       for (const use of parseUses(row.uses)) {
         let definition: ReferenceLocation["definition"] = null;
-        const local = symbol(use.def);
+        const local = symbol(row.file_id, use.def);
         if (local) definition = { path: local.path, line: local.start_line, qualified: local.qualified };
         else if (defs.length > 0) {
           imported ??= new Set(importsOf(row.path));
@@ -304,7 +298,7 @@ export class IndexStore {
           const pick = candidates.length === 1 ? candidates[0] : defs.length === 1 ? defs[0] : null;
           if (pick) definition = { path: pick.path, line: pick.start_line, qualified: pick.qualified };
         }
-        out.push({ name, path: row.path, line: use.line, enclosingSymbol: symbol(use.enclosing)?.qualified ?? null, definition });
+        out.push({ name, path: row.path, line: use.line, enclosingSymbol: symbol(row.file_id, use.enclosing)?.qualified ?? null, definition });
       }
     }
     return out;
@@ -313,15 +307,19 @@ export class IndexStore {
   /** Definitions whose bodies use `name`, each with how many lines use it; most uses first. `maxFiles` bounds the work. */
   private callerCounts(name: string, maxFiles = Number.MAX_SAFE_INTEGER): Array<{ symbol: SymbolByIdRow; uses: number }> {
     const symbol = this.symbolCache();
-    const counts = new Map<number, number>();
+    const counts = new Map<string, { fileId: number; ordinal: number; uses: number }>();
     for (const row of this.s.callerRefs.all(name, maxFiles)) {
       for (const use of parseUses(row.uses)) {
-        if (use.enclosing !== null) counts.set(use.enclosing, (counts.get(use.enclosing) ?? 0) + 1);
+        if (use.enclosing === null) continue;
+        const key = `${row.file_id}:${use.enclosing}`;
+        const entry = counts.get(key);
+        if (entry) entry.uses++;
+        else counts.set(key, { fileId: row.file_id, ordinal: use.enclosing, uses: 1 });
       }
     }
     const out: Array<{ symbol: SymbolByIdRow; uses: number }> = [];
-    for (const [id, uses] of counts) {
-      const row = symbol(id);
+    for (const { fileId, ordinal, uses } of counts.values()) {
+      const row = symbol(fileId, ordinal);
       if (row) out.push({ symbol: row, uses });
     }
     return out.sort((a, b) => b.uses - a.uses || a.symbol.path.localeCompare(b.symbol.path) || a.symbol.start_line - b.symbol.start_line);

@@ -41,6 +41,7 @@ export interface WorkspaceIndexOptions {
 /** Each write transaction covers at most this much work before the event loop gets a turn. */
 const SLICE_MS = 25;
 const READ_BATCH = 32;
+const PREFETCH_BATCHES = 4;
 const EMBED_BATCH = 32;
 const EMBED_TEXT_CHARS = 1200;
 /** Candidates each ranked list contributes to fusion. */
@@ -81,6 +82,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   private excluded: (path: string) => Promise<boolean>;
   /** Parser workers, alive only during update(): idle workers would hold tens of MB each. */
   private pool: ExtractionPool | null = null;
+  /** True while update() walks the files: only then may a pool be started. */
+  private bulk = false;
   /** Chunks embedded since the index was opened (only new or changed chunks are). */
   embeddedSinceOpen = 0;
   private disposed = false;
@@ -172,39 +175,47 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     const gone = [...known.keys()].filter((p) => !wanted.has(p) && !this.overlays.has(p));
     if (gone.length > 0) this.write(() => gone.flatMap((p) => this.store.removeFile(p)));
 
-    // Pipeline: while one batch is written on this thread, the next is read and parsed by the workers.
-    if (this.options.extractionWorkers !== 0) this.pool = ExtractionPool.create(this.options.extractionWorkers);
+    // Pipeline: while one batch is written on this thread, the next ones are read and parsed by the workers.
     const batches: string[][] = [];
     for (let i = 0; i < paths.length; i += READ_BATCH) batches.push(paths.slice(i, i + READ_BATCH));
-    let next: Promise<Prepared[]> | null = batches.length > 0 ? this.prepareBatch(batches[0], known, maxFileBytes) : null;
+    // Several batches in flight keep every extraction process busy while one batch is being written.
+    const inFlight: Array<Promise<Prepared[]>> = [];
+    let queued = 0;
+    const refill = (): void => {
+      while (queued < batches.length && inFlight.length < PREFETCH_BATCHES) {
+        const batch = this.prepareBatch(batches[queued++], known, maxFileBytes);
+        batch.catch(() => undefined);
+        inFlight.push(batch);
+      }
+    };
     let done = 0;
+    this.bulk = true;
     try {
       for (let b = 0; b < batches.length; b++) {
-        const ready: Prepared[] = await (next as Promise<Prepared[]>);
-        next = b + 1 < batches.length ? this.prepareBatch(batches[b + 1], known, maxFileBytes) : null;
+        refill();
+        const ready: Prepared[] = await (inFlight.shift() as Promise<Prepared[]>);
+        refill();
         throwIfAborted(signal);
-        let sliceStart = performance.now();
-        let pending: Prepared[] = [];
-        const commit = (): void => {
-          const work = pending;
-          pending = [];
-          if (work.length > 0) this.write(() => work.flatMap((p) => this.apply(p)));
-        };
-        for (const item of ready) {
-          pending.push(item);
-          if (performance.now() - sliceStart > SLICE_MS) {
-            commit();
-            await yieldToEventLoop();
-            sliceStart = performance.now();
-          }
+        // One transaction per time slice: each commits whole files, and the event loop gets a turn in between.
+        let i = 0;
+        while (i < ready.length) {
+          const sliceStart = performance.now();
+          this.write(() => {
+            const labels: number[] = [];
+            while (i < ready.length) {
+              labels.push(...this.apply(ready[i++]));
+              if (performance.now() - sliceStart > SLICE_MS) break;
+            }
+            return labels;
+          });
+          if (i < ready.length) await yieldToEventLoop();
         }
-        commit();
         done += batches[b].length;
         onProgress?.({ done, total: paths.length, message: `Indexed ${done}/${paths.length} files` });
         await yieldToEventLoop();
       }
     } finally {
-      next?.catch(() => undefined);
+      this.bulk = false;
       const pool = this.pool;
       this.pool = null;
       await pool?.dispose();
@@ -223,6 +234,10 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   /** Reads a batch of files and, with workers, parses the changed ones off this thread. */
   private async prepareBatch(paths: string[], known: Map<string, FileRecord>, maxFileBytes: number): Promise<Prepared[]> {
     const jobs = await Promise.all(paths.map((path) => this.readJob(path, known.get(path), maxFileBytes)));
+    // Extraction processes pay off for bulk work only; a few changed files are parsed inline.
+    if (this.bulk && !this.pool && this.options.extractionWorkers !== 0 && jobs.filter((j) => j?.kind === "index").length >= 8) {
+      this.pool = ExtractionPool.create(this.options.extractionWorkers);
+    }
     const out: Prepared[] = [];
     await Promise.all(jobs.map(async (job) => {
       if (!job) return;
@@ -435,17 +450,17 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   }
 
   /**
-   * bm25 over the query's words (identifiers split). Words found in more than 5% of chunks are dropped, like
+   * bm25 over the query's words (identifiers split). Words found in more than 2% of chunks are dropped, like
    * stop words: they barely move bm25 yet make FTS5 score most of the index.
    */
   lexicalRanking(query: string, depth = FUSION_DEPTH): number[] {
     const terms = queryTerms(query);
     if (terms.length === 0) return [];
     if (this.chunkCount < 0) this.chunkCount = this.store.counts().chunks;
-    const cap = Math.max(500, Math.floor(this.chunkCount * 0.05));
+    const cap = Math.max(500, Math.floor(this.chunkCount * 0.02));
     const withDf = terms.map((term) => ({ term, df: this.documentFrequency(term, cap) })).filter((t) => t.df > 0);
     const rare = withDf.filter((t) => t.df < cap);
-    const chosen = (rare.length > 0 ? rare : withDf).sort((a, b) => a.df - b.df).slice(0, 12);
+    const chosen = (rare.length > 0 ? rare : withDf).sort((a, b) => a.df - b.df).slice(0, 10);
     if (chosen.length === 0) return [];
     return this.store.fts(chosen.map((t) => `"${t.term}"`).join(" OR "), depth).map((r) => r.id);
   }

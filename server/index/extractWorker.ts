@@ -1,7 +1,7 @@
-// Worker-thread entry of ExtractionPool: parses files off the main thread. Runs only from compiled JS (dist/).
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-import { parentPort } from "node:worker_threads";
+// Child-process entry of ExtractionPool: parses files outside the language server's process. Runs only from
+// compiled JS (dist/). A process rather than a thread because tree-sitter trees hold native memory that V8 does
+// not see: the allocator keeps it after the trees are freed, so parsing a large workspace in-process left the
+// server hundreds of MB larger for good. A child returns all of it to the system when it exits.
 import type { LanguageName } from "../syntax/index.js";
 import { prepareFile } from "./prepareFile.js";
 
@@ -11,19 +11,18 @@ interface Job {
   language: LanguageName | null;
 }
 
-// A tree-sitter tree holds native memory (and its source text) that V8 does not account for, so V8 sees no
-// pressure and collects trees rarely: a worker's RSS grew by hundreds of MB over a large workspace. Collecting
-// every few dozen files keeps it flat, at a cost of a few milliseconds each time.
-setFlagsFromString("--expose-gc");
-const collect = runInNewContext("gc") as () => void;
+// Started with --expose-gc: collecting every few dozen files bounds the child's own peak.
+const collect = (globalThis as { gc?: () => void }).gc;
 const COLLECT_EVERY = 32;
 let parsed = 0;
 
-parentPort?.on("message", (job: Job) => {
+process.on("message", (job: Job) => {
   try {
-    parentPort?.postMessage({ id: job.id, file: prepareFile(job.text, job.language) });
+    process.send?.({ id: job.id, file: prepareFile(job.text, job.language) });
   } catch (error) {
-    parentPort?.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) });
+    process.send?.({ id: job.id, error: error instanceof Error ? error.message : String(error) });
   }
-  if (++parsed % COLLECT_EVERY === 0) collect();
+  if (++parsed % COLLECT_EVERY === 0) collect?.();
 });
+// The parent died or closed the pool: nothing left to do.
+process.on("disconnect", () => process.exit(0));

@@ -10,12 +10,21 @@ export interface PreparedChunk {
   hash: string;
   /** FTS `symbols` column: names defined in the chunk, with their parts. */
   ftsSymbols: string;
-  /** FTS `body` column: the text plus the parts of its compound identifiers. */
-  ftsBody: string;
+  /** The parts of the chunk's compound identifiers; the FTS `body` column is the text plus these. */
+  ftsParts: string;
+}
+
+/** All uses of one name in a file, as stored in `refs.uses`: "line,enclosing,def" triples joined by ";". */
+export interface RefGroup {
+  name: string;
+  uses: string;
 }
 
 export interface PreparedFile {
+  /** The extraction, with `refs` moved into `refGroups` (so they cross the process boundary once, packed). */
   extraction: FileExtraction;
+  refGroups: RefGroup[];
+  refCount: number;
   chunks: PreparedChunk[];
   /** For each symbol, the index of the chunk holding it, or -1. */
   symbolChunks: number[];
@@ -37,10 +46,27 @@ export function prepareFile(text: string, language: LanguageName | null): Prepar
     return {
       hash: chunkHash(chunk.symbol, chunk.kind, chunk.parent, chunk.text),
       ftsSymbols: symbolTerms(names),
-      ftsBody: `${chunk.text}\n${identifierParts(chunk.text)}`,
+      ftsParts: identifierParts(chunk.text),
     };
   });
-  return { extraction, chunks, symbolChunks: chunkIndexBySymbol(extraction) };
+  const refCount = extraction.refs.length;
+  const refGroups = groupRefs(extraction);
+  return { extraction: { ...extraction, refs: [] }, chunks, symbolChunks: chunkIndexBySymbol(extraction), refGroups, refCount };
+}
+
+/**
+ * Packs references per name. `enclosing` and `def` are ordinals of symbols within the file (symbols.ordinal),
+ * so the packed text needs no database ids and can be built here, off the database thread.
+ */
+function groupRefs(extraction: FileExtraction): RefGroup[] {
+  const byName = new Map<string, string[]>();
+  for (const ref of extraction.refs) {
+    const triple = `${ref.line},${ref.enclosing ?? ""},${ref.target ?? ""}`;
+    const list = byName.get(ref.name);
+    if (list) list.push(triple);
+    else byName.set(ref.name, [triple]);
+  }
+  return [...byName].map(([name, uses]) => ({ name, uses: uses.join(";") }));
 }
 
 function chunkHash(symbol: string | null, kind: string, parent: string | null, text: string): string {

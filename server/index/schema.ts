@@ -34,6 +34,7 @@ const MIGRATIONS: string[] = [
   CREATE TABLE symbols(
     id INTEGER PRIMARY KEY,
     file_id INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
     name TEXT NOT NULL,
     qualified TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -43,10 +44,11 @@ const MIGRATIONS: string[] = [
     chunk_id INTEGER
   );
   CREATE INDEX symbols_name ON symbols(name COLLATE NOCASE);
-  CREATE INDEX symbols_file ON symbols(file_id);
+  CREATE UNIQUE INDEX symbols_file ON symbols(file_id, ordinal);
   -- The reference graph as an adjacency list: one row per (name, file) holding every use of that name in the
-  -- file as "line,enclosing_id,def_id" triples joined by ";". enclosing_id is the innermost definition around
-  -- the use (the caller); def_id links the use to a same-file definition in scope (empty: resolve by name).
+  -- file as "line,enclosing,def" triples joined by ";". enclosing is the ordinal (symbols.ordinal in the same
+  -- file) of the innermost definition around the use (the caller); def links the use to a same-file definition
+  -- in scope (empty: resolve by name).
   CREATE TABLE refs(
     name TEXT NOT NULL,
     file_id INTEGER NOT NULL,

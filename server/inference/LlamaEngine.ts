@@ -115,7 +115,8 @@ export class LlamaEngine implements InferenceEngine {
     this.stats.infillCalls++;
     const signal = this.requestSignal(request.signal);
     const result = await this.fimLock.run(signal, async () => {
-      const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
+      // Keep at least half the context for the prompt.
+      const maxTokens = Math.min(request.maxTokens ?? DEFAULT_MAX_TOKENS, Math.floor(s.sequence.contextSize / 2));
       const prompt = buildFimPrompt(s.model, fim, { ...request, repoName: this.options.repoName }, {
         layout: this.options.fimLayout,
         budget: s.sequence.contextSize - maxTokens - 1,
@@ -125,7 +126,7 @@ export class LlamaEngine implements InferenceEngine {
         sequence: s.sequence,
         model: s.model,
         prompt: prompt.tokens,
-        options: { ...request, signal },
+        options: { ...request, maxTokens, signal },
         stopTokens: fim.stopTokens,
         drafter: s.draft?.drafter,
         maxDraft: this.options.speculation?.draftMaxTokens ?? 8,

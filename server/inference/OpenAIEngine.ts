@@ -145,7 +145,7 @@ export class OpenAIEngine implements InferenceEngine {
     if (!this.mustServer().llamaServer) {
       throw new BackendError(`dhi: ${this.base} (backend.url) has no /tokenize endpoint; use countTokens() for budgets`);
     }
-    const res = await this.http("/tokenize", { content: text, add_special: false });
+    const res = await this.http("/tokenize", { content: text, add_special: false, parse_special: false });
     const json = (await res.json()) as { tokens?: unknown };
     if (!Array.isArray(json.tokens)) throw new BackendError(`dhi: ${this.base}/tokenize returned no tokens`);
     return json.tokens.filter((t): t is number => typeof t === "number");

@@ -27,8 +27,8 @@ export function createInferenceEngine(options: CreateEngineOptions): InferenceEn
     model: settings.model,
     logger,
     env,
-    speculation: options.speculation,
-    fimLayout: options.fimLayout,
+    speculation: options.speculation ?? settings.model.speculation,
+    fimLayout: options.fimLayout ?? settings.completion.fimLayout,
     repoName: options.repoName,
   });
 }

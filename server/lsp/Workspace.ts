@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { AcceptanceStore } from "../completion/AcceptanceStore.js";
@@ -45,7 +46,11 @@ export class Workspace {
   async applySettings(next: Settings): Promise<void> {
     const previous = this.current;
     this.current = next;
-    if (!isDeepStrictEqual(previous.model, next.model) || !isDeepStrictEqual(previous.backend, next.backend)) {
+    const engineChanged =
+      !isDeepStrictEqual(previous.model, next.model) ||
+      !isDeepStrictEqual(previous.backend, next.backend) ||
+      previous.completion.fimLayout !== next.completion.fimLayout;
+    if (engineChanged) {
       const oldEngine = this.engineInstance;
       const oldCompletion = this.completionInstance;
       this.engineInstance = null;
@@ -67,7 +72,12 @@ export class Workspace {
   }
 
   get engine(): InferenceEngine {
-    this.engineInstance ??= createInferenceEngine({ settings: this.current, logger: this.logger, env: this.env });
+    this.engineInstance ??= createInferenceEngine({
+      settings: this.current,
+      logger: this.logger,
+      env: this.env,
+      repoName: this.root ? basename(this.root) : undefined,
+    });
     return this.engineInstance;
   }
 

@@ -69,7 +69,7 @@ describe.runIf(shouldRun(`${backend} (dhi test)`, bwrap))("dhi test", () => {
     const badConfig = await makeProject({ "package.json": "{}", ".dhi.json": JSON.stringify({ sandbox: { timeoutMs: "soon" } }) });
     try {
       const io = captureIO(env, badConfig);
-      expect(await run([], io)).toBe(2);
+      expect(await main(["test"], io)).toBe(2);
       expect(io.err).toContain("sandbox.timeoutMs");
     } finally {
       await removeAll([badConfig]);

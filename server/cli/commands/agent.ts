@@ -1,5 +1,3 @@
-import { statSync } from "node:fs";
-import { resolve } from "node:path";
 import { applyToDisk } from "../../agent/applyToDisk.js";
 import { unifiedDiff } from "../../agent/diff/unifiedDiff.js";
 import { startRun } from "../../agent/runAgent.js";
@@ -7,7 +5,6 @@ import { createSandboxTestRunner } from "../../agent/tools/runTests.js";
 import { toRunResult } from "../../agent/toRunResult.js";
 import type { TestRunner } from "../../agent/types.js";
 import { markApplied } from "../../agent/undoRun.js";
-import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import { createInferenceEngine } from "../../inference/createEngine.js";
 import type { InferenceEngine } from "../../inference/types.js";
 import { openIndex } from "../../index/openIndex.js";
@@ -17,6 +14,7 @@ import type { Sandbox } from "../../sandbox/types.js";
 import { AbortError } from "../../util/abort.js";
 import { errorMessage, Logger, parseLogLevel } from "../../util/logger.js";
 import { workspaceCacheDir } from "../../util/paths.js";
+import { loadCliWorkspace } from "../workspaceArgs.js";
 import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 
 // `dhi agent "INSTRUCTION" [--dir DIR] [--apply] [--json]`. Without --apply it prints a unified diff and changes
@@ -26,16 +24,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCliArgs(argv, { dir: { type: "string" }, apply: { type: "boolean" }, json: { type: "boolean" } });
   if (positionals.length !== 1 || !positionals[0]?.trim()) throw new UsageError('dhi: agent takes one INSTRUCTION in quotes, e.g. dhi agent "fix the failing test"');
   const instruction = positionals[0];
-  const dir = resolve(io.cwd, values.dir ?? ".");
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`dhi: --dir "${dir}" is not a folder`);
-
-  const resolved = loadSettingsForDirectory(dir, io.env);
-  for (const warning of resolved.warnings) io.stderr(`${warning}\n`);
-  if (resolved.errors.length) {
-    for (const error of resolved.errors) io.stderr(`${error}\n`);
-    return 2;
-  }
-  const settings = resolved.settings;
+  const { dir, settings } = loadCliWorkspace(values.dir, io);
   const logger = new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL ?? "warn"));
   const cacheDir = workspaceCacheDir(dir, io.env);
   const controller = new AbortController();

@@ -1,10 +1,8 @@
-import { statSync } from "node:fs";
-import { resolve } from "node:path";
-import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import { runProjectTests, describeOutcome } from "../../sandbox/runProjectTests.js";
 import { SandboxError } from "../../sandbox/SandboxError.js";
 import { Logger, parseLogLevel } from "../../util/logger.js";
 import { workspaceCacheDir } from "../../util/paths.js";
+import { loadCliWorkspace } from "../workspaceArgs.js";
 import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 
 // `dhi test [--dir DIR] [--json]`: the project's tests in the sandbox. Exit 0 passed, 1 failed or could not run, 2 bad usage.
@@ -12,15 +10,7 @@ import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCliArgs(argv, { dir: { type: "string" }, json: { type: "boolean" } }, false);
   if (positionals.length) throw new UsageError(`dhi: test takes no arguments (got "${positionals[0]}"); use --dir DIR`);
-  const dir = resolve(io.cwd, values.dir ?? ".");
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`dhi: --dir "${dir}" is not a folder`);
-
-  const resolved = loadSettingsForDirectory(dir, io.env);
-  for (const warning of resolved.warnings) io.stderr(`${warning}\n`);
-  if (resolved.errors.length) {
-    for (const error of resolved.errors) io.stderr(`${error}\n`);
-    return 2;
-  }
+  const { dir, settings } = loadCliWorkspace(values.dir, io);
 
   // Ctrl-C aborts the run, which tears the container down instead of leaving it behind.
   const controller = new AbortController();
@@ -30,7 +20,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   try {
     const result = await runProjectTests({
       projectDir: dir,
-      settings: resolved.settings.sandbox,
+      settings: settings.sandbox,
       logger: new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL)),
       cacheDir: workspaceCacheDir(dir, io.env),
       env: io.env,
