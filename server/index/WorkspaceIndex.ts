@@ -46,6 +46,12 @@ const EMBED_BATCH = 32;
 const EMBED_TEXT_CHARS = 1200;
 /** Candidates each ranked list contributes to fusion. */
 const FUSION_DEPTH = 50;
+/**
+ * RRF weights of the [FTS5, vectors, symbol graph] lists: plain RRF. bench/retrieval.mjs shows that with the
+ * tiny test embedder a vector weight of 0.2 ranks better (its vectors alone reach recall@5 ≈ 0.15); a stronger
+ * embedding model should earn its full weight.
+ */
+const FUSION_WEIGHTS = [1, 1, 1];
 
 type Job =
   | { kind: "remove"; path: string }
@@ -433,7 +439,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.ensureOpen();
     const k = options.k ?? 10;
     const rankings = await this.rankings(query, options.signal);
-    return this.hits(fuseRankings(rankings).slice(0, k));
+    return this.hits(fuseRankings(rankings, 60, FUSION_WEIGHTS).slice(0, k));
   }
 
   /** The three ranked lists that hybrid search fuses; exposed for benchmarks (FTS-only, vectors-only). */
@@ -450,19 +456,21 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   }
 
   /**
-   * bm25 over the query's words (identifiers split). Words found in more than 2% of chunks are dropped, like
-   * stop words: they barely move bm25 yet make FTS5 score most of the index.
+   * bm25 over the query's words (identifiers split). Words found in more than 1% of chunks are dropped, like
+   * stop words: they barely move bm25 yet make FTS5 score (and look up the length of) most of the index.
    */
   lexicalRanking(query: string, depth = FUSION_DEPTH): number[] {
     const terms = queryTerms(query);
     if (terms.length === 0) return [];
     if (this.chunkCount < 0) this.chunkCount = this.store.counts().chunks;
-    const cap = Math.max(500, Math.floor(this.chunkCount * 0.02));
+    const cap = Math.max(500, Math.floor(this.chunkCount * 0.01));
     const withDf = terms.map((term) => ({ term, df: this.documentFrequency(term, cap) })).filter((t) => t.df > 0);
+    withDf.sort((a, b) => a.df - b.df);
     const rare = withDf.filter((t) => t.df < cap);
-    const chosen = (rare.length > 0 ? rare : withDf).sort((a, b) => a.df - b.df).slice(0, 10);
-    if (chosen.length === 0) return [];
-    return this.store.fts(chosen.map((t) => `"${t.term}"`).join(" OR "), depth).map((r) => r.id);
+    if (rare.length > 0) return this.store.fts(rare.slice(0, 8).map((t) => `"${t.term}"`).join(" OR "), depth).map((r) => r.id);
+    // Only common words (`export function resolve(`): chunks with all of them, which FTS5 intersects cheaply.
+    if (withDf.length === 0) return [];
+    return this.store.fts(withDf.slice(0, 4).map((t) => `"${t.term}"`).join(" AND "), depth).map((r) => r.id);
   }
 
   /** Chunks containing `term`, counted up to `cap`; cached until the next write. */

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distForChildren } from "./distForChildren.js";
 import { EMBED_MODEL, makeWorkspace, openTestIndex } from "./helpers.js";
 
@@ -47,9 +47,11 @@ function runAndKill(dist: string, root: string, cache: string, model: string, ki
 
 describe("crash safety (kill -9 mid-index)", () => {
   let dist: string;
+  let cleanup = (): void => undefined;
   beforeAll(() => {
-    dist = distForChildren();
+    ({ dist, cleanup } = distForChildren());
   }, 120_000);
+  afterAll(() => cleanup());
 
   it("gives a consistent index after a kill during file indexing, and a restart completes it", async () => {
     const ws = makeWorkspace(corpus(1200));

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, statSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../helpers/paths.js";
@@ -19,11 +19,11 @@ function newestSource(dir: string): number {
  * newer than the index and syntax sources, else a fresh `tsc` build into a temporary folder shaped like the
  * package (dist/, grammars/, node_modules/).
  */
-export function distForChildren(): string {
+export function distForChildren(): { dist: string; cleanup: () => void } {
   const dist = join(REPO_ROOT, "dist");
   const built = join(dist, "index", "WorkspaceIndex.js");
   const sources = Math.max(newestSource(join(REPO_ROOT, "server", "index")), newestSource(join(REPO_ROOT, "server", "syntax")));
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return dist;
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return { dist, cleanup: () => undefined };
   const pkg = mkdtempSync(join(tmpdir(), "dhi-dist-"));
   for (const name of ["grammars", "node_modules", "package.json"]) symlinkSync(join(REPO_ROOT, name), join(pkg, name));
   try {
@@ -31,6 +31,10 @@ export function distForChildren(): string {
   } catch {
     // Type errors elsewhere in the tree still emit JavaScript; a missing output file is what fails below.
   }
-  if (!existsSync(join(pkg, "dist", "index", "WorkspaceIndex.js"))) throw new Error("could not build the server for the child process");
-  return join(pkg, "dist");
+  const cleanup = (): void => rmSync(pkg, { recursive: true, force: true });
+  if (!existsSync(join(pkg, "dist", "index", "WorkspaceIndex.js"))) {
+    cleanup();
+    throw new Error("could not build the server for the child process");
+  }
+  return { dist: join(pkg, "dist"), cleanup };
 }
