@@ -84,6 +84,10 @@ export interface CodeIndex {
   update(options?: { signal?: AbortSignal; onProgress?: (p: IndexProgress) => void; rebuild?: boolean }): Promise<IndexStats>;
   /** Re-indexes one file from in-memory text (open documents); null removes it. */
   updateFile(path: string, text: string | null): Promise<void>;
+  /** Forgets the in-memory text of a closed document and re-indexes it from disk. */
+  closeFile(path: string): Promise<void>;
+  /** Re-reads files changed on disk (watched-file events); open documents keep their in-memory text. */
+  refreshFromDisk(paths: string[]): Promise<void>;
   search(query: string, options?: { k?: number; signal?: AbortSignal }): Promise<SearchHit[]>;
   definitions(name: string): SymbolLocation[];
   references(name: string): ReferenceLocation[];

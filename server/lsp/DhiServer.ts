@@ -72,7 +72,10 @@ export class DhiServer {
       this.indexSync.watchedFilesChanged(params.changes);
     });
 
-    this.documents.onDidClose(({ document }) => this.workspace.forgetDocument(document.uri));
+    this.documents.onDidClose(({ document }) => {
+      this.workspace.forgetDocument(document.uri);
+      this.indexSync.documentClosed(document);
+    });
     this.documents.onDidChangeContent(({ document }) => {
       this.workspace.noteDocument(document, workspaceRelativePath(this.workspace.root, document.uri));
       this.indexSync.documentChanged(document);

@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
-import { FileChangeType, type FileEvent } from "vscode-languageserver/node";
+import type { FileEvent } from "vscode-languageserver/node";
+import type { CodeIndex } from "../index/types.js";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { isAbortError } from "../util/abort.js";
 import { errorMessage } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
-import { uriToPath, workspaceRelativePath } from "./documentPaths.js";
+import { workspaceRelativePath } from "./documentPaths.js";
 import type { Workspace } from "./Workspace.js";
 
 /** How long typing must pause before an open document is re-indexed from its in-memory text. */
@@ -52,30 +52,36 @@ export class IndexSync {
     );
   }
 
-  watchedFilesChanged(changes: FileEvent[]): void {
-    const workspace = this.workspace();
-    for (const change of changes) {
-      // An open document's in-memory text wins over the disk.
-      if (this.isOpen(change.uri)) continue;
-      const path = workspaceRelativePath(workspace.root, change.uri);
-      const absolute = uriToPath(change.uri);
-      if (!path || !absolute) continue;
-      if (change.type === FileChangeType.Deleted) void this.update(path, null);
-      else
-        void readFile(absolute, "utf8").then(
-          (text) => this.update(path, text),
-          () => this.update(path, null),
-        );
-    }
+  documentClosed(document: TextDocument): void {
+    const path = workspaceRelativePath(this.workspace().root, document.uri);
+    if (!path) return;
+    clearTimeout(this.timers.get(document.uri));
+    this.timers.delete(document.uri);
+    void this.withIndex(path, (index) => index.closeFile(path));
   }
 
-  private async update(path: string, text: string | null): Promise<void> {
+  watchedFilesChanged(changes: FileEvent[]): void {
+    const root = this.workspace().root;
+    // An open document's in-memory text wins over the disk; the index keeps it.
+    const paths = changes
+      .filter((change) => !this.isOpen(change.uri))
+      .map((change) => workspaceRelativePath(root, change.uri))
+      .filter((path): path is string => path !== null);
+    if (paths.length > 0) void this.withIndex(`${paths.length} changed files`, (index) => index.refreshFromDisk(paths));
+  }
+
+  private update(path: string, text: string | null): Promise<void> {
+    return this.withIndex(path, (index) => index.updateFile(path, text));
+  }
+
+  /** Runs one index update; failures are logged, never thrown (the editor must not see indexing errors). */
+  private async withIndex(what: string, work: (index: CodeIndex) => Promise<void>): Promise<void> {
     const workspace = this.workspace();
     try {
       const index = await workspace.index();
-      await index?.updateFile(path, text);
+      if (index) await work(index);
     } catch (error) {
-      workspace.logger.warn(`re-indexing ${path} failed: ${errorMessage(error)}`);
+      workspace.logger.warn(`re-indexing ${what} failed: ${errorMessage(error)}`);
     }
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { engineStatus, shouldRun, type EngineStatus } from "../sandbox/helpers.js";
-import { TestClient } from "../helpers/lspClient.js";
+import { fileUri, TestClient } from "../helpers/lspClient.js";
 
 const clients: TestClient[] = [];
 afterEach(() => {
@@ -62,6 +62,46 @@ describe("dhi.tests.run over LSP", () => {
       (e: { message: string }) => e,
     );
     expect(bad?.message).toContain("testCommand");
+    expect(await c.shutdown()).toBe(0);
+  });
+});
+
+describe("index over LSP", () => {
+  it("builds in the background with progress, searches, follows open documents and rebuilds", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dhi-index-lsp-"));
+    writeFileSync(join(root, "settings.py"), "def parse_settings(text):\n    return dict(line.split('=') for line in text.splitlines())\n");
+    writeFileSync(join(root, "main.ts"), "export function renderWidget(name: string): string {\n  return `<${name}>`;\n}\n");
+    const c = new TestClient({ configuration: { index: { embeddingModel: "none" } } });
+    clients.push(c);
+    await c.initialize(root);
+    const ended = () => c.progress.some((p) => (p as { value?: { kind?: string } }).value?.kind === "end");
+    await c.waitFor(ended, "the indexing progress to end", 30_000);
+
+    type Hit = { uri: string; range: { start: { line: number } }; symbol?: string; score: number };
+    const hits = await c.connection.sendRequest<Hit[]>("workspace/executeCommand", { command: "dhi.search", arguments: [{ query: "parse settings", k: 5 }] });
+    expect(hits[0]?.uri).toBe(fileUri(join(root, "settings.py")));
+    expect(hits[0]?.symbol).toBe("parse_settings");
+    expect(hits[0]?.range.start.line).toBe(0);
+
+    // An open document is indexed from its in-memory text, not the disk.
+    const draft = fileUri(join(root, "draft.ts"));
+    await c.open(draft, "typescript", "export function frobnicateGadget(): number {\n  return 42;\n}\n");
+    let found: Hit[] = [];
+    for (let i = 0; i < 50 && !found.some((h) => h.uri === draft); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      found = await c.connection.sendRequest<Hit[]>("workspace/executeCommand", { command: "dhi.search", arguments: [{ query: "frobnicateGadget" }] });
+    }
+    expect(found.some((h) => h.uri === draft && h.symbol === "frobnicateGadget")).toBe(true);
+
+    const stats = await c.connection.sendRequest<{ files: number; chunks: number }>("workspace/executeCommand", { command: "dhi.index.rebuild", arguments: [] });
+    expect(stats.files).toBeGreaterThanOrEqual(2);
+    expect(stats.chunks).toBeGreaterThanOrEqual(2);
+
+    const bad = await c.connection.sendRequest("workspace/executeCommand", { command: "dhi.search", arguments: [{ k: 3 }] }).then(
+      () => null,
+      (e: { message: string }) => e.message,
+    );
+    expect(bad).toContain("query");
     expect(await c.shutdown()).toBe(0);
   });
 });

@@ -1,20 +1,15 @@
-import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
-import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import { openIndex } from "../../index/openIndex.js";
 import { Logger } from "../../util/logger.js";
+import { loadCliWorkspace } from "../workspaceArgs.js";
 import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 
 /** `dhi index [DIR] [--json]`: builds or updates the index of DIR and prints its stats. */
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCliArgs(argv, { json: { type: "boolean" } });
   if (positionals.length > 1) throw new UsageError(`dhi: index takes one directory (got ${positionals.length})`);
-  const root = resolve(io.cwd, positionals[0] ?? ".");
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`dhi: DIR ${root} is not a directory`);
-  const resolved = loadSettingsForDirectory(root, io.env);
-  for (const line of [...resolved.errors, ...resolved.warnings]) io.stderr(`${line}\n`);
+  const { dir: root, settings } = loadCliWorkspace(positionals[0], io, "DIR");
   const logger = new Logger("warn");
-  const index = await openIndex({ root, settings: resolved.settings, logger, env: io.env }).catch((error: unknown) => {
+  const index = await openIndex({ root, settings, logger, env: io.env }).catch((error: unknown) => {
     throw new Error(`cannot open the index of ${root}: ${error instanceof Error ? error.message : String(error)}`);
   });
   try {

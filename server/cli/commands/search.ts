@@ -1,8 +1,6 @@
-import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
-import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import { openIndex } from "../../index/openIndex.js";
 import { Logger } from "../../util/logger.js";
+import { loadCliWorkspace } from "../workspaceArgs.js";
 import { intOption, parseCliArgs, UsageError, type CliIO } from "../args.js";
 
 /** `dhi search QUERY [--dir DIR] [-k N] [--json]`: hybrid search; brings the index up to date first. */
@@ -15,11 +13,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const query = positionals.join(" ").trim();
   if (query === "") throw new UsageError("dhi: search needs a QUERY, e.g. dhi search \"parse settings\"");
   const k = intOption(values.k, "-k", 10);
-  const root = resolve(io.cwd, values.dir ?? ".");
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`dhi: --dir ${root} is not a directory`);
-  const resolved = loadSettingsForDirectory(root, io.env);
-  for (const line of [...resolved.errors, ...resolved.warnings]) io.stderr(`${line}\n`);
-  const index = await openIndex({ root, settings: resolved.settings, logger: new Logger("warn"), env: io.env });
+  const { dir: root, settings } = loadCliWorkspace(values.dir, io);
+  const index = await openIndex({ root, settings, logger: new Logger("warn"), env: io.env });
   try {
     await index.update();
     const hits = await index.search(query, { k });
