@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,11 +51,49 @@ describe("lifecycle and capabilities", () => {
     expect(await c.exited).toBe(1);
   });
 
+  it("exits when the parent process named in initialize dies", async () => {
+    const parent = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"]);
+    const c = client();
+    await c.connection.sendRequest("initialize", { processId: parent.pid, rootUri: null, capabilities: {} });
+    await c.connection.sendNotification("initialized", {});
+    parent.kill("SIGKILL");
+    const code = await Promise.race([c.exited, new Promise<string>((r) => setTimeout(() => r("still running"), 10_000))]);
+    expect(code).not.toBe("still running");
+  });
+
   it("exits when its stdin closes (the parent went away)", async () => {
     const c = client();
     await c.initialize(null);
     c.child.stdin.end();
     expect(await c.exited).not.toBeNull();
+  });
+});
+
+describe("transports", () => {
+  it("serves over --socket=PORT (the client listens, the server connects)", async () => {
+    const { createServer } = await import("node:net");
+    const { createProtocolConnection, SocketMessageReader, SocketMessageWriter } = await import("vscode-languageserver-protocol/node");
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    const connected = new Promise<import("node:net").Socket>((resolve) => server.once("connection", resolve));
+    const child = spawn(process.execPath, [CLI, `--socket=${port}`], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      const socket = await connected;
+      const connection = createProtocolConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+      connection.listen();
+      const result = await connection.sendRequest<{ serverInfo?: { name: string } }>("initialize", { processId: null, rootUri: null, capabilities: {} });
+      expect(result.serverInfo?.name).toBe("dhi");
+      await connection.sendRequest("shutdown");
+      connection.dispose();
+      socket.destroy();
+      expect(stdout).toBe(""); // logs never go to stdout
+    } finally {
+      child.kill();
+      server.close();
+    }
   });
 });
 
