@@ -1,4 +1,4 @@
-import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FimUnsupportedError } from "../../server/inference/errors.js";
 import { buildFimPrompt, commentHeader, keepLinesFromEnd } from "../../server/inference/fimPrompt.js";
@@ -37,7 +37,7 @@ describe("FIM templates against real vocabularies", () => {
     const t = resolveFimTemplate(model("starcoder"), "auto", "starcoder");
     expect(t).toMatchObject({ name: "starcoder", prefix: 1, suffix: 3, middle: 2, order: "psm" });
     expect(t?.repo).toMatchObject({ style: "starcoder2" });
-    expect(t?.stopTokens.has(0)).toBe(true); // <|endoftext|>
+    expect(t?.stopTokens.has(0 as Token)).toBe(true); // <|endoftext|>
     for (const text of ["<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<file_sep>", "<repo_name>"]) {
       expect(controlToken(model("starcoder"), text), text).not.toBeNull();
     }

@@ -1,3 +1,4 @@
+import type { ControlledEvaluateInputItem, Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LlamaEngine } from "../../server/inference/LlamaEngine.js";
 import { buildFimPrompt } from "../../server/inference/fimPrompt.js";
@@ -56,7 +57,8 @@ describe("speculative decoding exactness (12 HumanEval prompts, dhi-fim-4m)", ()
     try {
       const seq = context.getSequence();
       const tokens = [...prompt.tokens, ...base.tokenIds.slice(0, index)];
-      const out = await seq.controlledEvaluate(tokens.map((t, i) => (i === tokens.length - 1 ? [t, { generateNext: { probabilities: true } }] : t)));
+      const input: ControlledEvaluateInputItem[] = tokens.map((t, i) => (i === tokens.length - 1 ? [t as Token, { generateNext: { probabilities: true } }] : (t as Token)));
+      const out = await seq.controlledEvaluate(input);
       const ranked = [...(out.at(-1)?.next.probabilities?.entries() ?? [])];
       return [ranked[0]?.[1] ?? 0, ranked[1]?.[1] ?? 0, ranked[0]?.[0]];
     } finally {

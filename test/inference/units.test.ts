@@ -1,3 +1,4 @@
+import type { Token } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
 import { PromptLookupDrafter } from "../../server/inference/drafters.js";
 import { buildFimText, templateForServerModel } from "../../server/inference/fimText.js";
@@ -8,12 +9,15 @@ import { StopStringMatcher } from "../../server/inference/stopStrings.js";
 import { physicalCores, resolveThreads } from "../../server/inference/threads.js";
 import { isAbortError } from "../../server/util/abort.js";
 
+/** node-llama-cpp brands token ids; tests build them from plain numbers. */
+const tokens = (...ids: number[]): Token[] => ids as Token[];
+
 describe("inference helpers", () => {
   it("planReuse keeps the common prefix but always re-evaluates the last prompt token", () => {
-    expect(planReuse([1, 2, 3, 4, 5], [1, 2, 3, 9])).toBe(3);
-    expect(planReuse([1, 2, 3], [1, 2, 3])).toBe(2);
-    expect(planReuse([1, 2, 3, 4, 5], [1, 2, 3])).toBe(2);
-    expect(planReuse([], [1, 2])).toBe(0);
+    expect(planReuse(tokens(1, 2, 3, 4, 5), tokens(1, 2, 3, 9))).toBe(3);
+    expect(planReuse(tokens(1, 2, 3), tokens(1, 2, 3))).toBe(2);
+    expect(planReuse(tokens(1, 2, 3, 4, 5), tokens(1, 2, 3))).toBe(2);
+    expect(planReuse(tokens(), tokens(1, 2))).toBe(0);
   });
 
   it("Mutex is FIFO and an aborted waiter leaves the queue at once", async () => {
@@ -48,10 +52,10 @@ describe("inference helpers", () => {
   });
 
   it("prompt lookup proposes what followed the latest match in the input", () => {
-    const d = new PromptLookupDrafter([10, 11, 12, 13, 14, 15, 11, 12, 20, 21]);
-    expect(d.draft([1, 2, 11, 12], 3)).toEqual([20, 21]);
-    expect(d.draft([1, 13, 14], 2)).toEqual([15, 11]);
-    expect(d.draft([7, 8, 9], 4)).toEqual([]);
+    const d = new PromptLookupDrafter(tokens(10, 11, 12, 13, 14, 15, 11, 12, 20, 21));
+    expect(d.draft(tokens(1, 2, 11, 12), 3)).toEqual([20, 21]);
+    expect(d.draft(tokens(1, 13, 14), 2)).toEqual([15, 11]);
+    expect(d.draft(tokens(7, 8, 9), 4)).toEqual([]);
   });
 
   it("client-side FIM text per template and a model-id guess", () => {
