@@ -22,7 +22,7 @@ import type { OnProgress } from "../util/progress.js";
 import { cancellable, cancelledError } from "./cancellation.js";
 import { serverCapabilities } from "./capabilities.js";
 import { provideCodeActions, resolveCodeAction } from "./codeActionHandlers.js";
-import { COMMANDS } from "./commands/index.js";
+import { COMMAND_IDS, COMMANDS } from "./commands/index.js";
 import type { CommandContext } from "./commands/types.js";
 import { toCompletionList, toInlineCompletionItems } from "./completionHandlers.js";
 import { uriToPath, workspaceRelativePath } from "./documentPaths.js";
@@ -110,7 +110,7 @@ export class DhiServer {
       cancellable(token, async (signal) => {
         const command = COMMANDS.find((c) => c.id === params.command);
         if (!command) {
-          throw new ResponseError(ErrorCodes.InvalidParams, `dhi: the command "${params.command}" is not available in this build`);
+          throw new ResponseError(ErrorCodes.InvalidParams, `dhi: unknown command "${params.command}"; the commands are ${COMMAND_IDS.join(", ")}`);
         }
         const context: CommandContext = {
           workspace: this.workspace,

@@ -1,5 +1,5 @@
 import { TextDocumentSyncKind, type ClientCapabilities, type ServerCapabilities } from "vscode-languageserver/node";
-import { CONTRACT_COMMAND_IDS } from "./commands/index.js";
+import { COMMAND_IDS } from "./commands/index.js";
 
 /** The contract's code action kinds. */
 export const DHI_CODE_ACTION_KINDS = [
@@ -20,7 +20,7 @@ export function serverCapabilities(client: ClientCapabilities): ServerCapabiliti
     textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
     completionProvider: { resolveProvider: false, triggerCharacters: [".", "(", "[", "{", ",", " ", "\n", ":", "=", ">"] },
     codeActionProvider: { resolveProvider: true, codeActionKinds: [...DHI_CODE_ACTION_KINDS] },
-    executeCommandProvider: { commands: [...CONTRACT_COMMAND_IDS] },
+    executeCommandProvider: { commands: [...COMMAND_IDS] },
     workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
   };
   if (clientSupportsInlineCompletion(client)) capabilities.inlineCompletionProvider = true;
