@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Settings } from "../config/schema.js";
 import { modelCacheDir } from "../util/paths.js";
 
@@ -29,8 +28,6 @@ function missing(reason: string): EmbeddingReadiness {
 }
 
 const DEFAULT_MODEL_NAME = "dhi-embed-tiny";
-// Both server/index/x.ts and dist/index/x.js sit two levels below the package root.
-const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 function modelAt(dir: string): EmbeddingModel | null {
   if (!existsSync(join(dir, "config.json")) || !existsSync(join(dir, "tokenizer.json"))) return null;
@@ -41,14 +38,14 @@ function modelAt(dir: string): EmbeddingModel | null {
 
 /**
  * Which embedding model the index will use, found without any network access. `"default"` means the
- * shared tiny model, looked for in the model cache and beside a development checkout; a path is a local
+ * embedding model in the model cache (`<cache>/models/dhi-embed-tiny`); a path is a local
  * folder; any other value is a model id looked up in the model cache. Used by the index and by `dhi doctor`.
  */
 export function embeddingReadiness(settings: Settings, env: NodeJS.ProcessEnv = process.env): EmbeddingReadiness {
   const configured = env.DHI_EMBED_MODEL || settings.index.embeddingModel;
   const source = env.DHI_EMBED_MODEL ? "DHI_EMBED_MODEL" : "index.embeddingModel";
   if (configured === "default") {
-    const candidates = [join(modelCacheDir(env), DEFAULT_MODEL_NAME), resolve(PACKAGE_ROOT, "..", "shared", "models", DEFAULT_MODEL_NAME)];
+    const candidates = [join(modelCacheDir(env), DEFAULT_MODEL_NAME)];
     for (const dir of candidates) {
       const model = modelAt(dir);
       if (model) return found(model, `default (${dir})`);

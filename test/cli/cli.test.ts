@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, FIM_MODEL, REPO_ROOT } from "../helpers/paths.js";
+import { CLI, EMBED_MODEL, FIM_MODEL, REPO_ROOT } from "../helpers/paths.js";
 
 function dhi(args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT) {
   const cacheDir = mkdtempSync(join(tmpdir(), "dhi-cli-cache-"));
@@ -50,8 +50,12 @@ describe("dhi CLI", () => {
 
   it("doctor passes its required checks with the shared model", () => {
     const dir = mkdtempSync(join(tmpdir(), "dhi-doctor-"));
-    const result = dhi(["doctor"], { DHI_MODEL: FIM_MODEL }, dir);
+    const result = dhi(["doctor"], { DHI_MODEL: FIM_MODEL, DHI_EMBED_MODEL: EMBED_MODEL }, dir);
     expect(result.stdout).toContain(`✓ model: ${FIM_MODEL}`);
+    expect(result.stdout).toContain("✓ embeddingModel: embedding model dhi-embed-tiny");
     expect(result.code).toBe(0);
+    const withoutEmbeddings = dhi(["doctor", "--json"], { DHI_MODEL: FIM_MODEL }, dir);
+    const report = JSON.parse(withoutEmbeddings.stdout) as { checks: Array<{ name: string; ok: boolean; detail: string }> };
+    expect(report.checks.find((c) => c.name === "embeddingModel")).toMatchObject({ ok: false, detail: expect.stringContaining("search works without vectors") });
   });
 });
