@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // HumanEval infilling through the SAME code path as the editor (CompletionService: context assembly,
-// post-processing, verification), scored by exact match and pass@1 (the task's tests run in a child python3
-// process with a timeout). Each task runs twice: with the full post-processing + verification, and with only
+// post-processing, verification), scored by exact match and pass@1 (the task's tests run in the dhi sandbox:
+// Docker with the dhi-sandbox/python:local image by default, `--runner bwrap`, or `--runner host` for a plain
+// child python3 process when no sandbox is available). Each task runs twice: with the full post-processing + verification, and with only
 // the minimum (special-token cleanup, single-line cut, blank drop), so their effect is measured.
 //
 //   npx tsc -p . && node bench/humaneval-infilling.mjs [--model P] [--limit N] [--set single|multi|both] [--max-tokens N] [--json]
@@ -18,6 +19,7 @@ import { createInferenceEngine } from "../dist/inference/createEngine.js";
 import { defaultSettings } from "../dist/config/schema.js";
 import { Logger } from "../dist/util/logger.js";
 import { CompletionService } from "../dist/completion/CompletionService.js";
+import { createSandbox } from "../dist/sandbox/createSandbox.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const { values } = parseArgs({
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     "timeout-ms": { type: "string", default: "5000" },
     threads: { type: "string", default: "1" },
     json: { type: "boolean", default: false },
+    runner: { type: "string", default: process.env.DHI_SANDBOX ?? "docker" },
     out: { type: "string" },
   },
 });
@@ -46,12 +49,27 @@ function loadTasks(file, n) {
 const normalise = (code) => code.split("\n").map((l) => l.trimEnd()).join("\n").replace(/\n+$/, "");
 
 const scratch = mkdtempSync(join(tmpdir(), "dhi-humaneval-"));
-function passes(task, completion) {
+// Model-written code never runs on the host unless asked to (--runner host).
+const sandbox = values.runner === "host"
+  ? null
+  : createSandbox({ settings: { ...defaultSettings().sandbox, backend: values.runner }, logger: new Logger("error"), cacheDir: scratch });
+async function passes(task, completion) {
   const program = `${task.prompt}${completion}\n${task.suffix}\n${task.test}\ncheck(${task.entry_point})\n`;
-  const file = join(scratch, "task.py");
-  writeFileSync(file, program);
-  const run = spawnSync("python3", [file], { timeout: Number(values["timeout-ms"]), stdio: "ignore" });
-  return run.status === 0;
+  if (!sandbox) {
+    const file = join(scratch, "task.py");
+    writeFileSync(file, program);
+    return spawnSync("python3", [file], { timeout: Number(values["timeout-ms"]), stdio: "ignore" }).status === 0;
+  }
+  const result = await sandbox.run({
+    cmd: "python3 task.py",
+    projectDir: scratch,
+    overlay: new Map([["task.py", program]]),
+    timeoutMs: Number(values["timeout-ms"]),
+    memoryMb: 512,
+    network: false,
+    image: "dhi-sandbox/python:local",
+  });
+  return result.exitCode === 0 && !result.timedOut;
 }
 
 const settings = defaultSettings();
@@ -62,11 +80,12 @@ const engine = createInferenceEngine({ settings, logger });
 const info = await engine.load();
 
 const sets = values.set === "both" ? ["single", "multi"] : [values.set];
-const report = { model: info.name, limit, maxTokens: Number(values["max-tokens"]), sets: {} };
+const report = { model: info.name, runner: values.runner, limit, maxTokens: Number(values["max-tokens"]), sets: {} };
 for (const set of sets) {
   const tasks = loadTasks(SETS[set], limit);
   // Sanity: the harness itself passes with the canonical solutions.
-  const canonicalPass = tasks.filter((t) => passes(t, t.canonical_solution.replace(/\n$/, ""))).length;
+  let canonicalPass = 0;
+  for (const t of tasks) if (await passes(t, t.canonical_solution.replace(/\n$/, ""))) canonicalPass++;
   const arms = {};
   for (const [arm, switches] of [["postprocessed+verified", {}], ["raw", { postprocess: false, verify: false }]]) {
     const completion = { ...settings.completion, responseBudgetMs: 0, maxTokens: Number(values["max-tokens"]), multiline: set === "single" ? false : "auto" };
@@ -80,7 +99,7 @@ for (const set of sets) {
       const out = result?.text ?? "";
       if (out === "") empty++;
       if (normalise(out) === normalise(task.canonical_solution)) exact++;
-      if (passes(task, out)) passed++;
+      if (await passes(task, out)) passed++;
       const compiled = spawnSync("python3", ["-c", "import ast,sys; ast.parse(sys.stdin.read())"], { input: `${task.prompt}${out}\n${task.suffix}`, stdio: ["pipe", "ignore", "ignore"] });
       if (compiled.status === 0) syntaxOk++;
     }
@@ -91,6 +110,7 @@ for (const set of sets) {
   report.sets[set] = { tasks: tasks.length, canonicalPassRate: canonicalPass / tasks.length, arms };
 }
 await engine.dispose();
+await sandbox?.dispose();
 rmSync(scratch, { recursive: true, force: true });
 
 if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);

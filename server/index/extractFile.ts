@@ -1,7 +1,7 @@
 import type Parser from "tree-sitter";
 import { loadQuery, parse, type LanguageName } from "../syntax/index.js";
 import type { ChunkDraft, FileExtraction, RefDraft, SymbolDraft } from "./extractTypes.js";
-import { IDENTIFIER, KEYWORDS } from "./identifiers.js";
+import { isIdentifierPart, isIdentifierStart, KEYWORDS } from "./identifiers.js";
 import { lineWindows } from "./lineWindows.js";
 
 /** Chunks above this many characters are split at child boundaries (the tiny embedder reads ~256 tokens). */
@@ -280,31 +280,43 @@ function scanRefs(text: string, defs: Def[], ignores: Array<[number, number]>): 
     if (list) list.push(d);
     else defsByName.set(d.name, [d]);
   }
+  // Names already recorded on the current row (rows only grow during the scan).
   const seen = new Set<string>();
   const stack: Def[] = [];
   let nextDef = 0;
   let ignore = 0;
   let row = 0;
   let rowStart = 0;
-  for (const m of text.matchAll(IDENTIFIER)) {
-    const pos = m.index;
+  const n = text.length;
+  let end = 0;
+  // A hand-rolled scan for IDENTIFIER matches: words inside comments and strings are skipped before any
+  // string is allocated for them.
+  while (end < n) {
+    const pos = end;
+    if (!isIdentifierStart(text.charCodeAt(pos))) {
+      end++;
+      continue;
+    }
+    end++;
+    while (end < n && isIdentifierPart(text.charCodeAt(end))) end++;
     while (ignore < ignores.length && ignores[ignore][1] <= pos) ignore++;
     if (ignore < ignores.length && ignores[ignore][0] <= pos) continue;
-    const name = m[0];
-    if (name.length < 2 || KEYWORDS.has(name) || nameSites.has(pos)) continue;
+    if (end - pos < 2 || nameSites.has(pos)) continue;
     const prev = text.charCodeAt(pos - 1);
     if (prev >= 48 && prev <= 57) continue; // the tail of a number literal such as 1e10 or 0xff
+    const name = text.slice(pos, end);
+    if (KEYWORDS.has(name)) continue;
     while (rowStart <= pos) {
       const nl = text.indexOf("\n", rowStart);
       if (nl === -1 || nl >= pos) break;
+      seen.clear();
       row++;
       rowStart = nl + 1;
     }
     while (nextDef < defs.length && defs[nextDef].start <= pos) stack.push(defs[nextDef++]);
     while (stack.length > 0 && stack[stack.length - 1].end <= pos) stack.pop();
-    const key = `${row}:${name}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (seen.has(name)) continue;
+    seen.add(name);
     const enclosing = innermost(stack, pos);
     const member = isMemberAccess(text, pos);
     refs.push({ name, line: row + 1, enclosing: enclosing?.index ?? null, target: scopeTarget(defsByName.get(name), enclosing, member) });

@@ -13,20 +13,60 @@ export function splitIdentifier(identifier: string): string[] {
 
 export const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*/g;
 
+/** Whether char code `c` may start an IDENTIFIER: [A-Za-z_$]. */
+export function isIdentifierStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+}
+
+/** Whether char code `c` may continue an IDENTIFIER: [A-Za-z0-9_$]. */
+export function isIdentifierPart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
+}
+
+/** True when splitIdentifier(word) is at most one part: /^[A-Z]?[a-z]*$/ (the common lower-case word). */
+function isSinglePart(word: string): boolean {
+  let i = 0;
+  const first = word.charCodeAt(0);
+  if (first >= 65 && first <= 90) i = 1;
+  for (; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
+
 /**
  * The extra words FTS needs for `text`: the parts of every compound identifier (camelCase, snake_case).
  * unicode61 already splits on `_`, so only camelCase parts are strictly new, but emitting all parts is
  * harmless and keeps query and index splitting identical.
  */
-export function identifierParts(text: string): string {
+export function identifierParts(text: string, memo?: Map<string, string>): string {
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const m of text.matchAll(IDENTIFIER)) {
-    const word = m[0];
-    if (word.length < 4 || seen.has(word)) continue;
+  const n = text.length;
+  let i = 0;
+  // A hand-rolled scan for IDENTIFIER matches: the same words, without a match object per word.
+  while (i < n) {
+    if (!isIdentifierStart(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i++;
+    while (i < n && isIdentifierPart(text.charCodeAt(i))) i++;
+    if (i - start < 4) continue;
+    const word = text.slice(start, i);
+    if (seen.has(word)) continue;
     seen.add(word);
-    const parts = splitIdentifier(word);
-    if (parts.length > 1) out.push(parts.join(" "));
+    let joined = memo?.get(word);
+    if (joined === undefined) {
+      if (isSinglePart(word)) joined = "";
+      else {
+        const parts = splitIdentifier(word);
+        joined = parts.length > 1 ? parts.join(" ") : "";
+      }
+      memo?.set(word, joined);
+    }
+    if (joined !== "") out.push(joined);
   }
   return out.join(" ");
 }

@@ -40,13 +40,16 @@ export function prepareFile(text: string, language: LanguageName | null): Prepar
     extraction = extractFile(text, null);
   }
   const namesIn = symbolNamesByChunk(extraction);
+  // A file's chunks repeat most words: each is split once per file.
+  const parts = new Map<string, string>();
+  const pieces = new Map<string, string[]>();
   const chunks = extraction.chunks.map((chunk, i): PreparedChunk => {
     const names = namesIn[i];
     if (chunk.symbol && !names.includes(chunk.symbol)) names.unshift(chunk.symbol);
     return {
       hash: chunkHash(chunk.symbol, chunk.kind, chunk.parent, chunk.text),
-      ftsSymbols: symbolTerms(names),
-      ftsParts: identifierParts(chunk.text),
+      ftsSymbols: symbolTerms(names, pieces),
+      ftsParts: identifierParts(chunk.text, parts),
     };
   });
   const refCount = extraction.refs.length;
@@ -74,13 +77,15 @@ function chunkHash(symbol: string | null, kind: string, parent: string | null, t
 }
 
 /** The FTS `symbols` column: qualified names plus their camelCase/snake_case parts. */
-function symbolTerms(names: string[]): string {
+function symbolTerms(names: string[], memo: Map<string, string[]>): string {
   const words = new Set<string>();
   for (const name of names) {
     for (const piece of name.split(/[.:]+/)) {
       if (!piece) continue;
       words.add(piece);
-      for (const part of splitIdentifier(piece)) words.add(part);
+      let parts = memo.get(piece);
+      if (!parts) memo.set(piece, (parts = splitIdentifier(piece)));
+      for (const part of parts) words.add(part);
     }
   }
   return [...words].join(" ");

@@ -15,18 +15,25 @@ export class TokenCounter {
   /** Token counts of each text; texts are counted as given (include the newline to count it). */
   async countAll(texts: readonly string[]): Promise<number[]> {
     const result = new Array<number>(texts.length);
-    const missing: number[] = [];
+    // Texts not cached yet, each once: a cold window repeats lines like "\n" or "  }\n" many times.
+    const missing = new Map<string, number[]>();
     for (let i = 0; i < texts.length; i++) {
-      const cached = this.cache.get(texts[i]);
-      if (cached === undefined) missing.push(i);
-      else result[i] = cached;
+      const text = texts[i];
+      const cached = this.cache.get(text);
+      if (cached !== undefined) result[i] = cached;
+      else {
+        const at = missing.get(text);
+        if (at) at.push(i);
+        else missing.set(text, [i]);
+      }
     }
-    if (missing.length > 0) {
-      const counted = await Promise.all(missing.map((i) => this.count(texts[i])));
-      if (this.cache.size + missing.length > this.maxEntries) this.cache.clear();
-      missing.forEach((i, k) => {
-        result[i] = counted[k];
-        this.cache.set(texts[i], counted[k]);
+    if (missing.size > 0) {
+      const unique = [...missing.keys()];
+      const counted = await Promise.all(unique.map((text) => this.count(text)));
+      if (this.cache.size + unique.length > this.maxEntries) this.cache.clear();
+      unique.forEach((text, k) => {
+        this.cache.set(text, counted[k]);
+        for (const i of missing.get(text) ?? []) result[i] = counted[k];
       });
     }
     return result;
