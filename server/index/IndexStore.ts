@@ -112,6 +112,8 @@ export class IndexStore {
       symbolByOrdinal: db.prepare<[number, number], SymbolByIdRow>(
         `SELECT s.id, s.chunk_id, s.name, s.qualified, s.kind, f.path, s.start_line, s.end_line, s.parent
          FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.file_id = ? AND s.ordinal = ?`),
+      symbolChunk: db.prepare<[number, number], { chunk_id: number | null; start_line: number }>(
+        "SELECT chunk_id, start_line FROM symbols WHERE file_id = ? AND ordinal = ?"),
       deleteImports: db.prepare("DELETE FROM imports WHERE file_id = ?"),
       insertImport: db.prepare("INSERT INTO imports(file_id, spec) VALUES (?, ?)"),
       getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
@@ -332,12 +334,38 @@ export class IndexStore {
       .map(toSymbol);
   }
 
-  /** Chunks of the definitions that use `name` most. */
+  /**
+   * Chunks of the definitions that use `name` most: the first chunks of callerCounts(name, 200), in its order
+   * (most uses, then path, then line). Uses and paths come with the refs rows, so symbols are looked up only for
+   * the leading groups of equal (uses, path) until `limit` chunks are found, not for every caller.
+   */
   callerChunks(name: string, limit: number): number[] {
+    const counts = new Map<string, { fileId: number; path: string; ordinal: number; uses: number }>();
+    for (const row of this.s.callerRefs.all(name, 200)) {
+      for (const use of parseUses(row.uses)) {
+        if (use.enclosing === null) continue;
+        const key = `${row.file_id}:${use.enclosing}`;
+        const entry = counts.get(key);
+        if (entry) entry.uses++;
+        else counts.set(key, { fileId: row.file_id, path: row.path, ordinal: use.enclosing, uses: 1 });
+      }
+    }
+    const order = [...counts.values()].sort((a, b) => b.uses - a.uses || a.path.localeCompare(b.path));
     const ids: number[] = [];
-    for (const { symbol } of this.callerCounts(name, 200)) {
-      if (symbol.chunk_id !== null && !ids.includes(symbol.chunk_id)) ids.push(symbol.chunk_id);
-      if (ids.length >= limit) break;
+    for (let i = 0; i < order.length && ids.length < limit;) {
+      let j = i + 1;
+      while (j < order.length && order[j].uses === order[i].uses && order[j].path.localeCompare(order[i].path) === 0) j++;
+      const group: Array<{ chunk_id: number | null; start_line: number }> = [];
+      for (let g = i; g < j; g++) {
+        const row = this.s.symbolChunk.get(order[g].fileId, order[g].ordinal);
+        if (row) group.push(row);
+      }
+      group.sort((a, b) => a.start_line - b.start_line);
+      for (const row of group) {
+        if (row.chunk_id !== null && !ids.includes(row.chunk_id)) ids.push(row.chunk_id);
+        if (ids.length >= limit) break;
+      }
+      i = j;
     }
     return ids;
   }

@@ -139,6 +139,17 @@ describe("settings", () => {
     expect(await c.shutdown()).toBe(0);
   });
 
+  it("re-reads workspace/configuration on didChangeConfiguration", async () => {
+    const c = client({ configuration: { completion: { debounceMs: 5 } } });
+    await c.initialize(workspace());
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.shownMessages).toEqual([]);
+    c.configuration = { completion: { debounceMs: "later" } };
+    await c.connection.sendNotification("workspace/didChangeConfiguration", { settings: null });
+    await c.waitFor(() => c.shownMessages.some((m) => m.message.includes("completion.debounceMs")), "the new setting's error");
+    expect(await c.shutdown()).toBe(0);
+  });
+
   it("reports a broken .dhi.json without dying", async () => {
     const root = workspace({ ".dhi.json": "{ not json" });
     const c = client();

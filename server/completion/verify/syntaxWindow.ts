@@ -66,8 +66,25 @@ export function syntaxWindow(text: string, offset: number, language: LanguageNam
   return { language, text: windowText, start, cursor: offset - start, tree, baselineErrors: countErrors(tree) };
 }
 
+// Error counts already parsed per window, by (replaced, insert): the same text comes back often within one
+// generation (the partial shown at the budget and the final candidate, identical candidates, trimmed versions
+// they share), and each parse of a broken window costs about a millisecond.
+const MAX_MEMO = 64;
+const memos = new WeakMap<SyntaxWindow, Map<string, number>>();
+
 /** Error count of the window with `insert` replacing [cursor, cursor + replaced). */
 export function errorsWith(window: SyntaxWindow, insert: string, replaced: number): number {
+  let memo = memos.get(window);
+  if (!memo) {
+    memo = new Map();
+    memos.set(window, memo);
+  }
+  const key = `${replaced}\u0000${insert}`;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
   const spliced = window.text.slice(0, window.cursor) + insert + window.text.slice(window.cursor + replaced);
-  return countErrors(parse(spliced, window.language));
+  const errors = countErrors(parse(spliced, window.language));
+  if (memo.size >= MAX_MEMO) memo.clear();
+  memo.set(key, errors);
+  return errors;
 }
