@@ -1,3 +1,4 @@
+import { describe, it } from "vitest";
 import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,6 +40,23 @@ export function editorAvailability(binary: string, aptPackages: string): EditorA
     available: false,
     reason: `${binary} is not on PATH; install it with: apt-get install -y --no-install-recommends ${aptPackages}`,
   };
+}
+
+/**
+ * Declares an editor's test suite. A missing editor fails in CI (which installs it) and is skipped, saying
+ * why, elsewhere.
+ */
+export function describeWithEditor(title: string, editor: EditorAvailability, body: () => void): void {
+  if (editor.available) {
+    describe(title, body);
+    return;
+  }
+  describe(title, () => {
+    if (process.env.CI) it("has the editor installed in CI", () => {
+      throw new Error(editor.reason);
+    });
+    else it.skip(`skipped: ${editor.reason}`, () => undefined);
+  });
 }
 
 export function assertBuilt(): void {

@@ -12,6 +12,7 @@ import {
   assertBuilt,
   dhiItem,
   editRange,
+  describeWithEditor,
   editorAvailability,
   editorEnv,
   makeWorkspace,
@@ -38,69 +39,57 @@ interface EmacsOutput {
 
 const emacs = editorAvailability("emacs", "emacs-nox elpa-eglot");
 
-if (!emacs.available && process.env.CI) {
-  describe("Emacs (real, batch) + Eglot", () => {
-    it("has emacs installed in CI", () => {
-      throw new Error(emacs.reason);
-    });
+describeWithEditor("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eglot.el", emacs, () => {
+  let out: EmacsOutput;
+
+  beforeAll(async () => {
+    assertBuilt();
+    const home = mkdtempSync(join(tmpdir(), "dhi-emacs-home-"));
+    const root = makeWorkspace({ "src/calc.py": PYTHON_FIXTURE });
+    const outPath = join(home, "out.json");
+    const run = await runProcess(
+      emacs.available ? emacs.path : "emacs",
+      ["--batch", "-Q", "-l", join(EDITOR_CONFIGS, "emacs/dhi-eglot.el"), "-l", join(EDITOR_TESTS, "emacs-driver.el")],
+      {
+        cwd: root,
+        timeoutMs: 80_000,
+        env: editorEnv(home, {
+          DHI_TEST_OUT: outPath,
+          DHI_TEST_FILE: join(root, "src/calc.py"),
+          DHI_TEST_POSITIONS: PYTHON_CURSORS.map((p) => `${p.line}:${p.character}`).join(","),
+          DHI_REPO: REPO_ROOT,
+        }),
+      },
+    );
+    out = readJson<EmacsOutput>(outPath, "Emacs", run);
+    if (out.error || out.connected !== true) {
+      throw new Error(`Emacs driver failed: ${out.error ?? "eglot never connected to dhi"}\nstderr:\n${run.stderr.slice(-3000)}`);
+    }
+  }, 90_000);
+
+  it("connects Eglot to dhi through the shipped eglot-server-programs entry", () => {
+    expect(out.majorMode).toBe("python-mode");
+    expect(out.serverClass).toBe("dhi-eglot-server");
+    expect(out.serverInfo?.name).toBe("dhi");
+    expect(out.capabilities?.completionProvider).toBeTruthy();
+    expect(out.capabilities?.inlineCompletionProvider).toBeUndefined();
   });
-} else if (!emacs.available) {
-  describe("Emacs (real, batch) + Eglot", () => {
-    it.skip(`skipped: ${emacs.reason}`, () => undefined);
+
+  it("gets a completion from dhi with the right range", () => {
+    const cursor = PYTHON_CURSORS[(out.completionAttempt ?? 1) - 1];
+    expect(out.completionParams?.position).toEqual(cursor);
+    const item = dhiItem(out.completion);
+    expect(item, JSON.stringify(out.completion)).toBeDefined();
+    if (!item) return;
+    expect(item.command?.command).toBe("dhi.completion.accepted");
+    expect((item.textEdit?.newText ?? "").trim().length).toBeGreaterThan(0);
+    const range = editRange(item);
+    expect(range.start).toEqual(cursor);
+    expect(range.end.line).toBe(cursor.line);
   });
-} else {
-  describe("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eglot.el", () => {
-    let out: EmacsOutput;
 
-    beforeAll(async () => {
-      assertBuilt();
-      const home = mkdtempSync(join(tmpdir(), "dhi-emacs-home-"));
-      const root = makeWorkspace({ "src/calc.py": PYTHON_FIXTURE });
-      const outPath = join(home, "out.json");
-      const run = await runProcess(
-        emacs.available ? emacs.path : "emacs",
-        ["--batch", "-Q", "-l", join(EDITOR_CONFIGS, "emacs/dhi-eglot.el"), "-l", join(EDITOR_TESTS, "emacs-driver.el")],
-        {
-          cwd: root,
-          timeoutMs: 80_000,
-          env: editorEnv(home, {
-            DHI_TEST_OUT: outPath,
-            DHI_TEST_FILE: join(root, "src/calc.py"),
-            DHI_TEST_POSITIONS: PYTHON_CURSORS.map((p) => `${p.line}:${p.character}`).join(","),
-            DHI_REPO: REPO_ROOT,
-          }),
-        },
-      );
-      out = readJson<EmacsOutput>(outPath, "Emacs", run);
-      if (out.error || out.connected !== true) {
-        throw new Error(`Emacs driver failed: ${out.error ?? "eglot never connected to dhi"}\nstderr:\n${run.stderr.slice(-3000)}`);
-      }
-    }, 90_000);
-
-    it("connects Eglot to dhi through the shipped eglot-server-programs entry", () => {
-      expect(out.majorMode).toBe("python-mode");
-      expect(out.serverClass).toBe("dhi-eglot-server");
-      expect(out.serverInfo?.name).toBe("dhi");
-      expect(out.capabilities?.completionProvider).toBeTruthy();
-      expect(out.capabilities?.inlineCompletionProvider).toBeUndefined();
-    });
-
-    it("gets a completion from dhi with the right range", () => {
-      const cursor = PYTHON_CURSORS[(out.completionAttempt ?? 1) - 1];
-      expect(out.completionParams?.position).toEqual(cursor);
-      const item = dhiItem(out.completion);
-      expect(item, JSON.stringify(out.completion)).toBeDefined();
-      if (!item) return;
-      expect(item.command?.command).toBe("dhi.completion.accepted");
-      expect((item.textEdit?.newText ?? "").trim().length).toBeGreaterThan(0);
-      const range = editRange(item);
-      expect(range.start).toEqual(cursor);
-      expect(range.end.line).toBe(cursor.line);
-    });
-
-    it("offers the dhi item through completion-at-point (what company/corfu use)", () => {
-      expect(out.capfCandidates?.length ?? 0).toBeGreaterThan(0);
-      expect(out.capfDetail).toBe("dhi");
-    });
+  it("offers the dhi item through completion-at-point (what company/corfu use)", () => {
+    expect(out.capfCandidates?.length ?? 0).toBeGreaterThan(0);
+    expect(out.capfDetail).toBe("dhi");
   });
-}
+});

@@ -11,6 +11,7 @@ import {
   assertBuilt,
   dhiItem,
   editRange,
+  describeWithEditor,
   editorAvailability,
   editorEnv,
   makeWorkspace,
@@ -91,129 +92,117 @@ async function runNeovim(): Promise<{ out: NvimOutput; run: ProcessResult }> {
   return { out, run };
 }
 
-if (!nvim.available && process.env.CI) {
-  describe("Neovim (real, headless)", () => {
-    it("has nvim installed in CI", () => {
-      throw new Error(nvim.reason);
-    });
+describeWithEditor("Neovim (real, headless) with editor-configs/neovim/dhi.lua", nvim, () => {
+  let out: NvimOutput;
+
+  beforeAll(async () => {
+    ({ out } = await runNeovim());
+  }, 90_000);
+
+  it("attaches dhi to a Python buffer with the shipped config and negotiates capabilities", () => {
+    expect(out.filetype).toBe("python");
+    expect(out.clientName).toBe("dhi");
+    expect(out.rootDir).toMatch(/dhi-editor-/);
+    expect(out.serverCapabilities?.completionProvider).toBeTruthy();
+    // Neovim < 0.12 does not advertise textDocument.inlineCompletion, so dhi must not offer it.
+    if (!/^0\.(1[2-9]|[2-9]\d)/.test(out.nvimVersion)) expect(out.serverCapabilities?.inlineCompletionProvider).toBeUndefined();
   });
-} else if (!nvim.available) {
-  describe("Neovim (real, headless)", () => {
-    it.skip(`skipped: ${nvim.reason}`, () => undefined);
+
+  it("passes the shipped config's settings without a settings error", () => {
+    // init_options and the workspace/configuration answer must both be JSON objects the server accepts.
+    const errors = (out.shownMessages ?? []).filter((m) => m.type === 1);
+    expect(errors, JSON.stringify(out.shownMessages)).toEqual([]);
+    const logged = (out.logMessages ?? []).map((m) => m.message).join("\n");
+    expect(logged).not.toMatch(/unknown setting|must be a JSON object/);
   });
-} else {
-  describe("Neovim (real, headless) with editor-configs/neovim/dhi.lua", () => {
-    let out: NvimOutput;
 
-    beforeAll(async () => {
-      ({ out } = await runNeovim());
-    }, 90_000);
+  it("gets a completion from dhi through vim.lsp, with the right range", () => {
+    const cursor = PYTHON_CURSORS[(out.completionAttempt ?? 1) - 1];
+    expect(out.completionParams?.position).toEqual(cursor);
+    const reply = out.completion?.dhi;
+    expect(reply, JSON.stringify(out.completion)).toBeDefined();
+    expect(reply?.err).toBeNull();
+    const result = reply?.result as { isIncomplete?: boolean } | null;
+    expect(result?.isIncomplete).toBe(true);
+    const item = dhiItem(reply?.result);
+    expect(item, JSON.stringify(reply?.result)).toBeDefined();
+    if (!item) return;
+    expect(item.detail).toBe("dhi");
+    expect(item.command?.command).toBe("dhi.completion.accepted");
+    const edit = item.textEdit;
+    const newText = edit?.newText ?? "";
+    expect(newText.trim().length).toBeGreaterThan(0);
+    expect(item.filterText).toBe(newText);
+    // The cursor follows a space, so the edit starts exactly at the cursor and ends on its line.
+    const range = editRange(item);
+    expect(range.start).toEqual(cursor);
+    expect(range.end.line).toBe(cursor.line);
+    expect(range.end.character).toBeGreaterThanOrEqual(cursor.character);
+  });
 
-    it("attaches dhi to a Python buffer with the shipped config and negotiates capabilities", () => {
-      expect(out.filetype).toBe("python");
-      expect(out.clientName).toBe("dhi");
-      expect(out.rootDir).toMatch(/dhi-editor-/);
-      expect(out.serverCapabilities?.completionProvider).toBeTruthy();
-      // Neovim < 0.12 does not advertise textDocument.inlineCompletion, so dhi must not offer it.
-      if (!/^0\.(1[2-9]|[2-9]\d)/.test(out.nvimVersion)) expect(out.serverCapabilities?.inlineCompletionProvider).toBeUndefined();
-    });
+  it("lists dhi code actions through vim.lsp without running the model", () => {
+    const reply = out.codeActions?.dhi;
+    expect(reply?.err).toBeNull();
+    const actions = (reply?.result ?? []) as CodeAction[];
+    expect(actions.length).toBeGreaterThan(0);
+    for (const action of actions) {
+      expect(action.title.startsWith("dhi: ")).toBe(true);
+      expect(action.edit).toBeUndefined(); // computed lazily in codeAction/resolve
+    }
+    expect(out.codeActionsMs ?? Infinity).toBeLessThan(1000);
+    const kinds = new Set(actions.map((a) => a.kind));
+    expect(kinds.has("refactor.rewrite.dhi")).toBe(true);
+    expect(kinds.has("source.dhi.doc")).toBe(true);
+    expect(kinds.has("refactor.dhi.explain")).toBe(true);
+    // No diagnostics in the request, so no quickfix.
+    expect(kinds.has("quickfix.dhi")).toBe(false);
+  });
 
-    it("passes the shipped config's settings without a settings error", () => {
-      // init_options and the workspace/configuration answer must both be JSON objects the server accepts.
-      const errors = (out.shownMessages ?? []).filter((m) => m.type === 1);
-      expect(errors, JSON.stringify(out.shownMessages)).toEqual([]);
-      const logged = (out.logMessages ?? []).map((m) => m.message).join("\n");
-      expect(logged).not.toMatch(/unknown setting|must be a JSON object/);
-    });
+  it("resolves and applies 'dhi: Add doc comment' through vim.lsp.buf.code_action", () => {
+    const entry = out.resolved?.find((r) => r.title === "dhi: Add doc comment");
+    expect(entry?.ok, entry?.error ?? "").toBe(true);
+    expect(entry?.offered, "the action was not offered in the menu").toBe(true);
+    expect(entry?.resolve?.err).toBeNull();
+    const edit: WorkspaceEdit | undefined = entry?.resolve?.result?.edit;
+    expect(edit, JSON.stringify(entry?.resolve)).toBeDefined();
+    // The edit was applied to the buffer by Neovim, and it is a Python docstring.
+    expect(entry?.bufferAfter).not.toBe(entry?.bufferBefore);
+    expect(entry?.bufferAfter).toContain('"""');
+    expect(entry?.bufferAfter).toContain("def add(self, a, b):");
+  });
 
-    it("gets a completion from dhi through vim.lsp, with the right range", () => {
-      const cursor = PYTHON_CURSORS[(out.completionAttempt ?? 1) - 1];
-      expect(out.completionParams?.position).toEqual(cursor);
-      const reply = out.completion?.dhi;
-      expect(reply, JSON.stringify(out.completion)).toBeDefined();
-      expect(reply?.err).toBeNull();
-      const result = reply?.result as { isIncomplete?: boolean } | null;
-      expect(result?.isIncomplete).toBe(true);
-      const item = dhiItem(reply?.result);
-      expect(item, JSON.stringify(reply?.result)).toBeDefined();
-      if (!item) return;
-      expect(item.detail).toBe("dhi");
-      expect(item.command?.command).toBe("dhi.completion.accepted");
-      const edit = item.textEdit;
-      const newText = edit?.newText ?? "";
-      expect(newText.trim().length).toBeGreaterThan(0);
-      expect(item.filterText).toBe(newText);
-      // The cursor follows a space, so the edit starts exactly at the cursor and ends on its line.
-      const range = editRange(item);
-      expect(range.start).toEqual(cursor);
-      expect(range.end.line).toBe(cursor.line);
-      expect(range.end.character).toBeGreaterThanOrEqual(cursor.character);
-    });
+  it("resolves and applies 'dhi: Explain selection' as a comment above the selection", () => {
+    const entry = out.resolved?.find((r) => r.title === "dhi: Explain selection");
+    expect(entry?.offered, "the action was not offered in the menu").toBe(true);
+    expect(entry?.resolve?.err).toBeNull();
+    const before = (entry?.bufferBefore ?? "").split("\n");
+    const after = (entry?.bufferAfter ?? "").split("\n");
+    expect(after.length).toBeGreaterThan(before.length);
+    const defAt = after.findIndex((line) => line.includes("def add(self, a, b):"));
+    // Python comment lines inserted right above the method, at its indentation.
+    expect(after[defAt - 1]).toMatch(/^ {4}#/);
+    expect(after.slice(0, defAt).filter((l) => !before.includes(l)).every((l) => /^\s*#/.test(l))).toBe(true);
+  });
 
-    it("lists dhi code actions through vim.lsp without running the model", () => {
-      const reply = out.codeActions?.dhi;
-      expect(reply?.err).toBeNull();
-      const actions = (reply?.result ?? []) as CodeAction[];
-      expect(actions.length).toBeGreaterThan(0);
-      for (const action of actions) {
-        expect(action.title.startsWith("dhi: ")).toBe(true);
-        expect(action.edit).toBeUndefined(); // computed lazily in codeAction/resolve
+  it("passes a rewrite instruction with the shipped require('dhi').rewrite() and applies the edit", () => {
+    const entry = out.resolved?.find((r) => r.title === "dhi: Rewrite selection");
+    expect(entry?.ok, entry?.error ?? "").toBe(true);
+    expect(entry?.resolve?.err).toBeNull();
+    const resolved = entry?.resolve?.result;
+    expect(resolved?.kind).toBe("refactor.rewrite.dhi");
+    expect((resolved?.data as { instruction?: string } | undefined)?.instruction).toBe(INSTRUCTION);
+    // Versioned, minimal edits against this document; nothing outside the selection's lines is replaced.
+    const changes = resolved?.edit?.documentChanges ?? [];
+    expect(changes.length).toBeGreaterThan(0);
+    for (const change of changes) {
+      if (!("edits" in change)) continue;
+      expect(change.textDocument.uri).toMatch(/src\/calc\.py$/);
+      for (const edit of change.edits) {
+        expect(edit.range.start.line).toBeGreaterThanOrEqual(SELECTION.start.line);
+        expect(edit.range.end.line).toBeLessThanOrEqual(SELECTION.end.line + 1);
       }
-      expect(out.codeActionsMs ?? Infinity).toBeLessThan(1000);
-      const kinds = new Set(actions.map((a) => a.kind));
-      expect(kinds.has("refactor.rewrite.dhi")).toBe(true);
-      expect(kinds.has("source.dhi.doc")).toBe(true);
-      expect(kinds.has("refactor.dhi.explain")).toBe(true);
-      // No diagnostics in the request, so no quickfix.
-      expect(kinds.has("quickfix.dhi")).toBe(false);
-    });
-
-    it("resolves and applies 'dhi: Add doc comment' through vim.lsp.buf.code_action", () => {
-      const entry = out.resolved?.find((r) => r.title === "dhi: Add doc comment");
-      expect(entry?.ok, entry?.error ?? "").toBe(true);
-      expect(entry?.offered, "the action was not offered in the menu").toBe(true);
-      expect(entry?.resolve?.err).toBeNull();
-      const edit: WorkspaceEdit | undefined = entry?.resolve?.result?.edit;
-      expect(edit, JSON.stringify(entry?.resolve)).toBeDefined();
-      // The edit was applied to the buffer by Neovim, and it is a Python docstring.
-      expect(entry?.bufferAfter).not.toBe(entry?.bufferBefore);
-      expect(entry?.bufferAfter).toContain('"""');
-      expect(entry?.bufferAfter).toContain("def add(self, a, b):");
-    });
-
-    it("resolves and applies 'dhi: Explain selection' as a comment above the selection", () => {
-      const entry = out.resolved?.find((r) => r.title === "dhi: Explain selection");
-      expect(entry?.offered, "the action was not offered in the menu").toBe(true);
-      expect(entry?.resolve?.err).toBeNull();
-      const before = (entry?.bufferBefore ?? "").split("\n");
-      const after = (entry?.bufferAfter ?? "").split("\n");
-      expect(after.length).toBeGreaterThan(before.length);
-      const defAt = after.findIndex((line) => line.includes("def add(self, a, b):"));
-      // Python comment lines inserted right above the method, at its indentation.
-      expect(after[defAt - 1]).toMatch(/^ {4}#/);
-      expect(after.slice(0, defAt).filter((l) => !before.includes(l)).every((l) => /^\s*#/.test(l))).toBe(true);
-    });
-
-    it("passes a rewrite instruction with the shipped require('dhi').rewrite() and applies the edit", () => {
-      const entry = out.resolved?.find((r) => r.title === "dhi: Rewrite selection");
-      expect(entry?.ok, entry?.error ?? "").toBe(true);
-      expect(entry?.resolve?.err).toBeNull();
-      const resolved = entry?.resolve?.result;
-      expect(resolved?.kind).toBe("refactor.rewrite.dhi");
-      expect((resolved?.data as { instruction?: string } | undefined)?.instruction).toBe(INSTRUCTION);
-      // Versioned, minimal edits against this document; nothing outside the selection's lines is replaced.
-      const changes = resolved?.edit?.documentChanges ?? [];
-      expect(changes.length).toBeGreaterThan(0);
-      for (const change of changes) {
-        if (!("edits" in change)) continue;
-        expect(change.textDocument.uri).toMatch(/src\/calc\.py$/);
-        for (const edit of change.edits) {
-          expect(edit.range.start.line).toBeGreaterThanOrEqual(SELECTION.start.line);
-          expect(edit.range.end.line).toBeLessThanOrEqual(SELECTION.end.line + 1);
-        }
-      }
-      expect(entry?.bufferAfter).not.toBe(entry?.bufferBefore);
-      expect(entry?.bufferAfter).toContain("def scale(self, value, factor):");
-    });
+    }
+    expect(entry?.bufferAfter).not.toBe(entry?.bufferBefore);
+    expect(entry?.bufferAfter).toContain("def scale(self, value, factor):");
   });
-}
+});
