@@ -1,6 +1,6 @@
 import type { CodeIndex } from "../index/types.js";
 import type { CompletionSettings } from "../config/schema.js";
-import type { GenerationResult, InferenceEngine } from "../inference/types.js";
+import type { GenerationResult, InferenceEngine, OnText } from "../inference/types.js";
 import { languageOf } from "../syntax/index.js";
 import type { Logger } from "../util/logger.js";
 import { errorMessage } from "../util/logger.js";
@@ -10,7 +10,7 @@ import type { RecentFiles } from "./context/RecentFiles.js";
 import type { TokenCounter } from "./context/TokenCounter.js";
 import { shiftToCursor, trailingWhitespace } from "./context/trailingWhitespace.js";
 import { cursorContext } from "./cursorContext.js";
-import { decideMultiline } from "./multiline/decideMultiline.js";
+import { decideMultiline, type MultilineDecision } from "./multiline/decideMultiline.js";
 import { stopRule } from "./multiline/stopRule.js";
 import { MINIMAL_CHAIN, POSTPROCESS_CHAIN, postprocess } from "./postprocess/index.js";
 import type { Candidate, FilterContext } from "./postprocess/types.js";
@@ -115,25 +115,34 @@ export class GenerationJob {
     const model = await engine.load({ signal });
     timings.loadMs = performance.now() - t0;
 
-    const t1 = performance.now();
     const language = languageOf(input.path, input.languageId);
-    let window: SyntaxWindow | null = null;
-    if (language) {
-      try {
-        window = syntaxWindow(input.text, input.offset, language);
-      } catch (error) {
-        logger.debug(`completion: could not parse ${input.path}: ${errorMessage(error)}`);
-      }
-    }
     const lineStart = this.prefix.lastIndexOf("\n") + 1;
     const newline = input.text.indexOf("\n", input.offset);
     const linePrefix = this.prefix.slice(lineStart);
     const lineSuffix = input.text.slice(input.offset, newline < 0 ? input.text.length : newline);
-    const decision = decideMultiline(input.settings.multiline, linePrefix, lineSuffix, window);
-    const context = cursorContext(input.text, input.offset, decision.multiline, language);
-    this.window = window;
-    this.filterContext = context;
-    timings.syntaxMs = performance.now() - t1;
+    // The prompt does not depend on the syntax window, only the early stop, post-processing and verification
+    // do: the window is parsed while the model evaluates the prompt (on its own thread), or on the first
+    // generated text if that comes first. Either way the same window and decision, computed once.
+    let analysed: { window: SyntaxWindow | null; decision: MultilineDecision; context: FilterContext } | null = null;
+    const analyse = () => {
+      if (analysed) return analysed;
+      const t1 = performance.now();
+      let window: SyntaxWindow | null = null;
+      if (language) {
+        try {
+          window = syntaxWindow(input.text, input.offset, language);
+        } catch (error) {
+          logger.debug(`completion: could not parse ${input.path}: ${errorMessage(error)}`);
+        }
+      }
+      const decision = decideMultiline(input.settings.multiline, linePrefix, lineSuffix, window);
+      const context = cursorContext(input.text, input.offset, decision.multiline, language);
+      this.window = window;
+      this.filterContext = context;
+      timings.syntaxMs = performance.now() - t1;
+      analysed = { window, decision, context };
+      return analysed;
+    };
 
     const t2 = performance.now();
     const removed = trailingWhitespace(linePrefix);
@@ -158,9 +167,9 @@ export class GenerationJob {
     const raws: GenerationResult[] = [];
     let modelMs = 0;
     for (let i = 0; i < input.settings.candidates; i++) {
-      const onStop = stopRule(context);
+      let onStop: OnText | null = null;
       const t = performance.now();
-      const result = await engine.infill({
+      const generation = engine.infill({
         prefix: assembled.prefix,
         suffix: assembled.suffix,
         extraContext: assembled.extraContext,
@@ -174,14 +183,23 @@ export class GenerationJob {
         onText: (generated) => {
           const text = shiftToCursor(generated, removed);
           if (i === 0) this.partial = text;
+          onStop ??= stopRule(analyse().context);
           return onStop(text);
         },
       });
+      if (!analysed) {
+        // Let the engine dispatch the prompt first (it does so within this turn of the event loop).
+        generation.catch(() => undefined); // awaited below; only keeps the rejection from counting as unhandled meanwhile
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!signal.aborted) analyse();
+      }
+      const result = await generation;
       modelMs += performance.now() - t;
       const shifted = { ...result, text: shiftToCursor(result.text, removed) };
       if (i === 0) this.partial = shifted.text;
       raws.push(shifted);
     }
+    const { window, decision, context } = analyse();
     timings.modelMs = modelMs;
 
     const t3 = performance.now();

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { basename } from "node:path";
 import type {
   ChatWrapper,
@@ -283,7 +284,7 @@ export class LlamaEngine implements InferenceEngine {
         ? await resolveModelSource(settings.draftPath, { env: this.options.env, signal, setting: "model.draftPath" })
         : null;
     checkAbort();
-    const threads = resolveThreads(settings.threads);
+    const threads = resolveThreads(settings.threads, statSync(modelPath, { throwIfNoEntry: false })?.size);
     const { getLlama, LlamaLogLevel, resolveChatWrapper, GeneralChatWrapper } = await import("node-llama-cpp");
     this.progress(0.5, "starting llama.cpp");
     const llama = await getLlama({

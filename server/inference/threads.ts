@@ -21,9 +21,17 @@ export function physicalCores(cpuinfo: string | null = readCpuinfo()): number {
   return logical >= 8 ? Math.floor(logical / 2) : logical;
 }
 
-/** The thread count to use for a `model.threads` setting. */
-export function resolveThreads(setting: number): number {
-  return setting > 0 ? setting : physicalCores();
+/**
+ * Below this size a forward pass is so cheap that thread synchronisation dominates: measured on 2 cores, a
+ * 4M-parameter model generated 190–420 tok/s on 1 thread and 23–29 tok/s on 2. About 100M F16 parameters.
+ */
+export const SMALL_MODEL_BYTES = 200 * 1024 * 1024;
+
+/** The thread count to use for a `model.threads` setting (0 = automatic) and the model file's size. */
+export function resolveThreads(setting: number, modelBytes?: number): number {
+  if (setting > 0) return setting;
+  if (modelBytes !== undefined && modelBytes < SMALL_MODEL_BYTES) return 1;
+  return physicalCores();
 }
 
 function readCpuinfo(): string | null {

@@ -49,6 +49,10 @@ describe("inference helpers", () => {
     expect(physicalCores(smt)).toBeLessThanOrEqual(2);
     expect(resolveThreads(3)).toBe(3);
     expect(resolveThreads(0)).toBeGreaterThanOrEqual(1);
+    // Tiny models run fastest on one thread; large ones get the physical cores.
+    expect(resolveThreads(0, 7_410_432)).toBe(1);
+    expect(resolveThreads(0, 1_600_000_000)).toBe(physicalCores());
+    expect(resolveThreads(4, 7_410_432)).toBe(4);
   });
 
   it("prompt lookup proposes what followed the latest match in the input", () => {
