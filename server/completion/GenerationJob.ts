@@ -43,6 +43,8 @@ export interface GenerationInput {
 const SAMPLE_TEMPERATURE = 0.6;
 const SAMPLE_SEED_BASE = 1000;
 const RETRIEVAL_TIMEOUT_MS = 80;
+// Fraction of the response budget after which the safe partial is kept precomputed during generation.
+const PRECOMPUTE_AFTER = 0.5;
 
 let nextId = 0;
 export function newCompletionId(): string {
@@ -67,6 +69,9 @@ export class GenerationJob {
   private filterContext: FilterContext | null = null;
   private window: SyntaxWindow | null = null;
   private readonly controller = new AbortController();
+  private readonly startedAt = performance.now();
+  private partialMemo: { text: string; context: FilterContext; candidate: Candidate | null } | null = null;
+  private precomputeScheduled = false;
 
   constructor(
     private readonly deps: GenerationDeps,
@@ -101,9 +106,33 @@ export class GenerationJob {
     if (!context || this.partial.length === 0) return null;
     const cut = context.multiline ? this.partial.lastIndexOf("\n") : lastWordBoundary(this.partial);
     if (cut <= 0) return null;
-    const { candidate } = postprocess(this.partial.slice(0, cut), context);
-    if (!candidate || !this.window || this.input.verify === false) return candidate;
-    return verifyCandidate(candidate, this.window, this.input.offset).candidate;
+    const text = this.partial.slice(0, cut);
+    if (this.partialMemo?.text === text && this.partialMemo.context === context) return this.partialMemo.candidate;
+    const { candidate } = postprocess(text, context);
+    const safe = !candidate || !this.window || this.input.verify === false ? candidate : verifyCandidate(candidate, this.window, this.input.offset).candidate;
+    this.partialMemo = { text, context, candidate: safe };
+    return safe;
+  }
+
+  /**
+   * With a response budget, keeps safePartial() computed for the text so far while the model generates (on the
+   * main thread's idle time between tokens), so a request whose budget runs out answers without parsing first.
+   * Coalesced: at most one pending computation, for the latest text.
+   */
+  private precomputePartial(): void {
+    const budget = this.input.settings.responseBudgetMs;
+    if (budget <= 0 || this.precomputeScheduled || this.settled) return;
+    if (performance.now() - this.startedAt < budget * PRECOMPUTE_AFTER) return;
+    this.precomputeScheduled = true;
+    setImmediate(() => {
+      this.precomputeScheduled = false;
+      if (this.settled || this.controller.signal.aborted) return;
+      try {
+        this.safePartial();
+      } catch (error) {
+        this.deps.logger.debug(`completion: partial check failed: ${errorMessage(error)}`);
+      }
+    });
   }
 
   private async run(): Promise<CompletionEntry | null> {
@@ -184,7 +213,9 @@ export class GenerationJob {
           const text = shiftToCursor(generated, removed);
           if (i === 0) this.partial = text;
           onStop ??= stopRule(analyse().context);
-          return onStop(text);
+          const stop = onStop(text);
+          if (i === 0 && stop !== "stop") this.precomputePartial();
+          return stop;
         },
       });
       if (!analysed) {
