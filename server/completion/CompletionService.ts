@@ -70,6 +70,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIM
  * wait for the full generation (the CLI and benchmarks use that).
  */
 export class CompletionService {
+  /** Debug record of the latest generation that showed nothing (filtered or unparsable), for `dhi complete --json`. */
+  lastDiscarded: CompletionResult["debug"] | null = null;
   private readonly engine: InferenceEngine;
   private readonly getSettings: () => CompletionSettings;
   private readonly getIndex: () => CodeIndex | null;
@@ -142,7 +144,10 @@ export class CompletionService {
           this.counters.budgetHits++;
           return this.partialResult(job, prefix, suffix, request.offset, started);
         }
-        if (!outcome) return null;
+        if (!outcome) {
+          this.lastDiscarded = job.discarded;
+          return null;
+        }
         const rest = outcome.prefix === prefix ? { text: outcome.text } : remainderOf(outcome, prefix, suffix);
         if (!rest) return null;
         return this.result(outcome, rest.text, request.offset, started, false, false);

@@ -14,6 +14,7 @@ import { decideMultiline, type MultilineDecision } from "./multiline/decideMulti
 import { stopRule } from "./multiline/stopRule.js";
 import { MINIMAL_CHAIN, POSTPROCESS_CHAIN, postprocess } from "./postprocess/index.js";
 import type { Candidate, FilterContext } from "./postprocess/types.js";
+import type { CompletionResult } from "./types.js";
 import { pickCandidate } from "./verify/pickCandidate.js";
 import { syntaxWindow, type SyntaxWindow } from "./verify/syntaxWindow.js";
 import { verifyCandidate, type Verification } from "./verify/verifyCandidate.js";
@@ -66,6 +67,8 @@ export class GenerationJob {
   settled = false;
   /** Raw text of the greedy candidate so far. */
   partial = "";
+  /** Why the job showed nothing: its prompt context, filters, timings and raw text (for `dhi complete --json`). */
+  discarded: CompletionResult["debug"] | null = null;
   private filterContext: FilterContext | null = null;
   private window: SyntaxWindow | null = null;
   private readonly controller = new AbortController();
@@ -251,7 +254,18 @@ export class GenerationJob {
     timings.overheadMs = timings.totalMs - timings.loadMs - modelMs;
 
     if (!picked || !picked.verification.candidate) {
-      logger.debug(`completion: nothing to show at ${input.path}:${input.offset} (${processed.map((p) => p.applied.join(">")).join(" | ")})`);
+      const filters = processed.map((p) => p.applied.join(">"));
+      logger.debug(`completion: nothing to show at ${input.path}:${input.offset} (${filters.join(" | ")})`);
+      const greedy = raws[0];
+      this.discarded = {
+        context: assembled.pieces,
+        multiline: decision.multiline,
+        filtersApplied: processed[0]?.applied ?? [],
+        timings,
+        tokens: greedy ? { prompt: greedy.tokens.prompt, evaluated: greedy.tokens.evaluated, reused: greedy.tokens.reused, generated: greedy.tokens.generated } : {},
+        multilineReason: decision.reason,
+        rawText: greedy?.text,
+      };
       return null;
     }
     const chosen = picked.verification.candidate;

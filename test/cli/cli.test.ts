@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -57,5 +57,56 @@ describe("dhi CLI", () => {
     const withoutEmbeddings = dhi(["doctor", "--json"], { DHI_MODEL: FIM_MODEL }, dir);
     const report = JSON.parse(withoutEmbeddings.stdout) as { checks: Array<{ name: string; ok: boolean; detail: string }> };
     expect(report.checks.find((c) => c.name === "embeddingModel")).toMatchObject({ ok: false, detail: expect.stringContaining("search works without vectors") });
+  });
+
+  describe("complete", () => {
+    function file(name: string, text: string): string {
+      const dir = mkdtempSync(join(tmpdir(), "dhi-complete-"));
+      writeFileSync(join(dir, ".dhi.json"), JSON.stringify({ model: { threads: 1 } }));
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    }
+
+    it("prints the completion at a 1-based FILE:LINE:COL, and with --json its context, tokens and timings", () => {
+      const path = file("point.py", "class Point:\n    def __init__(self, x, y):\n        self.x = x\n        \n");
+      const plain = dhi(["complete", `${path}:4:9`], { DHI_MODEL: FIM_MODEL });
+      expect(plain.code).toBe(0);
+      expect(plain.stdout.trim().length).toBeGreaterThan(0);
+      const json = dhi(["complete", `${path}:4:9`, "--json", "--max-tokens", "16"], { DHI_MODEL: FIM_MODEL });
+      expect(json.code).toBe(0);
+      const payload = JSON.parse(json.stdout) as { text: string; timings: Record<string, number>; tokens: Record<string, number>; context: Array<{ kind: string }> };
+      expect(payload.text.length).toBeGreaterThan(0);
+      expect(payload.tokens.generated).toBeGreaterThan(0);
+      expect(payload.tokens.generated).toBeLessThanOrEqual(16);
+      expect(payload.timings.totalMs).toBeGreaterThan(0);
+      expect(payload.context.map((c) => c.kind)).toEqual(expect.arrayContaining(["prefix", "suffix"]));
+    });
+
+    it("explains an empty answer in --json (what the model wrote and which filter dropped it)", () => {
+      const path = file("calc.py", "def add(a, b):\n    return \n\nprint(add(1, 2))\n");
+      const result = dhi(["complete", `${path}:2:12`, "--json"], { DHI_MODEL: FIM_MODEL });
+      expect(result.code).toBe(0);
+      const payload = JSON.parse(result.stdout) as { text: string; filtersApplied: string[]; raw: string | null; tokens: Record<string, number> };
+      expect(payload.text).toBe("");
+      expect(payload.raw?.length).toBeGreaterThan(0);
+      expect(payload.filtersApplied.length).toBeGreaterThan(0);
+      expect(payload.tokens.generated).toBeGreaterThan(0);
+    });
+
+    it("exits 2 with one line for a bad position, a missing file or no model", () => {
+      const path = file("a.py", "x = 1\n");
+      for (const [args, env, needle] of [
+        [["complete", `${path}:9:1`], { DHI_MODEL: FIM_MODEL }, "line"],
+        [["complete", `${path}:1`], { DHI_MODEL: FIM_MODEL }, "FILE:LINE:COL"],
+        [["complete", "/nonexistent.py:1:1"], { DHI_MODEL: FIM_MODEL }, "nonexistent.py"],
+        [["complete", `${path}:1:1`], {}, "DHI_MODEL"],
+        [["complete", `${path}:1:1`], { DHI_MODEL: "/missing/model.gguf" }, "/missing/model.gguf"],
+      ] as Array<[string[], Record<string, string>, string]>) {
+        const result = dhi(args, env);
+        expect(result.code, args.join(" ")).toBe(2);
+        expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+        expect(result.stderr).toContain(needle);
+      }
+    });
   });
 });

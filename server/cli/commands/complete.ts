@@ -90,17 +90,19 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const result = await service.complete({ uri: file, path, text, offset, maxTokens: maxTokens > 0 ? maxTokens : undefined });
     const completionText = result?.text ?? "";
     if (values.json) {
+      // An empty answer still explains itself: what went into the prompt and which filter dropped the text.
+      const debug = result?.debug ?? service.lastDiscarded;
       const payload = {
         text: completionText,
         replaceStart: result?.replaceStart ?? offset,
         replaceEnd: result?.replaceEnd ?? offset,
-        multiline: result?.debug.multiline ?? null,
-        multilineReason: result?.debug.multilineReason ?? null,
-        filtersApplied: result?.debug.filtersApplied ?? [],
-        timings: result?.debug.timings ?? {},
-        tokens: result?.debug.tokens ?? {},
-        context: result?.debug.context ?? [],
-        raw: result?.debug.rawText ?? null,
+        multiline: debug?.multiline ?? null,
+        multilineReason: debug?.multilineReason ?? null,
+        filtersApplied: debug?.filtersApplied ?? [],
+        timings: debug?.timings ?? {},
+        tokens: debug?.tokens ?? {},
+        context: debug?.context ?? [],
+        raw: debug?.rawText ?? null,
       };
       io.stdout(`${JSON.stringify(payload)}\n`);
     } else {
