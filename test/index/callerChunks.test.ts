@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WorkspaceIndex } from "../../server/index/WorkspaceIndex.js";
-import { makeWorkspace, openTestIndex } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { useIndexedWorkspace } from "./helpers.js";
 
 // Callers of `helperFn` with different use counts, and ties broken by path, then line.
 const pad = (name: string): string => `  // ${name} ${"padding so this function is a chunk of its own ".repeat(5)}`;
@@ -14,21 +13,10 @@ const FILES = {
 };
 
 describe("graph ranking of callers", () => {
-  let ws: ReturnType<typeof makeWorkspace>;
-  let index: WorkspaceIndex;
-
-  beforeAll(async () => {
-    ws = makeWorkspace(FILES);
-    index = await openTestIndex(ws.root, ws.cache);
-    await index.update();
-  });
-  afterAll(async () => {
-    await index.dispose();
-    ws.cleanup();
-  });
+  const fx = useIndexedWorkspace(FILES);
 
   it("lists the definition, then callers by uses, then path, then line", () => {
-    const symbols = index.graphRanking("helperFn").map((id) => index.chunk(id)?.symbol);
+    const symbols = fx.index.graphRanking("helperFn").map((id) => fx.index.chunk(id)?.symbol);
     expect(symbols).toEqual(["helperFn", "bThrice", "aTwice", "bTwiceLate", "aOnce", "bOnce"]);
   });
 });

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WorkspaceIndex } from "../../server/index/WorkspaceIndex.js";
-import { makeWorkspace, openTestIndex } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { useIndexedWorkspace } from "./helpers.js";
 
 const FILES = {
   "src/util.ts": [
@@ -51,31 +50,20 @@ const FILES = {
 };
 
 describe("symbol graph", () => {
-  let ws: ReturnType<typeof makeWorkspace>;
-  let index: WorkspaceIndex;
-
-  beforeAll(async () => {
-    ws = makeWorkspace(FILES);
-    index = await openTestIndex(ws.root, ws.cache);
-    await index.update();
-  });
-  afterAll(async () => {
-    await index.dispose();
-    ws.cleanup();
-  });
+  const fx = useIndexedWorkspace(FILES);
 
   it("finds definitions with kind, parent and range", () => {
-    expect(index.definitions("formatName")).toEqual([
+    expect(fx.index.definitions("formatName")).toEqual([
       { name: "formatName", kind: "function", path: "src/util.ts", startLine: 1, endLine: 3, parent: null },
     ]);
-    expect(index.definitions("displayName")).toEqual([
+    expect(fx.index.definitions("displayName")).toEqual([
       { name: "displayName", kind: "method", path: "src/user.ts", startLine: 5, endLine: 7, parent: "User" },
     ]);
-    expect(index.definitions("nothingCalledThis")).toEqual([]);
+    expect(fx.index.definitions("nothingCalledThis")).toEqual([]);
   });
 
   it("finds references outside comments, with their enclosing symbol", () => {
-    const refs = index.references("formatName").map((r) => `${r.path}:${r.line}:${r.enclosingSymbol}`);
+    const refs = fx.index.references("formatName").map((r) => `${r.path}:${r.line}:${r.enclosingSymbol}`);
     expect(refs).toEqual([
       "src/report.ts:2:null",
       "src/report.ts:5:report",
@@ -85,18 +73,18 @@ describe("symbol graph", () => {
   });
 
   it("finds callers", () => {
-    expect(index.callers("formatName").map((s) => `${s.path}:${s.name}`)).toEqual(["src/report.ts:report", "src/user.ts:displayName"]);
-    expect(index.callers("slugify").map((s) => s.name)).toEqual(["slug"]);
+    expect(fx.index.callers("formatName").map((s) => `${s.path}:${s.name}`)).toEqual(["src/report.ts:report", "src/user.ts:displayName"]);
+    expect(fx.index.callers("slugify").map((s) => s.name)).toEqual(["slug"]);
   });
 
   it("resolves imports of a file to workspace paths", () => {
-    expect(index.importsOf("src/report.ts")).toEqual(["src/user.ts", "src/util.ts"]);
-    expect(index.importsOf("pkg/models.py").sort()).toEqual(["os", "pkg/helpers.py"]);
-    expect(index.importsOf("native/main.c")).toEqual(["native/lib.h"]);
+    expect(fx.index.importsOf("src/report.ts")).toEqual(["src/user.ts", "src/util.ts"]);
+    expect(fx.index.importsOf("pkg/models.py").sort()).toEqual(["os", "pkg/helpers.py"]);
+    expect(fx.index.importsOf("native/main.c")).toEqual(["native/lib.h"]);
   });
 
   it("links each use to a definition by scope, then by import", () => {
-    const at = (name: string) => index.references(name).map((r) => `${r.path}:${r.line}->${r.definition ? `${r.definition.path}:${r.definition.qualified}` : "?"}`);
+    const at = (name: string) => fx.index.references(name).map((r) => `${r.path}:${r.line}->${r.definition ? `${r.definition.path}:${r.definition.qualified}` : "?"}`);
     expect(at("formatName")).toContain("src/user.ts:6->src/util.ts:formatName");
     expect(at("slugify")).toContain("pkg/models.py:6->pkg/helpers.py:slugify");
     // `run` is defined twice in scope.py: the module-level use links to the module-level one, not the method.
@@ -104,11 +92,11 @@ describe("symbol graph", () => {
   });
 
   it("reports stats", () => {
-    const stats = index.stats();
+    const stats = fx.index.stats();
     expect(stats.files).toBe(Object.keys(FILES).length);
     expect(stats.symbols).toBeGreaterThanOrEqual(8);
     expect(stats.references).toBeGreaterThan(10);
     expect(stats.embeddings).toBe(0);
-    expect(index.hasEmbeddings).toBe(false);
+    expect(fx.index.hasEmbeddings).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { defaultSettings, type Settings } from "../../server/config/schema.js";
 import { openIndex } from "../../server/index/openIndex.js";
 import type { WorkspaceIndex } from "../../server/index/WorkspaceIndex.js";
@@ -38,4 +39,25 @@ export async function openTestIndex(root: string, cache: string, options: TestIn
   const env: NodeJS.ProcessEnv = { DHI_CACHE_DIR: cache };
   if (options.embedModel) env.DHI_EMBED_MODEL = options.embedModel;
   return openIndex({ root, settings, logger: new Logger("error"), env, embeddings: options.embedModel ? true : false });
+}
+
+/** A suite's workspace and its index, opened and updated before the suite and disposed after it. */
+export interface IndexedWorkspace {
+  ws: ReturnType<typeof makeWorkspace>;
+  /** Tests may replace it (e.g. to reopen from disk); the replacement is the one disposed. */
+  index: WorkspaceIndex;
+}
+
+export function useIndexedWorkspace(files: Record<string, string | Buffer>, options: TestIndexOptions = {}): IndexedWorkspace {
+  const fixture = {} as IndexedWorkspace;
+  beforeAll(async () => {
+    fixture.ws = makeWorkspace(files);
+    fixture.index = await openTestIndex(fixture.ws.root, fixture.ws.cache, options);
+    await fixture.index.update();
+  });
+  afterAll(async () => {
+    await fixture.index.dispose();
+    fixture.ws.cleanup();
+  });
+  return fixture;
 }

@@ -1,11 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { embeddingReadiness } from "../../server/index/embeddingReadiness.js";
 import { fuseRankings } from "../../server/index/rrf.js";
-import type { WorkspaceIndex } from "../../server/index/WorkspaceIndex.js";
 import { defaultSettings } from "../../server/config/schema.js";
-import { EMBED_MODEL, makeWorkspace, openTestIndex } from "./helpers.js";
+import { EMBED_MODEL, openTestIndex, useIndexedWorkspace } from "./helpers.js";
 
 const pad = (n: number) => Array.from({ length: n }, (_, i) => `  const step${i} = i${i % 3} + ${i};`).join("\n");
 
@@ -61,66 +60,46 @@ describe("rank fusion", () => {
 });
 
 describe("hybrid search without vectors", () => {
-  let ws: ReturnType<typeof makeWorkspace>;
-  let index: WorkspaceIndex;
-  beforeAll(async () => {
-    ws = makeWorkspace(FILES);
-    index = await openTestIndex(ws.root, ws.cache);
-    await index.update();
-  });
-  afterAll(async () => {
-    await index.dispose();
-    ws.cleanup();
-  });
+  const fx = useIndexedWorkspace(FILES);
 
   it("matches split identifiers: words find camelCase and snake_case names", async () => {
-    const [top] = await index.search("load settings directory", { k: 3 });
+    const [top] = await fx.index.search("load settings directory", { k: 3 });
     expect(top.chunk.symbol).toBe("loadSettingsForDirectory");
-    const [py] = await index.search("checksum compute", { k: 3 });
+    const [py] = await fx.index.search("checksum compute", { k: 3 });
     expect(py.chunk.symbol).toBe("compute_checksum");
-    const [server] = await index.search("http server listen", { k: 3 });
+    const [server] = await fx.index.search("http server listen", { k: 3 });
     expect(server.chunk.symbol).toBe("HttpServer");
   });
 
   it("puts the definition of a queried identifier first, then its users (symbol-graph neighbours)", async () => {
-    const hits = await index.search("readTextFile", { k: 5 });
+    const hits = await fx.index.search("readTextFile", { k: 5 });
     expect(hits[0].chunk.symbol).toBe("readTextFile");
     expect(hits.map((h) => h.chunk.symbol)).toContain("loadSettingsForDirectory");
-    const graph = index.graphRanking("loadSettingsForDirectory");
-    expect(graph.map((id) => index.chunk(id)?.symbol)).toEqual(["loadSettingsForDirectory", "startApp"]);
+    const graph = fx.index.graphRanking("loadSettingsForDirectory");
+    expect(graph.map((id) => fx.index.chunk(id)?.symbol)).toEqual(["loadSettingsForDirectory", "startApp"]);
   });
 
   it("returns scores best first and honours k", async () => {
-    const hits = await index.search("settings", { k: 2 });
+    const hits = await fx.index.search("settings", { k: 2 });
     expect(hits).toHaveLength(2);
     expect(hits[0].score).toBeGreaterThanOrEqual(hits[1].score);
-    expect(await index.search("   ", { k: 2 })).toEqual([]);
-    expect(await index.search("\"unbalanced OR ( NEAR", { k: 2 })).toBeInstanceOf(Array);
+    expect(await fx.index.search("   ", { k: 2 })).toEqual([]);
+    expect(await fx.index.search("\"unbalanced OR ( NEAR", { k: 2 })).toBeInstanceOf(Array);
   });
 
   it("retrieves definitions of identifiers near the cursor, then similar code, within the budget", async () => {
     const text = `function boot() {\n  const s = loadSettingsForDirectory(root);\n  `;
-    const picked = await index.retrieve({ path: "src/new.ts", text, offset: text.length, maxChars: 2000 });
+    const picked = await fx.index.retrieve({ path: "src/new.ts", text, offset: text.length, maxChars: 2000 });
     expect(picked[0]).toMatchObject({ reason: "definition", chunk: { symbol: "loadSettingsForDirectory" } });
     expect(picked.reduce((n, p) => n + p.chunk.text.length, 0)).toBeLessThanOrEqual(2000);
-    const own = await index.retrieve({ path: "src/settings.ts", text, offset: text.length, maxChars: 2000 });
+    const own = await fx.index.retrieve({ path: "src/settings.ts", text, offset: text.length, maxChars: 2000 });
     expect(own.every((p) => p.chunk.path !== "src/settings.ts")).toBe(true);
-    expect(await index.retrieve({ path: "x.ts", text, offset: text.length, maxChars: 10 })).toEqual([]);
+    expect(await fx.index.retrieve({ path: "x.ts", text, offset: text.length, maxChars: 10 })).toEqual([]);
   });
 });
 
 describe("embeddings (dhi-embed-tiny)", () => {
-  let ws: ReturnType<typeof makeWorkspace>;
-  let index: WorkspaceIndex;
-  beforeAll(async () => {
-    ws = makeWorkspace(FILES);
-    index = await openTestIndex(ws.root, ws.cache, { embedModel: EMBED_MODEL });
-    await index.update();
-  });
-  afterAll(async () => {
-    await index.dispose();
-    ws.cleanup();
-  });
+  const fx = useIndexedWorkspace(FILES, { embedModel: EMBED_MODEL });
 
   it("reports readiness for doctor, with a reason when there is no model", () => {
     const settings = defaultSettings();
@@ -131,41 +110,41 @@ describe("embeddings (dhi-embed-tiny)", () => {
   });
 
   it("embeds every chunk into the HNSW index", () => {
-    expect(index.hasEmbeddings).toBe(true);
-    const stats = index.stats();
+    expect(fx.index.hasEmbeddings).toBe(true);
+    const stats = fx.index.stats();
     expect(stats.embeddings).toBe(stats.chunks);
-    expect(index.vectorCount).toBe(stats.chunks);
+    expect(fx.index.vectorCount).toBe(stats.chunks);
   });
 
   it("finds code by meaning with vectors alone", async () => {
-    const ids = await index.vectorRanking("checksum of bytes", 5);
+    const ids = await fx.index.vectorRanking("checksum of bytes", 5);
     expect(ids.length).toBe(5);
-    const hybrid = await index.search("checksum of a byte string", { k: 3 });
+    const hybrid = await fx.index.search("checksum of a byte string", { k: 3 });
     expect(hybrid[0].chunk.symbol).toBe("compute_checksum");
   });
 
   it("re-embeds only changed chunks and forgets deleted ones", async () => {
-    const before = index.embeddedSinceOpen;
-    await index.updateFile("src/http.ts", FILES["src/http.ts"].replace("listen(port", "listenOn(port"));
-    await index.idle();
-    expect(index.embeddedSinceOpen - before).toBe(1);
-    await index.updateFile("src/math.py", null);
-    const ids = await index.vectorRanking("checksum of bytes", 10);
-    expect(ids.map((id) => index.chunk(id)?.path)).not.toContain("src/math.py");
-    expect(index.vectorCount).toBe(index.stats().chunks);
+    const before = fx.index.embeddedSinceOpen;
+    await fx.index.updateFile("src/http.ts", FILES["src/http.ts"].replace("listen(port", "listenOn(port"));
+    await fx.index.idle();
+    expect(fx.index.embeddedSinceOpen - before).toBe(1);
+    await fx.index.updateFile("src/math.py", null);
+    const ids = await fx.index.vectorRanking("checksum of bytes", 10);
+    expect(ids.map((id) => fx.index.chunk(id)?.path)).not.toContain("src/math.py");
+    expect(fx.index.vectorCount).toBe(fx.index.stats().chunks);
   });
 
   it("persists vectors next to the database and reloads them", async () => {
-    const stats = index.stats();
-    await index.dispose();
-    writeFileSync(join(ws.root, "src/extra.ts"), `export const extra = 1;\n`);
-    index = await openTestIndex(ws.root, ws.cache, { embedModel: EMBED_MODEL });
-    expect(index.vectorCount).toBe(stats.embeddings);
-    const again = await index.update();
+    const stats = fx.index.stats();
+    await fx.index.dispose();
+    writeFileSync(join(fx.ws.root, "src/extra.ts"), `export const extra = 1;\n`);
+    fx.index = await openTestIndex(fx.ws.root, fx.ws.cache, { embedModel: EMBED_MODEL });
+    expect(fx.index.vectorCount).toBe(stats.embeddings);
+    const again = await fx.index.update();
     // Only three chunks are new to the index: extra.ts, and the disk versions of http.ts and math.py, whose
     // in-memory edits (listenOn, deletion) ended with the previous session.
-    expect(index.embeddedSinceOpen).toBe(3);
+    expect(fx.index.embeddedSinceOpen).toBe(3);
     expect(again.embeddings).toBe(again.chunks);
-    expect(index.consistencyProblems()).toEqual([]);
+    expect(fx.index.consistencyProblems()).toEqual([]);
   });
 });
