@@ -5,7 +5,7 @@
 // dhi runs twice: "psm" (llama-server's own layout in this llama.cpp: the cursor line stays in the
 // prefix) and its default "psm-line" (the cursor line after the middle token).
 // Prints JSON with the dhi / llama-server latency ratio at P50 and P95 (target: <= 1.0).
-//   npx tsc -p . && node bench/vs-llama-server.mjs [--threads N] [--keystrokes N]
+//   npx tsc -p . && node bench/vs-llama-server.mjs [--threads N] [--keystrokes N] [--flash-attention auto|on|off]
 // The llama-server binary is built once from node-llama-cpp's bundled llama.cpp (bench/setup-llama-server.sh).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -15,10 +15,12 @@ import { LlamaEngine } from "../dist/inference/LlamaEngine.js";
 import { Logger } from "../dist/util/logger.js";
 import { startLlamaServer } from "./llamaServer.mjs";
 
-const { values: args } = parseArgs({ options: { threads: { type: "string" }, keystrokes: { type: "string" }, "max-tokens": { type: "string" } } });
+const { values: args } = parseArgs({ options: { threads: { type: "string" }, keystrokes: { type: "string" }, "max-tokens": { type: "string" }, "flash-attention": { type: "string" } } });
 const threads = Number(args.threads ?? 1);
 const keystrokes = Number(args.keystrokes ?? 120);
 const maxTokens = Number(args["max-tokens"] ?? 16);
+// dhi's setting ("auto" unless given): on | off | auto.
+const flashAttention = { on: true, off: false, auto: "auto" }[args["flash-attention"] ?? "auto"];
 const root = new URL("..", import.meta.url);
 const MODEL = fileURLToPath(new URL("../shared/models/dhi-fim-4m.gguf", root));
 const CTX = 2048;
@@ -42,9 +44,10 @@ async function llamaServerInfill(prefix, suffix) {
 
 const s = defaultSettings();
 const engines = {};
+let info;
 for (const layout of ["psm", "psm-line"]) {
-  engines[layout] = new LlamaEngine({ model: { ...s.model, path: MODEL, threads, contextSize: CTX }, logger: new Logger("error"), fimLayout: layout });
-  await engines[layout].load();
+  engines[layout] = new LlamaEngine({ model: { ...s.model, path: MODEL, threads, contextSize: CTX, flashAttention }, logger: new Logger("error"), fimLayout: layout });
+  info = await engines[layout].load();
 }
 
 // A typing session in a real file (the workload llama.vim sends), plus the same requests as one-offs.
@@ -99,6 +102,9 @@ function report(rs) {
 process.stdout.write(`${JSON.stringify({
   model: "dhi-fim-4m.gguf",
   threads,
+  // Which llama.cpp binary dhi ran (prebuilt, or built here by `npm run build:llama`) and its flash attention.
+  dhiLlamaBuild: info.llamaBuild,
+  dhiFlashAttention: info.flashAttention,
   contextSize: CTX,
   requests: typed.length,
   maxTokens,

@@ -14,6 +14,11 @@ export const ModelSettingsSchema = z.object({
   gpuLayers: z.union([z.literal("auto"), z.literal("max"), z.number().int().min(0)]).default("auto"),
   /** FIM template name, or "auto" to read the tokens from the GGUF. */
   template: z.string().default("auto"),
+  /**
+   * Extension: llama.cpp flash attention. "auto" lets llama.cpp decide, except on node-llama-cpp's prebuilt CPU
+   * binaries, where it is turned off: measured there, it made generation about 3x slower (bench/inference.mjs).
+   */
+  flashAttention: z.union([z.literal("auto"), z.boolean()]).default("auto"),
   /** Extension: speculative decoding switches (a draft model needs `draftPath`). */
   speculation: z
     .object({

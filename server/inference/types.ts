@@ -28,6 +28,10 @@ export interface ModelInfo {
   threads?: number;
   /** Draft model for speculative decoding, when one is loaded. */
   draftModel?: string | null;
+  /** Which llama.cpp binary runs (embedded only): node-llama-cpp's prebuilt one, or one built here. */
+  llamaBuild?: "localBuild" | "prebuilt";
+  /** Flash attention as passed to llama.cpp (embedded only). */
+  flashAttention?: boolean | "auto";
 }
 
 /** A piece of extra context for FIM: another file, or a retrieved chunk. */

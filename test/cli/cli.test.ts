@@ -44,7 +44,7 @@ describe("dhi CLI", () => {
     const model = report.checks.find((c) => c.name === "model");
     expect(model?.ok).toBe(false);
     expect(model?.detail).toContain("DHI_MODEL");
-    expect(report.checks.map((c) => c.name)).toEqual(["model", "draftModel", "embeddingModel", "grammars", "index", "sandbox"]);
+    expect(report.checks.map((c) => c.name)).toEqual(["model", "draftModel", "llamaCpp", "embeddingModel", "grammars", "index", "sandbox"]);
     expect(report.checks.find((c) => c.name === "grammars")?.ok).toBe(true);
   });
 
@@ -53,6 +53,8 @@ describe("dhi CLI", () => {
     const result = dhi(["doctor"], { DHI_MODEL: FIM_MODEL, DHI_EMBED_MODEL: EMBED_MODEL }, dir);
     expect(result.stdout).toContain(`✓ model: ${FIM_MODEL}`);
     expect(result.stdout).toContain("✓ embeddingModel: embedding model dhi-embed-tiny");
+    // Names the llama.cpp binary in use (prebuilt, or built here by `npm run build:llama`).
+    expect(result.stdout).toMatch(/✓ llamaCpp: (prebuilt binary|built on this machine), CPU/);
     expect(result.code).toBe(0);
     const withoutEmbeddings = dhi(["doctor", "--json"], { DHI_MODEL: FIM_MODEL }, dir);
     const report = JSON.parse(withoutEmbeddings.stdout) as { checks: Array<{ name: string; ok: boolean; detail: string }> };

@@ -29,6 +29,9 @@ describe("LlamaEngine with dhi-fim-4m", () => {
     expect(a.fim).toMatchObject({ name: "starcoder", repoLevel: true });
     expect(a.threads).toBe(1);
     expect(a.backend).toBe("embedded");
+    expect(["prebuilt", "localBuild"]).toContain(a.llamaBuild);
+    // What the context actually got: off on a prebuilt CPU binary, llama.cpp's own choice otherwise.
+    expect(a.flashAttention).toBe(a.llamaBuild === "prebuilt" ? false : "auto");
     expect(seen.length).toBeGreaterThan(2);
     expect(seen.at(-1)?.fraction).toBe(1);
     const fractions = seen.map((p) => p.fraction);

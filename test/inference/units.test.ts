@@ -4,6 +4,7 @@ import { PromptLookupDrafter } from "../../server/inference/drafters.js";
 import { buildFimText, templateForServerModel } from "../../server/inference/fimText.js";
 import { FIM_TEMPLATES } from "../../server/inference/fimTemplates.js";
 import { planReuse } from "../../server/inference/kvReuse.js";
+import { resolveFlashAttention } from "../../server/inference/LlamaEngine.js";
 import { Mutex } from "../../server/inference/Mutex.js";
 import { StopStringMatcher } from "../../server/inference/stopStrings.js";
 import { physicalCores, resolveThreads } from "../../server/inference/threads.js";
@@ -72,5 +73,13 @@ describe("inference helpers", () => {
     expect(templateForServerModel("auto", "Qwen2.5-Coder-7B-Instruct")?.name).toBe("qwen2.5-coder");
     expect(templateForServerModel("auto", "llama3")).toBeNull();
     expect(templateForServerModel("codegemma", "whatever")?.name).toBe("codegemma");
+  });
+
+  it("flash attention: auto is off only for a prebuilt binary on the CPU; an explicit setting always wins", () => {
+    expect(resolveFlashAttention("auto", { gpu: false, buildType: "prebuilt" })).toBe(false);
+    expect(resolveFlashAttention("auto", { gpu: false, buildType: "localBuild" })).toBe("auto");
+    expect(resolveFlashAttention("auto", { gpu: "cuda", buildType: "prebuilt" })).toBe("auto");
+    expect(resolveFlashAttention(true, { gpu: false, buildType: "prebuilt" })).toBe(true);
+    expect(resolveFlashAttention(false, { gpu: "cuda", buildType: "localBuild" })).toBe(false);
   });
 });

@@ -48,6 +48,14 @@ describe("resolveSettings", () => {
     expect(settings.completion.debounceMs).toBe(5);
   });
 
+  it("model.flashAttention takes auto or a boolean, and names itself when wrong", () => {
+    expect(resolveSettings([], {}).settings.model.flashAttention).toBe("auto");
+    expect(resolveSettings([{ source: "x", values: { model: { flashAttention: false } } }], {}).settings.model.flashAttention).toBe(false);
+    const { errors, settings } = resolveSettings([{ source: "x", values: { model: { flashAttention: "fast" } } }], {});
+    expect(errors[0]).toContain('"model.flashAttention"');
+    expect(settings.model.flashAttention).toBe("auto");
+  });
+
   it("warns about unknown keys with their source", () => {
     const { warnings, settings } = resolveSettings([{ source: ".dhi.json", values: { modle: {}, completion: { maxTokns: 3 } } }], {});
     expect(warnings).toEqual([
