@@ -48,6 +48,10 @@ try {
     cpuSeconds: round((cpu.user + cpu.system) / 1e6),
     rssMbAfterIndexing: round(process.memoryUsage().rss / 2 ** 20, 0),
   };
+  // The allocators give freed memory back lazily: also report RSS once the process has idled for 3 s, as the
+  // language server does after its initial index, and after a full GC on top of that.
+  await new Promise((r) => setTimeout(r, 3000));
+  result.fullIndex.rssMbAfter3sIdle = round(process.memoryUsage().rss / 2 ** 20, 0);
   if (globalThis.gc) {
     globalThis.gc();
     result.fullIndex.rssMbAfterGc = round(process.memoryUsage().rss / 2 ** 20, 0);

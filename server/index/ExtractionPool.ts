@@ -3,17 +3,36 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { LanguageName } from "../syntax/index.js";
+import type { FileJob, FileStat, KnownFile } from "./examineFile.js";
 import type { PreparedFile } from "./prepareFile.js";
 
-type Reply = { id: number; file: PreparedFile } | { id: number; error: string };
+/** One changed file for a child to read, examine and (when it needs indexing) parse. */
+export interface ExtractionJob {
+  id: number;
+  abs: string;
+  path: string;
+  known: KnownFile | undefined;
+  info: FileStat;
+  maxFileBytes: number;
+  language: LanguageName | null;
+}
+
+/** What examineFile decided, with the parsed file for an index job (whose `text` is then left empty). */
+export interface Examined {
+  job: FileJob | null;
+  file: PreparedFile | null;
+  problem: string | null;
+}
+
+export type ExtractionReply = ({ id: number } & Examined) | { id: number; error: string };
 
 interface Waiter {
-  resolve: (file: PreparedFile) => void;
+  resolve: (result: Examined) => void;
   reject: (error: Error) => void;
 }
 
 /**
- * Child processes that parse and chunk files while the main thread reads files and writes SQLite (see
+ * Child processes that read, hash, parse and chunk changed files while the main thread writes SQLite (see
  * extractWorker.ts for why processes). Available only when running compiled JavaScript (a child cannot load the
  * TypeScript sources vitest runs); callers fall back to prepareFile() inline when `create` returns null.
  */
@@ -25,13 +44,13 @@ export class ExtractionPool {
 
   private constructor(private readonly children: ChildProcess[]) {
     for (const child of children) {
-      child.on("message", (reply: Reply) => {
+      child.on("message", (reply: ExtractionReply) => {
         const waiter = this.waiters.get(reply.id);
         if (!waiter) return;
         this.waiters.delete(reply.id);
         this.owner.delete(reply.id);
         if ("error" in reply) waiter.reject(new Error(reply.error));
-        else waiter.resolve(reply.file);
+        else waiter.resolve(reply);
       });
       const fail = (): void => {
         const i = this.children.indexOf(child);
@@ -60,14 +79,15 @@ export class ExtractionPool {
     return this.children.length;
   }
 
-  prepare(text: string, language: LanguageName | null): Promise<PreparedFile> {
+  examine(job: Omit<ExtractionJob, "id">): Promise<Examined> {
     if (this.children.length === 0) return Promise.reject(new Error("no extraction processes left"));
     const child = this.children[this.turn++ % this.children.length];
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiters.set(id, { resolve, reject });
       this.owner.set(id, child);
-      child.send({ id, text, language });
+      const message: ExtractionJob = { id, ...job };
+      child.send(message);
     });
   }
 

@@ -151,8 +151,25 @@ export class IndexStore {
     };
   }
 
+  /** Runs `fn` in a transaction; inside an open bulk transaction it becomes a savepoint of it. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /**
+   * Opens a long write transaction for bulk indexing, spanning many event-loop turns. A crash rolls back to the
+   * last commitBulk(), which keeps the index consistent; everything in between is whole files.
+   */
+  beginBulk(): void {
+    if (!this.db.inTransaction) this.db.exec("BEGIN");
+  }
+
+  commitBulk(): void {
+    if (this.db.inTransaction) this.db.exec("COMMIT");
+  }
+
+  rollbackBulk(): void {
+    if (this.db.inTransaction) this.db.exec("ROLLBACK");
   }
 
   getFile(path: string): FileRecord | undefined {

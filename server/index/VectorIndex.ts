@@ -83,6 +83,8 @@ export class VectorIndex {
 
   /** Writes the file atomically (temp + rename), then records which `vec_version` it reflects. */
   save(store: IndexStore): void {
+    // Inside an uncommitted (bulk) transaction the version read here could still be rolled back by a crash.
+    if (store.db.inTransaction) return;
     if (!this.dirty && store.getMeta(HNSW_VERSION) === (store.getMeta(VEC_VERSION) ?? "0")) return;
     const tmp = `${this.file}.tmp`;
     this.hnsw.writeIndexSync(tmp);

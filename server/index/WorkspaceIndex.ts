@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { Settings } from "../config/schema.js";
 import { languageOf } from "../syntax/index.js";
@@ -9,6 +8,7 @@ import { errorMessage, type Logger } from "../util/logger.js";
 import { workspaceCacheDir } from "../util/paths.js";
 import { Embedder } from "./Embedder.js";
 import { embeddingReadiness } from "./embeddingReadiness.js";
+import { contentHash, examineFile, type FileJob, type FileStat } from "./examineFile.js";
 import { ExtractionPool } from "./ExtractionPool.js";
 import { queryIdentifiers, queryTerms } from "./identifiers.js";
 import { IndexStore, type FileRecord } from "./IndexStore.js";
@@ -16,7 +16,6 @@ import { prepareFile, type PreparedFile } from "./prepareFile.js";
 import { resolveImport } from "./resolveImport.js";
 import { retrieveContext } from "./retrieveContext.js";
 import { fuseRankings } from "./rrf.js";
-import { looksMinified, unindexableReason } from "./textFilter.js";
 import type {
   Chunk, CodeIndex, IndexProgress, IndexStats, ReferenceLocation, RetrievalRequest, RetrievedChunk, SearchHit, SymbolLocation,
 } from "./types.js";
@@ -41,7 +40,13 @@ export interface WorkspaceIndexOptions {
 /** Each write transaction covers at most this much work before the event loop gets a turn. */
 const SLICE_MS = 25;
 const READ_BATCH = 32;
-const PREFETCH_BATCHES = 4;
+/** Batches read and handed to the extraction processes ahead of the one being written (measured: 4 left them idle). */
+const PREFETCH_BATCHES = 32;
+/**
+ * Bulk indexing commits about this often. Each commit makes FTS5 flush its pending terms into a new segment (and
+ * merge segments), so committing every batch cost the main thread several seconds on a 10k-file workspace.
+ */
+const BULK_COMMIT_MS = 1000;
 const EMBED_BATCH = 32;
 const EMBED_TEXT_CHARS = 1200;
 /** Candidates each ranked list contributes to fusion. */
@@ -53,22 +58,13 @@ const FUSION_DEPTH = 50;
  */
 const FUSION_WEIGHTS = [1, 1, 1];
 
-type Job =
-  | { kind: "remove"; path: string }
-  | { kind: "touch"; id: number; mtime: number; size: number }
-  | { kind: "index"; path: string; text: string; hash: string; mtime: number; size: number };
-
 interface Prepared {
-  job: Job;
+  job: FileJob;
   /** The worker's extraction, or null to extract inline when writing. */
   file: PreparedFile | null;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function sha1(text: string): string {
-  return createHash("sha1").update(text).digest("base64url");
-}
 
 /** The workspace's code index: SQLite (chunks, symbols, refs, FTS5) plus an HNSW of chunk vectors. */
 export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
@@ -90,6 +86,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   private pool: ExtractionPool | null = null;
   /** True while update() walks the files: only then may a pool be started. */
   private bulk = false;
+  /** HNSW labels deleted inside the open bulk transaction; applied when it commits. */
+  private pendingRemovals: number[] = [];
   /** Chunks embedded since the index was opened (only new or changed chunks are). */
   embeddedSinceOpen = 0;
   private disposed = false;
@@ -195,9 +193,24 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       }
     };
     let done = 0;
+    let written = 0;
+    // Progress counts committed files only: what it reports survives a crash.
+    const commit = (): void => {
+      this.commitBulk();
+      if (written === done) return;
+      done = written;
+      onProgress?.({ done, total: paths.length, message: `Indexed ${done}/${paths.length} files` });
+    };
     this.bulk = true;
+    this.store.beginBulk();
+    let committedAt = performance.now();
     try {
       for (let b = 0; b < batches.length; b++) {
+        if (performance.now() - committedAt > BULK_COMMIT_MS) {
+          commit();
+          this.store.beginBulk();
+          committedAt = performance.now();
+        }
         refill();
         const ready: Prepared[] = await (inFlight.shift() as Promise<Prepared[]>);
         refill();
@@ -213,14 +226,15 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
               if (performance.now() - sliceStart > SLICE_MS) break;
             }
             return labels;
-          });
+          }, true);
           if (i < ready.length) await yieldToEventLoop();
         }
-        done += batches[b].length;
-        onProgress?.({ done, total: paths.length, message: `Indexed ${done}/${paths.length} files` });
+        written += batches[b].length;
         await yieldToEventLoop();
       }
+      commit();
     } finally {
+      this.commitBulk();
       this.bulk = false;
       const pool = this.pool;
       this.pool = null;
@@ -237,50 +251,61 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return this.stats();
   }
 
-  /** Reads a batch of files and, with workers, parses the changed ones off this thread. */
+  /**
+   * Stats a batch of files and examines the changed ones: in the extraction processes during bulk work (they read,
+   * hash and parse), else inline (parsed later, when written).
+   */
   private async prepareBatch(paths: string[], known: Map<string, FileRecord>, maxFileBytes: number): Promise<Prepared[]> {
-    const jobs = await Promise.all(paths.map((path) => this.readJob(path, known.get(path), maxFileBytes)));
-    // Extraction processes pay off for bulk work only; a few changed files are parsed inline.
-    if (this.bulk && !this.pool && this.options.extractionWorkers !== 0 && jobs.filter((j) => j?.kind === "index").length >= 8) {
+    const stats = await Promise.all(paths.map((path) => this.changedStat(path, known.get(path))));
+    const changed = paths.filter((_, i) => stats[i] !== null);
+    // Extraction processes pay off for bulk work only; a few changed files are handled inline.
+    if (this.bulk && !this.pool && this.options.extractionWorkers !== 0 && changed.length >= 8) {
       this.pool = ExtractionPool.create(this.options.extractionWorkers);
     }
     const out: Prepared[] = [];
-    await Promise.all(jobs.map(async (job) => {
-      if (!job) return;
-      if (job.kind !== "index" || !this.pool) {
-        out.push({ job, file: null });
+    await Promise.all(paths.map(async (path, i) => {
+      const info = stats[i];
+      if (info === null) return;
+      if (info === "gone") {
+        if (known.has(path)) out.push({ job: { kind: "remove", path }, file: null });
         return;
       }
-      const file = await this.pool.prepare(job.text, languageOf(job.path)).catch(() => null);
-      out.push({ job, file });
+      const remote = this.pool
+        ? await this.pool.examine({ abs: join(this.root, path), path, known: known.get(path), info, maxFileBytes, language: languageOf(path) })
+          .catch(() => null)
+        : null;
+      const { job, file, problem } = remote ?? { ...examineFile(join(this.root, path), path, known.get(path), info, maxFileBytes), file: null };
+      if (problem) this.options.logger.debug(`dhi index: skipping ${path}: ${problem}`);
+      if (job) out.push({ job, file });
     }));
     return out;
+  }
+
+  /** The file's stat when it changed since it was indexed; null when unchanged (or an open document); "gone" when unreadable. */
+  private async changedStat(path: string, known: FileRecord | undefined): Promise<FileStat | "gone" | null> {
+    if (this.overlays.has(path)) return null; // open documents are indexed from the editor's text
+    try {
+      const info = await stat(join(this.root, path));
+      const mtime = Math.floor(info.mtimeMs);
+      if (known && known.mtime === mtime && known.size === info.size) return null;
+      return { mtime, size: info.size };
+    } catch (error) {
+      this.options.logger.debug(`dhi index: skipping ${path}: ${errorMessage(error)}`);
+      return "gone";
+    }
   }
 
   /**
    * Decides what one file needs: nothing (unchanged), a touch (same content, new mtime), a removal, or indexing.
    * Unreadable, binary, huge or minified files are dropped from the index, never thrown.
    */
-  private async readJob(path: string, known: FileRecord | undefined, maxFileBytes: number): Promise<Job | null> {
-    if (this.overlays.has(path)) return null; // open documents are indexed from the editor's text
-    const abs = join(this.root, path);
-    const remove: Job | null = known ? { kind: "remove", path } : null;
-    try {
-      const info = await stat(abs);
-      const mtime = Math.floor(info.mtimeMs);
-      if (known && known.mtime === mtime && known.size === info.size) return null;
-      if (info.size > maxFileBytes) return remove;
-      const bytes = await readFile(abs);
-      if (unindexableReason(bytes, maxFileBytes)) return remove;
-      const text = bytes.toString("utf8");
-      const hash = sha1(text);
-      if (known && known.hash === hash) return { kind: "touch", id: known.id, mtime, size: info.size };
-      if (looksMinified(text)) return remove;
-      return { kind: "index", path, text, hash, mtime, size: info.size };
-    } catch (error) {
-      this.options.logger.debug(`dhi index: skipping ${path}: ${errorMessage(error)}`);
-      return remove;
-    }
+  private async readJob(path: string, known: FileRecord | undefined, maxFileBytes: number): Promise<FileJob | null> {
+    const info = await this.changedStat(path, known);
+    if (info === null) return null;
+    if (info === "gone") return known ? { kind: "remove", path } : null;
+    const { job, problem } = examineFile(join(this.root, path), path, known, info, maxFileBytes);
+    if (problem) this.options.logger.debug(`dhi index: skipping ${path}: ${problem}`);
+    return job;
   }
 
   /**
@@ -300,16 +325,42 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     }
   }
 
-  /** Runs `work` in one transaction; the HNSW labels it returns are deleted once the transaction commits. */
-  private write(work: () => number[]): void {
+  /**
+   * Runs `work` in one transaction; the HNSW labels it returns are deleted once the transaction commits. `inBulk`
+   * runs it directly inside the open bulk transaction: a savepoint there would copy every page it touches into
+   * a sub-journal (seconds over a large workspace), so a failure must roll back the whole bulk transaction instead.
+   */
+  private write(work: () => number[], inBulk = false): void {
     this.dfCache.clear();
     this.chunkCount = -1;
-    const removed = this.store.transaction(() => {
+    const body = (): number[] => {
       const labels = work();
       if (labels.length > 0) VectorIndex.bumpVersion(this.store);
       return labels;
-    });
-    this.vectors?.remove(removed);
+    };
+    let removed: number[];
+    if (inBulk && this.store.db.inTransaction) {
+      try {
+        removed = body();
+      } catch (error) {
+        // A half-written file must never be committed: drop everything since the last bulk commit.
+        this.store.rollbackBulk();
+        this.pendingRemovals = [];
+        throw error;
+      }
+    } else {
+      removed = this.store.transaction(body);
+    }
+    // Inside the bulk transaction the deletion is not durable yet: the HNSW follows at its commit.
+    if (this.store.db.inTransaction) this.pendingRemovals.push(...removed);
+    else this.vectors?.remove(removed);
+  }
+
+  private commitBulk(): void {
+    this.store.commitBulk();
+    const labels = this.pendingRemovals;
+    this.pendingRemovals = [];
+    this.vectors?.remove(labels);
   }
 
   private clear(): void {
@@ -334,9 +385,9 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     }
     if (await this.excluded(rel)) return; // e.g. a file opened from node_modules
     this.overlays.set(rel, text);
-    const hash = sha1(text);
+    const hash = contentHash(text);
     if (this.store.getFile(rel)?.hash === hash) return;
-    const job: Job = { kind: "index", path: rel, text, hash, mtime: Date.now(), size: Buffer.byteLength(text) };
+    const job: FileJob = { kind: "index", path: rel, text, hash, mtime: Date.now(), size: Buffer.byteLength(text) };
     this.write(() => this.apply({ job, file: null }, false));
     this.scheduleEmbedding();
   }

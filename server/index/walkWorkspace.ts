@@ -12,6 +12,28 @@ const SKIPPED_EXTENSIONS = new Set([
   "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4", "mov", "webm", "sqlite", "db", "wal", "shm", "DS_Store",
 ]);
 
+const WALK_CONCURRENCY = 8;
+
+/** At most `limit` tasks at once; the rest wait in order. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) this.active++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // the finishing task hands over its slot
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
 function skippedByName(name: string): boolean {
   if (name.endsWith(".min.js") || name.endsWith(".min.css") || name === "package-lock.json" || name === "yarn.lock" || name === "pnpm-lock.yaml") return true;
   const dot = name.lastIndexOf(".");
@@ -31,29 +53,35 @@ export interface WalkOptions {
 export async function walkWorkspace(root: string, options: WalkOptions): Promise<string[]> {
   const base = ignore().add(ALWAYS_EXCLUDED).add(options.exclude);
   const out: string[] = [];
+  // Folders are read a few at a time: one by one, the walk was a second of pure I/O latency before a 10k-file
+  // index could start, and without a bound a wide tree could run out of file descriptors.
+  const slots = new Semaphore(WALK_CONCURRENCY);
   // Each level keeps the ignore rules of the .gitignore files above it, with the folder they apply to.
   const visit = async (dir: string, rel: string, rules: Array<{ prefix: string; ig: Ignore }>): Promise<void> => {
     if (options.signal?.aborted) return;
-    const gitignore = await readFile(join(dir, ".gitignore"), "utf8").catch(() => null);
-    const here = gitignore === null ? rules : [...rules, { prefix: rel, ig: ignore().add(gitignore) }];
-    let handle;
-    try {
-      handle = await opendir(dir);
-    } catch {
-      return; // Unreadable folder: skip it rather than fail the whole index.
-    }
     const subdirs: Array<[string, string]> = [];
-    for await (const entry of handle) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      const isDir = entry.isDirectory();
-      if (!isDir && !entry.isFile()) continue;
-      const probe = isDir ? `${path}/` : path;
-      if (base.ignores(probe)) continue;
-      if (here.some(({ prefix, ig }) => ig.ignores(prefix ? probe.slice(prefix.length + 1) : probe))) continue;
-      if (isDir) subdirs.push([join(dir, entry.name), path]);
-      else if (!skippedByName(entry.name)) out.push(path);
-    }
-    for (const [abs, path] of subdirs) await visit(abs, path, here);
+    let here = rules;
+    await slots.run(async () => {
+      const gitignore = await readFile(join(dir, ".gitignore"), "utf8").catch(() => null);
+      if (gitignore !== null) here = [...rules, { prefix: rel, ig: ignore().add(gitignore) }];
+      let handle;
+      try {
+        handle = await opendir(dir);
+      } catch {
+        return; // Unreadable folder: skip it rather than fail the whole index.
+      }
+      for await (const entry of handle) {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        const isDir = entry.isDirectory();
+        if (!isDir && !entry.isFile()) continue;
+        const probe = isDir ? `${path}/` : path;
+        if (base.ignores(probe)) continue;
+        if (here.some(({ prefix, ig }) => ig.ignores(prefix ? probe.slice(prefix.length + 1) : probe))) continue;
+        if (isDir) subdirs.push([join(dir, entry.name), path]);
+        else if (!skippedByName(entry.name)) out.push(path);
+      }
+    });
+    await Promise.all(subdirs.map(([abs, path]) => visit(abs, path, here)));
   };
   await visit(root, "", []);
   return out.sort();

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distForChildren } from "./distForChildren.js";
+import type { IndexStore } from "../../server/index/IndexStore.js";
 import { EMBED_MODEL, makeWorkspace, openTestIndex } from "./helpers.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/indexChild.mjs", import.meta.url));
@@ -45,6 +46,19 @@ function runAndKill(dist: string, root: string, cache: string, model: string, ki
   });
 }
 
+/** Runs the child indexer (the built server, so with extraction processes) to the end. */
+function runToEnd(dist: string, root: string, cache: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, dist, root, cache, "none"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 && out.includes("finished") ? resolve() : reject(new Error(`child ended with ${code}: ${stderr}`))));
+  });
+}
+
 describe("crash safety (kill -9 mid-index)", () => {
   let dist: string;
   let cleanup = (): void => undefined;
@@ -73,6 +87,71 @@ describe("crash safety (kill -9 mid-index)", () => {
       await clean.dispose();
       fresh.cleanup();
       expect({ ...final, seconds: 0 }).toEqual({ ...expected, seconds: 0 });
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it("extraction processes (which read, hash and parse files themselves) index exactly what inline indexing does", async () => {
+    const files: Record<string, string | Buffer> = { ...corpus(40) };
+    files["tool.py"] = "import os\n\n\ndef walk(root):\n    return [p for p in os.listdir(root)]\n";
+    files["blob.bin"] = Buffer.from([1, 2, 0, 3, 4]);
+    files["bundle.js"] = `var a=${"1+".repeat(15000)}1;`;
+    const ws = makeWorkspace(files);
+    try {
+      await runToEnd(dist, ws.root, ws.cache);
+      const pooled = await openTestIndex(ws.root, ws.cache);
+      expect(pooled.consistencyProblems()).toEqual([]);
+      const before = pooled.stats();
+      // Nothing changed on disk: a second update finds every file unchanged.
+      const again = await pooled.update();
+      expect({ ...again, seconds: 0 }).toEqual({ ...before, seconds: 0 });
+      const hits = await pooled.search("walk root listdir", { k: 3 });
+      await pooled.dispose();
+
+      const fresh = makeWorkspace({});
+      const inline = await openTestIndex(ws.root, fresh.cache);
+      const expected = await inline.update();
+      const inlineHits = await inline.search("walk root listdir", { k: 3 });
+      await inline.dispose();
+      fresh.cleanup();
+      expect(before.files).toBe(41); // the binary file and the minified bundle are left out
+      expect({ ...before, seconds: 0 }).toEqual({ ...expected, seconds: 0 });
+      expect(hits.map((h) => [h.chunk.path, h.chunk.startLine, h.chunk.endLine])).toEqual(inlineHits.map((h) => [h.chunk.path, h.chunk.startLine, h.chunk.endLine]));
+      expect(hits[0]?.chunk.path).toBe("tool.py");
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it("rolls the bulk transaction back when writing a file fails, so no half-written file is ever committed", async () => {
+    const ws = makeWorkspace(corpus(200));
+    try {
+      const index = await openTestIndex(ws.root, ws.cache);
+      const store = (index as unknown as { store: IndexStore }).store;
+      const writeFile = store.writeFile.bind(store);
+      let calls = 0;
+      let failed = "";
+      store.writeFile = (...args: Parameters<IndexStore["writeFile"]>) => {
+        if (++calls === 120) {
+          // The file's rows are written, then the failure comes before its symbols' links would be (as a full disk would).
+          writeFile(...args);
+          failed = args[0];
+          throw new Error("disk full");
+        }
+        return writeFile(...args);
+      };
+      await expect(index.update()).rejects.toThrow("disk full");
+      expect(store.db.inTransaction).toBe(false);
+      expect(failed).not.toBe("");
+      expect(store.getFile(failed)).toBeUndefined();
+      expect(index.consistencyProblems()).toEqual([]);
+      expect(index.stats().files).toBeLessThan(120);
+      store.writeFile = writeFile;
+      const final = await index.update();
+      expect(final.files).toBe(200);
+      expect(index.consistencyProblems()).toEqual([]);
+      await index.dispose();
     } finally {
       ws.cleanup();
     }
