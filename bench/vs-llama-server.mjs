@@ -42,12 +42,16 @@ async function llamaServerInfill(prefix, suffix) {
   return { ms, ttftMs: ms - (json.timings?.predicted_ms ?? 0), text: json.content, evaluated: json.timings?.prompt_n, generated: json.timings?.predicted_n };
 }
 
+if (process.env.DHI_BENCH_QUIET !== "1") process.stderr.write("[vs-llama-server] comparing dhi's llama.cpp build with llama-server built for this CPU\n");
 const s = defaultSettings();
 const engines = {};
 let info;
 for (const layout of ["psm", "psm-line"]) {
   engines[layout] = new LlamaEngine({ model: { ...s.model, path: MODEL, threads, contextSize: CTX, flashAttention }, logger: new Logger("error"), fimLayout: layout });
   info = await engines[layout].load();
+}
+if (info.llamaBuild === "prebuilt") {
+  process.stderr.write("[vs-llama-server] dhi runs node-llama-cpp's prebuilt llama.cpp; `npm run build:llama` builds it for this CPU like llama-server (a like-for-like comparison)\n");
 }
 
 // A typing session in a real file (the workload llama.vim sends), plus the same requests as one-offs.
