@@ -42,7 +42,6 @@ async function llamaServerInfill(prefix, suffix) {
   return { ms, ttftMs: ms - (json.timings?.predicted_ms ?? 0), text: json.content, evaluated: json.timings?.prompt_n, generated: json.timings?.predicted_n };
 }
 
-if (process.env.DHI_BENCH_QUIET !== "1") process.stderr.write("[vs-llama-server] comparing dhi's llama.cpp build with llama-server built for this CPU\n");
 const s = defaultSettings();
 const engines = {};
 let info;
