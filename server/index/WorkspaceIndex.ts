@@ -5,6 +5,7 @@ import type { Settings } from "../config/schema.js";
 import { languageOf } from "../syntax/index.js";
 import { throwIfAborted } from "../util/abort.js";
 import { errorMessage, type Logger } from "../util/logger.js";
+import { releaseMemory } from "../util/releaseMemory.js";
 import { workspaceCacheDir } from "../util/paths.js";
 import { Embedder } from "./Embedder.js";
 import { embeddingReadiness } from "./embeddingReadiness.js";
@@ -41,12 +42,14 @@ export interface WorkspaceIndexOptions {
 const SLICE_MS = 25;
 const READ_BATCH = 32;
 /** Batches read and handed to the extraction processes ahead of the one being written (measured: 4 left them idle). */
-const PREFETCH_BATCHES = 32;
+const PREFETCH_BATCHES = 16;
 /**
  * Bulk indexing commits about this often. Each commit makes FTS5 flush its pending terms into a new segment (and
  * merge segments), so committing every batch cost the main thread several seconds on a 10k-file workspace.
  */
 const BULK_COMMIT_MS = 1000;
+/** Updates that wrote at least this many files end with a full GC (see releaseMemory). */
+const RELEASE_MEMORY_AFTER_FILES = 1000;
 const EMBED_BATCH = 32;
 const EMBED_TEXT_CHARS = 1200;
 /** Candidates each ranked list contributes to fusion. */
@@ -240,6 +243,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       this.pool = null;
       await pool?.dispose();
     }
+    // A large update leaves V8's heap grown by the extraction results: hand that memory back now.
+    if (written >= RELEASE_MEMORY_AFTER_FILES) releaseMemory();
     if (this.embedder) {
       onProgress?.({ done, total: paths.length, message: "Embedding chunks" });
       // A failing model must not fail indexing: the chunks stay searchable without vectors.
