@@ -105,6 +105,7 @@ export class CompletionService {
     if (this.disposed) throw new Error("dhi: the completion service was disposed");
     const started = performance.now();
     this.counters.requests++;
+    this.lastDiscarded = null; // describes this request only
     const settings = this.getSettings();
     if (!settings.enabled) return null;
     if (!Number.isInteger(request.offset) || request.offset < 0 || request.offset > request.text.length) {

@@ -271,17 +271,13 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     await Promise.all(paths.map(async (path, i) => {
       const info = stats[i];
       if (info === null) return;
-      if (info === "gone") {
-        if (known.has(path)) out.push({ job: { kind: "remove", path }, file: null });
-        return;
-      }
-      const remote = this.pool
+      const remote = this.pool && info !== "gone"
         ? await this.pool.examine({ abs: join(this.root, path), path, known: known.get(path), info, maxFileBytes, language: languageOf(path) })
           .catch(() => null)
         : null;
-      const { job, file, problem } = remote ?? { ...examineFile(join(this.root, path), path, known.get(path), info, maxFileBytes), file: null };
-      if (problem) this.options.logger.debug(`dhi index: skipping ${path}: ${problem}`);
-      if (job) out.push({ job, file });
+      if (remote?.problem) this.skipped(path, remote.problem);
+      const job = remote ? remote.job : this.examine(path, known.get(path), info, maxFileBytes);
+      if (job) out.push({ job, file: remote?.file ?? null });
     }));
     return out;
   }
@@ -295,7 +291,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       if (known && known.mtime === mtime && known.size === info.size) return null;
       return { mtime, size: info.size };
     } catch (error) {
-      this.options.logger.debug(`dhi index: skipping ${path}: ${errorMessage(error)}`);
+      this.skipped(path, errorMessage(error));
       return "gone";
     }
   }
@@ -306,11 +302,19 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
    */
   private async readJob(path: string, known: FileRecord | undefined, maxFileBytes: number): Promise<FileJob | null> {
     const info = await this.changedStat(path, known);
-    if (info === null) return null;
+    return info === null ? null : this.examine(path, known, info, maxFileBytes);
+  }
+
+  /** examineFile() on this thread; a file that could not be stat'ed is removed from the index. */
+  private examine(path: string, known: FileRecord | undefined, info: FileStat | "gone", maxFileBytes: number): FileJob | null {
     if (info === "gone") return known ? { kind: "remove", path } : null;
     const { job, problem } = examineFile(join(this.root, path), path, known, info, maxFileBytes);
-    if (problem) this.options.logger.debug(`dhi index: skipping ${path}: ${problem}`);
+    if (problem) this.skipped(path, problem);
     return job;
+  }
+
+  private skipped(path: string, why: string): void {
+    this.options.logger.debug(`dhi index: skipping ${path}: ${why}`);
   }
 
   /**

@@ -288,7 +288,7 @@ export class LlamaEngine implements InferenceEngine {
     const { getLlama, LlamaLogLevel, resolveChatWrapper, GeneralChatWrapper } = await import("node-llama-cpp");
     this.progress(0.5, "starting llama.cpp");
     const llama = await getLlama({
-      gpu: settings.gpuLayers === 0 ? false : "auto",
+      gpu: llamaGpuOption(settings.gpuLayers),
       build: "never",
       maxThreads: threads,
       logLevel: LlamaLogLevel.warn,
@@ -390,6 +390,11 @@ export class LlamaEngine implements InferenceEngine {
     const grammar = await s.llama.createGrammarForJsonSchema(schema as unknown as GbnfJsonObjectSchema);
     return new LlamaGrammarEvaluationState({ model: s.model, grammar });
   }
+}
+
+/** node-llama-cpp's `gpu` option for `model.gpuLayers`: 0 layers means the CPU only. */
+export function llamaGpuOption(gpuLayers: ModelSettings["gpuLayers"]): false | "auto" {
+  return gpuLayers === 0 ? false : "auto";
 }
 
 /**

@@ -49,7 +49,8 @@ async function llamaCppCheck(settings: Settings): Promise<Check> {
   if (settings.backend.type === "openai") return { name: "llamaCpp", ok: true, required: false, detail: "not used (backend.type is \"openai\")" };
   try {
     const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
-    const llama = await getLlama({ gpu: settings.model.gpuLayers === 0 ? false : "auto", build: "never", logLevel: LlamaLogLevel.error, logger: () => undefined });
+    const { llamaGpuOption } = await import("../../inference/LlamaEngine.js");
+    const llama = await getLlama({ gpu: llamaGpuOption(settings.model.gpuLayers), build: "never", logLevel: LlamaLogLevel.error, logger: () => undefined });
     const device = llama.gpu === false ? "CPU" : llama.gpu;
     const hint = llama.buildType === "prebuilt" && llama.gpu === false
       ? "; `npm run build:llama` compiles llama.cpp for this CPU in a few minutes (1.3-1.6x faster prompts measured)"
