@@ -6,10 +6,23 @@ export function unindexableReason(bytes: Buffer, maxFileBytes: number): string |
   return null;
 }
 
-/** Minified or generated one-line blobs carry no useful chunks and slow every stage down. */
+/** Lines at least this long are machine-written (minified code, inlined base64/wasm, data blobs). */
+const LONG_LINE = 1000;
+
+/**
+ * Minified or generated blobs carry no useful chunks and slow every stage down. A file counts as one when its
+ * lines average over 300 characters, or when lines of LONG_LINE+ characters hold half of its text: bundles such
+ * as `ort.min.mjs` keep a few thousand short lines around a minified core and would pass the average alone.
+ */
 export function looksMinified(text: string): boolean {
   if (text.length < 20_000) return false;
-  let lines = 1;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lines++;
-  return text.length / lines > 300;
+  let lines = 0;
+  let longChars = 0;
+  for (let start = 0; start <= text.length; lines++) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    if (end - start >= LONG_LINE) longChars += end - start;
+    start = end + 1;
+  }
+  return text.length / lines > 300 || 2 * longChars >= text.length;
 }
