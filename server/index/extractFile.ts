@@ -1,5 +1,5 @@
 import type Parser from "tree-sitter";
-import { loadQuery, parse, type LanguageName } from "../syntax/index.js";
+import { loadQuery, nodeStart, nodeStartRow, parse, type LanguageName } from "../syntax/index.js";
 import type { ChunkDraft, FileExtraction, RefDraft, SymbolDraft } from "./extractTypes.js";
 import { isIdentifierPart, isIdentifierStart, KEYWORDS } from "./identifiers.js";
 import { lineWindows } from "./lineWindows.js";
@@ -85,7 +85,7 @@ function runQuery(text: string, language: LanguageName, tree: Parser.Tree) {
     let nameNode: Parser.SyntaxNode | null = null;
     let explicitParent: string | null = null;
     for (const { name, node } of match.captures) {
-      if (name === "ignore") ignores.push([node.startIndex, node.endIndex]);
+      if (name === "ignore") ignores.push([nodeStart(node), node.endIndex]);
       else if (name === "import") imports.push(text.slice(node.startIndex, node.endIndex).replace(/^["'<`]|["'>`]$/g, ""));
       else if (name === "name") nameNode = node;
       else if (name === "parent") explicitParent = text.slice(node.startIndex, node.endIndex);
@@ -95,19 +95,22 @@ function runQuery(text: string, language: LanguageName, tree: Parser.Tree) {
       }
     }
     if (!defNode || !nameNode) continue;
-    const key = `${defNode.startIndex}:${defNode.endIndex}`;
+    const defStart = nodeStart(defNode);
+    const defEnd = defNode.endIndex;
+    const key = `${defStart}:${defEnd}`;
     const existing = byNode.get(key);
     // Several patterns can match one node (Go `type_spec`); the earliest pattern is the most specific.
     if (existing && existing.pattern <= match.pattern) continue;
-    let name = text.slice(nameNode.startIndex, nameNode.endIndex);
+    const nameStart = nodeStart(nameNode);
+    let name = text.slice(nameStart, nameNode.endIndex);
     const qualifier = name.match(/^(.*)(?:::|\.)([^:.]+)$/);
     if (qualifier) {
       explicitParent ??= qualifier[1].replace(/::/g, ".");
       name = qualifier[2];
     }
     byNode.set(key, {
-      start: defNode.startIndex, end: defNode.endIndex, startRow: defNode.startPosition.row, endRow: defNode.endPosition.row,
-      name, nameStart: nameNode.startIndex, kind, pattern: match.pattern, explicitParent, parent: null, qualified: name, index: 0,
+      start: defStart, end: defEnd, startRow: nodeStartRow(defNode), endRow: defNode.endPosition.row,
+      name, nameStart, kind, pattern: match.pattern, explicitParent, parent: null, qualified: name, index: 0,
     });
   }
   const defs = [...byNode.values()].sort((a, b) => a.start - b.start || b.end - a.end);
@@ -131,37 +134,40 @@ function runQuery(text: string, language: LanguageName, tree: Parser.Tree) {
 
 function chunkTree(root: Parser.SyntaxNode, defs: Def[]): RowChunk[] {
   const out: RowChunk[] = [];
-  const defAt = (node: Parser.SyntaxNode): Def | null => findDef(defs, node);
+  const defAt: DefAt = (start, end, endRow) => findDef(defs, start, end, endRow);
   const items = toItems(root.namedChildren, defAt);
   chunkItems(items, null, out, defAt, 0);
   return out;
 }
 
+/** The definition a node spanning start..end stands for, if any. */
+type DefAt = (start: number, end: number, endRow: number) => Def | null;
+
 /** The definition a node stands for: itself, or a wrapper (export, decorators, template) around one. */
-function findDef(defs: Def[], node: Parser.SyntaxNode): Def | null {
+function findDef(defs: Def[], start: number, end: number, endRow: number): Def | null {
   let lo = 0;
   let hi = defs.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (defs[mid].start < node.startIndex) lo = mid + 1;
+    if (defs[mid].start < start) lo = mid + 1;
     else hi = mid;
   }
   const def = defs[lo];
-  if (!def || def.start >= node.endIndex || def.end > node.endIndex) return null;
-  return def.endRow === node.endPosition.row ? def : null;
+  if (!def || def.start >= end || def.end > end) return null;
+  return def.endRow === endRow ? def : null;
 }
 
 function isLeading(node: Parser.SyntaxNode): boolean {
   return node.type.includes("comment") || node.type === "attribute_item" || node.type === "decorator";
 }
 
-function toItems(nodes: Parser.SyntaxNode[], defAt: (n: Parser.SyntaxNode) => Def | null): Item[] {
+function toItems(nodes: Parser.SyntaxNode[], defAt: DefAt): Item[] {
   const items: Item[] = nodes.map((node) => {
     const leading = isLeading(node);
-    return {
-      start: node.startIndex, end: node.endIndex, startRow: node.startPosition.row, endRow: node.endPosition.row,
-      node, def: leading ? null : defAt(node), leading,
-    };
+    const start = nodeStart(node);
+    const end = node.endIndex;
+    const endRow = node.endPosition.row;
+    return { start, end, startRow: nodeStartRow(node), endRow, node, def: leading ? null : defAt(start, end, endRow), leading };
   });
   // Doc comments and attributes directly above a definition belong to its chunk.
   for (let i = items.length - 2; i >= 0; i--) {
@@ -177,7 +183,7 @@ function toItems(nodes: Parser.SyntaxNode[], defAt: (n: Parser.SyntaxNode) => De
 }
 
 function chunkItems(
-  items: Item[], owner: Def | null, out: RowChunk[], defAt: (n: Parser.SyntaxNode) => Def | null, depth: number,
+  items: Item[], owner: Def | null, out: RowChunk[], defAt: DefAt, depth: number,
 ): void {
   const levelStart = out.length;
   let group: Item[] = [];
@@ -228,23 +234,33 @@ function describe(startRow: number, endRow: number, def: Def | null, owner: Def 
 }
 
 /** Splits an oversized node at its children's boundaries; its header and footer join the first and last chunk. */
-function splitItem(item: Item, owner: Def | null, out: RowChunk[], defAt: (n: Parser.SyntaxNode) => Def | null, depth: number): void {
+function splitItem(item: Item, owner: Def | null, out: RowChunk[], defAt: DefAt, depth: number): void {
   let newOwner = item.def ?? owner;
-  let container = item.node;
+  const node = item.node;
+  let children = node && depth < MAX_DEPTH ? node.namedChildren : [];
+  let containerSize = node ? node.endIndex - nodeStart(node) : 0;
   // Descend through wrappers (export → class → class body) while one child holds most of the text.
-  while (container && depth < MAX_DEPTH) {
-    const children = container.namedChildren;
-    if (children.length === 0) break;
+  while (children.length > 0) {
     let largest = children[0];
-    for (const c of children) if (c.endIndex - c.startIndex > largest.endIndex - largest.startIndex) largest = c;
+    let largestStart = nodeStart(largest);
+    let largestEnd = largest.endIndex;
+    for (let i = 1; i < children.length; i++) {
+      const start = nodeStart(children[i]);
+      const end = children[i].endIndex;
+      if (end - start > largestEnd - largestStart) {
+        largest = children[i];
+        largestStart = start;
+        largestEnd = end;
+      }
+    }
+    const largestSize = largestEnd - largestStart;
     // Only a thin header/footer may be left behind, or the siblings' code would vanish from every chunk.
-    const rest = container.endIndex - container.startIndex - (largest.endIndex - largest.startIndex);
-    if (rest > Math.max(MIN_CHUNK_CHARS, 0.15 * (container.endIndex - container.startIndex)) || largest.namedChildCount === 0) break;
-    const def = defAt(largest);
-    if (def && def !== newOwner && largest.startIndex === def.start) newOwner = def;
-    container = largest;
+    if (containerSize - largestSize > Math.max(MIN_CHUNK_CHARS, 0.15 * containerSize) || largest.namedChildCount === 0) break;
+    const def = defAt(largestStart, largestEnd, largest.endPosition.row);
+    if (def && def !== newOwner && largestStart === def.start) newOwner = def;
+    containerSize = largestSize;
+    children = largest.namedChildren;
   }
-  const children = container && depth < MAX_DEPTH ? container.namedChildren : [];
   const first = out.length;
   if (children.length < 2) {
     for (const w of lineWindowsRows(item.startRow, item.endRow, item, newOwner)) out.push(w);

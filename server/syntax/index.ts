@@ -2,3 +2,4 @@ export { languageOf, grammarFor, SUPPORTED_LANGUAGES, type LanguageName } from "
 export { parse, checkSyntax, utf16Column } from "./parse.js";
 export type { ParseCheck, SyntaxError } from "./types.js";
 export { loadQuery, queryPath } from "./queries.js";
+export { nodeStart, nodeStartRow } from "./nodeStart.js";
