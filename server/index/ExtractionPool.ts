@@ -32,34 +32,55 @@ interface Waiter {
 }
 
 /**
+ * Jobs a child holds at once (~100 ms of work): enough to keep it busy while the main thread is inside a write
+ * slice or a commit, few enough that a child stuck on a run of large files does not sit on work the other could
+ * take. Dealt round-robin up front instead, one child often held 250 jobs while the other had none (measured:
+ * on-demand dealing indexed 4-20% faster).
+ */
+const JOBS_PER_CHILD = 32;
+
+/**
  * Child processes that read, hash, parse and chunk changed files while the main thread writes SQLite (see
  * extractWorker.ts for why processes). Available only when running compiled JavaScript (a child cannot load the
  * TypeScript sources vitest runs); callers fall back to prepareFile() inline when `create` returns null.
  */
 export class ExtractionPool {
   private next = 1;
-  private turn = 0;
   private readonly waiters = new Map<number, Waiter>();
+  /** The child working on each sent job. */
   private readonly owner = new Map<number, ChildProcess>();
+  private readonly load = new Map<ChildProcess, number>();
+  /** Jobs not yet sent, oldest first: each goes to the first child with room. */
+  private readonly queue: ExtractionJob[] = [];
 
   private constructor(private readonly children: ChildProcess[]) {
     for (const child of children) {
+      this.load.set(child, 0);
       child.on("message", (reply: ExtractionReply) => {
         const waiter = this.waiters.get(reply.id);
         if (!waiter) return;
         this.waiters.delete(reply.id);
         this.owner.delete(reply.id);
+        this.load.set(child, (this.load.get(child) ?? 1) - 1);
+        this.dispatch();
         if ("error" in reply) waiter.reject(new Error(reply.error));
         else waiter.resolve(reply);
       });
       const fail = (): void => {
         const i = this.children.indexOf(child);
         if (i >= 0) this.children.splice(i, 1);
+        this.load.delete(child);
         for (const [id, c] of this.owner) {
           if (c !== child) continue;
           this.waiters.get(id)?.reject(new Error("an extraction process exited"));
           this.waiters.delete(id);
           this.owner.delete(id);
+        }
+        if (this.children.length === 0) {
+          for (const job of this.queue.splice(0)) {
+            this.waiters.get(job.id)?.reject(new Error("no extraction processes left"));
+            this.waiters.delete(job.id);
+          }
         }
       };
       child.on("error", fail);
@@ -81,14 +102,32 @@ export class ExtractionPool {
 
   examine(job: Omit<ExtractionJob, "id">): Promise<Examined> {
     if (this.children.length === 0) return Promise.reject(new Error("no extraction processes left"));
-    const child = this.children[this.turn++ % this.children.length];
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiters.set(id, { resolve, reject });
-      this.owner.set(id, child);
-      const message: ExtractionJob = { id, ...job };
-      child.send(message);
+      this.queue.push({ id, ...job });
+      this.dispatch();
     });
+  }
+
+  /** Sends queued jobs to the least loaded children while they have room. */
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let child: ChildProcess | null = null;
+      let least = JOBS_PER_CHILD;
+      for (const c of this.children) {
+        const load = this.load.get(c) ?? JOBS_PER_CHILD;
+        if (load < least) {
+          child = c;
+          least = load;
+        }
+      }
+      if (!child) return;
+      const job = this.queue.shift() as ExtractionJob;
+      this.owner.set(job.id, child);
+      this.load.set(child, least + 1);
+      child.send(job);
+    }
   }
 
   async dispose(): Promise<void> {
