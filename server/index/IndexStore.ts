@@ -134,6 +134,7 @@ export class IndexStore {
       pathsEndingWith: db.prepare<[string], { path: string }>("SELECT path FROM files WHERE path LIKE ? ESCAPE '\\' LIMIT 20"),
       fts: db.prepare<[string, number], { id: number; score: number }>(
         "SELECT rowid AS id, bm25(chunks_fts, 8.0, 1.0) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?"),
+      ftsUnranked: db.prepare<[string, number], { id: number }>("SELECT rowid AS id FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?"),
       docFreq: db.prepare<[string, number], { n: number }>(
         "SELECT count(*) AS n FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)"),
       callerRefs: db.prepare<[string, number], RefRow>(
@@ -418,6 +419,11 @@ export class IndexStore {
   /** bm25 over chunk text and symbol names; `match` is an FTS5 query. Best first. */
   fts(match: string, limit: number): Array<{ id: number; score: number }> {
     return this.s.fts.all(match, limit);
+  }
+
+  /** Chunks matching `match` in index order, without ranking: cheap however many chunks match. */
+  ftsUnranked(match: string, limit: number): number[] {
+    return this.s.ftsUnranked.all(match, limit).map((r) => r.id);
   }
 
   /** Chunks without a vector, in id order after `afterId`. */

@@ -60,6 +60,8 @@ const FUSION_DEPTH = 50;
  * embedding model should earn its full weight.
  */
 const FUSION_WEIGHTS = [1, 1, 1];
+/** At most this many chunks are bm25-scored for one query (when the rarest term alone has more, it still runs). */
+const FTS_SCORED_ROWS = 3000;
 
 interface Prepared {
   job: FileJob;
@@ -527,10 +529,29 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     const withDf = terms.map((term) => ({ term, df: this.documentFrequency(term, cap) })).filter((t) => t.df > 0);
     withDf.sort((a, b) => a.df - b.df);
     const rare = withDf.filter((t) => t.df < cap);
-    if (rare.length > 0) return this.store.fts(rare.slice(0, 8).map((t) => `"${t.term}"`).join(" OR "), depth).map((r) => r.id);
-    // Only common words (`export function resolve(`): chunks with all of them, which FTS5 intersects cheaply.
+    if (rare.length > 0) {
+      // bm25 scores every chunk that matches any term: take the rarest terms while their chunks fit the budget.
+      const chosen: string[] = [];
+      let rows = 0;
+      for (const { term, df } of rare.slice(0, 8)) {
+        if (chosen.length > 0 && rows + df > FTS_SCORED_ROWS) break;
+        chosen.push(`"${term}"`);
+        rows += df;
+      }
+      return this.store.fts(chosen.join(" OR "), depth).map((r) => r.id);
+    }
+    // Only common words (`error`, `export function resolve(`): ranking every chunk that has them all took up to
+    // 25 ms. Rank the chunks whose symbol names hold them, then fill up with other chunks that have them all.
     if (withDf.length === 0) return [];
-    return this.store.fts(withDf.slice(0, 4).map((t) => `"${t.term}"`).join(" AND "), depth).map((r) => r.id);
+    const all = withDf.slice(0, 4).map((t) => `"${t.term}"`).join(" AND ");
+    const ids = this.store.fts(`{symbols} : (${all})`, depth).map((r) => r.id);
+    if (ids.length < depth) {
+      for (const id of this.store.ftsUnranked(all, depth * 2)) {
+        if (ids.length >= depth) break;
+        if (!ids.includes(id)) ids.push(id);
+      }
+    }
+    return ids;
   }
 
   /** Chunks containing `term`, counted up to `cap`; cached until the next write. */

@@ -98,6 +98,33 @@ describe("hybrid search without vectors", () => {
   });
 });
 
+/** 600 chunks that all say "retry" (past the 500-chunk stop-word cap), one named after it, one with a rare word. */
+function commonWordFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 600; i++) {
+    files[`src/jobs/job${i}.py`] = `def job_${i}(queue):\n    retry = queue.pop()\n    return retry + ${i}\n`;
+  }
+  files["src/retry.py"] = `def retry_with_backoff(task, attempts):\n    for n in range(attempts):\n        task()\n`;
+  files["src/zebra.py"] = `def paint_stripes(canvas):\n    retry = canvas.zebra\n    return retry\n`;
+  return files;
+}
+
+describe("lexical ranking with common words", () => {
+  const fx = useIndexedWorkspace(commonWordFiles());
+  const symbols = (ids: number[]) => ids.map((id) => fx.index.chunk(id)?.symbol);
+
+  it("ranks chunks named after a word found everywhere first, then fills the list with others that have it", () => {
+    const ids = fx.index.lexicalRanking("retry", 20);
+    expect(symbols(ids)[0]).toBe("retry_with_backoff");
+    expect(ids).toHaveLength(20);
+    expect(new Set(ids).size).toBe(20);
+  });
+
+  it("lets a rare word decide when the query also has common ones", () => {
+    expect(symbols(fx.index.lexicalRanking("retry zebra", 5))[0]).toBe("paint_stripes");
+  });
+});
+
 describe("embeddings (dhi-embed-tiny)", () => {
   const fx = useIndexedWorkspace(FILES, { embedModel: EMBED_MODEL });
 
