@@ -60,6 +60,8 @@ const FUSION_DEPTH = 50;
  * embedding model should earn its full weight.
  */
 const FUSION_WEIGHTS = [1, 1, 1];
+/** Files a first index's walk must find before the extraction processes are started (during the walk). */
+const EAGER_POOL_FILES = 256;
 /** At most this many chunks are bm25-scored for one query (when the rarest term alone has more, it still runs). */
 const FTS_SCORED_ROWS = 3000;
 
@@ -177,12 +179,22 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     if (options.rebuild) this.clear();
     this.excluded = exclusionMatcher(this.root, exclude);
     onProgress?.({ done: 0, total: 0, message: "Scanning workspace" });
-    const paths = await walkWorkspace(this.root, { exclude, signal });
-    throwIfAborted(signal);
-    const wanted = new Set(paths);
     const known = this.store.allFiles();
-    const gone = [...known.keys()].filter((p) => !wanted.has(p) && !this.overlays.has(p));
-    if (gone.length > 0) this.write(() => gone.flatMap((p) => this.store.removeFile(p)));
+    // A first index that finds this many files will need the extraction processes: boot them during the walk.
+    const onFound = known.size === 0 ? (found: number) => {
+      if (found >= EAGER_POOL_FILES) this.startPool();
+    } : undefined;
+    let paths: string[];
+    try {
+      paths = await walkWorkspace(this.root, { exclude, signal, onFound });
+      throwIfAborted(signal);
+      const wanted = new Set(paths);
+      const gone = [...known.keys()].filter((p) => !wanted.has(p) && !this.overlays.has(p));
+      if (gone.length > 0) this.write(() => gone.flatMap((p) => this.store.removeFile(p)));
+    } catch (error) {
+      await this.stopPool();
+      throw error;
+    }
 
     // Pipeline: while one batch is written on this thread, the next ones are read and parsed by the workers.
     const batches: string[][] = [];
@@ -241,9 +253,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     } finally {
       this.commitBulk();
       this.bulk = false;
-      const pool = this.pool;
-      this.pool = null;
-      await pool?.dispose();
+      await this.stopPool();
     }
     // A large update leaves V8's heap grown by the extraction results: hand that memory back now.
     if (written >= RELEASE_MEMORY_AFTER_FILES) releaseMemory();
@@ -266,9 +276,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     const stats = await Promise.all(paths.map((path) => this.changedStat(path, known.get(path))));
     const changed = paths.filter((_, i) => stats[i] !== null);
     // Extraction processes pay off for bulk work only; a few changed files are handled inline.
-    if (this.bulk && !this.pool && this.options.extractionWorkers !== 0 && changed.length >= 8) {
-      this.pool = ExtractionPool.create(this.options.extractionWorkers);
-    }
+    if (this.bulk && changed.length >= 8) this.startPool();
     const out: Prepared[] = [];
     await Promise.all(paths.map(async (path, i) => {
       const info = stats[i];
@@ -282,6 +290,16 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       if (job) out.push({ job, file: remote?.file ?? null });
     }));
     return out;
+  }
+
+  private startPool(): void {
+    if (!this.pool && this.options.extractionWorkers !== 0) this.pool = ExtractionPool.create(this.options.extractionWorkers);
+  }
+
+  private async stopPool(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.dispose();
   }
 
   /** The file's stat when it changed since it was indexed; null when unchanged (or an open document); "gone" when unreadable. */

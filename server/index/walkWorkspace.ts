@@ -1,4 +1,5 @@
-import { opendir, readFile } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import ignore, { type Ignore } from "ignore";
 
@@ -44,6 +45,8 @@ export interface WalkOptions {
   /** Extra gitignore-style patterns (index.exclude). */
   exclude: string[];
   signal?: AbortSignal;
+  /** Called after each folder with the number of files found so far. */
+  onFound?: (files: number) => void;
 }
 
 /**
@@ -62,15 +65,18 @@ export async function walkWorkspace(root: string, options: WalkOptions): Promise
     const subdirs: Array<[string, string]> = [];
     let here = rules;
     await slots.run(async () => {
-      const gitignore = await readFile(join(dir, ".gitignore"), "utf8").catch(() => null);
-      if (gitignore !== null) here = [...rules, { prefix: rel, ig: ignore().add(gitignore) }];
-      let handle;
+      let entries: Dirent[];
       try {
-        handle = await opendir(dir);
+        entries = await readdir(dir, { withFileTypes: true });
       } catch {
         return; // Unreadable folder: skip it rather than fail the whole index.
       }
-      for await (const entry of handle) {
+      // Looked up in the listing: trying to open a missing .gitignore in every folder cost a failed open each.
+      if (entries.some((entry) => entry.name === ".gitignore")) {
+        const gitignore = await readFile(join(dir, ".gitignore"), "utf8").catch(() => null);
+        if (gitignore !== null) here = [...rules, { prefix: rel, ig: ignore().add(gitignore) }];
+      }
+      for (const entry of entries) {
         const path = rel ? `${rel}/${entry.name}` : entry.name;
         const isDir = entry.isDirectory();
         if (!isDir && !entry.isFile()) continue;
@@ -81,6 +87,7 @@ export async function walkWorkspace(root: string, options: WalkOptions): Promise
         else if (!skippedByName(entry.name)) out.push(path);
       }
     });
+    options.onFound?.(out.length);
     await Promise.all(subdirs.map(([abs, path]) => visit(abs, path, here)));
   };
   await visit(root, "", []);
