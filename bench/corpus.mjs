@@ -4,7 +4,7 @@ import { dirname, extname, join, relative } from "node:path";
 
 export const SOURCE_EXTENSIONS = new Set([".ts", ".tsx", ".js", ".mjs", ".cjs", ".py", ".go", ".rs", ".java", ".c", ".h", ".cc", ".cpp", ".hpp"]);
 
-/** Source files under `dir` (no nested node_modules, no minified bundles, ≤ maxBytes), sorted for determinism. */
+/** Source files under `dir` (no nested node_modules, no `.min.js`, ≤ maxBytes), sorted for determinism. */
 export function listSources(dir, maxBytes = 1_000_000) {
   const out = [];
   const walk = (d, depth) => {
@@ -28,21 +28,30 @@ export function listSources(dir, maxBytes = 1_000_000) {
   return out.sort();
 }
 
-/** Copies up to `count` source files from `sourceDir` into `target`, cycling through copies (copy0/, copy1/…). */
-export function buildCorpus(sourceDir, target, count) {
-  const files = listSources(sourceDir);
+/**
+ * Copies source files from `sourceDir` into `target`, cycling through copies (copy0/, copy1/…), until the corpus
+ * holds `count` files. `from` files are already there (an earlier call): copying resumes after them. `keep`
+ * filters the source files by absolute path.
+ */
+export function buildCorpus(sourceDir, target, count, from = 0, keep = () => true) {
+  const files = listSources(sourceDir).filter(keep);
   if (files.length === 0) throw new Error(`no source files under ${sourceDir}`);
-  let n = 0;
-  for (let copy = 0; n < count; copy++) {
-    for (const f of files) {
-      if (n >= count) break;
-      const dest = join(target, `copy${copy}`, relative(sourceDir, f));
-      mkdirSync(dirname(dest), { recursive: true });
-      cpSync(f, dest);
-      n++;
-    }
+  for (let n = from; n < count; n++) {
+    const f = files[n % files.length];
+    const dest = join(target, `copy${Math.floor(n / files.length)}`, relative(sourceDir, f));
+    mkdirSync(dirname(dest), { recursive: true });
+    cpSync(f, dest);
   }
-  return n;
+  return Math.max(from, count);
+}
+
+/** Total size of the files under `dir`, in bytes. */
+export function corpusBytes(dir) {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) total += statSync(join(e.parentPath ?? e.path, e.name)).size;
+  }
+  return total;
 }
 
 export function percentile(sorted, p) {

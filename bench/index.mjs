@@ -1,22 +1,24 @@
 // Index benchmarks (JSON on stdout). Run `npx tsc -p .` first: this imports the built server from dist/.
-//   node bench/index.mjs [--files 10200] [--embed-seconds 120] [--queries 200] [--keep]
+//   node bench/index.mjs [--files 10200] [--query-chunks 100000] [--embed-seconds 900] [--queries 200] [--keep]
 // Phases, all on real sources copied from node_modules (cycled into copies until --files is reached):
-//   1. full index without embeddings: files/s, and RSS of the process after indexing;
+//   1. full index without embeddings: files/s (and MB/s of source), and RSS of the process after indexing;
 //   2. re-index latency after editing a 1,000-line file (updateFile, the LSP didChange path, and update() after a disk write);
-//   3. embedding throughput (chunks/s) with the shared tiny model, for --embed-seconds;
+//   3. the workspace grows (more copies, indexed incrementally) until it holds --query-chunks chunks, and every
+//      chunk is embedded with the shared tiny model (stopping after --embed-seconds): chunks/s;
 //   4. hybrid query latency (FTS5 + vectors + symbol graph) P50/P95 on the whole index.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildCorpus, percentile, round } from "./corpus.mjs";
+import { buildCorpus, corpusBytes, percentile, round } from "./corpus.mjs";
 
 const REPO = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const { values: args } = parseArgs({
   options: {
     files: { type: "string", default: "10200" },
-    "embed-seconds": { type: "string", default: "120" },
+    "query-chunks": { type: "string", default: "100000" },
+    "embed-seconds": { type: "string", default: "900" },
     queries: { type: "string", default: "200" },
     keep: { type: "boolean", default: false },
   },
@@ -25,6 +27,7 @@ const { openIndex } = await import(join(REPO, "dist/index/openIndex.js"));
 const { defaultSettings } = await import(join(REPO, "dist/config/schema.js"));
 const { Logger } = await import(join(REPO, "dist/util/logger.js"));
 
+const QUERY_KINDS = ["symbol", "words", "codeLine", "docComment"];
 const EMBED_MODEL = resolve(REPO, "../shared/models/dhi-embed-tiny");
 const work = mkdtempSync(join(tmpdir(), "dhi-bench-index-"));
 const root = join(work, "ws");
@@ -36,6 +39,7 @@ const result = { machine: { cores: availableParallelism(), node: process.version
 try {
   log(`copying ${args.files} source files from node_modules…`);
   result.corpus.files = buildCorpus(join(REPO, "node_modules"), root, Number(args.files));
+  result.corpus.megabytes = round(corpusBytes(root) / 1e6, 1);
 
   // 1. Full index, no embeddings.
   let index = await openIndex({ root, settings: defaultSettings(), logger, env, embeddings: false });
@@ -44,7 +48,10 @@ try {
   const cpu = process.cpuUsage(cpu0);
   result.fullIndex = {
     files: stats.files, chunks: stats.chunks, symbols: stats.symbols, references: stats.references,
+    // Files the index skipped (minified bundles, inlined wasm): counted in the corpus, not in `files`.
+    skippedFiles: result.corpus.files - stats.files,
     seconds: round(stats.seconds), filesPerSecond: round(stats.files / stats.seconds, 0),
+    sourceMegabytesPerSecond: round(result.corpus.megabytes / stats.seconds, 1),
     cpuSeconds: round((cpu.user + cpu.system) / 1e6),
     rssMbAfterIndexing: round(process.memoryUsage().rss / 2 ** 20, 0),
   };
@@ -106,9 +113,18 @@ try {
     refreshFromDiskMsP50: round(percentile(disk, 50)), fullUpdateScanMsP50: round(percentile(full, 50)), workspaceFiles: stats.files,
   };
   log(`re-index: ${JSON.stringify(result.reindex1000Lines)}`);
-  await index.dispose();
 
-  // 3. Embedding throughput, within a time budget (the rest of the chunks stay without vectors).
+  // 3. Grow the workspace to the query corpus size (incremental update, no vectors yet), then embed every chunk
+  // within a time budget (whatever is left stays without vectors and is reported).
+  const want = Number(args["query-chunks"]);
+  let files = result.corpus.files;
+  for (let attempt = 0; index.stats().chunks < want && attempt < 20; attempt++) {
+    const perFile = index.stats().chunks / Math.max(1, index.stats().files);
+    files = buildCorpus(join(REPO, "node_modules"), root, files + Math.ceil((want - index.stats().chunks) / perFile * 1.05) + 1, files);
+    await index.update();
+  }
+  log(`query corpus: ${JSON.stringify(index.stats())}`);
+  await index.dispose();
   index = await openIndex({ root, settings: defaultSettings(), logger, env: { ...env, DHI_EMBED_MODEL: EMBED_MODEL } });
   if (!index.hasEmbeddings) throw new Error(`embedding model did not load: ${index.embeddingProblem}`);
   const budget = Number(args["embed-seconds"]);
@@ -125,23 +141,27 @@ try {
 
   // 4. Hybrid query latency over every chunk (vectors for the embedded ones).
   const corpusStats = index.stats();
+  result.embedding.chunksWithoutVectors = corpusStats.chunks - corpusStats.embeddings;
   const queries = sampleQueries(index, Number(args.queries));
-  for (const q of queries.slice(0, 10)) await index.search(q, { k: 10 }); // warm caches
+  for (const { text: q } of queries.slice(0, 20)) await index.search(q, { k: 10 }); // warm caches
   const times = [];
+  const byKind = Object.fromEntries(QUERY_KINDS.map((k) => [k, []]));
   const parts = { fts: [], vectors: [], graph: [] };
-  for (const q of queries) {
+  for (const { kind, text: q } of queries) {
     let t = performance.now();
     await index.search(q, { k: 10 });
-    times.push(performance.now() - t);
+    const ms = performance.now() - t;
+    times.push(ms);
+    byKind[kind].push(ms);
     t = performance.now(); index.lexicalRanking(q); parts.fts.push(performance.now() - t);
     t = performance.now(); await index.vectorRanking(q); parts.vectors.push(performance.now() - t);
     t = performance.now(); index.graphRanking(q); parts.graph.push(performance.now() - t);
   }
-  times.sort((a, b) => a - b);
-  for (const p of Object.values(parts)) p.sort((a, b) => a - b);
+  for (const list of [times, ...Object.values(byKind), ...Object.values(parts)]) list.sort((a, b) => a - b);
   result.hybridQuery = {
-    chunks: corpusStats.chunks, vectors: corpusStats.embeddings, queries: queries.length, k: 10,
-    msP50: round(percentile(times, 50)), msP95: round(percentile(times, 95)),
+    files: corpusStats.files, chunks: corpusStats.chunks, vectors: corpusStats.embeddings, queries: queries.length, k: 10,
+    msP50: round(percentile(times, 50)), msP95: round(percentile(times, 95)), msMax: round(times[times.length - 1]),
+    byKindMsP95: Object.fromEntries(Object.entries(byKind).map(([k, l]) => [k, { queries: l.length, msP95: round(percentile(l, 95)) }])),
     partsMsP95: { fts: round(percentile(parts.fts, 95)), vectors: round(percentile(parts.vectors, 95)), graph: round(percentile(parts.graph, 95)) },
   };
   log(`query: ${JSON.stringify(result.hybridQuery)}`);
@@ -151,20 +171,30 @@ try {
 }
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 
-/** Queries like a user's: symbol names, their words, and lines of code, drawn evenly from the index. */
+/**
+ * Queries like a user's, drawn evenly from the index: symbol names, their words, lines of code, and doc-comment
+ * prose (what `dhi search` gets typed; the costliest for lexical search).
+ */
 function sampleQueries(index, n) {
   const out = [];
   const total = index.stats().chunks;
-  for (let i = 0; out.length < n && i < n * 4; i++) {
+  for (let i = 0; out.length < n && i < n * 40; i++) {
     const chunk = index.chunk(1 + Math.floor((i * 7919) % Math.max(1, total)));
     if (!chunk) continue;
-    const kind = i % 3;
-    if (kind === 0 && chunk.symbol) out.push(chunk.symbol.split(".").pop());
-    else if (kind === 1 && chunk.symbol) out.push(chunk.symbol.split(".").pop().replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase());
+    const kind = QUERY_KINDS[i % 4];
+    // Kinds take turns; a chunk without what the kind needs gives nothing.
+    if (out.filter((q) => q.kind === kind).length >= n / 4) continue;
+    const name = chunk.symbol?.split(".").pop();
+    let text = null;
+    if (kind === "symbol") text = name;
+    else if (kind === "words") text = name?.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
+    else if (kind === "codeLine") text = chunk.text.split("\n").map((l) => l.trim()).find((l) => l.length > 20 && l.length < 120);
     else {
-      const line = chunk.text.split("\n").map((l) => l.trim()).find((l) => l.length > 20 && l.length < 120);
-      if (line) out.push(line);
+      const doc = chunk.text.match(/\/\*\*([\s\S]*?)\*\//)?.[1]
+        .split("\n").map((l) => l.replace(/^\s*\*\s?/, "")).filter((l) => !l.trim().startsWith("@")).join(" ").replace(/\s+/g, " ").trim();
+      if (doc && doc.split(" ").length >= 4) text = doc.slice(0, 300);
     }
+    if (text) out.push({ kind, text });
   }
   return out;
 }

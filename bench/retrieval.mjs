@@ -7,15 +7,20 @@
 // line of code around the call), also against the copy. Reported per retriever (FTS5 alone, vectors alone, and the
 // hybrid RRF of FTS5 + vectors + symbol graph, plus two variants: without vectors, and with the vector list
 // weighted 0.2): recall@5 and MRR (over the top 50).
+// A third run puts the second corpus among ~100k chunks of other code from node_modules (--distractors files), to
+// check that search stays as good at that scale (lexical search bounds its work per query there). That run has no
+// vectors (embedding 100k chunks with the tiny model takes minutes): FTS5, graph and their fusion only.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { listSources, round } from "./corpus.mjs";
+import { buildCorpus, listSources, round } from "./corpus.mjs";
 
 const REPO = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const { values: args } = parseArgs({ options: { n: { type: "string", default: "150" }, keep: { type: "boolean", default: false } } });
+const { values: args } = parseArgs({
+  options: { n: { type: "string", default: "150" }, distractors: { type: "string", default: "11000" }, keep: { type: "boolean", default: false } },
+});
 const { openIndex } = await import(join(REPO, "dist/index/openIndex.js"));
 const { extractFile } = await import(join(REPO, "dist/index/extractFile.js"));
 const { languageOf } = await import(join(REPO, "dist/syntax/index.js"));
@@ -24,9 +29,15 @@ const { defaultSettings } = await import(join(REPO, "dist/config/schema.js"));
 const { Logger } = await import(join(REPO, "dist/util/logger.js"));
 
 const EMBED_MODEL = resolve(REPO, "../shared/models/dhi-embed-tiny");
+const TRANSFORMERS = join(REPO, "node_modules/@huggingface/transformers");
 const CORPORA = [
   { name: "dhi (this repository, server/)", dir: join(REPO, "server") },
-  { name: "@huggingface/transformers (node_modules, src/)", dir: join(REPO, "node_modules/@huggingface/transformers/src") },
+  { name: "@huggingface/transformers (node_modules, src/)", dir: join(TRANSFORMERS, "src") },
+  {
+    name: "@huggingface/transformers src/ among other node_modules code (no vectors)", dir: join(TRANSFORMERS, "src"),
+    // The package's own bundles repeat its sources: a copy of a target would count as a miss.
+    distractors: Number(args.distractors), distractorsExclude: TRANSFORMERS, embeddings: false,
+  },
 ];
 const N = Number(args.n);
 const log = (m) => process.stderr.write(`[bench:retrieval] ${m}\n`);
@@ -107,11 +118,15 @@ async function evaluate(corpus) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), lines.join("\n"));
     }
+    if (corpus.distractors) {
+      buildCorpus(join(REPO, "node_modules"), join(root, "_distractors"), corpus.distractors, 0, (f) => !f.startsWith(corpus.distractorsExclude));
+    }
+    const withVectors = corpus.embeddings !== false;
     const index = await openIndex({
-      root, settings: defaultSettings(), logger: new Logger("error"),
+      root, settings: defaultSettings(), logger: new Logger("error"), embeddings: withVectors,
       env: { DHI_CACHE_DIR: join(work, "cache"), DHI_EMBED_MODEL: EMBED_MODEL },
     });
-    if (!index.hasEmbeddings) throw new Error(`no embeddings: ${index.embeddingProblem}`);
+    if (withVectors && !index.hasEmbeddings) throw new Error(`no embeddings: ${index.embeddingProblem}`);
     const stats = await index.update();
     log(`${corpus.name}: ${stats.files} files, ${stats.chunks} chunks, ${targets.length} targets`);
     const hit = (t, id) => {
@@ -119,7 +134,8 @@ async function evaluate(corpus) {
       return c !== null && c.path === t.path && c.startLine <= t.line && t.line <= c.endLine;
     };
     const score = async (queryOf) => {
-      const sums = Object.fromEntries(["fts", "vectors", "graph", "hybrid", "hybridNoVectors", "hybridVectorWeight02"].map((k) => [k, [0, 0]]));
+      const names = withVectors ? ["fts", "vectors", "graph", "hybrid", "hybridNoVectors", "hybridVectorWeight02"] : ["fts", "graph", "hybridNoVectors"];
+      const sums = Object.fromEntries(names.map((k) => [k, [0, 0]]));
       let n = 0;
       for (const t of targets) {
         const q = queryOf(t);
@@ -132,8 +148,8 @@ async function evaluate(corpus) {
           hybridNoVectors: fuseRankings([fts, graph]).map((r) => r.id),
           hybridVectorWeight02: fuseRankings([fts, vectors, graph], 60, [1, 0.2, 1]).map((r) => r.id),
         };
-        for (const [name, list] of Object.entries(lists)) {
-          const rank = list.slice(0, 50).findIndex((id) => hit(t, id));
+        for (const name of names) {
+          const rank = lists[name].slice(0, 50).findIndex((id) => hit(t, id));
           if (rank >= 0 && rank < 5) sums[name][0]++;
           if (rank >= 0) sums[name][1] += 1 / (rank + 1);
         }

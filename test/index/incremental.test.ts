@@ -98,18 +98,20 @@ describe("incremental indexing", () => {
     expect(stats.files).toBe(4); // ok.py, broken.ts, latin1.c and the empty empty.go
   });
 
-  it("re-indexes a 1000-line file quickly after an edit", async () => {
+  it("re-indexes an edited 1000-line file from the new text, replacing only the edited chunk", async () => {
     const big = Array.from({ length: 50 }, (_, i) => fn(`f${i}`)).join("\n");
     expect(big.split("\n").length).toBeGreaterThan(500);
     ws = makeWorkspace({ "big.ts": big });
     index = await openTestIndex(ws.root, ws.cache);
     await index.update();
-    const edited = big.replace("return 1;", "return 2;");
-    const t = performance.now();
-    await index.updateFile("big.ts", edited);
-    const ms = performance.now() - t;
-    expect(index.chunksOf("big.ts")[0].text).toContain("return 2;");
-    expect(ms).toBeLessThan(500); // the benchmark measures the real figure; this only catches a regression to "slow"
+    const before = index.chunksOf("big.ts");
+    // Speed is bench/index.mjs's job (re-index latency); this checks the incremental work is right.
+    await index.updateFile("big.ts", big.replace("return 1;", "return 2;"));
+    const after = index.chunksOf("big.ts");
+    expect(after[0].text).toContain("return 2;");
+    expect(after.map((c) => c.symbol)).toEqual(before.map((c) => c.symbol));
+    expect(after[0].id).not.toBe(before[0].id);
+    expect(after.slice(1).map((c) => c.id)).toEqual(before.slice(1).map((c) => c.id));
   });
 
   it("rebuild starts from scratch and gives the same counts", async () => {
