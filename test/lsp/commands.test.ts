@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -67,7 +67,7 @@ describe("dhi.tests.run over LSP", () => {
 });
 
 describe("index over LSP", () => {
-  it("builds in the background with progress, searches, follows open documents and rebuilds", async () => {
+  it("builds in the background with progress, searches, follows open documents, edits, disk changes and closes, and rebuilds", async () => {
     const root = mkdtempSync(join(tmpdir(), "dhi-index-lsp-"));
     writeFileSync(join(root, "settings.py"), "def parse_settings(text):\n    return dict(line.split('=') for line in text.splitlines())\n");
     writeFileSync(join(root, "main.ts"), "export function renderWidget(name: string): string {\n  return `<${name}>`;\n}\n");
@@ -92,6 +92,42 @@ describe("index over LSP", () => {
       found = await c.connection.sendRequest<Hit[]>("workspace/executeCommand", { command: "dhi.search", arguments: [{ query: "frobnicateGadget" }] });
     }
     expect(found.some((h) => h.uri === draft && h.symbol === "frobnicateGadget")).toBe(true);
+
+    const search = (query: string) =>
+      c.connection.sendRequest<Hit[]>("workspace/executeCommand", { command: "dhi.search", arguments: [{ query }] });
+    const symbolsIn = async (uri: string, query: string) => (await search(query)).filter((h) => h.uri === uri).map((h) => h.symbol);
+    const eventually = async (what: string, check: () => Promise<boolean>) => {
+      for (let i = 0; i < 100; i++) {
+        if (await check()) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+
+    // Typing (didChange bursts) re-indexes the in-memory text once typing pauses: the last text wins.
+    for (const [version, name] of [[2, "frobnicateGizmo"], [3, "frobnicateWidget"], [4, "frobnicateDoohickey"]] as const) {
+      await c.connection.sendNotification("textDocument/didChange", {
+        textDocument: { uri: draft, version },
+        contentChanges: [{ text: `export function ${name}(): number {\n  return ${version};\n}\n` }],
+      });
+    }
+    await eventually("the edited draft to be re-indexed", async () => (await symbolsIn(draft, "frobnicateDoohickey")).includes("frobnicateDoohickey"));
+    // The query words also match the new name (identifiers are split), so compare symbols.
+    expect(await symbolsIn(draft, "frobnicateGadget")).toEqual(["frobnicateDoohickey"]);
+    expect(await symbolsIn(draft, "frobnicateWidget")).toEqual(["frobnicateDoohickey"]);
+
+    // Files changed on disk arrive as workspace/didChangeWatchedFiles: a new file is indexed, a deleted one dropped.
+    const added = join(root, "added.py");
+    writeFileSync(added, "def quantize_weights(values):\n    return [round(v) for v in values]\n");
+    await c.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: fileUri(added), type: 1 }] });
+    await eventually("the new file on disk to be indexed", async () => (await symbolsIn(fileUri(added), "quantize_weights")).includes("quantize_weights"));
+    rmSync(join(root, "main.ts"));
+    await c.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: fileUri(join(root, "main.ts")), type: 3 }] });
+    await eventually("the deleted file to leave the index", async () => (await symbolsIn(fileUri(join(root, "main.ts")), "renderWidget")).length === 0);
+
+    // Closing a document hands it back to the disk: draft.ts was never saved, so it leaves the index.
+    await c.connection.sendNotification("textDocument/didClose", { textDocument: { uri: draft } });
+    await eventually("the closed, unsaved draft to leave the index", async () => (await symbolsIn(draft, "frobnicateDoohickey")).length === 0);
 
     const stats = await c.connection.sendRequest<{ files: number; chunks: number }>("workspace/executeCommand", { command: "dhi.index.rebuild", arguments: [] });
     expect(stats.files).toBeGreaterThanOrEqual(2);
