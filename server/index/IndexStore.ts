@@ -145,6 +145,8 @@ export class IndexStore {
       insertVector: db.prepare("INSERT INTO vectors(chunk_id, vector) VALUES (?, ?)"),
       chunkExists: db.prepare<[number], { one: number }>("SELECT 1 AS one FROM chunks WHERE id = ?"),
       allVectors: db.prepare<[], { label: number; vector: Buffer }>("SELECT label, vector FROM vectors"),
+      vectorLabels: db.prepare<[], { label: number }>("SELECT label FROM vectors"),
+      vectorByLabel: db.prepare<[number], { vector: Buffer }>("SELECT vector FROM vectors WHERE label = ?"),
       chunkOfLabel: db.prepare<[number], { chunk_id: number }>("SELECT chunk_id FROM vectors WHERE label = ?"),
       counts: db.prepare<[], { files: number; chunks: number; symbols: number; refs: number; vectors: number }>(
         `SELECT (SELECT count(*) FROM files) AS files, (SELECT count(*) FROM chunks) AS chunks,
@@ -443,10 +445,17 @@ export class IndexStore {
   }
 
   *allVectors(): Generator<{ label: number; vector: Float32Array }> {
-    for (const row of this.s.allVectors.iterate()) {
-      const copy = new Uint8Array(row.vector);
-      yield { label: row.label, vector: new Float32Array(copy.buffer, 0, copy.byteLength / 4) };
-    }
+    for (const row of this.s.allVectors.iterate()) yield { label: row.label, vector: toVector(row.vector) };
+  }
+
+  /** Every stored vector's HNSW label (no vector data: cheap next to allVectors). */
+  vectorLabels(): number[] {
+    return this.s.vectorLabels.all().map((r) => r.label);
+  }
+
+  vectorByLabel(label: number): Float32Array | null {
+    const row = this.s.vectorByLabel.get(label);
+    return row ? toVector(row.vector) : null;
   }
 
   clearVectors(): void {
@@ -488,4 +497,10 @@ export class IndexStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** A stored vector blob as a Float32Array over its own (aligned) copy. */
+function toVector(blob: Buffer): Float32Array {
+  const copy = new Uint8Array(blob);
+  return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
 }

@@ -11,13 +11,17 @@ const HNSW_VERSION = "hnsw_version";
 
 /**
  * Cosine HNSW over chunk vectors, persisted next to the database. SQLite is the source of truth: every vector
- * change bumps `vec_version` in the same transaction, and the file is trusted only when the version it was saved
- * at matches; otherwise (a crash since the last save) it is rebuilt from the vectors kept in SQLite.
+ * change bumps `vec_version` in the same transaction, and the file records the version it was saved at. A file
+ * saved at an older version (changes since its last save were lost in a crash) is reconciled with SQLite: labels
+ * are never reused, so the labels SQLite lacks are deleted and the vectors the file lacks are added. With no
+ * usable file the HNSW is rebuilt from the vectors kept in SQLite.
  */
 export class VectorIndex {
   private hnsw: Hnsw;
   private live = 0;
   private dirty = false;
+  /** How open() got the vectors: the saved file as it was, the file reconciled with SQLite, or SQLite alone. */
+  loadedFrom: "file" | "reconciled" | "rebuilt" = "file";
 
   private constructor(private readonly dims: number, private readonly file: string) {
     this.hnsw = new HierarchicalNSW("cosine", dims);
@@ -26,20 +30,51 @@ export class VectorIndex {
   static open(store: IndexStore, dims: number, file: string): VectorIndex {
     const index = new VectorIndex(dims, file);
     const saved = store.getMeta(HNSW_VERSION);
-    const trusted = saved !== null && saved === (store.getMeta(VEC_VERSION) ?? "0") && existsSync(file);
-    if (trusted) {
+    // Without a recorded save this database never wrote the file (e.g. it was rebuilt): its labels mean nothing.
+    if (saved !== null && existsSync(file)) {
       try {
         index.hnsw.readIndexSync(file, true);
-        // getIdsList() also lists markDelete'd labels; SQLite knows the live count and is in sync here.
-        index.live = store.counts().vectors;
-        if (index.hnsw.getNumDimensions() === dims) return index;
+        if (index.hnsw.getNumDimensions() === dims) {
+          if (saved === (store.getMeta(VEC_VERSION) ?? "0")) {
+            // getIdsList() also lists markDelete'd labels; SQLite knows the live count and is in sync here.
+            index.live = store.counts().vectors;
+          } else {
+            index.reconcile(store);
+            index.loadedFrom = "reconciled";
+          }
+          return index;
+        }
       } catch {
         // Unreadable file: fall through to a rebuild.
       }
       index.hnsw = new HierarchicalNSW("cosine", dims);
     }
     index.rebuild(store);
+    index.loadedFrom = "rebuilt";
     return index;
+  }
+
+  /** Brings a file saved before the latest changes in line with SQLite. */
+  private reconcile(store: IndexStore): void {
+    const stored = new Set(store.vectorLabels());
+    const present = new Set<number>();
+    for (const label of this.hnsw.getIdsList()) {
+      if (stored.has(label)) present.add(label);
+      else {
+        try {
+          this.hnsw.markDelete(label);
+        } catch {
+          // Deleted before the save already.
+        }
+      }
+    }
+    this.live = present.size;
+    for (const label of stored) {
+      if (present.has(label)) continue;
+      const vector = store.vectorByLabel(label);
+      if (vector && vector.length === this.dims) this.add(label, vector);
+    }
+    this.dirty = true;
   }
 
   private rebuild(store: IndexStore): void {

@@ -36,6 +36,8 @@ export interface WorkspaceIndexOptions {
   embeddingThreads?: number;
   /** Parser worker threads (0: parse on the main thread). Defaults to one per core. */
   extractionWorkers?: number;
+  /** How long the HNSW file's save waits after a small embedding pass; defaults to VECTOR_SAVE_DELAY_MS. */
+  vectorSaveDelayMs?: number;
 }
 
 /** Each write transaction covers at most this much work before the event loop gets a turn. */
@@ -51,6 +53,14 @@ const BULK_COMMIT_MS = 1000;
 /** Updates that wrote at least this many files end with a full GC (see releaseMemory). */
 const RELEASE_MEMORY_AFTER_FILES = 1000;
 const EMBED_BATCH = 32;
+/** An embedding pass that stored at least this many vectors saves the HNSW file at once. */
+const VECTOR_SAVE_NOW = 1000;
+/**
+ * After smaller passes (a keystroke's re-index) the save waits this long and then covers every change since: the
+ * file is rewritten whole, tens of MB on a large workspace, on this thread. A crash before it costs only a cheap
+ * reconciliation with SQLite at the next open (see VectorIndex).
+ */
+const VECTOR_SAVE_DELAY_MS = 30_000;
 const EMBED_TEXT_CHARS = 1200;
 /** Candidates each ranked list contributes to fusion. */
 const FUSION_DEPTH = 50;
@@ -72,6 +82,10 @@ const EAGER_POOL_FILES = 256;
 const COMMON_WORD_SHARE = 0.05;
 const COMMON_WORD_MIN_CHUNKS = 500;
 const FTS_SCORED_ROWS = 10_000;
+/** Cached document frequencies of at least this many chunks survive single-file writes (see frequenciesChanged). */
+const DF_KEPT_FROM = 256;
+/** After this many single-file writes every cached frequency is recounted. */
+const DF_RECOUNT_AFTER_WRITES = 100;
 
 interface Prepared {
   job: FileJob;
@@ -91,8 +105,12 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   private embedRun: Promise<void> | null = null;
   private embedRequested = false;
   private lastSeconds = 0;
-  /** FTS document frequencies of query words (capped counts); cleared by writes. */
-  private readonly dfCache = new Map<string, number>();
+  /** FTS document frequencies (capped counts) of query words found in at least DF_KEPT_FROM chunks. */
+  private readonly largeDf = new Map<string, number>();
+  /** The same for rarer words (and words not in the index): forgotten at every write. */
+  private readonly smallDf = new Map<string, number>();
+  /** Single-file writes since every frequency was last recounted. */
+  private writesSinceRecount = 0;
   /** Chunk count for the document-frequency cap; -1 when stale. */
   private chunkCount = -1;
   /** Exclusion rules for single files; rebuilt by update() so .gitignore edits take effect. */
@@ -105,6 +123,12 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   private pendingRemovals: number[] = [];
   /** Chunks embedded since the index was opened (only new or changed chunks are). */
   embeddedSinceOpen = 0;
+  /**
+   * Every chunk up to this id has been given a vector (or is gone): chunk ids only grow, so an embedding pass
+   * starts after it instead of scanning the whole table for the few new chunks of an edit.
+   */
+  private embeddedThrough = 0;
+  private vectorSaveTimer: NodeJS.Timeout | null = null;
   private disposed = false;
 
   private constructor(
@@ -153,6 +177,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
         VectorIndex.deleteFile(file);
       }
       vectors = VectorIndex.open(store, embedder.dims, file);
+      if (vectors.loadedFrom !== "file") options.logger.info(`dhi index: vectors ${vectors.loadedFrom} from SQLite (${vectors.size})`);
     }
     if (problem) options.logger.info(`dhi index: search runs without vectors: ${problem}`);
     return new WorkspaceIndex(options, store, embedder, vectors, problem);
@@ -198,7 +223,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       throwIfAborted(signal);
       const wanted = new Set(paths);
       const gone = [...known.keys()].filter((p) => !wanted.has(p) && !this.overlays.has(p));
-      if (gone.length > 0) this.write(() => gone.flatMap((p) => this.store.removeFile(p)));
+      if (gone.length > 0) this.write(() => gone.flatMap((p) => this.store.removeFile(p)), false, gone.length);
     } catch (error) {
       await this.stopPool();
       throw error;
@@ -363,13 +388,13 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   }
 
   /**
-   * Runs `work` in one transaction; the HNSW labels it returns are deleted once the transaction commits. `inBulk`
-   * runs it directly inside the open bulk transaction: a savepoint there would copy every page it touches into
-   * a sub-journal (seconds over a large workspace), so a failure must roll back the whole bulk transaction instead.
+   * Runs `work` (which writes `files` files) in one transaction; the HNSW labels it returns are deleted once the
+   * transaction commits. `inBulk` runs it directly inside the open bulk transaction: a savepoint there would copy
+   * every page it touches into a sub-journal (seconds over a large workspace), so a failure must roll back the
+   * whole bulk transaction instead.
    */
-  private write(work: () => number[], inBulk = false): void {
-    this.dfCache.clear();
-    this.chunkCount = -1;
+  private write(work: () => number[], inBulk = false, files = 1): void {
+    this.frequenciesChanged(inBulk || files > 1);
     const body = (): number[] => {
       const labels = work();
       if (labels.length > 0) VectorIndex.bumpVersion(this.store);
@@ -393,6 +418,21 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     else this.vectors?.remove(removed);
   }
 
+  /**
+   * Writes make cached document frequencies stale. After one file's write only the small ones are recounted: the
+   * large ones cost the most to count (milliseconds per query on 100k chunks, paid after every keystroke's
+   * re-index) and one file barely moves them, while a word just typed must not stay "absent". Bulk work, or many
+   * single writes, recounts everything.
+   */
+  private frequenciesChanged(bulk: boolean): void {
+    this.smallDf.clear();
+    if (bulk || ++this.writesSinceRecount >= DF_RECOUNT_AFTER_WRITES) {
+      this.largeDf.clear();
+      this.chunkCount = -1;
+      this.writesSinceRecount = 0;
+    }
+  }
+
   private commitBulk(): void {
     this.store.commitBulk();
     const labels = this.pendingRemovals;
@@ -401,6 +441,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   }
 
   private clear(): void {
+    this.frequenciesChanged(true);
     this.store.transaction(() => {
       this.store.db.exec(`DELETE FROM files; DELETE FROM chunks; DELETE FROM symbols; DELETE FROM refs; DELETE FROM imports;
         INSERT INTO chunks_fts(chunks_fts) VALUES('delete-all');`);
@@ -497,30 +538,53 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     const embedder = this.embedder;
     const vectors = this.vectors;
     if (!embedder || !vectors) return;
-    let after = 0;
     let sinceSave = 0;
+    let stored = 0;
     for (;;) {
       if (this.disposed || signal?.aborted) break;
-      const batch = this.store.pendingChunks(after, EMBED_BATCH);
+      const batch = this.store.pendingChunks(this.embeddedThrough, EMBED_BATCH);
       if (batch.length === 0) break;
-      after = batch[batch.length - 1].id;
       const embedded = await embedder.embed(batch.map((c) => c.text.slice(0, EMBED_TEXT_CHARS)));
       if (this.disposed) break;
-      const stored = this.store.transaction(() => {
-        const added = this.store.addVectors(batch.map((c, i) => ({ chunkId: c.id, vector: embedded[i] })));
-        if (added.length > 0) VectorIndex.bumpVersion(this.store);
-        return added;
+      const added = this.store.transaction(() => {
+        const rows = this.store.addVectors(batch.map((c, i) => ({ chunkId: c.id, vector: embedded[i] })));
+        if (rows.length > 0) VectorIndex.bumpVersion(this.store);
+        return rows;
       });
-      for (const { label, vector } of stored) vectors.add(label, vector);
+      for (const { label, vector } of added) vectors.add(label, vector);
+      this.embeddedThrough = batch[batch.length - 1].id;
       this.embeddedSinceOpen += batch.length;
-      sinceSave += stored.length;
-      // Periodic saves bound the rebuild work after a crash.
+      sinceSave += added.length;
+      stored += added.length;
+      // Periodic saves bound the reconciliation work after a crash.
       if (sinceSave >= 20_000) {
         vectors.save(this.store);
         sinceSave = 0;
       }
     }
-    if (!this.disposed) vectors.save(this.store);
+    this.saveVectors(stored >= VECTOR_SAVE_NOW);
+  }
+
+  /** Saves the HNSW file now, or (small changes) once VECTOR_SAVE_DELAY_MS has passed. */
+  private saveVectors(now: boolean): void {
+    const vectors = this.vectors;
+    if (!vectors || this.disposed) return;
+    if (now && !this.store.db.inTransaction) {
+      if (this.vectorSaveTimer) clearTimeout(this.vectorSaveTimer);
+      this.vectorSaveTimer = null;
+      vectors.save(this.store);
+      return;
+    }
+    if (this.vectorSaveTimer) return;
+    this.vectorSaveTimer = setTimeout(() => {
+      this.vectorSaveTimer = null;
+      try {
+        this.saveVectors(true);
+      } catch (error) {
+        this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`);
+      }
+    }, this.options.vectorSaveDelayMs ?? VECTOR_SAVE_DELAY_MS);
+    this.vectorSaveTimer.unref();
   }
 
   async search(query: string, options: { k?: number; signal?: AbortSignal } = {}): Promise<SearchHit[]> {
@@ -580,13 +644,14 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return ids;
   }
 
-  /** Chunks containing `term`, counted up to `cap`; cached until the next write. */
+  /** Chunks containing `term`, counted up to `cap`; cached (see frequenciesChanged). */
   private documentFrequency(term: string, cap: number): number {
-    let df = this.dfCache.get(term);
+    let df = this.largeDf.get(term) ?? this.smallDf.get(term);
     if (df === undefined) {
-      if (this.dfCache.size > 20_000) this.dfCache.clear();
       df = this.store.documentFrequency(`"${term}"`, cap);
-      this.dfCache.set(term, df);
+      const cache = df >= DF_KEPT_FROM ? this.largeDf : this.smallDf;
+      if (cache.size > 20_000) cache.clear();
+      cache.set(term, df);
     }
     return df;
   }
@@ -686,6 +751,11 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return this.store.consistencyProblems();
   }
 
+  /** How the vectors were loaded at open (see VectorIndex.loadedFrom); null without embeddings. */
+  get vectorsLoadedFrom(): VectorIndex["loadedFrom"] | null {
+    return this.vectors?.loadedFrom ?? null;
+  }
+
   /** Vectors whose HNSW entry is live; equals stats().embeddings when the two stores agree. */
   get vectorCount(): number {
     return this.vectors?.size ?? 0;
@@ -704,6 +774,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     await this.updating?.catch(() => undefined);
     this.disposed = true;
     await this.embedRun?.catch(() => undefined);
+    if (this.vectorSaveTimer) clearTimeout(this.vectorSaveTimer);
+    this.vectorSaveTimer = null;
     try {
       this.vectors?.save(this.store);
     } catch (error) {

@@ -10,6 +10,8 @@ export interface OpenIndexOptions {
   env?: NodeJS.ProcessEnv;
   /** Set false to skip loading the embedding model. Defaults to true. */
   embeddings?: boolean;
+  /** How long the vector file's save waits after a small change (tests shorten it). */
+  vectorSaveDelayMs?: number;
 }
 
 /**

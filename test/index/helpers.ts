@@ -31,6 +31,7 @@ export interface TestIndexOptions {
   /** Path of an embedding model folder, or null for none. */
   embedModel?: string | null;
   settings?: (s: Settings) => void;
+  vectorSaveDelayMs?: number;
 }
 
 export async function openTestIndex(root: string, cache: string, options: TestIndexOptions = {}): Promise<WorkspaceIndex> {
@@ -38,7 +39,9 @@ export async function openTestIndex(root: string, cache: string, options: TestIn
   options.settings?.(settings);
   const env: NodeJS.ProcessEnv = { DHI_CACHE_DIR: cache };
   if (options.embedModel) env.DHI_EMBED_MODEL = options.embedModel;
-  return openIndex({ root, settings, logger: new Logger("error"), env, embeddings: options.embedModel ? true : false });
+  return openIndex({
+    root, settings, logger: new Logger("error"), env, embeddings: options.embedModel ? true : false, vectorSaveDelayMs: options.vectorSaveDelayMs,
+  });
 }
 
 /** A suite's workspace and its index, opened and updated before the suite and disposed after it. */

@@ -1,10 +1,10 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { embeddingReadiness } from "../../server/index/embeddingReadiness.js";
 import { fuseRankings } from "../../server/index/rrf.js";
 import { defaultSettings } from "../../server/config/schema.js";
-import { EMBED_MODEL, openTestIndex, useIndexedWorkspace } from "./helpers.js";
+import { EMBED_MODEL, makeWorkspace, openTestIndex, useIndexedWorkspace } from "./helpers.js";
 
 const pad = (n: number) => Array.from({ length: n }, (_, i) => `  const step${i} = i${i % 3} + ${i};`).join("\n");
 
@@ -123,6 +123,17 @@ describe("lexical ranking with common words", () => {
   it("lets a rare word decide when the query also has common ones", () => {
     expect(symbols(fx.index.lexicalRanking("retry zebra", 5))[0]).toBe("paint_stripes");
   });
+
+  it("sees a word that a write adds or removes at once, though common words' counts are kept across writes", async () => {
+    // Asked before it exists: the word's frequency (0) is cached, and must not outlive the write.
+    expect(fx.index.lexicalRanking("okapi", 5)).toEqual([]);
+    await fx.index.updateFile("src/okapi.py", "def feed_okapi(retry):\n    return retry\n");
+    expect(symbols(fx.index.lexicalRanking("okapi", 5))).toEqual(["feed_okapi"]);
+    // "retry" (in 600+ chunks) still acts as a stop word; the rare word decides.
+    expect(symbols(fx.index.lexicalRanking("retry okapi", 5))[0]).toBe("feed_okapi");
+    await fx.index.updateFile("src/okapi.py", null);
+    expect(fx.index.lexicalRanking("okapi", 5)).toEqual([]);
+  });
 });
 
 describe("embeddings (dhi-embed-tiny)", () => {
@@ -174,4 +185,63 @@ describe("embeddings (dhi-embed-tiny)", () => {
     expect(again.embeddings).toBe(again.chunks);
     expect(fx.index.consistencyProblems()).toEqual([]);
   });
+
+  it("reconciles a vector file saved before later changes with SQLite instead of rebuilding it", async () => {
+    expect(fx.index.vectorsLoadedFrom).toBe("file");
+    // Small passes leave the file as it was saved (the save waits), as a crash right now would.
+    await fx.index.updateFile("src/late.ts", "export function lateChecksum(bytes: Uint8Array): number {\n  return bytes.length;\n}\n");
+    await fx.index.updateFile("src/files.ts", null);
+    await fx.index.idle();
+    const restarted = await openTestIndex(fx.ws.root, fx.ws.cache, { embedModel: EMBED_MODEL });
+    try {
+      expect(restarted.vectorsLoadedFrom).toBe("reconciled");
+      expect(restarted.vectorCount).toBe(restarted.stats().embeddings);
+      // Asking for every vector: a dead label left in the HNSW would take a place and then map to no chunk.
+      const ids = await restarted.vectorRanking("checksum of bytes", 100);
+      expect(ids).toHaveLength(restarted.vectorCount);
+      const paths = ids.map((id) => restarted.chunk(id)?.path);
+      expect(paths).toContain("src/late.ts");
+      expect(paths).not.toContain("src/files.ts");
+    } finally {
+      await restarted.dispose();
+    }
+  });
 });
+
+describe("vector file saves", () => {
+  it("waits after a small embedding pass, then saves every change since in one write", async () => {
+    const ws = makeWorkspace(FILES);
+    const file = () => join(ws.cache, "workspaces");
+    const index = await openTestIndex(ws.root, ws.cache, { embedModel: EMBED_MODEL, vectorSaveDelayMs: 300 });
+    try {
+      await index.update();
+      const hnsw = vectorFile(file());
+      const savedAt = async (after: number): Promise<number> => {
+        for (let i = 0; i < 100; i++) {
+          const at = existsSync(hnsw) ? statSync(hnsw).mtimeMs : -1;
+          if (at > after) return at;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error("the vector file was not saved");
+      };
+      const first = await savedAt(-1);
+      await index.updateFile("src/http.ts", FILES["src/http.ts"].replace("listen(port", "listenOn(port"));
+      await index.idle();
+      expect(statSync(hnsw).mtimeMs).toBe(first);
+      await savedAt(first);
+      await index.dispose();
+      const reopened = await openTestIndex(ws.root, ws.cache, { embedModel: EMBED_MODEL });
+      expect(reopened.vectorsLoadedFrom).toBe("file");
+      await reopened.dispose();
+    } finally {
+      await index.dispose();
+      ws.cleanup();
+    }
+  });
+});
+
+/** The one workspace cache folder's HNSW file. */
+function vectorFile(workspaces: string): string {
+  const [dir] = readdirSync(workspaces);
+  return join(workspaces, dir, "vectors.hnsw");
+}
