@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, sep } from "node:path";
 import type { Settings } from "../config/schema.js";
 import { languageOf } from "../syntax/index.js";
 import { throwIfAborted } from "../util/abort.js";
+import { FOREGROUND_MAX_WAIT_MS, type Foreground } from "../util/foreground.js";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { releaseMemory } from "../util/releaseMemory.js";
 import { workspaceCacheDir } from "../util/paths.js";
@@ -38,6 +39,8 @@ export interface WorkspaceIndexOptions {
   extractionWorkers?: number;
   /** How long the HNSW file's save waits after a small embedding pass; defaults to VECTOR_SAVE_DELAY_MS. */
   vectorSaveDelayMs?: number;
+  /** The editor's requests in flight: bulk indexing and embedding step aside while they run. */
+  foreground?: Foreground;
 }
 
 /** Each write transaction covers at most this much work before the event loop gets a turn. */
@@ -94,6 +97,7 @@ interface Prepared {
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 
 /** The workspace's code index: SQLite (chunks, symbols, refs, FTS5) plus an HNSW of chunk vectors. */
 export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
@@ -256,6 +260,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     let committedAt = performance.now();
     try {
       for (let b = 0; b < batches.length; b++) {
+        await this.stepAside();
         if (performance.now() - committedAt > BULK_COMMIT_MS) {
           commit();
           this.store.beginBulk();
@@ -277,7 +282,10 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
             }
             return labels;
           }, true);
-          if (i < ready.length) await yieldToEventLoop();
+          if (i < ready.length) {
+            await yieldToEventLoop();
+            await this.stepAside();
+          }
         }
         written += batches[b].length;
         await yieldToEventLoop();
@@ -325,8 +333,13 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return out;
   }
 
+  /** Waits while the editor's requests run (bounded): their latency matters more than the index's. */
+  private stepAside(): Promise<void> {
+    return this.options.foreground?.whenIdle(FOREGROUND_MAX_WAIT_MS) ?? Promise.resolve();
+  }
+
   private startPool(): void {
-    if (!this.pool && this.options.extractionWorkers !== 0) this.pool = ExtractionPool.create(this.options.extractionWorkers);
+    if (!this.pool && this.options.extractionWorkers !== 0) this.pool = ExtractionPool.create(this.options.extractionWorkers, this.options.foreground);
   }
 
   private async stopPool(): Promise<void> {
@@ -541,6 +554,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     let sinceSave = 0;
     let stored = 0;
     for (;;) {
+      await this.stepAside();
       if (this.disposed || signal?.aborted) break;
       const batch = this.store.pendingChunks(this.embeddedThrough, EMBED_BATCH);
       if (batch.length === 0) break;

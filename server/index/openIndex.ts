@@ -1,4 +1,5 @@
 import type { Settings } from "../config/schema.js";
+import type { Foreground } from "../util/foreground.js";
 import type { Logger } from "../util/logger.js";
 import { WorkspaceIndex } from "./WorkspaceIndex.js";
 
@@ -12,6 +13,8 @@ export interface OpenIndexOptions {
   embeddings?: boolean;
   /** How long the vector file's save waits after a small change (tests shorten it). */
   vectorSaveDelayMs?: number;
+  /** The editor's requests in flight: background indexing steps aside while they run. */
+  foreground?: Foreground;
 }
 
 /**

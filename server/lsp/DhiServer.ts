@@ -17,6 +17,7 @@ import { resolveSettings, type SettingsLayer } from "../config/resolveSettings.j
 import { version } from "../cli/main.js";
 import { BackendError, FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../inference/errors.js";
 import { isAbortError } from "../util/abort.js";
+import { ForegroundWork } from "../util/foreground.js";
 import { errorMessage, Logger, type LogLevel } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
 import { cancellable, cancelledError } from "./cancellation.js";
@@ -48,6 +49,8 @@ export class DhiServer {
   /** Resolves once the client's workspace/configuration has been read after `initialized`. */
   private settingsReady: Promise<void> = Promise.resolve();
   private markSettingsReady: () => void = () => {};
+  /** Completions and code actions in flight: indexing steps aside while they run. */
+  private readonly foreground = new ForegroundWork();
   private readonly indexSync = new IndexSync(
     () => this.workspace,
     (uri) => this.documents.get(uri) !== undefined,
@@ -101,7 +104,8 @@ export class DhiServer {
     );
 
     connection.onCodeAction((params) => provideCodeActions(params, this.documents.get(params.textDocument.uri), this.workspace));
-    connection.onCodeActionResolve((action, token) => cancellable(token, (signal) => resolveCodeAction(action, this.documents, this.workspace, signal, (title, work) => this.withProgress(title, work))));
+    connection.onCodeActionResolve((action, token) => cancellable(token, (signal) => this.foreground.run(() =>
+      resolveCodeAction(action, this.documents, this.workspace, signal, (title, work) => this.withProgress(title, work)))));
 
     // Debug extension: the server's view of a document, so tests can check incremental sync byte for byte.
     connection.onRequest("dhi/internal/documentText", (params: { uri: string }) => this.documents.get(params.uri)?.getText() ?? null);
@@ -145,7 +149,7 @@ export class DhiServer {
     this.initializationOptions = params.initializationOptions;
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? null;
     const root = folder ? uriToPath(folder) : params.rootPath ?? null;
-    this.workspace = new Workspace(root, this.logger, this.env);
+    this.workspace = new Workspace(root, this.logger, this.env, this.foreground);
     void this.applyLayers([]);
     // Requests that depend on settings wait for the client's configuration (bounded, so a silent client can't stall us).
     this.settingsReady = new Promise<void>((resolve) => {
@@ -217,7 +221,11 @@ export class DhiServer {
     return withProgress(this.connection, this.client.window?.workDoneProgress === true, title, work);
   }
 
-  private async runCompletion(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
+  private runCompletion(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
+    return this.foreground.run(() => this.completeAt(document, position, signal));
+  }
+
+  private async completeAt(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
     await this.settingsReady;
     const workspace = this.workspace;
     const path = workspaceRelativePath(workspace.root, document.uri) ?? uriToPath(document.uri) ?? document.uri;

@@ -11,6 +11,7 @@ import { openIndex } from "../index/openIndex.js";
 import type { CodeIndex } from "../index/types.js";
 import { createSandbox } from "../sandbox/createSandbox.js";
 import type { Sandbox } from "../sandbox/types.js";
+import type { Foreground } from "../util/foreground.js";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { workspaceCacheDir } from "../util/paths.js";
 
@@ -32,6 +33,8 @@ export class Workspace {
     readonly root: string | null,
     readonly logger: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** The editor's requests in flight, for background work to step aside. */
+    private readonly foreground?: Foreground,
   ) {}
 
   get settings(): Settings {
@@ -94,7 +97,7 @@ export class Workspace {
   /** The index, opened on first use; null when disabled, without a folder, or when it failed to open. */
   index(): Promise<CodeIndex | null> {
     if (!this.root || !this.current.index.enabled) return Promise.resolve(null);
-    this.indexPromise ??= openIndex({ root: this.root, settings: this.current, logger: this.logger, env: this.env }).then(
+    this.indexPromise ??= openIndex({ root: this.root, settings: this.current, logger: this.logger, env: this.env, foreground: this.foreground }).then(
       (index) => {
         this.indexInstance = index;
         return index;

@@ -1,0 +1,147 @@
+import type { ChildProcess } from "node:child_process";
+import { statSync, writeFileSync } from "node:fs";
+import { getPriority } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultSettings } from "../../server/config/schema.js";
+import type { ExtractionPool } from "../../server/index/ExtractionPool.js";
+import { openIndex } from "../../server/index/openIndex.js";
+import { FOREGROUND_MAX_WAIT_MS, ForegroundWork, type Foreground } from "../../server/util/foreground.js";
+import { Logger } from "../../server/util/logger.js";
+import { distForChildren } from "./distForChildren.js";
+import { makeWorkspace, openTestIndex } from "./helpers.js";
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A foreground the test switches by hand. */
+class ManualForeground implements Foreground {
+  busy = false;
+  waits = 0;
+  private release: Array<() => void> = [];
+  whenIdle(): Promise<void> {
+    this.waits++;
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.release.push(resolve));
+  }
+  idle(): void {
+    this.busy = false;
+    for (const r of this.release.splice(0)) r();
+  }
+}
+
+describe("ForegroundWork", () => {
+  it("is busy while work runs and wakes waiters when the last piece ends", async () => {
+    const fg = new ForegroundWork();
+    await fg.whenIdle(10_000); // idle: at once
+    let finish = (): void => undefined;
+    const running = fg.run(() => new Promise<string>((resolve) => (finish = () => resolve("done"))));
+    expect(fg.busy).toBe(true);
+    let woke = false;
+    const waiting = fg.whenIdle(10_000).then(() => (woke = true));
+    await settle(30);
+    expect(woke).toBe(false);
+    finish();
+    expect(await running).toBe("done");
+    await waiting;
+    expect(fg.busy).toBe(false);
+  });
+
+  it("lets a waiter go after maxWaitMs even while work still runs, and counts failed work as ended", async () => {
+    const fg = new ForegroundWork();
+    let finish = (): void => undefined;
+    const running = fg.run(() => new Promise<void>((_, reject) => (finish = () => reject(new Error("boom")))));
+    const t = performance.now();
+    await fg.whenIdle(50);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(45);
+    expect(fg.busy).toBe(true);
+    finish();
+    await expect(running).rejects.toThrow("boom");
+    expect(fg.busy).toBe(false);
+  });
+});
+
+describe("indexing steps aside for the editor's requests", () => {
+  it("a bulk update waits while the foreground is busy and goes on when it is idle", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 80; i++) files[`src/m${i}.ts`] = `export function f${i}(x: number): number {\n  return x + ${i};\n}\n`;
+    const ws = makeWorkspace(files);
+    const fg = new ManualForeground();
+    const index = await openIndex({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
+    try {
+      fg.busy = true;
+      let done = false;
+      const update = index.update().then((stats) => ((done = true), stats));
+      await settle(200);
+      expect(done).toBe(false);
+      expect(fg.waits).toBeGreaterThan(0);
+      fg.idle();
+      expect((await update).files).toBe(80);
+    } finally {
+      await index.dispose();
+      ws.cleanup();
+    }
+  });
+
+  it("without a foreground it indexes as before", async () => {
+    const ws = makeWorkspace({ "a.ts": "export const a = 1;\n" });
+    const index = await openTestIndex(ws.root, ws.cache);
+    try {
+      expect((await index.update()).files).toBe(1);
+    } finally {
+      await index.dispose();
+      ws.cleanup();
+    }
+  });
+});
+
+describe("extraction processes and the foreground", () => {
+  let dist: string;
+  let cleanup = (): void => undefined;
+  let Pool: typeof ExtractionPool;
+  beforeAll(async () => {
+    ({ dist, cleanup } = distForChildren());
+    ({ ExtractionPool: Pool } = (await import(join(dist, "index", "ExtractionPool.js"))) as { ExtractionPool: typeof ExtractionPool });
+  }, 120_000);
+  afterAll(() => cleanup());
+
+  const jobFor = (ws: { root: string }, name: string) => {
+    const abs = join(ws.root, name);
+    const info = statSync(abs);
+    return { abs, path: name, known: undefined, info: { mtime: Math.floor(info.mtimeMs), size: info.size }, maxFileBytes: 1 << 20, language: "python" as const };
+  };
+
+  it("run at the lowest CPU priority, and hold new jobs while the foreground is busy (bounded)", async () => {
+    const ws = makeWorkspace({});
+    writeFileSync(join(ws.root, "a.py"), "def a():\n    return 1\n");
+    const fg = new ManualForeground();
+    const pool = Pool.create(1, fg);
+    expect(pool).not.toBeNull();
+    try {
+      const children = (pool as unknown as { children: ChildProcess[] }).children;
+      expect(children.map((c) => getPriority(c.pid))).toEqual([19]);
+
+      // Idle foreground: the job runs.
+      expect((await pool!.examine(jobFor(ws, "a.py"))).file?.extraction.symbols.map((s) => s.name)).toEqual(["a"]);
+
+      // Busy foreground: held, then sent once it is idle.
+      fg.busy = true;
+      let answered = false;
+      const held = pool!.examine(jobFor(ws, "a.py")).then((r) => ((answered = true), r));
+      await settle(300);
+      expect(answered).toBe(false);
+      fg.idle();
+      expect((await held).file).not.toBeNull();
+
+      // A foreground that stays busy delays jobs by at most FOREGROUND_MAX_WAIT_MS.
+      fg.busy = true;
+      const t = performance.now();
+      await pool!.examine(jobFor(ws, "a.py"));
+      const waited = performance.now() - t;
+      expect(waited).toBeGreaterThanOrEqual(FOREGROUND_MAX_WAIT_MS - 50);
+      expect(waited).toBeLessThan(FOREGROUND_MAX_WAIT_MS + 3000);
+    } finally {
+      await pool?.dispose();
+      ws.cleanup();
+    }
+  });
+});
