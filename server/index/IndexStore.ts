@@ -148,6 +148,7 @@ export class IndexStore {
       vectorLabels: db.prepare<[], { label: number }>("SELECT label FROM vectors"),
       vectorByLabel: db.prepare<[number], { vector: Buffer }>("SELECT vector FROM vectors WHERE label = ?"),
       chunkOfLabel: db.prepare<[number], { chunk_id: number }>("SELECT chunk_id FROM vectors WHERE label = ?"),
+      chunkCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM chunks"),
       counts: db.prepare<[], { files: number; chunks: number; symbols: number; refs: number; vectors: number }>(
         `SELECT (SELECT count(*) FROM files) AS files, (SELECT count(*) FROM chunks) AS chunks,
          (SELECT count(*) FROM symbols) AS symbols, (SELECT coalesce(sum(ref_count), 0) FROM files) AS refs, (SELECT count(*) FROM vectors) AS vectors`),
@@ -464,6 +465,10 @@ export class IndexStore {
 
   chunkOfLabel(label: number): number | null {
     return this.s.chunkOfLabel.get(label)?.chunk_id ?? null;
+  }
+
+  chunkCount(): number {
+    return this.s.chunkCount.get()?.n ?? 0;
   }
 
   counts(): { files: number; chunks: number; symbols: number; refs: number; vectors: number } {

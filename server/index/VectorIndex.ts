@@ -20,6 +20,7 @@ export class VectorIndex {
   private hnsw: Hnsw;
   private live = 0;
   private dirty = false;
+  private saveTimer: NodeJS.Timeout | null = null;
   /** How open() got the vectors: the saved file as it was, the file reconciled with SQLite, or SQLite alone. */
   loadedFrom: "file" | "reconciled" | "rebuilt" = "file";
 
@@ -114,6 +115,32 @@ export class VectorIndex {
     this.hnsw.setEf(Math.max(64, n));
     const { neighbors } = this.hnsw.searchKnn(Array.from(vector), n);
     return neighbors;
+  }
+
+  /**
+   * Saves now, or after `delayMs` (when `now` is false, or a transaction is still open), in one write that covers
+   * every change until then. A later call while one is pending changes nothing.
+   */
+  saveSoon(store: IndexStore, now: boolean, delayMs: number, onError: (error: unknown) => void): void {
+    if (now && !store.db.inTransaction) {
+      this.cancelSave();
+      this.save(store);
+      return;
+    }
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = null;
+      try {
+        this.saveSoon(store, true, delayMs, onError);
+      } catch (error) {
+        onError(error);
+      }
+    }, delayMs);
+    this.saveTimer.unref();
+  }
+
+  cancelSave(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
   }
 
   /** Writes the file atomically (temp + rename), then records which `vec_version` it reflects. */

@@ -12,8 +12,9 @@ import { Embedder } from "./Embedder.js";
 import { embeddingReadiness } from "./embeddingReadiness.js";
 import { contentHash, examineFile, type FileJob, type FileStat } from "./examineFile.js";
 import { ExtractionPool } from "./ExtractionPool.js";
-import { queryIdentifiers, queryTerms } from "./identifiers.js";
+import { queryIdentifiers } from "./identifiers.js";
 import { IndexStore, type FileRecord } from "./IndexStore.js";
+import { LexicalSearch } from "./LexicalSearch.js";
 import { prepareFile, type PreparedFile } from "./prepareFile.js";
 import { resolveImport } from "./resolveImport.js";
 import { retrieveContext } from "./retrieveContext.js";
@@ -75,20 +76,6 @@ const FUSION_DEPTH = 50;
 const FUSION_WEIGHTS = [1, 1, 1];
 /** Files a first index's walk must find before the extraction processes are started (during the walk). */
 const EAGER_POOL_FILES = 256;
-/**
- * Lexical search bounds bm25's work: words in more than COMMON_WORD_SHARE of the chunks (at least
- * COMMON_WORD_MIN_CHUNKS) act as stop words, and at most FTS_SCORED_ROWS chunks are scored per query (the rarest
- * word still runs when it alone has more). Scoring every matching chunk costs 15-50 ms P95 on 100k chunks; these
- * bounds keep it near 4 ms. bench/retrieval.mjs (doc-comment queries among 118k chunks) chose them: recall@5 0.39
- * at 1% / 3,000 rows, 0.51 here, 0.55 unbounded.
- */
-const COMMON_WORD_SHARE = 0.05;
-const COMMON_WORD_MIN_CHUNKS = 500;
-const FTS_SCORED_ROWS = 10_000;
-/** Cached document frequencies of at least this many chunks survive single-file writes (see frequenciesChanged). */
-const DF_KEPT_FROM = 256;
-/** After this many single-file writes every cached frequency is recounted. */
-const DF_RECOUNT_AFTER_WRITES = 100;
 
 interface Prepared {
   job: FileJob;
@@ -97,7 +84,6 @@ interface Prepared {
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 
 /** The workspace's code index: SQLite (chunks, symbols, refs, FTS5) plus an HNSW of chunk vectors. */
 export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
@@ -109,14 +95,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   private embedRun: Promise<void> | null = null;
   private embedRequested = false;
   private lastSeconds = 0;
-  /** FTS document frequencies (capped counts) of query words found in at least DF_KEPT_FROM chunks. */
-  private readonly largeDf = new Map<string, number>();
-  /** The same for rarer words (and words not in the index): forgotten at every write. */
-  private readonly smallDf = new Map<string, number>();
-  /** Single-file writes since every frequency was last recounted. */
-  private writesSinceRecount = 0;
-  /** Chunk count for the document-frequency cap; -1 when stale. */
-  private chunkCount = -1;
+  /** bm25 within bounded work; caches word frequencies, so it hears of every write. */
+  private readonly lexical: LexicalSearch;
   /** Exclusion rules for single files; rebuilt by update() so .gitignore edits take effect. */
   private excluded: (path: string) => Promise<boolean>;
   /** Parser workers, alive only during update(): idle workers would hold tens of MB each. */
@@ -132,7 +112,6 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
    * starts after it instead of scanning the whole table for the few new chunks of an edit.
    */
   private embeddedThrough = 0;
-  private vectorSaveTimer: NodeJS.Timeout | null = null;
   private disposed = false;
 
   private constructor(
@@ -144,6 +123,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   ) {
     this.root = options.root;
     this.embeddingProblem = embeddingProblem;
+    this.lexical = new LexicalSearch(store);
     this.excluded = exclusionMatcher(this.root, options.settings.index.exclude);
   }
 
@@ -407,7 +387,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
    * whole bulk transaction instead.
    */
   private write(work: () => number[], inBulk = false, files = 1): void {
-    this.frequenciesChanged(inBulk || files > 1);
+    this.lexical.written(inBulk || files > 1);
     const body = (): number[] => {
       const labels = work();
       if (labels.length > 0) VectorIndex.bumpVersion(this.store);
@@ -431,21 +411,6 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     else this.vectors?.remove(removed);
   }
 
-  /**
-   * Writes make cached document frequencies stale. After one file's write only the small ones are recounted: the
-   * large ones cost the most to count (milliseconds per query on 100k chunks, paid after every keystroke's
-   * re-index) and one file barely moves them, while a word just typed must not stay "absent". Bulk work, or many
-   * single writes, recounts everything.
-   */
-  private frequenciesChanged(bulk: boolean): void {
-    this.smallDf.clear();
-    if (bulk || ++this.writesSinceRecount >= DF_RECOUNT_AFTER_WRITES) {
-      this.largeDf.clear();
-      this.chunkCount = -1;
-      this.writesSinceRecount = 0;
-    }
-  }
-
   private commitBulk(): void {
     this.store.commitBulk();
     const labels = this.pendingRemovals;
@@ -454,7 +419,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   }
 
   private clear(): void {
-    this.frequenciesChanged(true);
+    this.lexical.written(true);
     this.store.transaction(() => {
       this.store.db.exec(`DELETE FROM files; DELETE FROM chunks; DELETE FROM symbols; DELETE FROM refs; DELETE FROM imports;
         INSERT INTO chunks_fts(chunks_fts) VALUES('delete-all');`);
@@ -576,30 +541,12 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
         sinceSave = 0;
       }
     }
-    this.saveVectors(stored >= VECTOR_SAVE_NOW);
+    if (!this.disposed) {
+      vectors.saveSoon(this.store, stored >= VECTOR_SAVE_NOW, this.options.vectorSaveDelayMs ?? VECTOR_SAVE_DELAY_MS, (error) =>
+        this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`));
+    }
   }
 
-  /** Saves the HNSW file now, or (small changes) once VECTOR_SAVE_DELAY_MS has passed. */
-  private saveVectors(now: boolean): void {
-    const vectors = this.vectors;
-    if (!vectors || this.disposed) return;
-    if (now && !this.store.db.inTransaction) {
-      if (this.vectorSaveTimer) clearTimeout(this.vectorSaveTimer);
-      this.vectorSaveTimer = null;
-      vectors.save(this.store);
-      return;
-    }
-    if (this.vectorSaveTimer) return;
-    this.vectorSaveTimer = setTimeout(() => {
-      this.vectorSaveTimer = null;
-      try {
-        this.saveVectors(true);
-      } catch (error) {
-        this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`);
-      }
-    }, this.options.vectorSaveDelayMs ?? VECTOR_SAVE_DELAY_MS);
-    this.vectorSaveTimer.unref();
-  }
 
   async search(query: string, options: { k?: number; signal?: AbortSignal } = {}): Promise<SearchHit[]> {
     this.ensureOpen();
@@ -621,53 +568,9 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return [lexical, vectors, graph];
   }
 
-  /**
-   * bm25 over the query's words (identifiers split). Common words (see COMMON_WORD_SHARE) are dropped, like stop
-   * words: they barely move bm25 yet make FTS5 score (and look up the length of) most of the index.
-   */
+  /** bm25 over the query's words, within bounded work (see LexicalSearch). */
   lexicalRanking(query: string, depth = FUSION_DEPTH): number[] {
-    const terms = queryTerms(query);
-    if (terms.length === 0) return [];
-    if (this.chunkCount < 0) this.chunkCount = this.store.counts().chunks;
-    const cap = Math.max(COMMON_WORD_MIN_CHUNKS, Math.floor(this.chunkCount * COMMON_WORD_SHARE));
-    const withDf = terms.map((term) => ({ term, df: this.documentFrequency(term, cap) })).filter((t) => t.df > 0);
-    withDf.sort((a, b) => a.df - b.df);
-    const rare = withDf.filter((t) => t.df < cap);
-    if (rare.length > 0) {
-      // bm25 scores every chunk that matches any term: take the rarest terms while their chunks fit the budget.
-      const chosen: string[] = [];
-      let rows = 0;
-      for (const { term, df } of rare.slice(0, 8)) {
-        if (chosen.length > 0 && rows + df > FTS_SCORED_ROWS) break;
-        chosen.push(`"${term}"`);
-        rows += df;
-      }
-      return this.store.fts(chosen.join(" OR "), depth).map((r) => r.id);
-    }
-    // Only common words (`error`, `export function resolve(`): ranking every chunk that has them all took up to
-    // 25 ms. Rank the chunks whose symbol names hold them, then fill up with other chunks that have them all.
-    if (withDf.length === 0) return [];
-    const all = withDf.slice(0, 4).map((t) => `"${t.term}"`).join(" AND ");
-    const ids = this.store.fts(`{symbols} : (${all})`, depth).map((r) => r.id);
-    if (ids.length < depth) {
-      for (const id of this.store.ftsUnranked(all, depth * 2)) {
-        if (ids.length >= depth) break;
-        if (!ids.includes(id)) ids.push(id);
-      }
-    }
-    return ids;
-  }
-
-  /** Chunks containing `term`, counted up to `cap`; cached (see frequenciesChanged). */
-  private documentFrequency(term: string, cap: number): number {
-    let df = this.largeDf.get(term) ?? this.smallDf.get(term);
-    if (df === undefined) {
-      df = this.store.documentFrequency(`"${term}"`, cap);
-      const cache = df >= DF_KEPT_FROM ? this.largeDf : this.smallDf;
-      if (cache.size > 20_000) cache.clear();
-      cache.set(term, df);
-    }
-    return df;
+    return this.lexical.rank(query, depth);
   }
 
   async vectorRanking(query: string, depth = FUSION_DEPTH): Promise<number[]> {
@@ -788,8 +691,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     await this.updating?.catch(() => undefined);
     this.disposed = true;
     await this.embedRun?.catch(() => undefined);
-    if (this.vectorSaveTimer) clearTimeout(this.vectorSaveTimer);
-    this.vectorSaveTimer = null;
+    this.vectors?.cancelSave();
     try {
       this.vectors?.save(this.store);
     } catch (error) {
