@@ -11,6 +11,8 @@ export interface CliIO {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** True when stderr is a terminal: progress lines are drawn there only then. */
+  stderrIsTerminal?: boolean;
 }
 
 export const processIO: CliIO = {
@@ -18,6 +20,7 @@ export const processIO: CliIO = {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),
+  stderrIsTerminal: process.stderr.isTTY === true,
 };
 
 export type CliCommand = (argv: string[], io: CliIO) => Promise<number>;

@@ -142,6 +142,8 @@ export class IndexStore {
       pending: db.prepare<[number, number], PendingChunk>(
         `SELECT c.id, c.text FROM chunks c WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.chunk_id = c.id)
          ORDER BY c.id LIMIT ?`),
+      pendingCount: db.prepare<[number], { n: number }>(
+        "SELECT count(*) AS n FROM chunks c WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.chunk_id = c.id)"),
       insertVector: db.prepare("INSERT INTO vectors(chunk_id, vector) VALUES (?, ?)"),
       chunkExists: db.prepare<[number], { one: number }>("SELECT 1 AS one FROM chunks WHERE id = ?"),
       allVectors: db.prepare<[], { label: number; vector: Buffer }>("SELECT label, vector FROM vectors"),
@@ -432,6 +434,11 @@ export class IndexStore {
   /** Chunks without a vector, in id order after `afterId`. */
   pendingChunks(afterId: number, limit: number): PendingChunk[] {
     return this.s.pending.all(afterId, limit);
+  }
+
+  /** How many chunks after `afterId` have no vector yet. */
+  pendingChunkCount(afterId: number): number {
+    return this.s.pendingCount.get(afterId)?.n ?? 0;
   }
 
   /** Stores vectors of chunks that still exist; returns [label, vector] of the stored ones. Call inside a transaction. */

@@ -57,6 +57,8 @@ const BULK_COMMIT_MS = 1000;
 /** Updates that wrote at least this many files end with a full GC (see releaseMemory). */
 const RELEASE_MEMORY_AFTER_FILES = 1000;
 const EMBED_BATCH = 32;
+/** Embedding progress is reported at most this often. */
+const PROGRESS_MS = 1000;
 /** An embedding pass that stored at least this many vectors saves the HNSW file at once. */
 const VECTOR_SAVE_NOW = 1000;
 /**
@@ -94,6 +96,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   private updating: Promise<IndexStats> | null = null;
   private embedRun: Promise<void> | null = null;
   private embedRequested = false;
+  /** Who hears embedding progress (an update() waiting for the run); null for background passes. */
+  private embedListener: ((embedded: number, pending: number) => void) | null = null;
   private lastSeconds = 0;
   /** bm25 within bounded work; caches word frequencies, so it hears of every write. */
   private readonly lexical: LexicalSearch;
@@ -233,7 +237,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       this.commitBulk();
       if (written === done) return;
       done = written;
-      onProgress?.({ done, total: paths.length, message: `Indexed ${done}/${paths.length} files` });
+      onProgress?.({ done, total: paths.length, message: "Indexing files" });
     };
     this.bulk = true;
     this.store.beginBulk();
@@ -279,9 +283,10 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     // A large update leaves V8's heap grown by the extraction results: hand that memory back now.
     if (written >= RELEASE_MEMORY_AFTER_FILES) releaseMemory();
     if (this.embedder) {
-      onProgress?.({ done, total: paths.length, message: "Embedding chunks" });
+      onProgress?.({ done: 0, total: 0, message: "Embedding chunks" });
+      const onEmbedded = onProgress && ((embedded: number, pending: number) => onProgress({ done: embedded, total: pending, message: "Embedding chunks" }));
       // A failing model must not fail indexing: the chunks stay searchable without vectors.
-      await this.requestEmbedding(signal).catch((error: unknown) => {
+      await this.requestEmbedding(signal, onEmbedded).catch((error: unknown) => {
         this.options.logger.warn(`dhi index: embedding failed: ${errorMessage(error)}`);
       });
     }
@@ -494,8 +499,10 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.requestEmbedding().catch((error: unknown) => this.options.logger.warn(`dhi index: embedding failed: ${errorMessage(error)}`));
   }
 
-  private requestEmbedding(signal?: AbortSignal): Promise<void> {
+  /** `onEmbedded` hears the progress of the passes until the run ends (it joins a run already going). */
+  private requestEmbedding(signal?: AbortSignal, onEmbedded?: (embedded: number, pending: number) => void): Promise<void> {
     this.embedRequested = true;
+    if (onEmbedded) this.embedListener = onEmbedded;
     if (!this.embedRun) {
       const run = (async () => {
         while (this.embedRequested && !this.disposed) {
@@ -505,7 +512,10 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       })();
       this.embedRun = run;
       void run.finally(() => {
-        if (this.embedRun === run) this.embedRun = null;
+        if (this.embedRun === run) {
+          this.embedRun = null;
+          this.embedListener = null;
+        }
       }).catch(() => undefined);
     }
     return this.embedRun;
@@ -518,6 +528,9 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     if (!embedder || !vectors) return;
     let sinceSave = 0;
     let stored = 0;
+    let done = 0;
+    const pending = this.embedListener ? this.store.pendingChunkCount(this.embeddedThrough) : 0;
+    let reportedAt = 0;
     for (;;) {
       await this.stepAside();
       if (this.disposed || signal?.aborted) break;
@@ -533,6 +546,11 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       for (const { label, vector } of added) vectors.add(label, vector);
       this.embeddedThrough = batch[batch.length - 1].id;
       this.embeddedSinceOpen += batch.length;
+      done += batch.length;
+      if (this.embedListener && performance.now() - reportedAt > PROGRESS_MS) {
+        reportedAt = performance.now();
+        this.embedListener(done, Math.max(pending, done));
+      }
       sinceSave += added.length;
       stored += added.length;
       // Periodic saves bound the reconciliation work after a crash.
@@ -541,6 +559,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
         sinceSave = 0;
       }
     }
+    if (done > 0) this.embedListener?.(done, Math.max(pending, done));
     if (!this.disposed) {
       vectors.saveSoon(this.store, stored >= VECTOR_SAVE_NOW, this.options.vectorSaveDelayMs ?? VECTOR_SAVE_DELAY_MS, (error) =>
         this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`));

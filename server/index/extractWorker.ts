@@ -27,7 +27,8 @@ process.on("message", (job: ExtractionJob) => {
   } catch (error) {
     reply = { id: job.id, error: error instanceof Error ? error.message : String(error) };
   }
-  process.send?.(reply);
+  // The pool may have closed the channel with jobs still queued here (an aborted update): drop their replies.
+  if (process.connected) process.send?.(reply, undefined, undefined, () => undefined);
   if (parsed >= COLLECT_EVERY) {
     parsed = 0;
     collect?.();

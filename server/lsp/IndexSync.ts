@@ -29,7 +29,9 @@ export class IndexSync {
       const stats = await withProgress("dhi: indexing", (report) =>
         index.update({
           signal: this.controller.signal,
-          onProgress: (p) => report({ message: `${p.message} (${p.done}/${p.total})`, percentage: p.total ? Math.round((100 * p.done) / p.total) : 0 }),
+          onProgress: (p) => report(p.total > 0
+            ? { message: `${p.message} (${p.done}/${p.total})`, percentage: Math.round((100 * p.done) / p.total) }
+            : { message: p.message }),
         }),
       );
       workspace.logger.info(`index ready: ${stats.files} files, ${stats.chunks} chunks, ${stats.symbols} symbols, ${stats.embeddings} embeddings in ${stats.seconds.toFixed(1)} s`);

@@ -1,12 +1,16 @@
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIO } from "../../server/cli/args.js";
 import { main } from "../../server/cli/main.js";
+import { CLI } from "../helpers/paths.js";
 import { EMBED_MODEL, makeWorkspace } from "./helpers.js";
 
-function capture(cwd: string, env: NodeJS.ProcessEnv): CliIO & { out: () => string; err: () => string } {
+function capture(cwd: string, env: NodeJS.ProcessEnv, stderrIsTerminal = false): CliIO & { out: () => string; err: () => string } {
   let out = "";
   let err = "";
-  return { stdout: (t) => (out += t), stderr: (t) => (err += t), env, cwd, out: () => out, err: () => err };
+  return { stdout: (t) => (out += t), stderr: (t) => (err += t), env, cwd, stderrIsTerminal, out: () => out, err: () => err };
 }
 
 describe("dhi index / dhi search", () => {
@@ -60,4 +64,48 @@ describe("dhi index / dhi search", () => {
     expect(await main(["index", "--bogus"], io)).toBe(2);
     expect(io.err().trim().split("\n").every((l) => l.startsWith("dhi: "))).toBe(true);
   });
+
+  it("draws progress on stderr when it is a terminal, and clears it before the stats", async () => {
+    const fresh = makeWorkspace({});
+    const io = capture(ws.root, { DHI_CACHE_DIR: fresh.cache, DHI_EMBED_MODEL: EMBED_MODEL }, true);
+    try {
+      expect(await main(["index", "."], io)).toBe(0);
+      expect(io.err()).toContain("\rdhi index: Indexing files (2/2, 100%)");
+      expect(io.err()).toContain("\rdhi index: Embedding chunks (2/2, 100%)");
+      expect(io.err().endsWith("\r")).toBe(true); // the line is blanked out, nothing left behind
+      expect(io.out()).toMatch(/^files 2\nchunks 2\n/);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});
+
+describe("dhi index interrupted", () => {
+  it("keeps what was indexed on Ctrl-C, exits 130, and the next run completes the index", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 4000; i++) files[`src/mod${i}.ts`] = `export function handler${i}(input: number): number {\n  return input * ${i};\n}\n`;
+    const ws = makeWorkspace(files);
+    const env = { ...process.env, DHI_CACHE_DIR: ws.cache, DHI_EMBED_MODEL: "none" };
+    try {
+      const child = spawn(process.execPath, [CLI, "index", ws.root], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      // The database appears when the index opens, before the walk: interrupt then.
+      const dbOpen = () => existsSync(join(ws.cache, "workspaces")) && readdirSync(join(ws.cache, "workspaces")).length > 0;
+      for (let i = 0; i < 200 && !dbOpen(); i++) await new Promise((r) => setTimeout(r, 25));
+      child.kill("SIGINT");
+      expect(await exited).toBe(130);
+      expect(stdout).toBe("");
+      expect(stderr).toMatch(/^dhi: indexing interrupted; kept \d+ files, \d+ chunks, 0 embeddings \(run dhi index again to go on\)\n$/);
+
+      const io = capture(ws.root, { DHI_CACHE_DIR: ws.cache, DHI_EMBED_MODEL: "none" });
+      expect(await main(["index", "--json"], io)).toBe(0);
+      expect(JSON.parse(io.out())).toMatchObject({ files: 4000, chunks: 4000 });
+    } finally {
+      ws.cleanup();
+    }
+  }, 60_000);
 });
