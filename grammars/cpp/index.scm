@@ -21,6 +21,14 @@
 (type_definition declarator: (type_identifier) @name) @definition.type
 (alias_declaration name: (type_identifier) @name) @definition.type
 (preproc_function_def name: (identifier) @name) @definition.macro
+; Object-like macros, enum constants and file-scope variables.
+(preproc_def name: (identifier) @name) @definition.macro
+(enumerator name: (identifier) @name) @definition.constant
+(translation_unit (declaration declarator: (init_declarator declarator: (identifier) @name)) @definition.variable)
+(translation_unit (declaration declarator: (identifier) @name) @definition.variable)
+(translation_unit (declaration declarator: (pointer_declarator declarator: (identifier) @name)) @definition.variable)
+(translation_unit (declaration declarator: (init_declarator declarator: (pointer_declarator declarator: (identifier) @name))) @definition.variable)
+(namespace_definition body: (declaration_list (declaration declarator: (init_declarator declarator: (identifier) @name)) @definition.variable))
 
 (preproc_include path: [(string_literal) (system_lib_string)] @import)
 

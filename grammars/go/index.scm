@@ -13,6 +13,10 @@
 (type_spec name: (type_identifier) @name type: (struct_type)) @definition.struct
 (type_spec name: (type_identifier) @name type: (interface_type)) @definition.interface
 (type_spec name: (type_identifier) @name) @definition.type
+; Package-level values.
+(source_file (const_declaration (const_spec name: (identifier) @name) @definition.constant))
+(source_file (var_declaration (var_spec name: (identifier) @name) @definition.variable))
+(field_declaration name: (field_identifier) @name) @definition.field
 
 (import_spec path: (interpreted_string_literal) @import)
 

@@ -9,6 +9,9 @@
 (enum_declaration name: (identifier) @name) @definition.enum
 (method_declaration name: (identifier) @name) @definition.method
 (constructor_declaration name: (identifier) @name) @definition.method
+; Fields and enum constants.
+(field_declaration declarator: (variable_declarator name: (identifier) @name)) @definition.field
+(enum_constant name: (identifier) @name) @definition.constant
 
 (import_declaration (scoped_identifier) @import)
 

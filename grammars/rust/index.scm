@@ -12,6 +12,11 @@
 (mod_item name: (identifier) @name body: (declaration_list)) @definition.module
 (type_item name: (type_identifier) @name) @definition.type
 (macro_definition name: (identifier) @name) @definition.macro
+; Values.
+(const_item name: (identifier) @name) @definition.constant
+(static_item name: (identifier) @name) @definition.constant
+(enum_variant name: (identifier) @name) @definition.variant
+(field_declaration name: (field_identifier) @name) @definition.field
 
 (use_declaration argument: (_) @import)
 (mod_item name: (identifier) @import !body)

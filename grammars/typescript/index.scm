@@ -24,6 +24,14 @@
 (pair
   key: (property_identifier) @name
   value: [(arrow_function) (function_expression)]) @definition.function
+; Module-level values (after the patterns above: a function- or class-valued declarator stays a function/class).
+(program (lexical_declaration kind: "const" (variable_declarator name: (identifier) @name) @definition.constant))
+(program (lexical_declaration kind: "let" (variable_declarator name: (identifier) @name) @definition.variable))
+(program (variable_declaration (variable_declarator name: (identifier) @name) @definition.variable))
+(program (export_statement declaration: (lexical_declaration kind: "const" (variable_declarator name: (identifier) @name) @definition.constant)))
+(program (export_statement declaration: (lexical_declaration kind: "let" (variable_declarator name: (identifier) @name) @definition.variable)))
+(program (export_statement declaration: (variable_declaration (variable_declarator name: (identifier) @name) @definition.variable)))
+(public_field_definition name: (property_identifier) @name) @definition.field
 
 (import_statement source: (string) @import)
 (export_statement source: (string) @import)

@@ -14,6 +14,12 @@ const MAX_DEPTH = 16;
 
 /** Owner kinds whose nested functions are methods. */
 const TYPE_KINDS = new Set(["class", "struct", "interface", "trait", "impl", "enum"]);
+/**
+ * Definitions of values (module constants, fields, macros, enum members). They are symbols like any other, but
+ * for chunking a small one is just a line among its neighbours: only one of MIN_CHUNK_CHARS or more (a config
+ * object, a table) stands as a chunk named after it.
+ */
+const VALUE_KINDS = new Set(["constant", "variable", "field", "macro", "variant"]);
 
 interface Def {
   start: number;
@@ -167,7 +173,9 @@ function toItems(nodes: Parser.SyntaxNode[], defAt: DefAt): Item[] {
     const start = nodeStart(node);
     const end = node.endIndex;
     const endRow = node.endPosition.row;
-    return { start, end, startRow: nodeStartRow(node), endRow, node, def: leading ? null : defAt(start, end, endRow), leading };
+    let def = leading ? null : defAt(start, end, endRow);
+    if (def && VALUE_KINDS.has(def.kind) && end - start < MIN_CHUNK_CHARS) def = null;
+    return { start, end, startRow: nodeStartRow(node), endRow, node, def, leading };
   });
   // Doc comments and attributes directly above a definition belong to its chunk.
   for (let i = items.length - 2; i >= 0; i--) {

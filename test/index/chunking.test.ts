@@ -172,11 +172,48 @@ describe("chunking with tree-sitter", () => {
     const parse = x.symbols.find((s) => s.qualified === "Parser.parse");
     expect(parse).toMatchObject({ name: "parse", kind: "method", parent: "Parser" });
     const go = extractFile(CASES[4].text, "go");
-    expect(go.symbols.map((s) => `${s.kind}:${s.qualified}`)).toEqual(["struct:Server", "method:Server.Serve"]);
+    expect(go.symbols.map((s) => `${s.kind}:${s.qualified}`)).toEqual(["struct:Server", "field:Server.name", "method:Server.Serve"]);
     const cpp = extractFile(CASES[8].text, "cpp");
     expect(cpp.symbols.find((s) => s.name === "area")).toMatchObject({ kind: "method", qualified: "Circle.area", parent: "Circle" });
     const py = extractFile(CASES[3].text, "python");
     expect(py.symbols.find((s) => s.name === "size")).toMatchObject({ kind: "method", parent: "Store" });
+  });
+
+  it("records module-level values, fields and enum members as symbols in every language, but not locals", () => {
+    const symbolsOf = (lang: LanguageName, text: string) => extractFile(text, lang).symbols.map((s) => `${s.kind}:${s.qualified}`);
+    expect(symbolsOf("typescript", [
+      `export const MAX_RETRIES = 3;`, `const handler = () => 1;`, `let counter = 0;`,
+      `export class A {`, `  private readonly source: string = "";`, `}`, `function f() { const local = 1; return local; }`,
+    ].join("\n"))).toEqual(["constant:MAX_RETRIES", "function:handler", "variable:counter", "class:A", "field:A.source", "function:f"]);
+    expect(symbolsOf("javascript", `const fs = require("fs");\nvar legacy = 1;\nexport const A = 1, B = 2;\n`))
+      .toEqual(["constant:fs", "variable:legacy", "constant:A", "constant:B"]);
+    expect(symbolsOf("python", `TIMEOUT = 30\nlogger = get_logger(__name__)\nclass Store:\n    size: int = 0\n    def f(self):\n        local = 1\n`))
+      .toEqual(["constant:TIMEOUT", "variable:logger", "class:Store", "field:Store.size", "method:Store.f"]);
+    expect(symbolsOf("go", `package main\nconst MaxLen = 10\nconst (\n  A = 1\n)\nvar cache = map[string]int{}\nfunc f() { const local = 1 }\n`))
+      .toEqual(["constant:MaxLen", "constant:A", "variable:cache", "function:f"]);
+    expect(symbolsOf("rust", `const MAX: usize = 3;\nstatic NAME: &str = "x";\nenum Color { Red, Green }\nfn f() { let local = 1; }\n`))
+      .toEqual(["constant:MAX", "constant:NAME", "enum:Color", "variant:Color.Red", "variant:Color.Green", "function:f"]);
+    expect(symbolsOf("java", `class A {\n  static final int MAX = 3;\n  enum Color { RED }\n  void f() { int local = 1; }\n}\n`))
+      .toEqual(["class:A", "field:A.MAX", "enum:A.Color", "constant:A.Color.RED", "method:A.f"]);
+    expect(symbolsOf("c", `#define MAX_LEN 256\nint counter = 0;\nstatic const char *name;\nenum color { RED };\nint f(int x);\nint g(void) { int local = 1; return local; }\n`))
+      .toEqual(["macro:MAX_LEN", "variable:counter", "variable:name", "enum:color", "constant:color.RED", "function:g"]);
+    expect(symbolsOf("cpp", `#define MAX_LEN 256\nint counter = 0;\nnamespace ns { int inner = 1; }\n`))
+      .toEqual(["macro:MAX_LEN", "variable:counter", "namespace:ns", "variable:ns.inner"]);
+  });
+
+  it("keeps a small value among its neighbours' lines, and gives a large one its own chunk", () => {
+    const text = [
+      `const fs = require("fs");`,
+      `function load(path) {`,
+      body("  ", (i) => `const data${i} = fs.readFileSync(path + ${i}, "utf8").split("\\n");`),
+      `}`,
+      `export const CONFIG = {`,
+      body("  ", (i) => `key${i}: "the value of configuration entry number ${i}",`, 12),
+      `};`,
+    ].join("\n");
+    const x = extractFile(text, "javascript");
+    expect(chunkFor(x, "load").startLine).toBe(1); // the one-line constant joins the function after it
+    expect(chunkFor(x, "CONFIG")).toMatchObject({ kind: "constant", startLine: lineOf(text, "export const CONFIG"), endLine: text.split("\n").length });
   });
 
   it("splits an oversized class at its methods, keeping the header with the first chunk", () => {

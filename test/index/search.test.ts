@@ -98,6 +98,20 @@ describe("hybrid search without vectors", () => {
   });
 });
 
+describe("retrieval of value definitions", () => {
+  const fx = useIndexedWorkspace({
+    "src/limits.ts": `/** Uploads above this are refused. */\nexport const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;\n`,
+    "src/settings.py": `DEFAULT_TIMEOUT = 30\n`,
+  });
+
+  it("gives the definitions of module constants used near the cursor", async () => {
+    const ts = `export function accept(size: number): boolean {\n  return size <= MAX_UPLOAD_BYTES && `;
+    const picked = await fx.index.retrieve({ path: "src/upload.ts", text: ts, offset: ts.length, maxChars: 2000 });
+    expect(picked[0]).toMatchObject({ reason: "definition", chunk: { path: "src/limits.ts" } });
+    expect(fx.index.definitions("DEFAULT_TIMEOUT")).toMatchObject([{ kind: "constant", path: "src/settings.py", startLine: 1 }]);
+  });
+});
+
 /** 600 chunks that all say "retry" (past the 500-chunk stop-word cap), one named after it, one with a rare word. */
 function commonWordFiles(): Record<string, string> {
   const files: Record<string, string> = {};
