@@ -20,7 +20,7 @@ import { resolveImport } from "./resolveImport.js";
 import { retrieveContext } from "./retrieveContext.js";
 import { fuseRankings } from "./rrf.js";
 import type {
-  Chunk, CodeIndex, IndexProgress, IndexStats, ReferenceLocation, RetrievalRequest, RetrievedChunk, SearchHit, SymbolLocation,
+  Chunk, CodeIndex, IndexStats, ReferenceLocation, RetrievalRequest, RetrievedChunk, SearchHit, SymbolLocation, UpdateOptions,
 } from "./types.js";
 import { VectorIndex } from "./VectorIndex.js";
 import { exclusionMatcher, walkWorkspace } from "./walkWorkspace.js";
@@ -94,6 +94,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   readonly embeddingProblem: string | null;
   private readonly overlays = new Map<string, string>();
   private updating: Promise<IndexStats> | null = null;
+  /** Whether the run in `updating` has begun (its walk may have missed later changes). */
+  private latestRunScanning = false;
   private embedRun: Promise<void> | null = null;
   private embedRequested = false;
   /** Who hears embedding progress (an update() waiting for the run); null for background passes. */
@@ -181,11 +183,17 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return r.split(sep).join("/").replace(/^\.\//, "");
   }
 
-  update(options: { signal?: AbortSignal; onProgress?: (p: IndexProgress) => void; rebuild?: boolean } = {}): Promise<IndexStats> {
+  update(options: UpdateOptions = {}): Promise<IndexStats> {
     this.ensureOpen();
-    if (this.updating && !options.rebuild) return this.updating;
+    // Joining the latest run is right until it begins scanning; after that a rebuild, or a rescan (files changed
+    // since its walk), chains a new run.
+    if (this.updating && !options.rebuild && !(options.rescan && this.latestRunScanning)) return this.updating;
     const previous = this.updating ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.runUpdate(options));
+    this.latestRunScanning = false;
+    const run = previous.catch(() => undefined).then(() => {
+      this.latestRunScanning = true;
+      return this.runUpdate(options);
+    });
     this.updating = run;
     void run.finally(() => {
       if (this.updating === run) this.updating = null;
@@ -193,7 +201,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return run;
   }
 
-  private async runUpdate(options: { signal?: AbortSignal; onProgress?: (p: IndexProgress) => void; rebuild?: boolean }): Promise<IndexStats> {
+  private async runUpdate(options: UpdateOptions): Promise<IndexStats> {
     const started = performance.now();
     const { signal, onProgress } = options;
     const { exclude, maxFileBytes } = this.options.settings.index;

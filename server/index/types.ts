@@ -53,6 +53,15 @@ export interface ReferenceLocation {
   definition?: { path: string; line: number; qualified: string } | null;
 }
 
+export interface UpdateOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: IndexProgress) => void;
+  /** Start from an empty index. */
+  rebuild?: boolean;
+  /** Files changed since a running update began: scan again after it instead of joining it. */
+  rescan?: boolean;
+}
+
 export interface IndexProgress {
   done: number;
   total: number;
@@ -81,7 +90,7 @@ export interface CodeIndex {
   /** Absolute workspace root. */
   readonly root: string;
   /** Brings the index up to date with the disk: only changed files are re-chunked and re-embedded. */
-  update(options?: { signal?: AbortSignal; onProgress?: (p: IndexProgress) => void; rebuild?: boolean }): Promise<IndexStats>;
+  update(options?: UpdateOptions): Promise<IndexStats>;
   /** Re-indexes one file from in-memory text (open documents); null removes it. */
   updateFile(path: string, text: string | null): Promise<void>;
   /** Forgets the in-memory text of a closed document and re-indexes it from disk. */

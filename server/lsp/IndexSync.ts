@@ -9,19 +9,36 @@ import type { Workspace } from "./Workspace.js";
 
 /** How long typing must pause before an open document is re-indexed from its in-memory text. */
 const REINDEX_DEBOUNCE_MS = 300;
+/**
+ * From this many changed files on (a branch switch, a formatter run) a full incremental update beats re-reading
+ * them one by one: it stats the workspace but parses in the extraction processes. Measured on 11k files: 1,000
+ * changed files took 4.5 s one by one and 2.2 s as an update.
+ */
+const BULK_REFRESH_FILES = 200;
+
+type WithProgress = <T>(title: string, work: (report: OnProgress) => Promise<T>) => Promise<T>;
 
 /** Keeps the index fresh: initial background build, debounced re-index of open documents, watched-file events. */
 export class IndexSync {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly controller = new AbortController();
+  /** How bulk updates report progress (the server's $/progress), set by initialBuild. */
+  private withProgress: WithProgress | null = null;
 
   constructor(
     private readonly workspace: () => Workspace,
     private readonly isOpen: (uri: string) => boolean,
   ) {}
 
-  /** Builds or updates the whole index in the background; never throws. */
-  async initialBuild(withProgress: <T>(title: string, work: (report: OnProgress) => Promise<T>) => Promise<T>): Promise<void> {
+  /** Builds or updates the whole index in the background; never throws. Later bulk updates report progress the same way. */
+  initialBuild(withProgress: WithProgress): Promise<void> {
+    this.withProgress = withProgress;
+    return this.updateAll(false);
+  }
+
+  /** `rescan`: files changed since a running update began, so it must not simply be joined. */
+  private async updateAll(rescan: boolean): Promise<void> {
+    const withProgress = this.withProgress ?? (<T>(_title: string, work: (report: OnProgress) => Promise<T>) => work(() => undefined));
     const workspace = this.workspace();
     const index = await workspace.index();
     if (!index) return;
@@ -29,6 +46,7 @@ export class IndexSync {
       const stats = await withProgress("dhi: indexing", (report) =>
         index.update({
           signal: this.controller.signal,
+          rescan,
           onProgress: (p) => report(p.total > 0
             ? { message: `${p.message} (${p.done}/${p.total})`, percentage: Math.round((100 * p.done) / p.total) }
             : { message: p.message }),
@@ -69,7 +87,8 @@ export class IndexSync {
       .filter((change) => !this.isOpen(change.uri))
       .map((change) => workspaceRelativePath(root, change.uri))
       .filter((path): path is string => path !== null);
-    if (paths.length > 0) void this.withIndex(`${paths.length} changed files`, (index) => index.refreshFromDisk(paths));
+    if (paths.length >= BULK_REFRESH_FILES) void this.updateAll(true);
+    else if (paths.length > 0) void this.withIndex(`${paths.length} changed files`, (index) => index.refreshFromDisk(paths));
   }
 
   private update(path: string, text: string | null): Promise<void> {

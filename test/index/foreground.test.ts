@@ -82,6 +82,30 @@ describe("indexing steps aside for the editor's requests", () => {
     }
   });
 
+  it("a rescan requested while an update runs scans again after it; a plain update joins it", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) files[`src/m${i}.ts`] = `export function f${i}(x: number): number {\n  return x + ${i};\n}\n`;
+    const ws = makeWorkspace(files);
+    const fg = new ManualForeground();
+    const index = await openIndex({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
+    try {
+      fg.busy = true; // holds the first run after its walk
+      const first = index.update();
+      await settle(150);
+      writeFileSync(join(ws.root, "src/late.ts"), "export const late = 1;\n");
+      const joined = index.update();
+      expect(joined).toBe(first);
+      const rescan = index.update({ rescan: true });
+      expect(index.update()).toBe(rescan); // not begun yet: later calls join it
+      fg.idle();
+      expect((await first).files).toBe(40);
+      expect((await rescan).files).toBe(41);
+    } finally {
+      await index.dispose();
+      ws.cleanup();
+    }
+  });
+
   it("without a foreground it indexes as before", async () => {
     const ws = makeWorkspace({ "a.ts": "export const a = 1;\n" });
     const index = await openTestIndex(ws.root, ws.cache);

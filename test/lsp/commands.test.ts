@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -125,12 +125,22 @@ describe("index over LSP", () => {
     await c.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: fileUri(join(root, "main.ts")), type: 3 }] });
     await eventually("the deleted file to leave the index", async () => (await symbolsIn(fileUri(join(root, "main.ts")), "renderWidget")).length === 0);
 
+    // A burst of changes (a branch switch) runs one incremental update of the workspace, with progress.
+    const begins = () => c.progress.filter((p) => (p as { value?: { kind?: string } }).value?.kind === "begin").length;
+    const beginsBefore = begins();
+    const burst = Array.from({ length: 200 }, (_, i) => join(root, `burst/b${i}.py`));
+    mkdirSync(join(root, "burst"));
+    burst.forEach((file, i) => writeFileSync(file, `def burst_handler_${i}(event):\n    return event\n`));
+    await c.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: burst.map((file) => ({ uri: fileUri(file), type: 1 })) });
+    await eventually("the burst of new files to be indexed", async () => (await symbolsIn(fileUri(burst[199]), "burst_handler_199")).includes("burst_handler_199"));
+    expect(begins()).toBeGreaterThan(beginsBefore);
+
     // Closing a document hands it back to the disk: draft.ts was never saved, so it leaves the index.
     await c.connection.sendNotification("textDocument/didClose", { textDocument: { uri: draft } });
     await eventually("the closed, unsaved draft to leave the index", async () => (await symbolsIn(draft, "frobnicateDoohickey")).length === 0);
 
     const stats = await c.connection.sendRequest<{ files: number; chunks: number }>("workspace/executeCommand", { command: "dhi.index.rebuild", arguments: [] });
-    expect(stats.files).toBeGreaterThanOrEqual(2);
+    expect(stats.files).toBeGreaterThanOrEqual(202);
     expect(stats.chunks).toBeGreaterThanOrEqual(2);
 
     const bad = await c.connection.sendRequest("workspace/executeCommand", { command: "dhi.search", arguments: [{ k: 3 }] }).then(
