@@ -61,6 +61,17 @@ describe("dhi CLI", () => {
     expect(report.checks.find((c) => c.name === "embeddingModel")).toMatchObject({ ok: false, detail: expect.stringContaining("search works without vectors") });
   });
 
+  it("doctor summarises the workspace's index once it is built", () => {
+    const dir = mkdtempSync(join(tmpdir(), "dhi-doctor-"));
+    writeFileSync(join(dir, "tool.py"), "def walk(root):\n    return root\n");
+    const env = { DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-cli-cache-")), DHI_EMBED_MODEL: EMBED_MODEL };
+    const check = () => (JSON.parse(dhi(["doctor", "--json"], env, dir).stdout) as { checks: Array<{ name: string; ok: boolean; detail: string }> })
+      .checks.find((c) => c.name === "index");
+    expect(check()?.detail).toContain("not built yet");
+    expect(dhi(["index"], env, dir).code).toBe(0);
+    expect(check()).toMatchObject({ ok: true, detail: expect.stringMatching(/^1 files, 1 chunks, 1 of them with vectors \(100%\), 1 symbols; cache at /) });
+  });
+
   describe("complete", () => {
     function file(name: string, text: string): string {
       const dir = mkdtempSync(join(tmpdir(), "dhi-complete-"));

@@ -4,6 +4,7 @@ import type { AcceptanceSnapshot } from "../../completion/AcceptanceStats.js";
 import { ACCEPTANCE_DB, AcceptanceStore } from "../../completion/AcceptanceStore.js";
 import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import type { Settings } from "../../config/schema.js";
+import { readIndexSummary } from "../../index/indexSummary.js";
 import { createSandbox } from "../../sandbox/createSandbox.js";
 import { grammarFor, SUPPORTED_LANGUAGES } from "../../syntax/index.js";
 import { errorMessage, Logger } from "../../util/logger.js";
@@ -79,9 +80,18 @@ function grammarsCheck(): Check {
 
 function indexCheck(root: string, env: NodeJS.ProcessEnv): Check {
   const dir = workspaceCacheDir(root, env);
-  return existsSync(dir)
-    ? { name: "index", ok: true, required: false, detail: `index cache at ${dir}` }
-    : { name: "index", ok: true, required: false, detail: `not built yet for ${root} (run \`dhi index\`; the server builds it in the background)` };
+  const notBuilt: Check = { name: "index", ok: true, required: false, detail: `not built yet for ${root} (run \`dhi index\`; the server builds it in the background)` };
+  if (!existsSync(dir)) return notBuilt;
+  try {
+    const summary = readIndexSummary(dir);
+    if (!summary) return notBuilt;
+    const { files, chunks, symbols, embeddings } = summary;
+    const vectors = chunks > 0 ? `, ${embeddings} of them with vectors (${Math.floor((100 * embeddings) / chunks)}%)` : "";
+    return { name: "index", ok: true, required: false, detail: `${files} files, ${chunks} chunks${vectors}, ${symbols} symbols; cache at ${dir}` };
+  } catch (error) {
+    // The server deletes and rebuilds an unreadable database when it opens it.
+    return { name: "index", ok: false, required: false, detail: `index at ${dir} is unreadable (${errorMessage(error)}); \`dhi index\` rebuilds it` };
+  }
 }
 
 async function sandboxCheck(settings: Settings, root: string, env: NodeJS.ProcessEnv): Promise<Check> {
