@@ -43,6 +43,8 @@ interface Item {
   endRow: number;
   node: Parser.SyntaxNode | null;
   def: Def | null;
+  /** A small value definition (see VALUE_KINDS): it names a chunk only when nothing else in it does. */
+  valueDef: Def | null;
   leading: boolean;
 }
 
@@ -173,9 +175,9 @@ function toItems(nodes: Parser.SyntaxNode[], defAt: DefAt): Item[] {
     const start = nodeStart(node);
     const end = node.endIndex;
     const endRow = node.endPosition.row;
-    let def = leading ? null : defAt(start, end, endRow);
-    if (def && VALUE_KINDS.has(def.kind) && end - start < MIN_CHUNK_CHARS) def = null;
-    return { start, end, startRow: nodeStartRow(node), endRow, node, def, leading };
+    const found = leading ? null : defAt(start, end, endRow);
+    const small = found !== null && VALUE_KINDS.has(found.kind) && end - start < MIN_CHUNK_CHARS;
+    return { start, end, startRow: nodeStartRow(node), endRow, node, def: small ? null : found, valueDef: small ? found : null, leading };
   });
   // Doc comments and attributes directly above a definition belong to its chunk.
   for (let i = items.length - 2; i >= 0; i--) {
@@ -198,9 +200,11 @@ function chunkItems(
   let groupChars = 0;
   const flush = (): void => {
     if (group.length === 0) return;
-    // A group is named after its one definition only when that definition is most of its text.
+    // A group is named after its one definition only when that definition is most of its text; small values
+    // count only in a group without other definitions.
     const defsIn = group.filter((i) => i.def !== null);
-    const def = defsIn.length === 1 && 2 * (defsIn[0].end - defsIn[0].start) >= groupChars ? defsIn[0].def : null;
+    const named = defsIn.length > 0 ? defsIn : group.filter((i) => i.valueDef !== null);
+    const def = named.length === 1 && 2 * (named[0].end - named[0].start) >= groupChars ? named[0].def ?? named[0].valueDef : null;
     out.push(describe(group[0].startRow, group[group.length - 1].endRow, def, owner));
     group = [];
     groupChars = 0;

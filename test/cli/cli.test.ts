@@ -95,6 +95,22 @@ describe("dhi CLI", () => {
       expect(payload.context.map((c) => c.kind)).toEqual(expect.arrayContaining(["prefix", "suffix"]));
     });
 
+    it("retrieves from the workspace's index once one is built", () => {
+      const dir = mkdtempSync(join(tmpdir(), "dhi-complete-"));
+      writeFileSync(join(dir, ".dhi.json"), JSON.stringify({ model: { threads: 1 } }));
+      writeFileSync(join(dir, "limits.py"), "MAX_UPLOAD_BYTES = 10 * 1024 * 1024\n");
+      writeFileSync(join(dir, "upload.py"), "def accept(size):\n    return size <= MAX_UPLOAD_BYTES and \n");
+      const env = { DHI_MODEL: FIM_MODEL, DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-cli-cache-")), DHI_EMBED_MODEL: EMBED_MODEL };
+      const retrieved = () => {
+        const result = dhi(["complete", "upload.py:2:40", "--json", "--max-tokens", "4"], env, dir);
+        expect(result.code).toBe(0);
+        return (JSON.parse(result.stdout) as { context: Array<{ kind: string; path?: string; reason: string }> }).context.filter((c) => c.kind === "retrieved");
+      };
+      expect(retrieved()).toEqual([]);
+      expect(dhi(["index"], env, dir).code).toBe(0);
+      expect(retrieved()[0]).toMatchObject({ path: "limits.py", reason: expect.stringContaining("definition MAX_UPLOAD_BYTES") });
+    });
+
     it("explains an empty answer in --json (what the model wrote and which filter dropped it)", () => {
       const path = file("calc.py", "def add(a, b):\n    return \n\nprint(add(1, 2))\n");
       const result = dhi(["complete", `${path}:2:12`, "--json"], { DHI_MODEL: FIM_MODEL });

@@ -4,11 +4,16 @@ import { loadSettingsForDirectory, WORKSPACE_SETTINGS_FILE } from "../../config/
 import { CompletionService } from "../../completion/CompletionService.js";
 import { createInferenceEngine } from "../../inference/createEngine.js";
 import { FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../../inference/errors.js";
-import { Logger, parseLogLevel } from "../../util/logger.js";
+import type { Settings } from "../../config/schema.js";
+import { openIndex } from "../../index/openIndex.js";
+import type { CodeIndex } from "../../index/types.js";
+import { errorMessage, Logger, parseLogLevel } from "../../util/logger.js";
+import { workspaceCacheDir } from "../../util/paths.js";
 import { intOption, parseCliArgs, UsageError, type CliIO } from "../args.js";
 
 // `dhi complete FILE:LINE:COL`: the same CompletionService the language server uses, with the response budget
-// off (a script wants the full completion) and no debounce.
+// off (a script wants the full completion) and no debounce. When the workspace has an index (`dhi index`, or the
+// server's), completions retrieve from it as in the editor; it is read as it is, not updated first.
 
 export interface CursorPosition {
   file: string;
@@ -83,8 +88,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const completion = { ...settings.completion, responseBudgetMs: 0, debounceMs: 0, enabled: true };
 
   const logger = new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL ?? "warn"));
+  const index = await openExistingIndex(root, settings, logger, io.env);
   const engine = createInferenceEngine({ settings, logger, env: io.env });
-  const service = new CompletionService({ engine, getSettings: () => completion, logger });
+  const service = new CompletionService({ engine, getSettings: () => completion, logger, index: () => index });
   try {
     const path = relative(root, file).split("\\").join("/") || file;
     const result = await service.complete({ uri: file, path, text, offset, maxTokens: maxTokens > 0 ? maxTokens : undefined });
@@ -115,5 +121,17 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   } finally {
     await service.dispose();
     await engine.dispose();
+    await index?.dispose();
+  }
+}
+
+/** The workspace's index when one was built; a missing or unreadable one just means no retrieval. */
+async function openExistingIndex(root: string, settings: Settings, logger: Logger, env: NodeJS.ProcessEnv): Promise<CodeIndex | null> {
+  if (!settings.index.enabled || !existsSync(join(workspaceCacheDir(root, env), "index.db"))) return null;
+  try {
+    return await openIndex({ root, settings, logger, env });
+  } catch (error) {
+    logger.warn(`dhi complete: the index of ${root} is unavailable (${errorMessage(error)}); completing without retrieval`);
+    return null;
   }
 }
