@@ -124,6 +124,8 @@ export class IndexStore {
       definitions: db.prepare<[{ name: string }], SymbolRow>(
         `SELECT s.name, s.qualified, s.kind, f.path, s.start_line, s.end_line, s.parent FROM symbols s JOIN files f ON f.id = s.file_id
          WHERE s.name = @name COLLATE NOCASE AND s.name = @name ORDER BY f.path, s.start_line`),
+      definitionPaths: db.prepare<[string, number], { chunk_id: number | null; name: string; path: string }>(
+        "SELECT s.chunk_id, s.name, f.path FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ? COLLATE NOCASE LIMIT ?"),
       definitionsNoCase: db.prepare<[string, number], { chunk_id: number | null; name: string }>(
         "SELECT chunk_id, name FROM symbols WHERE name = ? COLLATE NOCASE LIMIT ?"),
       references: db.prepare<[string], RefRow>(
@@ -283,14 +285,20 @@ export class IndexStore {
     return this.s.definitions.all({ name }).map(toSymbol);
   }
 
-  /** Chunk ids of definitions named `name`, any case with exact-case matches first, or exact case only. */
-  definitionChunks(name: string, limit: number, exactOnly = false): number[] {
-    let rows = this.s.definitionsNoCase.all(name, limit * 4);
-    if (exactOnly) rows = rows.filter((r) => r.name === name);
+  /** Chunk ids of definitions named `name`, any case, exact-case matches first. */
+  definitionChunks(name: string, limit: number): number[] {
+    const rows = this.s.definitionsNoCase.all(name, limit * 4);
     rows.sort((a, b) => Number(b.name === name) - Number(a.name === name));
     const ids: number[] = [];
     for (const r of rows) if (r.chunk_id !== null && !ids.includes(r.chunk_id)) ids.push(r.chunk_id);
     return ids.slice(0, limit);
+  }
+
+  /** Exact-case definitions of `name` with their chunk and file, at most `limit` (in no particular order). */
+  definitionsWithPaths(name: string, limit: number): Array<{ chunkId: number; path: string }> {
+    const out: Array<{ chunkId: number; path: string }> = [];
+    for (const r of this.s.definitionPaths.all(name, limit)) if (r.name === name && r.chunk_id !== null) out.push({ chunkId: r.chunk_id, path: r.path });
+    return out;
   }
 
   /** Looks symbols up by (file, ordinal), caching within one query. */

@@ -8,6 +8,7 @@ import { FOREGROUND_MAX_WAIT_MS, type Foreground } from "../util/foreground.js";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { releaseMemory } from "../util/releaseMemory.js";
 import { workspaceCacheDir } from "../util/paths.js";
+import { proximity } from "./definitionProximity.js";
 import { Embedder } from "./Embedder.js";
 import { embeddingReadiness } from "./embeddingReadiness.js";
 import { contentHash, examineFile, type FileJob, type FileStat } from "./examineFile.js";
@@ -76,6 +77,8 @@ const FUSION_DEPTH = 50;
  * embedding model should earn its full weight.
  */
 const FUSION_WEIGHTS = [1, 1, 1];
+/** Definitions of one name ranked by proximity for retrieval (a name defined in more files: arbitrary ones beyond). */
+const DEFINITION_CANDIDATES = 64;
 /** Files a first index's walk must find before the extraction processes are started (during the walk). */
 const EAGER_POOL_FILES = 256;
 
@@ -680,9 +683,20 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return retrieveContext(this, { ...request, path: this.rel(request.path) });
   }
 
-  /** Chunk ids of exact-case definitions of `name`. */
-  definitionChunkIds(name: string, limit: number): number[] {
-    return this.store.definitionChunks(name, limit, true);
+  /**
+   * For code in `path`: chunk ids of exact-case definitions of a name, nearest first (see proximity: imported
+   * files, then the same folder, tests last). The imports are resolved once, for all the names of one request.
+   */
+  definitionsNear(path: string): (name: string, limit: number) => number[] {
+    const imported = new Set(this.importsOf(path));
+    return (name, limit) => {
+      const found = this.store.definitionsWithPaths(name, DEFINITION_CANDIDATES)
+        .map((d, order) => ({ ...d, order, rank: proximity(path, d.path, imported) }))
+        .sort((a, b) => a.rank - b.rank || a.order - b.order);
+      const ids: number[] = [];
+      for (const d of found) if (!ids.includes(d.chunkId) && ids.length < limit) ids.push(d.chunkId);
+      return ids;
+    };
   }
 
   stats(): IndexStats {

@@ -5,7 +5,8 @@ import type { Chunk, RetrievalRequest, RetrievedChunk } from "./types.js";
 
 /** What retrieval needs from the index. */
 export interface RetrievalSource {
-  definitionChunkIds(name: string, limit: number): number[];
+  /** For code in `path`: chunk ids of definitions of a name, nearest first. */
+  definitionsNear(path: string): (name: string, limit: number) => number[];
   chunk(id: number): Chunk | null;
   lexicalRanking(query: string, depth?: number): number[];
   vectorRanking(query: string, depth?: number): Promise<number[]>;
@@ -39,7 +40,8 @@ function identifiersNear(text: string, offset: number): string[] {
 }
 
 /**
- * Context for a completion: definitions of the identifiers nearest the cursor, then chunks similar to the code
+ * Context for a completion: definitions of the identifiers nearest the cursor (from the files it imports first),
+ * then chunks similar to the code
  * before the cursor (lexical + vector, fused), skipping the file being edited, until `maxChars` is used up.
  */
 export async function retrieveContext(source: RetrievalSource, request: RetrievalRequest): Promise<RetrievedChunk[]> {
@@ -57,9 +59,10 @@ export async function retrieveContext(source: RetrievalSource, request: Retrieva
     picked.push({ chunk, reason });
     return true;
   };
+  const definitionsOf = source.definitionsNear(path);
   for (const name of identifiersNear(text, offset)) {
     throwIfAborted(signal);
-    for (const id of source.definitionChunkIds(name, 2)) take(id, "definition");
+    for (const id of definitionsOf(name, 2)) take(id, "definition");
   }
   const before = text.slice(Math.max(0, offset - WINDOW_BEFORE), offset);
   const query = before.split("\n").slice(-12).join("\n");

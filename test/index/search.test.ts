@@ -112,6 +112,31 @@ describe("retrieval of value definitions", () => {
   });
 });
 
+describe("definitions for completion context, nearest first", () => {
+  const parseIn = (what: string) => `export function parse(text: string): string[] {\n  return text.split("${what}");\n}\n`;
+  const fx = useIndexedWorkspace({
+    "src/a/util.ts": parseIn(","),
+    "src/b/format.ts": parseIn(";"),
+    "src/main/helpers.ts": parseIn("|"),
+    "test/parse.test.ts": parseIn("\\n"),
+    "src/main/app.ts": `import { parse } from "../b/format.js";\nexport const run = () => parse("x");\n`,
+  });
+  const firstDefinition = async (path: string, text: string) => {
+    const picked = await fx.index.retrieve({ path, text, offset: text.length, maxChars: 4000 });
+    return picked.filter((p) => p.reason === "definition").map((p) => p.chunk.path);
+  };
+
+  it("takes the definition from the file the code imports, then the same folder, and tests last", async () => {
+    const usage = `  const fields = parse(line`;
+    // app.ts imports ../b/format.js: that parse, then the one beside it.
+    expect(await firstDefinition("src/main/app.ts", `import { parse } from "../b/format.js";\n${usage}`)).toEqual(["src/b/format.ts", "src/main/helpers.ts"]);
+    // No import: the same folder first; a test's parse only after the others.
+    const elsewhere = await firstDefinition("src/main/other.ts", usage);
+    expect(elsewhere[0]).toBe("src/main/helpers.ts");
+    expect(elsewhere).not.toContain("test/parse.test.ts");
+  });
+});
+
 /** 600 chunks that all say "retry" (past the 500-chunk stop-word cap), one named after it, one with a rare word. */
 function commonWordFiles(): Record<string, string> {
   const files: Record<string, string> = {};
