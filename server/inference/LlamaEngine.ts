@@ -20,7 +20,7 @@ import { resolveFimTemplate, type ResolvedFimTemplate } from "./fimTemplates.js"
 import { DEFAULT_MAX_TOKENS, generate, type RunResult } from "./generate.js";
 import { pulledDefaultModel } from "./defaultModels.js";
 import { resolveModelSource } from "./modelSource.js";
-import { Mutex } from "./Mutex.js";
+import { Mutex } from "../util/Mutex.js";
 import { resolveThreads } from "./threads.js";
 import type {
   CompleteRequest,

@@ -1,8 +1,8 @@
-import { AbortError } from "../util/abort.js";
+import { AbortError } from "./abort.js";
 
 /**
- * A FIFO lock for the one completion sequence: node-llama-cpp would interleave two generations on one
- * sequence and corrupt its KV state. Waiters that abort leave the queue at once.
+ * A FIFO lock. It guards the inference engine's one completion sequence (node-llama-cpp would interleave two
+ * generations on it and corrupt its KV state) and the index's writers. Waiters that abort leave the queue at once.
  */
 export class Mutex {
   private locked = false;
