@@ -1,9 +1,10 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { availableParallelism, setPriority } from "node:os";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { LanguageName } from "../syntax/index.js";
 import { FOREGROUND_MAX_WAIT_MS, type Foreground } from "../util/foreground.js";
+import { runInBackground } from "../util/priority.js";
 import type { FileJob, FileStat, KnownFile } from "./examineFile.js";
 import type { PreparedFile } from "./prepareFile.js";
 
@@ -43,24 +44,8 @@ const JOBS_PER_CHILD = 32;
 const FOREGROUND_RETRY_MS = 20;
 
 /**
- * Indexing is background work: when the machine is busy, the editor's requests (the model's threads, the
- * server's own thread) must win the CPU, so the children run at the lowest priority. They still get every core
- * nobody else wants, so an idle machine indexes as fast as before.
- */
-const EXTRACTION_NICENESS = 19;
-
-function lowerPriority(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    setPriority(pid, EXTRACTION_NICENESS);
-  } catch {
-    // Not permitted here: the children run at the server's priority.
-  }
-}
-
-/**
- * Child processes that read, hash, parse and chunk changed files while the main thread writes SQLite (see
- * extractWorker.ts for why processes). Available only when running compiled JavaScript (a child cannot load the
+ * Child processes that read, hash, parse and chunk changed files while the bulk update writes SQLite (see
+ * extractWorker.ts for why processes), at background priority. Available only when running compiled JavaScript (a child cannot load the
  * TypeScript sources vitest runs); callers fall back to prepareFile() inline when `create` returns null.
  */
 export class ExtractionPool {
@@ -116,7 +101,7 @@ export class ExtractionPool {
     if (!import.meta.url.endsWith(".js") || !existsSync(entry)) return null;
     return new ExtractionPool(Array.from({ length: size }, () => {
       const child = fork(entry, [], { serialization: "advanced", execArgv: ["--expose-gc"], stdio: ["ignore", "ignore", "inherit", "ipc"] });
-      lowerPriority(child.pid);
+      runInBackground(child.pid);
       return child;
     }), foreground);
   }

@@ -79,6 +79,8 @@ function toSymbol(row: SymbolRow): SymbolLocation {
  * transaction, so a crash never leaves a half-written file. Chunks whose content is unchanged keep their id,
  * so their FTS row and vector survive an edit.
  */
+const VECTOR_VERSION = "vec_version";
+
 export class IndexStore {
   readonly db: Database.Database;
   private readonly s;
@@ -482,6 +484,24 @@ export class IndexStore {
     return this.s.chunkOfLabel.get(label)?.chunk_id ?? null;
   }
 
+  /**
+   * The vector version: every change to the vectors table bumps it in the same transaction, so the HNSW file
+   * (which records the version it was saved at) can tell whether it is current.
+   */
+  vectorVersion(): string {
+    return this.getMeta(VECTOR_VERSION) ?? "0";
+  }
+
+  /** Call inside the transaction that changed vectors. */
+  bumpVectorVersion(): void {
+    this.setMeta(VECTOR_VERSION, String(Number(this.vectorVersion()) + 1));
+  }
+
+  /** The database file. */
+  get file(): string {
+    return this.db.name;
+  }
+
   chunkCount(): number {
     return this.s.chunkCount.get()?.n ?? 0;
   }
@@ -512,6 +532,10 @@ export class IndexStore {
     const chunks = count("SELECT count(*) FROM chunks");
     if (fts !== chunks) problems.push(`FTS has ${fts} rows for ${chunks} chunks`);
     return problems;
+  }
+
+  get isClosed(): boolean {
+    return !this.db.open;
   }
 
   close(): void {

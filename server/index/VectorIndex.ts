@@ -6,21 +6,20 @@ const { HierarchicalNSW } = hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
 const INITIAL_CAPACITY = 1024;
-const VEC_VERSION = "vec_version";
+/** Meta key: the vector version (IndexStore.vectorVersion) the HNSW file was saved at. */
 const HNSW_VERSION = "hnsw_version";
 
 /**
  * Cosine HNSW over chunk vectors, persisted next to the database. SQLite is the source of truth: every vector
- * change bumps `vec_version` in the same transaction, and the file records the version it was saved at. A file
- * saved at an older version (changes since its last save were lost in a crash) is reconciled with SQLite: labels
- * are never reused, so the labels SQLite lacks are deleted and the vectors the file lacks are added. With no
- * usable file the HNSW is rebuilt from the vectors kept in SQLite.
+ * change bumps the vector version (IndexStore.vectorVersion) in the same transaction, and the file records the
+ * version it was saved at. A file saved at an older version (changes since its last save were lost in a crash) is
+ * reconciled with SQLite: labels are never reused, so the labels SQLite lacks are deleted and the vectors the file
+ * lacks are added. With no usable file the HNSW is rebuilt from the vectors kept in SQLite.
  */
 export class VectorIndex {
   private hnsw: Hnsw;
   private live = 0;
   private dirty = false;
-  private saveTimer: NodeJS.Timeout | null = null;
   /** How open() got the vectors: the saved file as it was, the file reconciled with SQLite, or SQLite alone. */
   loadedFrom: "file" | "reconciled" | "rebuilt" = "file";
 
@@ -36,7 +35,7 @@ export class VectorIndex {
       try {
         index.hnsw.readIndexSync(file, true);
         if (index.hnsw.getNumDimensions() === dims) {
-          if (saved === (store.getMeta(VEC_VERSION) ?? "0")) {
+          if (saved === store.vectorVersion()) {
             // getIdsList() also lists markDelete'd labels; SQLite knows the live count and is in sync here.
             index.live = store.counts().vectors;
           } else {
@@ -117,47 +116,18 @@ export class VectorIndex {
     return neighbors;
   }
 
-  /**
-   * Saves now, or after `delayMs` (when `now` is false, or a transaction is still open), in one write that covers
-   * every change until then. A later call while one is pending changes nothing.
-   */
-  saveSoon(store: IndexStore, now: boolean, delayMs: number, onError: (error: unknown) => void): void {
-    if (now && !store.db.inTransaction) {
-      this.cancelSave();
-      this.save(store);
-      return;
-    }
-    this.saveTimer ??= setTimeout(() => {
-      this.saveTimer = null;
-      try {
-        this.saveSoon(store, true, delayMs, onError);
-      } catch (error) {
-        onError(error);
-      }
-    }, delayMs);
-    this.saveTimer.unref();
-  }
-
-  cancelSave(): void {
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = null;
-  }
-
-  /** Writes the file atomically (temp + rename), then records which `vec_version` it reflects. */
+  /** Writes the file atomically (temp + rename), then records which vector version it reflects. */
   save(store: IndexStore): void {
     // Inside an uncommitted (bulk) transaction the version read here could still be rolled back by a crash.
     if (store.db.inTransaction) return;
-    if (!this.dirty && store.getMeta(HNSW_VERSION) === (store.getMeta(VEC_VERSION) ?? "0")) return;
+    if (!this.dirty && store.getMeta(HNSW_VERSION) === store.vectorVersion()) return;
     const tmp = `${this.file}.tmp`;
     this.hnsw.writeIndexSync(tmp);
     renameSync(tmp, this.file);
-    store.setMeta(HNSW_VERSION, store.getMeta(VEC_VERSION) ?? "0");
+    store.setMeta(HNSW_VERSION, store.vectorVersion());
     this.dirty = false;
   }
 
-  static bumpVersion(store: IndexStore): void {
-    store.setMeta(VEC_VERSION, String(Number(store.getMeta(VEC_VERSION) ?? "0") + 1));
-  }
 
   static deleteFile(file: string): void {
     rmSync(file, { force: true });

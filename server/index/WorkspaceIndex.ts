@@ -6,25 +6,27 @@ import { languageOf } from "../syntax/index.js";
 import { throwIfAborted } from "../util/abort.js";
 import { FOREGROUND_MAX_WAIT_MS, type Foreground } from "../util/foreground.js";
 import { errorMessage, type Logger } from "../util/logger.js";
-import { releaseMemory } from "../util/releaseMemory.js";
+import { Mutex } from "../util/Mutex.js";
 import { workspaceCacheDir } from "../util/paths.js";
+import { releaseMemory } from "../util/releaseMemory.js";
+import { runBulkUpdate } from "./BulkUpdate.js";
 import { proximity } from "./definitionProximity.js";
 import { Embedder } from "./Embedder.js";
 import { embeddingReadiness } from "./embeddingReadiness.js";
-import { contentHash, examineFile, type FileJob, type FileStat } from "./examineFile.js";
-import { ExtractionPool } from "./ExtractionPool.js";
+import { contentHash, type FileJob } from "./examineFile.js";
+import { applyJob, changedStat, examineHere, type FileContext } from "./fileJobs.js";
 import { queryIdentifiers } from "./identifiers.js";
 import { IndexStore, type FileRecord } from "./IndexStore.js";
 import { LexicalSearch } from "./LexicalSearch.js";
-import { prepareFile, type PreparedFile } from "./prepareFile.js";
 import { resolveImport } from "./resolveImport.js";
 import { retrieveContext } from "./retrieveContext.js";
 import { fuseRankings } from "./rrf.js";
 import type {
   Chunk, CodeIndex, IndexStats, ReferenceLocation, RetrievalRequest, RetrievedChunk, SearchHit, SymbolLocation, UpdateOptions,
 } from "./types.js";
+import { UpdateProcess } from "./UpdateProcess.js";
 import { VectorIndex } from "./VectorIndex.js";
-import { exclusionMatcher, walkWorkspace } from "./walkWorkspace.js";
+import { exclusionMatcher } from "./walkWorkspace.js";
 
 export interface WorkspaceIndexOptions {
   root: string;
@@ -45,17 +47,7 @@ export interface WorkspaceIndexOptions {
   foreground?: Foreground;
 }
 
-/** Each write transaction covers at most this much work before the event loop gets a turn. */
-const SLICE_MS = 25;
-const READ_BATCH = 32;
-/** Batches read and handed to the extraction processes ahead of the one being written (measured: 4 left them idle). */
-const PREFETCH_BATCHES = 16;
-/**
- * Bulk indexing commits about this often. Each commit makes FTS5 flush its pending terms into a new segment (and
- * merge segments), so committing every batch cost the main thread several seconds on a 10k-file workspace.
- */
-const BULK_COMMIT_MS = 1000;
-/** Updates that wrote at least this many files end with a full GC (see releaseMemory). */
+/** Inline updates that wrote at least this many files end with a full GC (see releaseMemory). */
 const RELEASE_MEMORY_AFTER_FILES = 1000;
 const EMBED_BATCH = 32;
 /** Embedding progress is reported at most this often. */
@@ -79,14 +71,6 @@ const FUSION_DEPTH = 50;
 const FUSION_WEIGHTS = [1, 1, 1];
 /** Definitions of one name ranked by proximity for retrieval (a name defined in more files: arbitrary ones beyond). */
 const DEFINITION_CANDIDATES = 64;
-/** Files a first index's walk must find before the extraction processes are started (during the walk). */
-const EAGER_POOL_FILES = 256;
-
-interface Prepared {
-  job: FileJob;
-  /** The worker's extraction, or null to extract inline when writing. */
-  file: PreparedFile | null;
-}
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -95,6 +79,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   readonly root: string;
   /** Why there are no vectors (model missing or failed to load); null when embeddings work. */
   readonly embeddingProblem: string | null;
+  /** Open documents' text: the editor's text wins over the disk. */
   private readonly overlays = new Map<string, string>();
   private updating: Promise<IndexStats> | null = null;
   /** Whether the run in `updating` has begun (its walk may have missed later changes). */
@@ -108,12 +93,14 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   private readonly lexical: LexicalSearch;
   /** Exclusion rules for single files; rebuilt by update() so .gitignore edits take effect. */
   private excluded: (path: string) => Promise<boolean>;
-  /** Parser workers, alive only during update(): idle workers would hold tens of MB each. */
-  private pool: ExtractionPool | null = null;
-  /** True while update() walks the files: only then may a pool be started. */
-  private bulk = false;
-  /** HNSW labels deleted inside the open bulk transaction; applied when it commits. */
-  private pendingRemovals: number[] = [];
+  /**
+   * One writer at a time: a bulk update (perhaps in the update process, on its own connection) holds it for its
+   * whole run, and single-file writes, embedding batches and vector saves wait for it.
+   */
+  private readonly writeLock = new Mutex();
+  /** The bulk update running in the update process, told about documents opened and closed meanwhile. */
+  private running: UpdateProcess | null = null;
+  private vectorSaveTimer: NodeJS.Timeout | null = null;
   /** Chunks embedded since the index was opened (only new or changed chunks are). */
   embeddedSinceOpen = 0;
   /**
@@ -164,7 +151,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
         // Another model's vectors are meaningless here: drop them all.
         store.transaction(() => {
           store.clearVectors();
-          VectorIndex.bumpVersion(store);
+          store.bumpVectorVersion();
           store.setMeta("embed_model", modelKey);
         });
         VectorIndex.deleteFile(file);
@@ -208,91 +195,30 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     const started = performance.now();
     const { signal, onProgress } = options;
     const { exclude, maxFileBytes } = this.options.settings.index;
-    if (options.rebuild) this.clear();
-    this.excluded = exclusionMatcher(this.root, exclude);
-    onProgress?.({ done: 0, total: 0, message: "Scanning workspace" });
-    const known = this.store.allFiles();
-    // A first index that finds this many files will need the extraction processes: boot them during the walk.
-    const onFound = known.size === 0 ? (found: number) => {
-      if (found >= EAGER_POOL_FILES) this.startPool();
-    } : undefined;
-    let paths: string[];
-    try {
-      paths = await walkWorkspace(this.root, { exclude, signal, onFound });
-      throwIfAborted(signal);
-      const wanted = new Set(paths);
-      const gone = [...known.keys()].filter((p) => !wanted.has(p) && !this.overlays.has(p));
-      if (gone.length > 0) this.write(() => gone.flatMap((p) => this.store.removeFile(p)), false, gone.length);
-    } catch (error) {
-      await this.stopPool();
-      throw error;
-    }
-
-    // Pipeline: while one batch is written on this thread, the next ones are read and parsed by the workers.
-    const batches: string[][] = [];
-    for (let i = 0; i < paths.length; i += READ_BATCH) batches.push(paths.slice(i, i + READ_BATCH));
-    // Several batches in flight keep every extraction process busy while one batch is being written.
-    const inFlight: Array<Promise<Prepared[]>> = [];
-    let queued = 0;
-    const refill = (): void => {
-      while (queued < batches.length && inFlight.length < PREFETCH_BATCHES) {
-        const batch = this.prepareBatch(batches[queued++], known, maxFileBytes);
-        batch.catch(() => undefined);
-        inFlight.push(batch);
-      }
-    };
-    let done = 0;
-    let written = 0;
-    // Progress counts committed files only: what it reports survives a crash.
-    const commit = (): void => {
-      this.commitBulk();
-      if (written === done) return;
-      done = written;
-      onProgress?.({ done, total: paths.length, message: "Indexing files" });
-    };
-    this.bulk = true;
-    this.store.beginBulk();
-    let committedAt = performance.now();
-    try {
-      for (let b = 0; b < batches.length; b++) {
-        await this.stepAside();
-        if (performance.now() - committedAt > BULK_COMMIT_MS) {
-          commit();
-          this.store.beginBulk();
-          committedAt = performance.now();
+    await this.writeLock.run(undefined, async () => {
+      if (options.rebuild) this.clear();
+      this.excluded = exclusionMatcher(this.root, exclude);
+      onProgress?.({ done: 0, total: 0, message: "Scanning workspace" });
+      const onCommit = (done: number, total: number, removedLabels: number[]): void => {
+        this.lexical.written(true);
+        this.vectors?.remove(removedLabels);
+        if (done > 0) onProgress?.({ done, total, message: "Indexing files" });
+      };
+      const bulk = { root: this.root, exclude, maxFileBytes, extractionWorkers: this.options.extractionWorkers, foreground: this.options.foreground, signal, onCommit };
+      if (this.options.extractionWorkers !== 0 && UpdateProcess.available()) {
+        const run = UpdateProcess.start({ ...bulk, dbFile: this.store.file, open: [...this.overlays.keys()] });
+        this.running = run;
+        try {
+          await run.done;
+        } finally {
+          this.running = null;
         }
-        refill();
-        const ready: Prepared[] = await (inFlight.shift() as Promise<Prepared[]>);
-        refill();
-        throwIfAborted(signal);
-        // One transaction per time slice: each commits whole files, and the event loop gets a turn in between.
-        let i = 0;
-        while (i < ready.length) {
-          const sliceStart = performance.now();
-          this.write(() => {
-            const labels: number[] = [];
-            while (i < ready.length) {
-              labels.push(...this.apply(ready[i++]));
-              if (performance.now() - sliceStart > SLICE_MS) break;
-            }
-            return labels;
-          }, true);
-          if (i < ready.length) {
-            await yieldToEventLoop();
-            await this.stepAside();
-          }
-        }
-        written += batches[b].length;
-        await yieldToEventLoop();
+        return;
       }
-      commit();
-    } finally {
-      this.commitBulk();
-      this.bulk = false;
-      await this.stopPool();
-    }
-    // A large update leaves V8's heap grown by the extraction results: hand that memory back now.
-    if (written >= RELEASE_MEMORY_AFTER_FILES) releaseMemory();
+      const { changed } = await runBulkUpdate({ ...bulk, store: this.store, isOpen: (p) => this.overlays.has(p), skipped: (p, why) => this.skipped(p, why) });
+      // Inline, the extraction results grew this process's heap: hand that memory back now.
+      if (changed >= RELEASE_MEMORY_AFTER_FILES) releaseMemory();
+    });
     if (this.embedder) {
       onProgress?.({ done: 0, total: 0, message: "Embedding chunks" });
       const onEmbedded = onProgress && ((embedded: number, pending: number) => onProgress({ done: embedded, total: pending, message: "Embedding chunks" }));
@@ -305,57 +231,9 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return this.stats();
   }
 
-  /**
-   * Stats a batch of files and examines the changed ones: in the extraction processes during bulk work (they read,
-   * hash and parse), else inline (parsed later, when written).
-   */
-  private async prepareBatch(paths: string[], known: Map<string, FileRecord>, maxFileBytes: number): Promise<Prepared[]> {
-    const stats = await Promise.all(paths.map((path) => this.changedStat(path, known.get(path))));
-    const changed = paths.filter((_, i) => stats[i] !== null);
-    // Extraction processes pay off for bulk work only; a few changed files are handled inline.
-    if (this.bulk && changed.length >= 8) this.startPool();
-    const out: Prepared[] = [];
-    await Promise.all(paths.map(async (path, i) => {
-      const info = stats[i];
-      if (info === null) return;
-      const remote = this.pool && info !== "gone"
-        ? await this.pool.examine({ abs: join(this.root, path), path, known: known.get(path), info, maxFileBytes, language: languageOf(path) })
-          .catch(() => null)
-        : null;
-      if (remote?.problem) this.skipped(path, remote.problem);
-      const job = remote ? remote.job : this.examine(path, known.get(path), info, maxFileBytes);
-      if (job) out.push({ job, file: remote?.file ?? null });
-    }));
-    return out;
-  }
-
-  /** Waits while the editor's requests run (bounded): their latency matters more than the index's. */
-  private stepAside(): Promise<void> {
-    return this.options.foreground?.whenIdle(FOREGROUND_MAX_WAIT_MS) ?? Promise.resolve();
-  }
-
-  private startPool(): void {
-    if (!this.pool && this.options.extractionWorkers !== 0) this.pool = ExtractionPool.create(this.options.extractionWorkers, this.options.foreground);
-  }
-
-  private async stopPool(): Promise<void> {
-    const pool = this.pool;
-    this.pool = null;
-    await pool?.dispose();
-  }
-
-  /** The file's stat when it changed since it was indexed; null when unchanged (or an open document); "gone" when unreadable. */
-  private async changedStat(path: string, known: FileRecord | undefined): Promise<FileStat | "gone" | null> {
-    if (this.overlays.has(path)) return null; // open documents are indexed from the editor's text
-    try {
-      const info = await stat(join(this.root, path));
-      const mtime = Math.floor(info.mtimeMs);
-      if (known && known.mtime === mtime && known.size === info.size) return null;
-      return { mtime, size: info.size };
-    } catch (error) {
-      this.skipped(path, errorMessage(error));
-      return "gone";
-    }
+  /** Where files are and which are open, for the single-file paths. */
+  private get files(): FileContext {
+    return { root: this.root, isOpen: (p) => this.overlays.has(p), skipped: (p, why) => this.skipped(p, why) };
   }
 
   /**
@@ -363,75 +241,35 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
    * Unreadable, binary, huge or minified files are dropped from the index, never thrown.
    */
   private async readJob(path: string, known: FileRecord | undefined, maxFileBytes: number): Promise<FileJob | null> {
-    const info = await this.changedStat(path, known);
-    return info === null ? null : this.examine(path, known, info, maxFileBytes);
-  }
-
-  /** examineFile() on this thread; a file that could not be stat'ed is removed from the index. */
-  private examine(path: string, known: FileRecord | undefined, info: FileStat | "gone", maxFileBytes: number): FileJob | null {
-    if (info === "gone") return known ? { kind: "remove", path } : null;
-    const { job, problem } = examineFile(join(this.root, path), path, known, info, maxFileBytes);
-    if (problem) this.skipped(path, problem);
-    return job;
+    const info = await changedStat(this.files, path, known);
+    return info === null ? null : examineHere(this.files, path, known, info, maxFileBytes);
   }
 
   private skipped(path: string, why: string): void {
     this.options.logger.debug(`dhi index: skipping ${path}: ${why}`);
   }
 
-  /**
-   * Applies one job inside the caller's transaction; returns HNSW labels that went away. A disk job for a file
-   * that became an open document meanwhile is dropped: the editor's text wins.
-   */
-  private apply({ job, file }: Prepared, fromDisk = true): number[] {
-    if (fromDisk && job.kind !== "touch" && this.overlays.has(job.path)) return [];
-    switch (job.kind) {
-      case "remove":
-        return this.store.removeFile(job.path);
-      case "touch":
-        this.store.touchFile(job.id, job.mtime, job.size);
-        return [];
-      case "index":
-        return this.store.writeFile(job.path, job.hash, job.mtime, job.size, file ?? prepareFile(job.text, languageOf(job.path)));
-    }
+  /** Waits while the editor's requests run (bounded): their latency matters more than the index's. */
+  private stepAside(): Promise<void> {
+    return this.options.foreground?.whenIdle(FOREGROUND_MAX_WAIT_MS) ?? Promise.resolve();
   }
 
-  /**
-   * Runs `work` (which writes `files` files) in one transaction; the HNSW labels it returns are deleted once the
-   * transaction commits. `inBulk` runs it directly inside the open bulk transaction: a savepoint there would copy
-   * every page it touches into a sub-journal (seconds over a large workspace), so a failure must roll back the
-   * whole bulk transaction instead.
-   */
-  private write(work: () => number[], inBulk = false, files = 1): void {
-    this.lexical.written(inBulk || files > 1);
-    const body = (): number[] => {
-      const labels = work();
-      if (labels.length > 0) VectorIndex.bumpVersion(this.store);
-      return labels;
-    };
-    let removed: number[];
-    if (inBulk && this.store.db.inTransaction) {
-      try {
-        removed = body();
-      } catch (error) {
-        // A half-written file must never be committed: drop everything since the last bulk commit.
-        this.store.rollbackBulk();
-        this.pendingRemovals = [];
-        throw error;
-      }
-    } else {
-      removed = this.store.transaction(body);
-    }
-    // Inside the bulk transaction the deletion is not durable yet: the HNSW follows at its commit.
-    if (this.store.db.inTransaction) this.pendingRemovals.push(...removed);
-    else this.vectors?.remove(removed);
+  /** The editor opened or closed a document: a running bulk update must leave (or again take) its disk version. */
+  private documentOpen(path: string, open: boolean): void {
+    this.running?.setOpen(path, open);
   }
 
-  private commitBulk(): void {
-    this.store.commitBulk();
-    const labels = this.pendingRemovals;
-    this.pendingRemovals = [];
-    this.vectors?.remove(labels);
+  /** Runs `work` (which writes `files` files) in one transaction, under the write lock; then the HNSW follows. */
+  private async write(work: () => number[], files = 1): Promise<void> {
+    await this.writeLock.run(undefined, async () => {
+      this.lexical.written(files > 1);
+      const removed = this.store.transaction(() => {
+        const labels = work();
+        if (labels.length > 0) this.store.bumpVectorVersion();
+        return labels;
+      });
+      this.vectors?.remove(removed);
+    });
   }
 
   private clear(): void {
@@ -442,7 +280,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       const labels: number[] = [];
       for (const { label } of this.store.allVectors()) labels.push(label);
       this.store.clearVectors();
-      VectorIndex.bumpVersion(this.store);
+      this.store.bumpVectorVersion();
       this.vectors?.remove(labels);
     });
   }
@@ -451,16 +289,17 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.ensureOpen();
     const rel = this.rel(path);
     if (text === null) {
-      this.overlays.delete(rel);
-      this.write(() => this.store.removeFile(rel));
+      if (this.overlays.delete(rel)) this.documentOpen(rel, false);
+      await this.write(() => this.store.removeFile(rel));
       return;
     }
     if (await this.excluded(rel)) return; // e.g. a file opened from node_modules
+    if (!this.overlays.has(rel)) this.documentOpen(rel, true);
     this.overlays.set(rel, text);
     const hash = contentHash(text);
     if (this.store.getFile(rel)?.hash === hash) return;
     const job: FileJob = { kind: "index", path: rel, text, hash, mtime: Date.now(), size: Buffer.byteLength(text) };
-    this.write(() => this.apply({ job, file: null }, false));
+    await this.write(() => applyJob(this.store, { job, file: null }, this.files.isOpen, false));
     this.scheduleEmbedding();
   }
 
@@ -477,13 +316,13 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       if (rel.startsWith("../") || this.overlays.has(rel)) continue;
       const known = this.store.getFile(rel);
       if (await excluded(rel)) {
-        if (known) this.write(() => this.store.removeFile(rel));
+        if (known) await this.write(() => this.store.removeFile(rel));
         continue;
       }
       const job = await this.readJob(rel, known, maxFileBytes);
       const exists = await stat(join(this.root, rel)).then((i) => i.isFile(), () => false);
-      if (job) this.write(() => this.apply({ job, file: null }));
-      else if (!exists && known) this.write(() => this.store.removeFile(rel));
+      if (job) await this.write(() => applyJob(this.store, { job, file: null }, this.files.isOpen));
+      else if (!exists && known) await this.write(() => this.store.removeFile(rel));
       await yieldToEventLoop();
     }
     this.scheduleEmbedding();
@@ -494,9 +333,10 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.ensureOpen();
     const rel = this.rel(path);
     if (!this.overlays.delete(rel)) return;
+    this.documentOpen(rel, false);
     const job = await this.readJob(rel, undefined, this.options.settings.index.maxFileBytes);
-    if (job) this.write(() => this.apply({ job, file: null }));
-    else if (!await stat(join(this.root, rel)).then(() => true, () => false)) this.write(() => this.store.removeFile(rel));
+    if (job) await this.write(() => applyJob(this.store, { job, file: null }, this.files.isOpen));
+    else if (!await stat(join(this.root, rel)).then(() => true, () => false)) await this.write(() => this.store.removeFile(rel));
     this.scheduleEmbedding();
   }
 
@@ -549,11 +389,11 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       if (batch.length === 0) break;
       const embedded = await embedder.embed(batch.map((c) => c.text.slice(0, EMBED_TEXT_CHARS)));
       if (this.disposed) break;
-      const added = this.store.transaction(() => {
+      const added = await this.writeLock.run(undefined, async () => this.store.transaction(() => {
         const rows = this.store.addVectors(batch.map((c, i) => ({ chunkId: c.id, vector: embedded[i] })));
-        if (rows.length > 0) VectorIndex.bumpVersion(this.store);
+        if (rows.length > 0) this.store.bumpVectorVersion();
         return rows;
-      });
+      }));
       for (const { label, vector } of added) vectors.add(label, vector);
       this.embeddedThrough = batch[batch.length - 1].id;
       this.embeddedSinceOpen += batch.length;
@@ -566,15 +406,35 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       stored += added.length;
       // Periodic saves bound the reconciliation work after a crash.
       if (sinceSave >= 20_000) {
-        vectors.save(this.store);
+        await this.saveVectors();
         sinceSave = 0;
       }
     }
     if (done > 0) this.embedListener?.(done, Math.max(pending, done));
-    if (!this.disposed) {
-      vectors.saveSoon(this.store, stored >= VECTOR_SAVE_NOW, this.options.vectorSaveDelayMs ?? VECTOR_SAVE_DELAY_MS, (error) =>
-        this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`));
-    }
+    if (stored >= VECTOR_SAVE_NOW) await this.saveVectors();
+    else this.saveVectorsLater();
+  }
+
+  /** Writes the HNSW file (it records the vector version in the database: a write, so under the lock). */
+  private async saveVectors(): Promise<void> {
+    if (this.vectorSaveTimer) clearTimeout(this.vectorSaveTimer);
+    this.vectorSaveTimer = null;
+    const vectors = this.vectors;
+    if (!vectors || this.store.isClosed) return;
+    await this.writeLock.run(undefined, async () => {
+      try {
+        vectors.save(this.store);
+      } catch (error) {
+        this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`);
+      }
+    });
+  }
+
+  /** Saves the HNSW file VECTOR_SAVE_DELAY_MS from now, covering every change until then. */
+  private saveVectorsLater(): void {
+    if (this.vectorSaveTimer || this.disposed) return;
+    this.vectorSaveTimer = setTimeout(() => void this.saveVectors(), this.options.vectorSaveDelayMs ?? VECTOR_SAVE_DELAY_MS);
+    this.vectorSaveTimer.unref();
   }
 
 
@@ -732,14 +592,9 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     await this.updating?.catch(() => undefined);
     this.disposed = true;
     await this.embedRun?.catch(() => undefined);
-    this.vectors?.cancelSave();
-    try {
-      this.vectors?.save(this.store);
-    } catch (error) {
-      this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`);
-    }
+    await this.saveVectors();
     await this.embedder?.dispose();
-    this.store.close();
+    await this.writeLock.run(undefined, async () => this.store.close());
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -19,7 +19,6 @@ import { ActionRejectedError } from "../actions/errors/ActionRejectedError.js";
 import { isActionKind, ACTION_KINDS } from "../actions/kinds.js";
 import type { ActionDiagnostic, ActionDocument, ActionEnvironment, EditPlan, FileChange } from "../actions/types.js";
 import { diskFiles, type WorkspaceFiles } from "../actions/workspaceFiles.js";
-import type { Settings } from "../config/schema.js";
 import { isAbortError } from "../util/abort.js";
 import { errorMessage } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";

@@ -4,6 +4,8 @@ export interface Foreground {
   readonly busy: boolean;
   /** Resolves once no foreground work runs, or after `maxWaitMs` (background work must still progress). */
   whenIdle(maxWaitMs: number): Promise<void>;
+  /** Calls `listener` whenever `busy` changes; returns the unsubscribe function. */
+  onChange(listener: (busy: boolean) => void): () => void;
 }
 
 /** The longest background work waits for the foreground at a time, so that it still progresses. */
@@ -16,21 +18,31 @@ export const FOREGROUND_MAX_WAIT_MS = 1000;
 export class ForegroundWork implements Foreground {
   private active = 0;
   private readonly waiters = new Set<() => void>();
+  private readonly listeners = new Set<(busy: boolean) => void>();
 
   get busy(): boolean {
     return this.active > 0;
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
-    this.active++;
+    if (this.active++ === 0) this.changed(true);
     try {
       return await work();
     } finally {
-      this.active--;
-      if (this.active === 0) {
+      if (--this.active === 0) {
         for (const wake of [...this.waiters]) wake();
+        this.changed(false);
       }
     }
+  }
+
+  onChange(listener: (busy: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(busy: boolean): void {
+    for (const listener of [...this.listeners]) listener(busy);
   }
 
   whenIdle(maxWaitMs: number): Promise<void> {

@@ -1,11 +1,17 @@
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distForChildren } from "./distForChildren.js";
 import type { IndexStore } from "../../server/index/IndexStore.js";
-import { EMBED_MODEL, makeWorkspace, openTestIndex } from "./helpers.js";
+import { alive, EMBED_MODEL, makeWorkspace, openTestIndex, updateProcessOf } from "./helpers.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/indexChild.mjs", import.meta.url));
+const PATCH_WRITES = fileURLToPath(new URL("./fixtures/patchWrites.mjs", import.meta.url));
+
+/** Environment for a child whose processes write through patchWrites.mjs. */
+function patchedEnv(dist: string, patch: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_OPTIONS: `--import=${pathToFileURL(PATCH_WRITES).href}`, DHI_TEST_DIST: dist, ...patch };
+}
 
 function corpus(files: number): Record<string, string> {
   const out: Record<string, string> = {};
@@ -21,13 +27,25 @@ function corpus(files: number): Record<string, string> {
   return out;
 }
 
-/** Runs the child indexer and SIGKILLs it as soon as `killWhen` accepts a line of its output. */
-function runAndKill(dist: string, root: string, cache: string, model: string, killWhen: (line: string) => boolean): Promise<string[]> {
+interface KillResult {
+  lines: string[];
+  /** The update process that was running when the kill came. */
+  updatePid: number | null;
+}
+
+/**
+ * Runs the child indexer and, as soon as `killWhen` accepts a line of its output, SIGKILLs it (`target` "server":
+ * the index's owner) or its update process ("update"). Writes are throttled in every process (patchWrites.mjs).
+ */
+function runAndKill(dist: string, root: string, cache: string, model: string, killWhen: (line: string) => boolean, target: "server" | "update" = "server"): Promise<KillResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dist, root, cache, model], { stdio: ["ignore", "pipe", "pipe"] });
+    const env = patchedEnv(dist, { DHI_TEST_WRITE_DELAY_MS: "2" });
+    const child = spawn(process.execPath, [CHILD, dist, root, cache, model], { stdio: ["ignore", "pipe", "pipe"], env });
     const lines: string[] = [];
     let stderr = "";
     let buffer = "";
+    let updatePid: number | null = null;
+    let killed = false;
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.stdout.on("data", (d: Buffer) => {
       buffer += d.toString();
@@ -35,27 +53,32 @@ function runAndKill(dist: string, root: string, cache: string, model: string, ki
       buffer = parts.pop() ?? "";
       for (const line of parts) {
         lines.push(line);
-        if (!child.killed && killWhen(line)) child.kill("SIGKILL");
+        if (killed || !killWhen(line)) continue;
+        killed = true;
+        updatePid = child.pid === undefined ? null : updateProcessOf(child.pid);
+        if (target === "server") child.kill("SIGKILL");
+        else if (updatePid !== null) process.kill(updatePid, "SIGKILL");
+        else reject(new Error(`no update process to kill; stdout: ${lines.slice(-3).join(" | ")}`));
       }
     });
     child.on("error", reject);
     child.on("exit", (code, signal) => {
-      if (signal === "SIGKILL") resolve(lines);
-      else reject(new Error(`child ended with ${code} before it was killed; stdout: ${lines.slice(-3).join(" | ")}; stderr: ${stderr}`));
+      if (target === "server" ? signal === "SIGKILL" : killed && code === 0) resolve({ lines, updatePid });
+      else reject(new Error(`child ended with ${code ?? signal} (killed: ${killed}); stdout: ${lines.slice(-3).join(" | ")}; stderr: ${stderr}`));
     });
   });
 }
 
-/** Runs the child indexer (the built server, so with extraction processes) to the end. */
-function runToEnd(dist: string, root: string, cache: string): Promise<void> {
+/** Runs the child indexer (the built server: update and extraction processes) to its end; resolves with its output lines. */
+function runChild(dist: string, root: string, cache: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dist, root, cache, "none"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CHILD, dist, root, cache, "none"], { stdio: ["ignore", "pipe", "pipe"], env });
     let out = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 && out.includes("finished") ? resolve() : reject(new Error(`child ended with ${code}: ${stderr}`))));
+    child.on("exit", (code) => (code === 0 ? resolve(out.split("\n")) : reject(new Error(`child ended with ${code}: ${stderr}`))));
   });
 }
 
@@ -70,8 +93,12 @@ describe("crash safety (kill -9 mid-index)", () => {
   it("gives a consistent index after a kill during file indexing, and a restart completes it", async () => {
     const ws = makeWorkspace(corpus(1200));
     try {
-      const lines = await runAndKill(dist, ws.root, ws.cache, "none", (l) => /^files (\d+)/.test(l) && Number(l.split(" ")[1]) >= 320);
+      const { lines, updatePid } = await runAndKill(dist, ws.root, ws.cache, "none", (l) => /^files (\d+)/.test(l) && Number(l.split(" ")[1]) >= 320);
       expect(lines).not.toContain("finished");
+      // The update process outlives the server only until it notices: it stops at the next file and exits.
+      expect(updatePid).not.toBeNull();
+      for (let i = 0; i < 200 && alive(updatePid as number); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(updatePid as number)).toBe(false);
       const recovered = await openTestIndex(ws.root, ws.cache);
       expect(recovered.consistencyProblems()).toEqual([]);
       const partial = recovered.stats();
@@ -92,6 +119,24 @@ describe("crash safety (kill -9 mid-index)", () => {
     }
   });
 
+  it("gives a consistent index after the update process itself is killed, and the server says so", async () => {
+    const ws = makeWorkspace(corpus(1200));
+    try {
+      const { lines } = await runAndKill(dist, ws.root, ws.cache, "none", (l) => /^files (\d+)/.test(l) && Number(l.split(" ")[1]) >= 320, "update");
+      expect(lines.find((l) => l.startsWith("failed "))).toMatch(/^failed the index update process exited \(SIGKILL\) before it finished$/);
+      const recovered = await openTestIndex(ws.root, ws.cache);
+      expect(recovered.consistencyProblems()).toEqual([]);
+      const partial = recovered.stats().files;
+      expect(partial).toBeGreaterThanOrEqual(320);
+      expect(partial).toBeLessThan(1200);
+      expect((await recovered.update()).files).toBe(1200);
+      expect(recovered.consistencyProblems()).toEqual([]);
+      await recovered.dispose();
+    } finally {
+      ws.cleanup();
+    }
+  });
+
   it("extraction processes (which read, hash and parse files themselves) index exactly what inline indexing does", async () => {
     const files: Record<string, string | Buffer> = { ...corpus(40) };
     files["tool.py"] = "import os\n\n\ndef walk(root):\n    return [p for p in os.listdir(root)]\n";
@@ -99,7 +144,7 @@ describe("crash safety (kill -9 mid-index)", () => {
     files["bundle.js"] = `var a=${"1+".repeat(15000)}1;`;
     const ws = makeWorkspace(files);
     try {
-      await runToEnd(dist, ws.root, ws.cache);
+      expect(await runChild(dist, ws.root, ws.cache)).toContain("finished");
       const pooled = await openTestIndex(ws.root, ws.cache);
       expect(pooled.consistencyProblems()).toEqual([]);
       const before = pooled.stats();
@@ -152,6 +197,25 @@ describe("crash safety (kill -9 mid-index)", () => {
       expect(final.files).toBe(200);
       expect(index.consistencyProblems()).toEqual([]);
       await index.dispose();
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it("a write that fails in the update process rolls back to the last commit, and the server says why", async () => {
+    const ws = makeWorkspace(corpus(200));
+    try {
+      const lines = await runChild(dist, ws.root, ws.cache, patchedEnv(dist, { DHI_TEST_FAIL_WRITE_AT: "120" }));
+      const failed = lines.find((l) => l.startsWith("failed ")) ?? "";
+      const path = /^failed disk full \(writing (.+)\)$/.exec(failed)?.[1];
+      expect(path, failed).toBeDefined();
+      const recovered = await openTestIndex(ws.root, ws.cache);
+      expect(recovered.consistencyProblems()).toEqual([]);
+      expect(recovered.chunksOf(path as string)).toEqual([]);
+      expect(recovered.stats().files).toBeLessThan(120);
+      expect((await recovered.update()).files).toBe(200);
+      expect(recovered.consistencyProblems()).toEqual([]);
+      await recovered.dispose();
     } finally {
       ws.cleanup();
     }

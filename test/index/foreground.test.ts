@@ -9,19 +9,31 @@ import { openIndex } from "../../server/index/openIndex.js";
 import { FOREGROUND_MAX_WAIT_MS, ForegroundWork, type Foreground } from "../../server/util/foreground.js";
 import { Logger } from "../../server/util/logger.js";
 import { distForChildren } from "./distForChildren.js";
-import { makeWorkspace, openTestIndex } from "./helpers.js";
+import { makeWorkspace, openTestIndex, updateProcessOf } from "./helpers.js";
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A foreground the test switches by hand. */
 class ManualForeground implements Foreground {
-  busy = false;
+  private isBusy = false;
   waits = 0;
   private release: Array<() => void> = [];
+  private readonly listeners = new Set<(busy: boolean) => void>();
+  get busy(): boolean {
+    return this.isBusy;
+  }
+  set busy(busy: boolean) {
+    this.isBusy = busy;
+    for (const listener of this.listeners) listener(busy);
+  }
   whenIdle(): Promise<void> {
     this.waits++;
-    if (!this.busy) return Promise.resolve();
+    if (!this.isBusy) return Promise.resolve();
     return new Promise((resolve) => this.release.push(resolve));
+  }
+  onChange(listener: (busy: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
   idle(): void {
     this.busy = false;
@@ -111,6 +123,69 @@ describe("indexing steps aside for the editor's requests", () => {
     const index = await openTestIndex(ws.root, ws.cache);
     try {
       expect((await index.update()).files).toBe(1);
+    } finally {
+      await index.dispose();
+      ws.cleanup();
+    }
+  });
+});
+
+describe("bulk updates in the update process (the built server)", () => {
+  let dist: string;
+  let cleanup = (): void => undefined;
+  let openBuilt: typeof openIndex;
+  beforeAll(async () => {
+    ({ dist, cleanup } = distForChildren());
+    ({ openIndex: openBuilt } = (await import(join(dist, "index", "openIndex.js"))) as { openIndex: typeof openIndex });
+  }, 120_000);
+  afterAll(() => cleanup());
+
+  const files = (n: number): Record<string, string> =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`src/m${i}.ts`, `export function f${i}(x: number): number {\n  return x + ${i};\n}\n`]));
+
+  it("steps aside while the server's foreground is busy, and an editor's text written meanwhile wins over the disk", async () => {
+    const ws = makeWorkspace(files(300));
+    const fg = new ManualForeground();
+    const index = await openBuilt({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
+    try {
+      fg.busy = true;
+      const progress: number[] = [];
+      const update = index.update({ onProgress: (p) => p.message === "Indexing files" && progress.push(p.done) });
+      await settle(400);
+      // Held by the busy foreground: nothing committed yet, and an edit waits for the bulk update to finish.
+      expect(updateProcessOf(process.pid)).not.toBeNull();
+      expect(index.stats().files).toBe(0);
+      let edited = false;
+      const edit = index.updateFile("src/m7.ts", "export function editedInTheEditor(): number {\n  return 7;\n}\n").then(() => (edited = true));
+      await settle(50);
+      expect(edited).toBe(false);
+      fg.idle();
+      expect((await update).files).toBe(300);
+      await edit;
+      expect(progress.at(-1)).toBe(300);
+      expect(index.chunksOf("src/m7.ts").map((c) => c.symbol)).toEqual(["editedInTheEditor"]);
+      expect(index.consistencyProblems()).toEqual([]);
+    } finally {
+      await index.dispose();
+      ws.cleanup();
+    }
+  });
+
+  it("stops on abort, keeping whole files, and the next update completes", async () => {
+    const ws = makeWorkspace(files(400));
+    const fg = new ManualForeground();
+    const index = await openBuilt({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
+    try {
+      fg.busy = true;
+      const controller = new AbortController();
+      const update = index.update({ signal: controller.signal });
+      await settle(300);
+      controller.abort();
+      fg.idle();
+      await expect(update).rejects.toMatchObject({ name: "AbortError" });
+      expect(index.stats().files).toBeLessThan(400);
+      expect(index.consistencyProblems()).toEqual([]);
+      expect((await index.update()).files).toBe(400);
     } finally {
       await index.dispose();
       ws.cleanup();
