@@ -36,3 +36,6 @@ process.on("message", (job: ExtractionJob) => {
 });
 // The parent died or closed the pool: nothing left to do.
 process.on("disconnect", () => process.exit(0));
+// Ctrl-C in a terminal reaches the whole process group: the parent decides, and closes the pool.
+process.on("SIGINT", () => undefined);
+process.on("SIGTERM", () => undefined);

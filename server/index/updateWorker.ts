@@ -80,3 +80,7 @@ process.on("message", (message: ToUpdateProcess) => {
   }
 });
 process.on("disconnect", () => controller.abort());
+// Ctrl-C in a terminal reaches the whole process group: the server decides (it aborts, and what was written is
+// committed), and a server that is gone closes the channel.
+process.on("SIGINT", () => undefined);
+process.on("SIGTERM", () => undefined);

@@ -1,11 +1,9 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIO } from "../../server/cli/args.js";
 import { main } from "../../server/cli/main.js";
 import { CLI } from "../helpers/paths.js";
-import { EMBED_MODEL, makeWorkspace } from "./helpers.js";
+import { EMBED_MODEL, makeWorkspace, updateProcessOf } from "./helpers.js";
 
 function capture(cwd: string, env: NodeJS.ProcessEnv, stderrIsTerminal = false): CliIO & { out: () => string; err: () => string } {
   let out = "";
@@ -81,22 +79,24 @@ describe("dhi index / dhi search", () => {
 });
 
 describe("dhi index interrupted", () => {
-  it("keeps what was indexed on Ctrl-C, exits 130, and the next run completes the index", async () => {
+  it("keeps what was indexed on Ctrl-C (to the whole process group), exits 130, and the next run completes the index", async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 4000; i++) files[`src/mod${i}.ts`] = `export function handler${i}(input: number): number {\n  return input * ${i};\n}\n`;
     const ws = makeWorkspace(files);
     const env = { ...process.env, DHI_CACHE_DIR: ws.cache, DHI_EMBED_MODEL: "none" };
     try {
-      const child = spawn(process.execPath, [CLI, "index", ws.root], { env, stdio: ["ignore", "pipe", "pipe"] });
+      // A process group of its own, to be interrupted as a terminal's Ctrl-C does: every process in it gets SIGINT.
+      const child = spawn(process.execPath, [CLI, "index", ws.root], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-      // The database appears when the index opens, before the walk: interrupt then.
-      const dbOpen = () => existsSync(join(ws.cache, "workspaces")) && readdirSync(join(ws.cache, "workspaces")).length > 0;
-      for (let i = 0; i < 200 && !dbOpen(); i++) await new Promise((r) => setTimeout(r, 25));
-      child.kill("SIGINT");
+      // Interrupt while the update process is at work (it and its extraction processes get the SIGINT too).
+      for (let i = 0; i < 400 && updateProcessOf(child.pid as number) === null; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(updateProcessOf(child.pid as number)).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 200));
+      process.kill(-(child.pid as number), "SIGINT");
       expect(await exited).toBe(130);
       expect(stdout).toBe("");
       expect(stderr).toMatch(/^dhi: indexing interrupted; kept \d+ files, \d+ chunks, 0 embeddings \(run dhi index again to go on\)\n$/);
