@@ -259,10 +259,10 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.running?.setOpen(path, open);
   }
 
-  /** Runs `work` (which writes `files` files) in one transaction, under the write lock; then the HNSW follows. */
-  private async write(work: () => number[], files = 1): Promise<void> {
+  /** Runs `work` (one file's write) in one transaction, under the write lock; then the HNSW follows. */
+  private async write(work: () => number[]): Promise<void> {
     await this.writeLock.run(undefined, async () => {
-      this.lexical.written(files > 1);
+      this.lexical.written(false);
       const removed = this.store.transaction(() => {
         const labels = work();
         if (labels.length > 0) this.store.bumpVectorVersion();
@@ -297,10 +297,15 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     if (!this.overlays.has(rel)) this.documentOpen(rel, true);
     this.overlays.set(rel, text);
     const hash = contentHash(text);
-    if (this.store.getFile(rel)?.hash === hash) return;
     const job: FileJob = { kind: "index", path: rel, text, hash, mtime: Date.now(), size: Buffer.byteLength(text) };
-    await this.write(() => applyJob(this.store, { job, file: null }, this.files.isOpen, false));
-    this.scheduleEmbedding();
+    // Compared under the lock: edits queued behind a bulk update are written in order, and the last one wins.
+    let wrote = false;
+    await this.write(() => {
+      if (this.store.getFile(rel)?.hash === hash) return [];
+      wrote = true;
+      return applyJob(this.store, { job, file: null }, this.files.isOpen, false);
+    });
+    if (wrote) this.scheduleEmbedding();
   }
 
   /**

@@ -160,11 +160,32 @@ describe("bulk updates in the update process (the built server)", () => {
       await settle(50);
       expect(edited).toBe(false);
       fg.idle();
-      expect((await update).files).toBe(300);
+      await update; // the open documents' disk versions were left to their queued edits
       await edit;
+      expect(index.stats().files).toBe(300);
       expect(progress.at(-1)).toBe(300);
       expect(index.chunksOf("src/m7.ts").map((c) => c.symbol)).toEqual(["editedInTheEditor"]);
       expect(index.consistencyProblems()).toEqual([]);
+    } finally {
+      await index.dispose();
+      ws.cleanup();
+    }
+  });
+
+  it("writes edits queued behind a bulk update in order: typed then undone ends as it was", async () => {
+    const ws = makeWorkspace(files(100));
+    const fg = new ManualForeground();
+    const index = await openBuilt({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
+    try {
+      await index.update();
+      fg.busy = true;
+      const update = index.update({ rescan: true }); // held at its first batch
+      await settle(300);
+      const typed = index.updateFile("src/m8.ts", "export function typedThenUndone(): number {\n  return 8;\n}\n");
+      const undone = index.updateFile("src/m8.ts", files(100)["src/m8.ts"]);
+      fg.idle();
+      await Promise.all([update, typed, undone]);
+      expect(index.chunksOf("src/m8.ts").map((c) => c.symbol)).toEqual(["f8"]);
     } finally {
       await index.dispose();
       ws.cleanup();
