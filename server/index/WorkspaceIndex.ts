@@ -39,7 +39,7 @@ export interface WorkspaceIndexOptions {
   embeddings?: boolean;
   /** ONNX Runtime threads for the embedding worker. */
   embeddingThreads?: number;
-  /** Parser worker threads (0: parse on the main thread). Defaults to one per core. */
+  /** Extraction processes; 0 indexes on this thread (no update process either). Defaults to one per core. */
   extractionWorkers?: number;
   /** How long the HNSW file's save waits after a small embedding pass; defaults to VECTOR_SAVE_DELAY_MS. */
   vectorSaveDelayMs?: number;
