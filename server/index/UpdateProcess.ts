@@ -6,19 +6,20 @@ import type { Foreground } from "../util/foreground.js";
 import { runInBackground } from "../util/priority.js";
 import type { BulkUpdateResult } from "./BulkUpdate.js";
 
+/** The bulk update to run: where the database and the workspace are, and which documents are open. */
+export interface UpdateJob {
+  dbFile: string;
+  root: string;
+  exclude: string[];
+  maxFileBytes: number;
+  extractionWorkers?: number;
+  /** Open documents at the start; later changes come as "open" messages. */
+  open: string[];
+}
+
 /** What the server sends the update process. */
 export type ToUpdateProcess =
-  | {
-    type: "start";
-    dbFile: string;
-    root: string;
-    exclude: string[];
-    maxFileBytes: number;
-    extractionWorkers?: number;
-    /** Open documents at the start; later changes come as "open" messages. */
-    open: string[];
-    busy: boolean;
-  }
+  | ({ type: "start"; busy: boolean } & UpdateJob)
   | { type: "open"; path: string; open: boolean }
   | { type: "busy"; busy: boolean }
   | { type: "abort" };
@@ -29,13 +30,7 @@ export type FromUpdateProcess =
   | { type: "done"; result: BulkUpdateResult }
   | { type: "failed"; message: string; aborted: boolean };
 
-export interface UpdateProcessOptions {
-  dbFile: string;
-  root: string;
-  exclude: string[];
-  maxFileBytes: number;
-  extractionWorkers?: number;
-  open: string[];
+export interface UpdateProcessOptions extends UpdateJob {
   foreground?: Foreground;
   signal?: AbortSignal;
   onCommit: (done: number, total: number, removedLabels: number[]) => void;
@@ -80,10 +75,8 @@ export class UpdateProcess {
       child.on("error", (error) => settle(error));
       child.on("exit", (code, signal) => settle(new Error(`the index update process exited (${signal ?? `code ${code}`}) before it finished`)));
     });
-    this.send({
-      type: "start", dbFile: options.dbFile, root: options.root, exclude: options.exclude, maxFileBytes: options.maxFileBytes,
-      extractionWorkers: options.extractionWorkers, open: options.open, busy: options.foreground?.busy ?? false,
-    });
+    const { dbFile, root, exclude, maxFileBytes, extractionWorkers, open } = options;
+    this.send({ type: "start", dbFile, root, exclude, maxFileBytes, extractionWorkers, open, busy: options.foreground?.busy ?? false });
     if (options.signal?.aborted) onAbort();
   }
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultSettings } from "../../server/config/schema.js";
 import type { ExtractionPool } from "../../server/index/ExtractionPool.js";
+import type { WorkspaceIndex } from "../../server/index/WorkspaceIndex.js";
 import { openIndex } from "../../server/index/openIndex.js";
 import { FOREGROUND_MAX_WAIT_MS, ForegroundWork, type Foreground } from "../../server/util/foreground.js";
 import { Logger } from "../../server/util/logger.js";
@@ -38,6 +39,22 @@ class ManualForeground implements Foreground {
   idle(): void {
     this.busy = false;
     for (const r of this.release.splice(0)) r();
+  }
+}
+
+/** Opens an index over `files` (with `open`: the sources' or the built server's) and a hand-switched foreground. */
+async function withIndex(
+  open: typeof openIndex, files: Record<string, string>,
+  run: (index: WorkspaceIndex, fg: ManualForeground, ws: ReturnType<typeof makeWorkspace>) => Promise<void>,
+): Promise<void> {
+  const ws = makeWorkspace(files);
+  const fg = new ManualForeground();
+  const index = await open({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
+  try {
+    await run(index, fg, ws);
+  } finally {
+    await index.dispose();
+    ws.cleanup();
   }
 }
 
@@ -76,10 +93,7 @@ describe("indexing steps aside for the editor's requests", () => {
   it("a bulk update waits while the foreground is busy and goes on when it is idle", async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 80; i++) files[`src/m${i}.ts`] = `export function f${i}(x: number): number {\n  return x + ${i};\n}\n`;
-    const ws = makeWorkspace(files);
-    const fg = new ManualForeground();
-    const index = await openIndex({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
-    try {
+    await withIndex(openIndex, files, async (index, fg) => {
       fg.busy = true;
       let done = false;
       const update = index.update().then((stats) => ((done = true), stats));
@@ -88,19 +102,13 @@ describe("indexing steps aside for the editor's requests", () => {
       expect(fg.waits).toBeGreaterThan(0);
       fg.idle();
       expect((await update).files).toBe(80);
-    } finally {
-      await index.dispose();
-      ws.cleanup();
-    }
+    });
   });
 
   it("a rescan requested while an update runs scans again after it; a plain update joins it", async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 40; i++) files[`src/m${i}.ts`] = `export function f${i}(x: number): number {\n  return x + ${i};\n}\n`;
-    const ws = makeWorkspace(files);
-    const fg = new ManualForeground();
-    const index = await openIndex({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
-    try {
+    await withIndex(openIndex, files, async (index, fg, ws) => {
       fg.busy = true; // holds the first run after its walk
       const first = index.update();
       await settle(150);
@@ -112,10 +120,7 @@ describe("indexing steps aside for the editor's requests", () => {
       fg.idle();
       expect((await first).files).toBe(40);
       expect((await rescan).files).toBe(41);
-    } finally {
-      await index.dispose();
-      ws.cleanup();
-    }
+    });
   });
 
   it("without a foreground it indexes as before", async () => {
@@ -144,10 +149,7 @@ describe("bulk updates in the update process (the built server)", () => {
     Object.fromEntries(Array.from({ length: n }, (_, i) => [`src/m${i}.ts`, `export function f${i}(x: number): number {\n  return x + ${i};\n}\n`]));
 
   it("steps aside while the server's foreground is busy, and an editor's text written meanwhile wins over the disk", async () => {
-    const ws = makeWorkspace(files(300));
-    const fg = new ManualForeground();
-    const index = await openBuilt({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
-    try {
+    await withIndex(openBuilt, files(300), async (index, fg) => {
       fg.busy = true;
       const progress: number[] = [];
       const update = index.update({ onProgress: (p) => p.message === "Indexing files" && progress.push(p.done) });
@@ -166,17 +168,11 @@ describe("bulk updates in the update process (the built server)", () => {
       expect(progress.at(-1)).toBe(300);
       expect(index.chunksOf("src/m7.ts").map((c) => c.symbol)).toEqual(["editedInTheEditor"]);
       expect(index.consistencyProblems()).toEqual([]);
-    } finally {
-      await index.dispose();
-      ws.cleanup();
-    }
+    });
   });
 
   it("writes edits queued behind a bulk update in order: typed then undone ends as it was", async () => {
-    const ws = makeWorkspace(files(100));
-    const fg = new ManualForeground();
-    const index = await openBuilt({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
-    try {
+    await withIndex(openBuilt, files(100), async (index, fg) => {
       await index.update();
       fg.busy = true;
       const update = index.update({ rescan: true }); // held at its first batch
@@ -186,17 +182,11 @@ describe("bulk updates in the update process (the built server)", () => {
       fg.idle();
       await Promise.all([update, typed, undone]);
       expect(index.chunksOf("src/m8.ts").map((c) => c.symbol)).toEqual(["f8"]);
-    } finally {
-      await index.dispose();
-      ws.cleanup();
-    }
+    });
   });
 
   it("stops on abort, keeping whole files, and the next update completes", async () => {
-    const ws = makeWorkspace(files(400));
-    const fg = new ManualForeground();
-    const index = await openBuilt({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
-    try {
+    await withIndex(openBuilt, files(400), async (index, fg) => {
       fg.busy = true;
       const controller = new AbortController();
       const update = index.update({ signal: controller.signal });
@@ -207,10 +197,7 @@ describe("bulk updates in the update process (the built server)", () => {
       expect(index.stats().files).toBeLessThan(400);
       expect(index.consistencyProblems()).toEqual([]);
       expect((await index.update()).files).toBe(400);
-    } finally {
-      await index.dispose();
-      ws.cleanup();
-    }
+    });
   });
 });
 
