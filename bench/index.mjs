@@ -53,7 +53,8 @@ try {
     skippedFiles: result.corpus.files - stats.files,
     seconds: round(stats.seconds), filesPerSecond: round(stats.files / stats.seconds, 0),
     sourceMegabytesPerSecond: round(result.corpus.megabytes / stats.seconds, 1),
-    cpuSeconds: round((cpu.user + cpu.system) / 1e6),
+    // This process only: the bulk work runs in the update process (and its extraction processes).
+    serverCpuSeconds: round((cpu.user + cpu.system) / 1e6),
     rssMbAfterIndexing: round(process.memoryUsage().rss / 2 ** 20, 0),
   };
   // The allocators give freed memory back lazily: also report RSS once the process has idled for 3 s, as the
