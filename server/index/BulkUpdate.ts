@@ -4,7 +4,7 @@ import { throwIfAborted } from "../util/abort.js";
 import { FOREGROUND_MAX_WAIT_MS, type Foreground } from "../util/foreground.js";
 import { ExtractionPool } from "./ExtractionPool.js";
 import { applyJob, changedStat, examineHere, type FileContext, type Prepared } from "./fileJobs.js";
-import type { IndexStore } from "./IndexStore.js";
+import { isBusyError, type IndexStore } from "./IndexStore.js";
 import { walkWorkspace } from "./walkWorkspace.js";
 
 // One bulk update of the index: walk the workspace, drop the files that are gone, and re-index the changed ones,
@@ -53,6 +53,9 @@ const EAGER_POOL_FILES = 256;
 const POOL_MIN_FILES = 8;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Why a write found the database locked for good. */
+export const BUSY_MESSAGE = "another process is writing this workspace's index (another dhi on the same folder?); try again when it is done";
 
 /**
  * Runs one bulk update. Crash-safe: everything between two commits is whole files, and a failed write rolls back
@@ -179,6 +182,8 @@ export async function runBulkUpdate(options: BulkUpdateOptions): Promise<BulkUpd
     }
     commit();
     return { files: paths.length, changed };
+  } catch (error) {
+    throw isBusyError(error) ? new Error(BUSY_MESSAGE) : error;
   } finally {
     // An abort keeps what was written (whole files); after a failed write there is nothing left to commit.
     if (store.db.inTransaction) commit();

@@ -497,6 +497,15 @@ export class IndexStore {
     this.setMeta(VECTOR_VERSION, String(Number(this.vectorVersion()) + 1));
   }
 
+  /**
+   * How long a statement waits, blocking its thread, while another connection (the update process, another dhi on
+   * the same workspace) holds the write lock; 5 s from openDatabase. The server's connection keeps it short and
+   * retries on its own schedule instead.
+   */
+  setBusyTimeout(ms: number): void {
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+  }
+
   /** The database file. */
   get file(): string {
     return this.db.name;
@@ -547,4 +556,10 @@ export class IndexStore {
 function toVector(blob: Buffer): Float32Array {
   const copy = new Uint8Array(blob);
   return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+}
+
+/** Another connection holds the database's write lock (SQLITE_BUSY, or a read snapshot it made stale). */
+export function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }

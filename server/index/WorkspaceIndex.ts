@@ -9,14 +9,14 @@ import { errorMessage, type Logger } from "../util/logger.js";
 import { Mutex } from "../util/Mutex.js";
 import { workspaceCacheDir } from "../util/paths.js";
 import { releaseMemory } from "../util/releaseMemory.js";
-import { runBulkUpdate } from "./BulkUpdate.js";
+import { BUSY_MESSAGE, runBulkUpdate } from "./BulkUpdate.js";
 import { proximity } from "./definitionProximity.js";
 import { Embedder } from "./Embedder.js";
 import { embeddingReadiness } from "./embeddingReadiness.js";
 import { contentHash, type FileJob } from "./examineFile.js";
 import { applyJob, changedStat, examineHere, type FileContext } from "./fileJobs.js";
 import { queryIdentifiers } from "./identifiers.js";
-import { IndexStore, type FileRecord } from "./IndexStore.js";
+import { IndexStore, isBusyError, type FileRecord } from "./IndexStore.js";
 import { LexicalSearch } from "./LexicalSearch.js";
 import { resolveImport } from "./resolveImport.js";
 import { retrieveContext } from "./retrieveContext.js";
@@ -69,6 +69,12 @@ const FUSION_DEPTH = 50;
  * embedding model should earn its full weight.
  */
 const FUSION_WEIGHTS = [1, 1, 1];
+/** The server's connection waits at most this long (blocking) for another process's write lock... */
+const BUSY_TIMEOUT_MS = 100;
+/** ...then exclusive() retries, backing off from BUSY_RETRY_MS to BUSY_RETRY_MAX_MS, and gives up after BUSY_GIVE_UP_MS. */
+const BUSY_RETRY_MS = 100;
+const BUSY_RETRY_MAX_MS = 1000;
+const BUSY_GIVE_UP_MS = 120_000;
 /** Definitions of one name ranked by proximity for retrieval (a name defined in more files: arbitrary ones beyond). */
 const DEFINITION_CANDIDATES = 64;
 
@@ -160,6 +166,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       if (vectors.loadedFrom !== "file") options.logger.info(`dhi index: vectors ${vectors.loadedFrom} from SQLite (${vectors.size})`);
     }
     if (problem) options.logger.info(`dhi index: search runs without vectors: ${problem}`);
+    // From here on this thread never waits long on another writer's lock: exclusive() retries instead.
+    store.setBusyTimeout(BUSY_TIMEOUT_MS);
     return new WorkspaceIndex(options, store, embedder, vectors, problem);
   }
 
@@ -261,14 +269,35 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
 
   /** Runs `work` (one file's write) in one transaction, under the write lock; then the HNSW follows. */
   private async write(work: () => number[]): Promise<void> {
-    await this.writeLock.run(undefined, async () => {
-      this.lexical.written(false);
+    await this.exclusive(() => {
       const removed = this.store.transaction(() => {
         const labels = work();
         if (labels.length > 0) this.store.bumpVectorVersion();
         return labels;
       });
+      this.lexical.written(false);
       this.vectors?.remove(removed);
+    });
+  }
+
+  /**
+   * Runs `work` (which writes the database) under the write lock. When another process holds the database's own
+   * lock (another dhi indexing this workspace, say `dhi index` beside the editor), it waits and tries again
+   * without blocking this thread, for up to BUSY_GIVE_UP_MS. It keeps the write lock meanwhile, so writes still
+   * land in the order they were asked for.
+   */
+  private exclusive<T>(work: () => T): Promise<T> {
+    return this.writeLock.run(undefined, async () => {
+      const started = performance.now();
+      for (let wait = BUSY_RETRY_MS; ; wait = Math.min(wait * 2, BUSY_RETRY_MAX_MS)) {
+        try {
+          return work();
+        } catch (error) {
+          if (!isBusyError(error)) throw error;
+          if (performance.now() - started > BUSY_GIVE_UP_MS) throw new Error(BUSY_MESSAGE);
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
     });
   }
 
@@ -394,7 +423,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       if (batch.length === 0) break;
       const embedded = await embedder.embed(batch.map((c) => c.text.slice(0, EMBED_TEXT_CHARS)));
       if (this.disposed) break;
-      const added = await this.writeLock.run(undefined, async () => this.store.transaction(() => {
+      const added = await this.exclusive(() => this.store.transaction(() => {
         const rows = this.store.addVectors(batch.map((c, i) => ({ chunkId: c.id, vector: embedded[i] })));
         if (rows.length > 0) this.store.bumpVectorVersion();
         return rows;
@@ -426,12 +455,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.vectorSaveTimer = null;
     const vectors = this.vectors;
     if (!vectors || this.store.isClosed) return;
-    await this.writeLock.run(undefined, async () => {
-      try {
-        vectors.save(this.store);
-      } catch (error) {
-        this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`);
-      }
+    await this.exclusive(() => vectors.save(this.store)).catch((error: unknown) => {
+      this.options.logger.warn(`dhi index: could not save vectors: ${errorMessage(error)}`);
     });
   }
 

@@ -1,4 +1,5 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WorkspaceIndex } from "../../server/index/WorkspaceIndex.js";
@@ -122,5 +123,26 @@ describe("incremental indexing", () => {
     expect({ ...again, seconds: 0 }).toEqual({ ...first, seconds: 0 });
     writeFiles(ws.root, { "c.ts": fn("gamma") });
     expect((await index.update()).files).toBe(3);
+  });
+
+  it("waits for another process's write lock without blocking, writes queued edits in order, and says when it gives up on a bulk update", async () => {
+    ws = makeWorkspace({ "a.ts": fn("alpha") });
+    index = await openTestIndex(ws.root, ws.cache);
+    await index.update();
+    // Another dhi (say `dhi index` beside the editor) holds the database's write lock.
+    const other = new Database(join(ws.cache, "workspaces", readdirSync(join(ws.cache, "workspaces"))[0], "index.db"));
+    other.exec("BEGIN IMMEDIATE; INSERT INTO meta(key, value) VALUES ('other', 'x')");
+    writeFileSync(join(ws.root, "b.ts"), fn("delta"));
+    await expect(index.update()).rejects.toThrow("another process is writing this workspace's index");
+    let done = false;
+    const edits = Promise.all([index.updateFile("a.ts", fn("beta")), index.updateFile("a.ts", fn("gamma"))]).then(() => (done = true));
+    const tick = performance.now();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(performance.now() - tick).toBeLessThan(1000); // this thread kept running
+    expect(done).toBe(false);
+    other.exec("COMMIT");
+    other.close();
+    await edits;
+    expect(index.chunksOf("a.ts").map((c) => c.symbol)).toEqual(["gamma"]);
   });
 });
