@@ -204,7 +204,13 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     const { signal, onProgress } = options;
     const { exclude, maxFileBytes } = this.options.settings.index;
     await this.writeLock.run(undefined, async () => {
-      if (options.rebuild) this.clear();
+      if (options.rebuild) {
+        try {
+          this.clear();
+        } catch (error) {
+          throw isBusyError(error) ? new Error(BUSY_MESSAGE) : error;
+        }
+      }
       this.excluded = exclusionMatcher(this.root, exclude);
       onProgress?.({ done: 0, total: 0, message: "Scanning workspace" });
       const onCommit = (done: number, total: number, removedLabels: number[]): void => {
