@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { languageOf } from "../syntax/index.js";
 import { throwIfAborted } from "../util/abort.js";
-import { FOREGROUND_MAX_WAIT_MS, type Foreground } from "../util/foreground.js";
+import { stepAside, type Foreground } from "../util/foreground.js";
 import { ExtractionPool } from "./ExtractionPool.js";
 import { applyJob, changedStat, examineHere, type FileContext, type Prepared } from "./fileJobs.js";
 import { isBusyError, type IndexStore } from "./IndexStore.js";
@@ -70,7 +70,7 @@ export async function runBulkUpdate(options: BulkUpdateOptions): Promise<BulkUpd
   const startPool = (): void => {
     if (!pool && options.extractionWorkers !== 0) pool = ExtractionPool.create(options.extractionWorkers, options.foreground);
   };
-  const stepAside = (): Promise<void> => options.foreground?.whenIdle(FOREGROUND_MAX_WAIT_MS) ?? Promise.resolve();
+  const yieldToForeground = (): Promise<void> => stepAside(options.foreground);
 
   /** Stats a batch and examines the changed files: in the extraction processes when they run, else here (parsed when written). */
   const prepareBatch = async (paths: string[]): Promise<Prepared[]> => {
@@ -150,7 +150,7 @@ export async function runBulkUpdate(options: BulkUpdateOptions): Promise<BulkUpd
     };
     let committedAt = performance.now();
     for (let b = 0; b < batches.length; b++) {
-      await stepAside();
+      await yieldToForeground();
       if (performance.now() - committedAt > BULK_COMMIT_MS) {
         commit();
         store.beginBulk();
@@ -173,7 +173,7 @@ export async function runBulkUpdate(options: BulkUpdateOptions): Promise<BulkUpd
         });
         if (i < ready.length) {
           await yieldToEventLoop();
-          await stepAside();
+          await yieldToForeground();
         }
       }
       processed += batches[b].length;

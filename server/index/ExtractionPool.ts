@@ -40,13 +40,12 @@ interface Waiter {
  * on-demand dealing indexed 4-20% faster).
  */
 const JOBS_PER_CHILD = 32;
-/** How often held jobs check whether the foreground is done. */
-const FOREGROUND_RETRY_MS = 20;
 
 /**
  * Child processes that read, hash, parse and chunk changed files while the bulk update writes SQLite (see
- * extractWorker.ts for why processes), at background priority. Available only when running compiled JavaScript (a child cannot load the
- * TypeScript sources vitest runs); callers fall back to prepareFile() inline when `create` returns null.
+ * extractWorker.ts for why processes), at background priority. Available only when running compiled JavaScript
+ * (a child cannot load the TypeScript sources vitest runs); callers fall back to prepareFile() inline when
+ * `create` returns null.
  */
 export class ExtractionPool {
   private next = 1;
@@ -58,9 +57,14 @@ export class ExtractionPool {
   private readonly queue: ExtractionJob[] = [];
   /** Since when dispatching has waited for the foreground; null when it is not waiting. */
   private heldSince: number | null = null;
-  private retry: NodeJS.Timeout | null = null;
+  /** Ends a wait for the foreground that runs too long. */
+  private resume: NodeJS.Timeout | null = null;
+  private readonly unsubscribe: () => void;
 
   private constructor(private readonly children: ChildProcess[], private readonly foreground?: Foreground) {
+    this.unsubscribe = foreground?.onChange((busy) => {
+      if (!busy) this.release();
+    }) ?? (() => undefined);
     for (const child of children) {
       this.load.set(child, 0);
       child.on("message", (reply: ExtractionReply) => {
@@ -128,11 +132,10 @@ export class ExtractionPool {
   private dispatch(): void {
     if (this.queue.length > 0 && this.foreground?.busy) {
       this.heldSince ??= performance.now();
-      if (performance.now() - this.heldSince < FOREGROUND_MAX_WAIT_MS) {
-        this.retry ??= setTimeout(() => {
-          this.retry = null;
-          this.dispatch();
-        }, FOREGROUND_RETRY_MS);
+      const left = FOREGROUND_MAX_WAIT_MS - (performance.now() - this.heldSince);
+      if (left > 0) {
+        // Sent again when the foreground goes idle, or when the wait is over.
+        this.resume ??= setTimeout(() => this.release(), left);
         return;
       }
     } else {
@@ -156,9 +159,17 @@ export class ExtractionPool {
     }
   }
 
+  /** Ends a wait for the foreground and sends what was held. */
+  private release(): void {
+    if (this.resume) clearTimeout(this.resume);
+    this.resume = null;
+    this.dispatch();
+  }
+
   async dispose(): Promise<void> {
-    if (this.retry) clearTimeout(this.retry);
-    this.retry = null;
+    this.unsubscribe();
+    if (this.resume) clearTimeout(this.resume);
+    this.resume = null;
     const children = this.children.splice(0);
     await Promise.all(children.map((child) => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();

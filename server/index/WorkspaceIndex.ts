@@ -4,7 +4,7 @@ import { isAbsolute, join, relative, sep } from "node:path";
 import type { Settings } from "../config/schema.js";
 import { languageOf } from "../syntax/index.js";
 import { throwIfAborted } from "../util/abort.js";
-import { FOREGROUND_MAX_WAIT_MS, type Foreground } from "../util/foreground.js";
+import { stepAside, type Foreground } from "../util/foreground.js";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { Mutex } from "../util/Mutex.js";
 import { workspaceCacheDir } from "../util/paths.js";
@@ -95,6 +95,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   /** Who hears embedding progress (an update() waiting for the run); null for background passes. */
   private embedListener: ((embedded: number, pending: number) => void) | null = null;
   private lastSeconds = 0;
+  /** Where files are and which are open, for the single-file paths (and the inline bulk update). */
+  private readonly files: FileContext;
   /** bm25 within bounded work; caches word frequencies, so it hears of every write. */
   private readonly lexical: LexicalSearch;
   /** Exclusion rules for single files; rebuilt by update() so .gitignore edits take effect. */
@@ -126,6 +128,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.root = options.root;
     this.embeddingProblem = embeddingProblem;
     this.lexical = new LexicalSearch(store);
+    this.files = { root: this.root, isOpen: (p) => this.overlays.has(p), skipped: (p, why) => this.skipped(p, why) };
     this.excluded = exclusionMatcher(this.root, options.settings.index.exclude);
   }
 
@@ -229,7 +232,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
         }
         return;
       }
-      const { changed } = await runBulkUpdate({ ...bulk, store: this.store, isOpen: (p) => this.overlays.has(p), skipped: (p, why) => this.skipped(p, why) });
+      const { changed } = await runBulkUpdate({ ...bulk, ...this.files, store: this.store });
       // Inline, the extraction results grew this process's heap: hand that memory back now.
       if (changed >= RELEASE_MEMORY_AFTER_FILES) releaseMemory();
     });
@@ -245,11 +248,6 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     return this.stats();
   }
 
-  /** Where files are and which are open, for the single-file paths. */
-  private get files(): FileContext {
-    return { root: this.root, isOpen: (p) => this.overlays.has(p), skipped: (p, why) => this.skipped(p, why) };
-  }
-
   /**
    * Decides what one file needs: nothing (unchanged), a touch (same content, new mtime), a removal, or indexing.
    * Unreadable, binary, huge or minified files are dropped from the index, never thrown.
@@ -261,11 +259,6 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
 
   private skipped(path: string, why: string): void {
     this.options.logger.debug(`dhi index: skipping ${path}: ${why}`);
-  }
-
-  /** Waits while the editor's requests run (bounded): their latency matters more than the index's. */
-  private stepAside(): Promise<void> {
-    return this.options.foreground?.whenIdle(FOREGROUND_MAX_WAIT_MS) ?? Promise.resolve();
   }
 
   /** The editor opened or closed a document: a running bulk update must leave (or again take) its disk version. */
@@ -423,7 +416,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     const pending = this.embedListener ? this.store.pendingChunkCount(this.embeddedThrough) : 0;
     let reportedAt = 0;
     for (;;) {
-      await this.stepAside();
+      await stepAside(this.options.foreground);
       if (this.disposed || signal?.aborted) break;
       const batch = this.store.pendingChunks(this.embeddedThrough, EMBED_BATCH);
       if (batch.length === 0) break;

@@ -41,8 +41,8 @@ function identifiersNear(text: string, offset: number): string[] {
 
 /**
  * Context for a completion: definitions of the identifiers nearest the cursor (from the files it imports first),
- * then chunks similar to the code
- * before the cursor (lexical + vector, fused), skipping the file being edited, until `maxChars` is used up.
+ * then chunks similar to the code before the cursor (lexical + vector, fused), skipping the file being edited,
+ * until `maxChars` is used up.
  */
 export async function retrieveContext(source: RetrievalSource, request: RetrievalRequest): Promise<RetrievedChunk[]> {
   const { path, text, offset, maxChars, signal } = request;

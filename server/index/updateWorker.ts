@@ -2,7 +2,7 @@
 // from compiled JS (dist/). When the server goes away mid-update (the IPC channel closes), the update stops at
 // the next file and commits what it wrote (whole files), as an abort would.
 import { isAbortError } from "../util/abort.js";
-import type { Foreground } from "../util/foreground.js";
+import { ForegroundState } from "../util/foreground.js";
 import { errorMessage } from "../util/logger.js";
 import { runBulkUpdate } from "./BulkUpdate.js";
 import { IndexStore } from "./IndexStore.js";
@@ -10,28 +10,8 @@ import type { FromUpdateProcess, ToUpdateProcess } from "./UpdateProcess.js";
 
 const open = new Set<string>();
 const controller = new AbortController();
-let busy = false;
-const idleWaiters = new Set<() => void>();
-
 /** The server's foreground, as its messages report it. */
-const foreground: Foreground = {
-  get busy() {
-    return busy;
-  },
-  whenIdle(maxWaitMs: number): Promise<void> {
-    if (!busy) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        idleWaiters.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, maxWaitMs);
-      idleWaiters.add(wake);
-    });
-  },
-  onChange: () => () => undefined,
-};
+const foreground = new ForegroundState();
 
 function send(message: FromUpdateProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -42,7 +22,7 @@ function send(message: FromUpdateProcess): Promise<void> {
 
 async function run(start: Extract<ToUpdateProcess, { type: "start" }>): Promise<void> {
   for (const path of start.open) open.add(path);
-  busy = start.busy;
+  foreground.set(start.busy);
   let store: IndexStore | null = null;
   try {
     store = new IndexStore(start.dbFile);
@@ -71,8 +51,7 @@ process.on("message", (message: ToUpdateProcess) => {
       else open.delete(message.path);
       break;
     case "busy":
-      busy = message.busy;
-      if (!busy) for (const wake of [...idleWaiters]) wake();
+      foreground.set(message.busy);
       break;
     case "abort":
       controller.abort();
