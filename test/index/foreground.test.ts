@@ -155,7 +155,9 @@ describe("bulk updates in the update process (the built server)", () => {
       const update = index.update({ onProgress: (p) => p.message === "Indexing files" && progress.push(p.done) });
       await settle(400);
       // Held by the busy foreground: nothing committed yet, and an edit waits for the bulk update to finish.
-      expect(updateProcessOf(process.pid)).not.toBeNull();
+      const updater = updateProcessOf(process.pid);
+      expect(updater).not.toBeNull();
+      expect(getPriority(updater as number)).toBe(19); // background priority, like its extraction processes
       expect(index.stats().files).toBe(0);
       let edited = false;
       const edit = index.updateFile("src/m7.ts", "export function editedInTheEditor(): number {\n  return 7;\n}\n").then(() => (edited = true));
