@@ -2,7 +2,7 @@ import type { ChatMessage, GenerationResult, JsonSchema } from "../inference/typ
 import { checkSyntax, languageOf, type LanguageName, type ParseCheck } from "../syntax/index.js";
 import { throwIfAborted } from "../util/abort.js";
 import { applyEdits } from "./edit/minimalEdits.js";
-import { hasClosedFence } from "./edit/extractCode.js";
+import { hasClosedFence } from "../text/fences.js";
 import { ActionRejectedError } from "./errors/ActionRejectedError.js";
 import type { ActionEnvironment, EditPlan, FileChange, GenerationReport } from "./types.js";
 

@@ -1,5 +1,5 @@
 import type { LanguageName } from "../syntax/index.js";
-import { lineAt, lineEndWithEol, lineStarts, lineText } from "./edit/textLines.js";
+import { lineAt, lineEndWithEol, lineStarts, lineText } from "../text/lines.js";
 import { symbolAt } from "./language/symbols.js";
 import type { TextSpan } from "./types.js";
 

@@ -1,7 +1,7 @@
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import type { AnnotatedTextEdit, ChangeAnnotation, CreateFile, DeleteFile, Range, TextDocumentEdit, WorkspaceEdit } from "vscode-languageserver-protocol";
-import { lineDiff, splitLines } from "./diff/lineDiff.js";
+import { diffText } from "../text/diff.js";
 import type { FileChange } from "./types.js";
 
 // The one place that turns the agent's plain changes into the protocol's WorkspaceEdit shape.
@@ -49,10 +49,10 @@ export function toWorkspaceEdit(root: string, changes: readonly FileChange[], op
     }
     const before = change.kind === "create" ? "" : (change.before ?? "");
     if (change.kind === "create") documentChanges.push({ kind: "create", uri, options: { overwrite: false, ignoreIfExists: false }, annotationId });
-    const oldLines = splitLines(before);
-    const edits: AnnotatedTextEdit[] = lineDiff(before, change.after ?? "").map((h) => ({
-      range: hunkRange(oldLines, h.oldStart, h.oldLines.length),
-      newText: h.newLines.join(""),
+    const { oldLines, newLines, hunks } = diffText(before, change.after ?? "");
+    const edits: AnnotatedTextEdit[] = hunks.map((h) => ({
+      range: hunkRange(oldLines, h.oldStart, h.oldEnd - h.oldStart),
+      newText: newLines.slice(h.newStart, h.newEnd).join(""),
       annotationId,
     }));
     if (edits.length > 0) documentChanges.push({ textDocument: { uri, version: null }, edits });

@@ -1,5 +1,5 @@
 import type { LanguageName } from "../syntax/index.js";
-import { detectIndentStyle } from "./postprocess/normalizeIndentation.js";
+import { detectIndentStyle } from "../text/indentation.js";
 import type { FilterContext } from "./postprocess/types.js";
 
 const NEARBY_LINES = 40;

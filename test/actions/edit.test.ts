@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { extractCode, hasClosedFence } from "../../server/actions/edit/extractCode.js";
-import { indentUnit, reindent } from "../../server/actions/edit/indentation.js";
-import { diffLines } from "../../server/actions/edit/lineDiff.js";
+import { extractCode, hasClosedFence } from "../../server/text/fences.js";
+import { indentUnit, reindent } from "../../server/text/indentation.js";
+import { diffLines } from "../../server/text/diff.js";
 import { applyEdits, minimalLineEdits } from "../../server/actions/edit/minimalEdits.js";
 
 describe("line differ", () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lineDiff } from "../../server/agent/diff/lineDiff.js";
-import { unifiedDiff } from "../../server/agent/diff/unifiedDiff.js";
+import { diffText, unifiedDiff } from "../../server/text/diff.js";
 import { pathsInInstruction, fileLineMentions } from "../../server/agent/tools/projectFiles.js";
 import { testCounts } from "../../server/agent/tools/testCounts.js";
 import { toWorkspaceEdit } from "../../server/agent/toWorkspaceEdit.js";
@@ -34,7 +33,7 @@ describe("changes → WorkspaceEdit and unified diff", () => {
     const edit = toWorkspaceEdit("/ws", [change], { verified: true, description: "d" });
     const doc = edit.documentChanges?.[0] as { edits: Parameters<typeof applyEdits>[1] };
     expect(applyEdits(before, doc.edits)).toBe(after);
-    expect(lineDiff(before, after).length).toBeGreaterThan(0);
+    expect(diffText(before, after).hunks.length).toBeGreaterThan(0);
   });
 
   it("creates and deletes files with annotations that need confirmation", () => {
@@ -51,7 +50,7 @@ describe("changes → WorkspaceEdit and unified diff", () => {
   });
 
   it("prints a git-style unified diff", () => {
-    const diff = unifiedDiff([{ path: "src/a.js", kind: "modify", before: "a\nb\nc\n", after: "a\nB\nc\n", protected: false }]);
+    const diff = unifiedDiff([{ path: "src/a.js", before: "a\nb\nc\n", after: "a\nB\nc\n" }]);
     expect(diff).toBe("diff --git a/src/a.js b/src/a.js\n--- a/src/a.js\n+++ b/src/a.js\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
   });
 

@@ -1,6 +1,6 @@
 import type { OffsetEdit, TextSpan } from "../types.js";
-import { diffLines } from "./lineDiff.js";
-import { eolOf, splitLinesKeepEol } from "./textLines.js";
+import { diffLines } from "../../text/diff.js";
+import { eolOf, splitLinesKeepEol } from "../../text/lines.js";
 
 /**
  * Replaces `region` of `text` (whole lines) by `replacement`, as edits covering only the changed lines.

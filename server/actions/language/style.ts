@@ -1,5 +1,5 @@
 import type { LanguageName } from "../../syntax/index.js";
-import { indentUnit } from "../edit/indentation.js";
+import { indentUnit } from "../../text/indentation.js";
 
 /** One line describing the file's visible style, for the prompt: indentation, quotes, semicolons. */
 export function describeStyle(text: string, language: LanguageName | null): string {

@@ -1,9 +1,9 @@
 import type { JsonSchema } from "../../inference/types.js";
 import { languageOf, type LanguageName } from "../../syntax/index.js";
 import type { ActionProvider } from "../ActionProvider.js";
-import { indentUnit } from "../edit/indentation.js";
+import { indentUnit } from "../../text/indentation.js";
 import { minimalLineEdits } from "../edit/minimalEdits.js";
-import { eolOf, leadingWhitespace, lineAt, lineStarts, lineText } from "../edit/textLines.js";
+import { eolOf, leadingWhitespace, lineAt, lineStarts, lineText } from "../../text/lines.js";
 import { ActionRejectedError } from "../errors/ActionRejectedError.js";
 import { generateVerified, languageOfUriWith, type BuildResult } from "../generateVerified.js";
 import { DOC_KIND, TITLES } from "../kinds.js";

@@ -1,6 +1,6 @@
 import { languageOf } from "../../syntax/index.js";
 import type { ActionProvider } from "../ActionProvider.js";
-import { eolOf, leadingWhitespace } from "../edit/textLines.js";
+import { eolOf, leadingWhitespace } from "../../text/lines.js";
 import { generateVerified, languageOfUriWith } from "../generateVerified.js";
 import { EXPLAIN_KIND, TITLES } from "../kinds.js";
 import { lineComment, lineCommentPrefix, proseOf } from "../language/commentSyntax.js";

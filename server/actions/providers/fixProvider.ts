@@ -1,6 +1,6 @@
 import { languageOf } from "../../syntax/index.js";
 import type { ActionProvider } from "../ActionProvider.js";
-import { lineAt, lineStarts } from "../edit/textLines.js";
+import { lineAt, lineStarts } from "../../text/lines.js";
 import { ActionRejectedError } from "../errors/ActionRejectedError.js";
 import { generateVerified, languageOfUriWith } from "../generateVerified.js";
 import { FIX_KIND, fixTitle } from "../kinds.js";

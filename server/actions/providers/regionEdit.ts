@@ -1,7 +1,7 @@
-import { extractCode } from "../edit/extractCode.js";
-import { indentUnit, reindent } from "../edit/indentation.js";
+import { extractCode } from "../../text/fences.js";
+import { indentUnit, reindent } from "../../text/indentation.js";
 import { minimalLineEdits } from "../edit/minimalEdits.js";
-import { leadingWhitespace } from "../edit/textLines.js";
+import { leadingWhitespace } from "../../text/lines.js";
 import type { BuildResult } from "../generateVerified.js";
 import type { LineRegion } from "../regions.js";
 import type { ActionDocument, TextSpan } from "../types.js";

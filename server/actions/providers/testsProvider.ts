@@ -1,9 +1,9 @@
 import { pathToFileURL } from "node:url";
 import { languageOf, parse, type LanguageName } from "../../syntax/index.js";
 import type { ActionProvider } from "../ActionProvider.js";
-import { extractCode } from "../edit/extractCode.js";
-import { indentUnit, reindent } from "../edit/indentation.js";
-import { eolOf, lineStarts, lineAt } from "../edit/textLines.js";
+import { extractCode } from "../../text/fences.js";
+import { indentUnit, reindent } from "../../text/indentation.js";
+import { eolOf, lineStarts, lineAt } from "../../text/lines.js";
 import { ActionRejectedError } from "../errors/ActionRejectedError.js";
 import { generateVerified, languageOfUriWith, type BuildResult } from "../generateVerified.js";
 import { TESTS_KIND, TITLES } from "../kinds.js";

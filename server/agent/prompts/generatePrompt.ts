@@ -52,13 +52,6 @@ export function generatePrompt(input: GeneratePromptInput): ChatMessage[] {
   ];
 }
 
-/** The code inside the first fenced block of a reply (or the whole reply when it has none). */
-export function extractCode(reply: string): string {
-  const fenced = reply.match(/```[^\n`]*\n([\s\S]*?)(?:```|$)/);
-  const code = fenced ? (fenced[1] as string) : reply;
-  return code.replace(/\s+$/, "");
-}
-
 /** Re-indents a reply to the original span's indentation when the model dropped it (methods, nested code). */
 export function matchIndentation(code: string, original: string): string {
   const indentOf = (text: string) => text.split("\n").find((l) => l.trim() !== "")?.match(/^\s*/)?.[0] ?? "";

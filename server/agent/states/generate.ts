@@ -2,7 +2,8 @@ import type { InferenceEngine } from "../../inference/types.js";
 import { languageOf } from "../../syntax/index.js";
 import { isAbortError } from "../../util/abort.js";
 import { errorMessage } from "../../util/logger.js";
-import { extractCode, generatePrompt, matchIndentation } from "../prompts/generatePrompt.js";
+import { extractCode } from "../../text/fences.js";
+import { generatePrompt, matchIndentation } from "../prompts/generatePrompt.js";
 import { outline } from "../symbols/outline.js";
 import { syntaxDiagnostics } from "../tools/diagnostics.js";
 import { findReferences } from "../tools/findReferences.js";
@@ -79,7 +80,7 @@ async function candidatesFor(context: StateContext, engine: InferenceEngine, con
     const origin = `iteration ${snapshot.iteration + 1}, t=${temperature.toFixed(2)}, seed=${seed}`;
     try {
       const result = await engine.complete({ messages, maxTokens, temperature, seed, inputGrounded: true, signal: deps.signal });
-      const extracted = extractCode(result.text);
+      const extracted = extractCode(result.text)?.code ?? "";
       const codeOut = step.kind === "create" ? extracted : matchIndentation(extracted, code);
       if (out.some((c) => c.text === codeOut)) continue;
       out.push(judge(step, fileText, codeOut, codeOut.trim() === code.trim() ? `${origin}, unchanged` : origin));

@@ -1,4 +1,4 @@
-import { indentColumns, isBlank } from "../postprocess/text.js";
+import { indentColumns, isBlank } from "../../text/lines.js";
 
 /** What the indentation-scope rule needs to know about the cursor line. */
 export interface ScopeInfo {

@@ -1,4 +1,4 @@
-import { isBlank } from "./text.js";
+import { isBlank } from "../../text/lines.js";
 import type { Filter } from "./types.js";
 
 // Short lines (`}`, `end`) repeat legitimately; trimSuffixOverlap handles them by exact comparison.

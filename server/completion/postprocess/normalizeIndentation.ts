@@ -1,35 +1,6 @@
-import { indentColumns, leadingWhitespace } from "./text.js";
-import type { Filter, IndentStyle } from "./types.js";
-
-/** Detects the file's indentation from sample lines: tabs or spaces, and the most common step between lines. */
-export function detectIndentStyle(lines: readonly string[], fallback: IndentStyle = { kind: "spaces", width: 4 }): IndentStyle {
-  let tabs = 0;
-  let spaces = 0;
-  const steps = new Map<number, number>();
-  let previous = 0;
-  for (const line of lines) {
-    if (line.trim().length === 0) continue;
-    const ws = leadingWhitespace(line);
-    if (ws.startsWith("\t")) tabs++;
-    else if (ws.length > 0) spaces++;
-    if (!ws.includes("\t")) {
-      const step = Math.abs(ws.length - previous);
-      if (step > 0 && step <= 8) steps.set(step, (steps.get(step) ?? 0) + 1);
-      previous = ws.length;
-    }
-  }
-  if (tabs > spaces) return { kind: "tabs", width: fallback.kind === "tabs" ? fallback.width : 4 };
-  if (spaces === 0) return fallback;
-  let width = fallback.width;
-  let best = 0;
-  for (const [step, count] of steps) {
-    if (count > best || (count === best && step < width)) {
-      best = count;
-      width = step;
-    }
-  }
-  return { kind: "spaces", width };
-}
+import type { IndentStyle } from "../../text/indentation.js";
+import { indentColumns, leadingWhitespace } from "../../text/lines.js";
+import type { Filter } from "./types.js";
 
 /** The completion's own indent step: tabs, or the smallest positive space step between its lines. */
 function completionStep(lines: readonly string[]): number | null {

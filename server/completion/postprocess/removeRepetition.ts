@@ -1,4 +1,4 @@
-import { isBlank } from "./text.js";
+import { isBlank } from "../../text/lines.js";
 import type { Filter } from "./types.js";
 
 // Small models loop: the same line, the same block, or the same few characters again and again.

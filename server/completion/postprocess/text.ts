@@ -1,27 +1,8 @@
-// Small line/indentation helpers shared by the filters.
+// Small helpers shared by the filters (line and indentation helpers live in text/lines.ts).
+import { isBlank } from "../../text/lines.js";
 
 export function splitLines(text: string): string[] {
   return text.split("\n");
-}
-
-export function isBlank(line: string): boolean {
-  return line.trim().length === 0;
-}
-
-export function leadingWhitespace(line: string): string {
-  const match = /^[ \t]*/.exec(line);
-  return match ? match[0] : "";
-}
-
-/** Indentation width in columns; a tab counts as `tabWidth` columns. */
-export function indentColumns(line: string, tabWidth = 4): number {
-  let columns = 0;
-  for (const ch of line) {
-    if (ch === " ") columns++;
-    else if (ch === "\t") columns += tabWidth;
-    else break;
-  }
-  return columns;
 }
 
 export function firstNonBlank(lines: readonly string[]): string | undefined {

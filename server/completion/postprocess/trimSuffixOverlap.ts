@@ -1,5 +1,5 @@
 import { openBrackets, scanCompletion } from "./balanceBrackets.js";
-import { isBlank } from "./text.js";
+import { isBlank } from "../../text/lines.js";
 import type { Filter } from "./types.js";
 
 /** Cuts the rest of the cursor line off the end of the completion's first line (llama.vim). */

@@ -1,4 +1,7 @@
 import type { LanguageName } from "../../syntax/index.js";
+import type { IndentStyle } from "../../text/indentation.js";
+
+export type { IndentStyle };
 
 /** A completion on its way through the filters. */
 export interface Candidate {
@@ -8,11 +11,6 @@ export interface Candidate {
   replaceEnd: number;
 }
 
-/** Indentation style of the file: one indent level is `width` spaces, or one tab. */
-export interface IndentStyle {
-  kind: "spaces" | "tabs";
-  width: number;
-}
 
 /** Everything the filters may look at; built once per request by `cursorContext`. */
 export interface FilterContext {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { detectIndentStyle, normalizeIndentation } from "../../../server/completion/postprocess/normalizeIndentation.js";
+import { normalizeIndentation } from "../../../server/completion/postprocess/normalizeIndentation.js";
+import { detectIndentStyle } from "../../../server/text/indentation.js";
 import { contextFor, record } from "../fixtures.js";
 
 describe("normalizeIndentation (real model output)", () => {

@@ -1,32 +1,49 @@
-import { leadingWhitespace } from "./textLines.js";
+import { indentColumns, leadingWhitespace } from "./lines.js";
 
-/** The file's indentation unit: a tab, or the most common step between indented lines (default 4 spaces). */
-export function indentUnit(text: string): string {
-  let tabs = 0;
-  let spaced = 0;
-  const steps = new Map<number, number>();
-  let previous = 0;
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    const ws = leadingWhitespace(line);
-    if (ws.startsWith("\t")) tabs++;
-    else if (ws.length > 0) spaced++;
-    const width = ws.startsWith("\t") ? 0 : ws.length;
-    const step = Math.abs(width - previous);
-    if (step >= 2 && step <= 8) steps.set(step, (steps.get(step) ?? 0) + 1);
-    previous = width;
-  }
-  if (tabs > spaced) return "\t";
-  let best = 4;
-  let bestCount = 0;
-  for (const [step, count] of steps) if (count > bestCount || (count === bestCount && step < best)) [best, bestCount] = [step, count];
-  return " ".repeat(best);
+/** A file's indentation: tabs, or spaces in steps of `width` columns. */
+export interface IndentStyle {
+  kind: "tabs" | "spaces";
+  width: number;
 }
 
-function widthOf(ws: string, tabWidth: number): number {
-  let w = 0;
-  for (const c of ws) w += c === "\t" ? tabWidth : 1;
-  return w;
+const DEFAULT_STYLE: IndentStyle = { kind: "spaces", width: 4 };
+
+/**
+ * Detects indentation from sample lines: tabs or spaces, and the most common step between consecutive
+ * space-indented lines. Steps of one column are alignment (doc-comment stars, continuation lines), not nesting.
+ */
+export function detectIndentStyle(lines: readonly string[], fallback: IndentStyle = DEFAULT_STYLE): IndentStyle {
+  let tabs = 0;
+  let spaces = 0;
+  const steps = new Map<number, number>();
+  let previous = 0;
+  for (const line of lines) {
+    if (line.trim().length === 0) continue;
+    const ws = leadingWhitespace(line);
+    if (ws.startsWith("\t")) tabs++;
+    else if (ws.length > 0) spaces++;
+    if (ws.includes("\t")) continue;
+    const step = Math.abs(ws.length - previous);
+    if (step >= 2 && step <= 8) steps.set(step, (steps.get(step) ?? 0) + 1);
+    previous = ws.length;
+  }
+  if (tabs > spaces) return { kind: "tabs", width: fallback.kind === "tabs" ? fallback.width : 4 };
+  if (spaces === 0) return fallback;
+  let width = fallback.width;
+  let best = 0;
+  for (const [step, count] of steps) {
+    if (count > best || (count === best && step < width)) {
+      best = count;
+      width = step;
+    }
+  }
+  return { kind: "spaces", width };
+}
+
+/** The file's indentation unit as text: a tab, or its step in spaces (default 4). */
+export function indentUnit(text: string): string {
+  const style = detectIndentStyle(text.split("\n"));
+  return style.kind === "tabs" ? "\t" : " ".repeat(style.width);
 }
 
 export interface ReindentOptions {
@@ -48,26 +65,24 @@ export function reindent(code: string, options: ReindentOptions): string {
   if (content.length === 0) return code;
   const modelUnitIsTab = content.some((l) => l.startsWith("\t"));
   const tabWidth = modelUnitIsTab ? 1 : 4;
-  const widths = lines.map((l) => (l.trim() === "" ? -1 : widthOf(leadingWhitespace(l), tabWidth)));
-  const contentWidths = widths.filter((w) => w >= 0);
-  let base = Math.min(...contentWidths);
+  const widths = lines.map((l) => (l.trim() === "" ? -1 : indentColumns(l, tabWidth)));
 
   // Models often drop the first line's indent but copy the rest verbatim (absolute): detect and undo that.
   const firstWidth = widths.find((w) => w >= 0) ?? 0;
   const restWidths = widths.slice(widths.indexOf(firstWidth) + 1).filter((w) => w >= 0);
-  const originalBase = widthOf(options.baseIndent, options.unit === "\t" ? 4 : 1);
+  const originalBase = indentColumns(options.baseIndent, options.unit === "\t" ? 4 : 1);
   let shiftRest = 0;
   if (firstWidth === 0 && originalBase > 0 && restWidths.length > 0 && options.originalLines && !modelUnitIsTab) {
     const origRest = options.originalLines.slice(1).filter((l) => l.trim() !== "");
-    const origRestMin = origRest.length > 0 ? Math.min(...origRest.map((l) => widthOf(leadingWhitespace(l), 4))) : -1;
+    const origRestMin = origRest.length > 0 ? Math.min(...origRest.map((l) => indentColumns(l, 4))) : -1;
     if (origRestMin >= originalBase && Math.min(...restWidths) === origRestMin) shiftRest = originalBase;
   }
 
   const relWidths = widths.map((w, i) => (w < 0 ? -1 : i > widths.indexOf(firstWidth) ? w - shiftRest : w));
-  base = Math.min(...relWidths.filter((w) => w >= 0));
+  const base = Math.min(...relWidths.filter((w) => w >= 0));
   const rel = relWidths.map((w) => (w < 0 ? -1 : Math.max(0, w - base)));
   // Irregular nesting (not multiples of one step) is kept as relative spaces rather than guessed at.
-  const step = modelUnitIsTab ? 1 : gcdStep(rel.filter((w) => w > 0));
+  const step = modelUnitIsTab ? 1 : commonStep(rel.filter((w) => w > 0));
   return lines
     .map((line, i) => {
       if (rel[i] < 0) return "";
@@ -79,7 +94,7 @@ export function reindent(code: string, options: ReindentOptions): string {
 }
 
 /** The model's indentation step: the smallest positive relative indent, when the others are multiples of it. */
-function gcdStep(widths: number[]): number | null {
+function commonStep(widths: number[]): number | null {
   if (widths.length === 0) return 4;
   const smallest = Math.min(...widths);
   return widths.every((w) => w % smallest === 0) ? smallest : null;

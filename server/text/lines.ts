@@ -1,10 +1,8 @@
-// Line arithmetic on raw text (UTF-16 offsets), shared by the differ, region selection and insertion.
+// Line arithmetic on raw text (UTF-16 offsets): the one copy that actions, the agent and completion share.
 
 /** Lines with their terminators kept, so joining them gives the text back exactly. */
 export function splitLinesKeepEol(text: string): string[] {
-  if (text === "") return [];
-  const lines = text.match(/[^\n]*\n|[^\n]+$/g);
-  return lines ?? [];
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 }
 
 /** Offsets at which each line starts; one entry per line (a trailing newline does not open a line). */
@@ -42,6 +40,21 @@ export function eolOf(text: string): "\n" | "\r\n" {
   return i > 0 && text[i - 1] === "\r" ? "\r\n" : "\n";
 }
 
+export function isBlank(line: string): boolean {
+  return line.trim().length === 0;
+}
+
 export function leadingWhitespace(line: string): string {
   return /^[ \t]*/.exec(line)?.[0] ?? "";
+}
+
+/** Indentation width in columns; a tab counts as `tabWidth` columns. */
+export function indentColumns(line: string, tabWidth = 4): number {
+  let columns = 0;
+  for (const ch of line) {
+    if (ch === " ") columns++;
+    else if (ch === "\t") columns += tabWidth;
+    else break;
+  }
+  return columns;
 }

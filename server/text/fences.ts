@@ -1,3 +1,5 @@
+// Code in model answers: markdown fences, JSON `{"code"}` objects, chatter. Actions, the agent and completion share it.
+
 export interface ExtractedCode {
   code: string;
   /** How it was found: a JSON `{"code": …}` object, a closed or cut-off fence, or the raw text. */
@@ -84,4 +86,23 @@ function findFences(text: string): Fence[] {
 /** Whether `textSoFar` already holds a complete fenced block: generation can stop there. */
 export function hasClosedFence(textSoFar: string): boolean {
   return findFences(textSoFar.replace(/\r\n/g, "\n")).some((f) => f.closed);
+}
+
+const OPENING_FENCE = /^[ \t]*```[\w+#.-]*[ \t]*\n/;
+
+/**
+ * A streamed completion wrapped in markdown: drops an opening fence at the very start and cuts at its closing
+ * fence, or, with no opening fence, cuts at a lone closing fence (the model is ending a markdown answer).
+ * Unlike `extractCode`, it keeps every other character as generated.
+ */
+export function unwrapCompletionFence(text: string): string {
+  let out = text;
+  const fence = OPENING_FENCE.exec(out);
+  if (fence) {
+    out = out.slice(fence[0].length);
+    const closing = /(^|\n)[ \t]*```/.exec(out);
+    return closing ? out.slice(0, closing.index + closing[1].length) : out;
+  }
+  const closing = /(^|\n)[ \t]*```[ \t]*(\n|$)/.exec(out);
+  return closing ? out.slice(0, closing.index + closing[1].length) : out;
 }
