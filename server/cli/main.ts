@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { version } from "../util/version.js";
 import { processIO, UsageError, type CliCommand, type CliIO } from "./args.js";
 
 // Each subcommand lives in its own module, loaded only when used, so `dhi --stdio` starts fast.
@@ -28,11 +28,6 @@ Usage:
 Positions on the CLI are 1-based. Exit codes: 0 success, 1 failure, 2 bad usage or configuration.
 Environment: DHI_MODEL, DHI_DRAFT_MODEL, DHI_EMBED_MODEL, DHI_CACHE_DIR, DHI_SANDBOX, DOCKER_HOST, DHI_LOG_LEVEL.
 `;
-
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
 
 /** Returns the exit code, or null when the language server runs (it exits by itself). */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number | null> {

@@ -14,7 +14,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { ZodError } from "zod";
 import { readWorkspaceSettingsFile, WORKSPACE_SETTINGS_FILE } from "../config/loadSettings.js";
 import { resolveSettings, type SettingsLayer } from "../config/resolveSettings.js";
-import { version } from "../cli/main.js";
+import { version } from "../util/version.js";
 import { BackendError, FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../inference/errors.js";
 import { isAbortError } from "../util/abort.js";
 import { ForegroundWork } from "../util/foreground.js";
