@@ -1,0 +1,78 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { folderCycles, folderOf, importsBelow, importsOf, type ImportEdge } from "./helpers/importGraph.js";
+import { REPO_ROOT } from "./helpers/paths.js";
+
+// The layering rules of ARCHITECTURE.md ("Invariants"), checked on the imports the TypeScript parser reads.
+// Entry points (lsp, cli) → features → engines → ground floor; nothing imports upward or sideways.
+
+const FEATURES = new Set(["completion", "actions", "agent"]);
+const ENGINES = new Set(["inference", "index", "sandbox", "syntax"]);
+const GROUND = new Set(["text", "util", "config"]);
+const ENTRY = new Set(["lsp", "cli"]);
+/** Files outside lsp/ that may import the protocol's *types* (erased at run time). Debt: they move into lsp/. */
+const PROTOCOL_TYPE_FILES = new Set(["agent/toWorkspaceEdit.ts", "agent/toRunResult.ts"]);
+const PROTOCOL_PACKAGE = /^vscode-languageserver(-protocol|-types|-textdocument)?(\/|$)/;
+
+/** Every broken rule, one line each (empty when the code follows them all). */
+export function violations(edges: readonly ImportEdge[]): string[] {
+  const out: string[] = [];
+  for (const e of edges) {
+    const from = folderOf(e.file);
+    const to = e.toFolder;
+    if (PROTOCOL_PACKAGE.test(e.specifier) && from !== "lsp") {
+      if (!e.typeOnly) out.push(`${e.file}: imports ${e.specifier} at run time (only lsp/ may)`);
+      else if (!PROTOCOL_TYPE_FILES.has(e.file)) out.push(`${e.file}: imports types of ${e.specifier} (only lsp/ may)`);
+    }
+    if (to === null || to === from) continue;
+    const upward = `${e.file}: imports ${to}/ (${e.specifier})`;
+    if (GROUND.has(from) && !GROUND.has(to)) out.push(`${upward}, but the ground floor imports only the ground floor`);
+    else if (GROUND.has(from) && from !== "config" && to === "config") out.push(`${upward}, but text/ and util/ know no settings`);
+    if (ENGINES.has(from) && (FEATURES.has(to) || ENTRY.has(to))) out.push(`${upward}, but an engine never imports a feature, lsp/ or cli/`);
+    if (FEATURES.has(from) && (FEATURES.has(to) || ENTRY.has(to))) out.push(`${upward}, but a feature never imports another feature, lsp/ or cli/`);
+    if (from === "lsp" && to === "cli") out.push(`${upward}, but lsp/ never imports cli/`);
+  }
+  return [...out, ...folderCycles(edges).map((c) => `folder cycle: ${c}`)];
+}
+
+describe("architecture", () => {
+  const edges = importsBelow(resolve(REPO_ROOT, "server"));
+
+  it("reads the real import graph", () => {
+    expect(edges.length).toBeGreaterThan(300);
+    expect(new Set(edges.map((e) => folderOf(e.file)))).toEqual(new Set([...FEATURES, ...ENGINES, ...GROUND, ...ENTRY]));
+  });
+
+  it("keeps every layering rule", () => {
+    expect(violations(edges)).toEqual([]);
+  });
+
+  it("names each kind of deliberate violation", () => {
+    const root = "/src";
+    const fake = (file: string, source: string) => importsOf(file, source, root);
+    const broken = [
+      ...fake("index/store.ts", 'import { x } from "../completion/a.js";'),
+      ...fake("actions/a.ts", 'import { y } from "../agent/b.js";'),
+      ...fake("agent/c.ts", 'import { Range } from "vscode-languageserver";'),
+      ...fake("completion/d.ts", 'import type { Range } from "vscode-languageserver-types";'),
+      ...fake("lsp/e.ts", 'import { main } from "../cli/main.js";'),
+      ...fake("cli/f.ts", 'import { g } from "../lsp/g.js";'),
+      ...fake("util/h.ts", 'const m = await import("../index/h.js");'),
+    ];
+    const found = violations(broken);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("index/store.ts: imports completion/"),
+        expect.stringContaining("actions/a.ts: imports agent/"),
+        expect.stringContaining("agent/c.ts: imports vscode-languageserver at run time"),
+        expect.stringContaining("completion/d.ts: imports types of vscode-languageserver-types"),
+        expect.stringContaining("lsp/e.ts: imports cli/"),
+        expect.stringContaining("util/h.ts: imports index/"),
+        "folder cycle: lsp → cli → lsp",
+      ]),
+    );
+    // A type-only import of the protocol in an allowed file, and imports inside one folder, are fine.
+    expect(violations(fake("agent/toRunResult.ts", 'import type { WorkspaceEdit } from "vscode-languageserver-protocol";'))).toEqual([]);
+    expect(violations(fake("agent/x.ts", 'import { y } from "./y.js";'))).toEqual([]);
+  });
+});
