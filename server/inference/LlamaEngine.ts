@@ -10,7 +10,7 @@ import type {
   Token,
 } from "node-llama-cpp";
 import type { ModelSettings } from "../config/schema.js";
-import { AbortError } from "../util/abort.js";
+import { AbortError, anySignal } from "../util/abort.js";
 import type { Logger } from "../util/logger.js";
 import { renderChatPrompt } from "./chatPrompt.js";
 import { DraftModelDrafter, PromptLookupDrafter, type Drafter } from "./drafters.js";
@@ -21,6 +21,7 @@ import { DEFAULT_MAX_TOKENS, generate, type RunResult } from "./generate.js";
 import { pulledDefaultModel } from "./defaultModels.js";
 import { resolveModelSource } from "./modelSource.js";
 import { Mutex } from "../util/Mutex.js";
+import { SharedLoad } from "../util/SharedLoad.js";
 import { resolveThreads } from "./threads.js";
 import type {
   CompleteRequest,
@@ -80,7 +81,14 @@ interface Loaded {
 export class LlamaEngine implements InferenceEngine {
   readonly stats = { infillCalls: 0, completeCalls: 0 };
   private state: Loaded | null = null;
-  private loading: { promise: Promise<Loaded>; controller: AbortController; waiters: number } | null = null;
+  // Each caller can give up on its own; the shared load stops only when nobody waits for it.
+  private readonly loader = new SharedLoad<Loaded>(async (signal) => {
+    try {
+      return (this.state = await this.doLoad(signal));
+    } finally {
+      this.progressListeners.clear();
+    }
+  }, "Model loading was cancelled");
   private readonly progressListeners = new Set<(p: LoadProgress) => void>();
   private readonly fimLock = new Mutex();
   private readonly chatLock = new Mutex();
@@ -181,10 +189,7 @@ export class LlamaEngine implements InferenceEngine {
     const [releaseFim, releaseChat] = await Promise.all([this.fimLock.acquire(), this.chatLock.acquire()]);
     releaseFim();
     releaseChat();
-    if (this.loading) {
-      this.loading.controller.abort();
-      await this.loading.promise.catch(() => undefined);
-    }
+    await this.loader.abort();
     await this.chatCreating?.catch(() => undefined);
     const s = this.state;
     this.state = null;
@@ -206,57 +211,23 @@ export class LlamaEngine implements InferenceEngine {
   }
 
   private requestSignal(signal: AbortSignal | undefined): AbortSignal {
-    return signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
+    return anySignal([signal, this.lifetime.signal]);
   }
 
   // ---- loading ----
 
-  private ensureLoaded(signal?: AbortSignal, onProgress?: (p: LoadProgress) => void): Promise<Loaded> {
-    if (this.disposed) return Promise.reject(new Error("dhi: the inference engine was disposed"));
+  private async ensureLoaded(signal?: AbortSignal, onProgress?: (p: LoadProgress) => void): Promise<Loaded> {
+    if (this.disposed) throw new Error("dhi: the inference engine was disposed");
     if (this.state) {
       onProgress?.({ fraction: 1, message: "model loaded" });
-      return Promise.resolve(this.state);
+      return this.state;
     }
-    if (signal?.aborted) return Promise.reject(new AbortError());
-    if (!this.loading) {
-      const controller = new AbortController();
-      const promise = this.doLoad(controller.signal).then(
-        (s) => {
-          this.state = s;
-          this.loading = null;
-          this.progressListeners.clear();
-          return s;
-        },
-        (error: unknown) => {
-          this.loading = null;
-          this.progressListeners.clear();
-          throw controller.signal.aborted ? new AbortError("Model loading was cancelled") : error;
-        },
-      );
-      this.loading = { promise, controller, waiters: 0 };
-    }
-    const loading = this.loading;
-    loading.waiters++;
     if (onProgress) this.progressListeners.add(onProgress);
-    // Each caller can give up on its own; the shared load stops only when nobody waits for it.
-    return new Promise<Loaded>((resolve, reject) => {
-      const onAbort = () => {
-        if (onProgress) this.progressListeners.delete(onProgress);
-        if (--loading.waiters === 0) loading.controller.abort();
-        reject(new AbortError());
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      loading.promise.then(
-        (s) => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(s);
-        },
-        (error: unknown) => {
-          signal?.removeEventListener("abort", onAbort);
-          reject(error);
-        },
-      );
-    });
+    try {
+      return await this.loader.wait(signal);
+    } finally {
+      if (onProgress) this.progressListeners.delete(onProgress);
+    }
   }
 
   private progress(fraction: number, message: string): void {

@@ -1,6 +1,7 @@
 import type { BackendSettings, ModelSettings } from "../config/schema.js";
-import { AbortError } from "../util/abort.js";
+import { AbortError, anySignal } from "../util/abort.js";
 import type { Logger } from "../util/logger.js";
+import { SharedLoad } from "../util/SharedLoad.js";
 import { BackendError, FimUnsupportedError } from "./errors.js";
 import { buildFimText, templateForServerModel } from "./fimText.js";
 import type { FimTemplate } from "./fimTemplates.js";
@@ -57,7 +58,8 @@ interface Chunk {
 export class OpenAIEngine implements InferenceEngine {
   readonly stats = { infillCalls: 0, completeCalls: 0 };
   private server: Server | null = null;
-  private loading: Promise<Server> | null = null;
+  // Each caller can give up on its own; the connection attempt stops only when nobody waits for it.
+  private readonly connection = new SharedLoad<Server>((signal) => this.connect(signal), "Connecting was cancelled");
   private readonly base: string;
 
   constructor(private readonly options: OpenAIEngineOptions) {
@@ -71,8 +73,7 @@ export class OpenAIEngine implements InferenceEngine {
   async load(options: { signal?: AbortSignal; onProgress?: (p: LoadProgress) => void } = {}): Promise<ModelInfo> {
     if (this.server) return this.server.info;
     options.onProgress?.({ fraction: 0, message: `connecting to ${this.base}` });
-    this.loading ??= this.connect(options.signal).finally(() => (this.loading = null));
-    const server = await this.loading;
+    const server = await this.connection.wait(options.signal);
     options.onProgress?.({ fraction: 1, message: `connected to ${server.info.name}` });
     return server.info;
   }
@@ -222,7 +223,7 @@ export class OpenAIEngine implements InferenceEngine {
   private async stream(path: string, body: unknown, req: GenerateOptions, parse: (json: unknown) => Chunk, loadMs: number): Promise<GenerationResult> {
     const t0 = performance.now();
     const local = new AbortController();
-    const signal = req.signal ? AbortSignal.any([req.signal, local.signal]) : local.signal;
+    const signal = anySignal([req.signal, local.signal]);
     const response = await this.http(path, body, signal);
     if (!response.body) throw new BackendError(`dhi: ${this.base}${path} sent no body`);
     const idleMs = this.options.idleTimeoutMs ?? 60_000;

@@ -1,4 +1,4 @@
-import { AbortError, sleep } from "../util/abort.js";
+import { AbortError, anySignal, sleep } from "../util/abort.js";
 import { BackendError } from "./errors.js";
 
 // HTTP for the OpenAI-compatible backend: timeouts, retries with backoff on 429/5xx and dropped
@@ -31,7 +31,7 @@ export async function request(url: string, options: RequestOptions = {}): Promis
     if (attempt > 0) await sleep(backoff(options.backoffMs ?? 250, attempt, lastError), options.signal);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), options.timeoutMs ?? 30_000);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+    const signal = anySignal([options.signal, timeout.signal]);
     let response: Response;
     try {
       response = await fetch(url, {

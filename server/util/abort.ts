@@ -35,3 +35,23 @@ export function anySignal(signals: Array<AbortSignal | undefined>): AbortSignal 
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
   return AbortSignal.any(present);
 }
+
+/** Resolves with `promise`, or rejects with AbortError when `signal` fires first; the listener is always removed. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new AbortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError());
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
