@@ -271,7 +271,7 @@ describe("robustness", () => {
       () => "ok",
       (e: { code?: number }) => e.code,
     );
-    expect(unknown).toBeDefined();
+    expect(unknown, "an unknown method gets MethodNotFound").toBe(-32601);
     expect(c.child.exitCode).toBeNull();
     expect(await c.shutdown()).toBe(0);
   });
