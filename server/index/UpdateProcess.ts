@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { AbortError } from "../util/abort.js";
 import type { Foreground } from "../util/foreground.js";
 import { runInBackground } from "../util/priority.js";
-import type { BulkUpdateResult } from "./BulkUpdate.js";
+import type { BulkUpdateResult } from "./bulkUpdate.js";
 
 /** The bulk update to run: where the database and the workspace are, and which documents are open. */
 export interface UpdateJob {

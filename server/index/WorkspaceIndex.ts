@@ -9,7 +9,7 @@ import { errorMessage, type Logger } from "../util/logger.js";
 import { Mutex } from "../util/Mutex.js";
 import { workspaceCacheDir } from "../util/paths.js";
 import { releaseMemory } from "../util/releaseMemory.js";
-import { BUSY_MESSAGE, runBulkUpdate } from "./BulkUpdate.js";
+import { BUSY_MESSAGE, runBulkUpdate } from "./bulkUpdate.js";
 import { proximity } from "./definitionProximity.js";
 import { Embedder } from "./Embedder.js";
 import { embeddingReadiness } from "./embeddingReadiness.js";

@@ -4,7 +4,7 @@
 import { isAbortError } from "../util/abort.js";
 import { ForegroundState } from "../util/foreground.js";
 import { errorMessage } from "../util/logger.js";
-import { runBulkUpdate } from "./BulkUpdate.js";
+import { runBulkUpdate } from "./bulkUpdate.js";
 import { IndexStore } from "./IndexStore.js";
 import type { FromUpdateProcess, ToUpdateProcess } from "./UpdateProcess.js";
 

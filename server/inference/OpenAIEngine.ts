@@ -8,7 +8,7 @@ import type { FimTemplate } from "./fimTemplates.js";
 import { DEFAULT_MAX_TOKENS, DEFAULT_SEED } from "./generate.js";
 import { request } from "./httpClient.js";
 import { parseSseJson } from "./sse.js";
-import { StopStringMatcher } from "./stopStrings.js";
+import { StopStringMatcher } from "./StopStringMatcher.js";
 import type {
   CompleteRequest,
   GenerateOptions,

@@ -6,7 +6,7 @@ import type {
 } from "node-llama-cpp";
 import { AbortError } from "../util/abort.js";
 import { alignSequence } from "./kvReuse.js";
-import { StopStringMatcher } from "./stopStrings.js";
+import { StopStringMatcher } from "./StopStringMatcher.js";
 import type { Drafter } from "./drafters.js";
 import { PlainStepper, SpeculativeStepper, type Stepper } from "./steppers.js";
 import type { GenerateOptions, GenerationResult, StopReason } from "./types.js";

@@ -1,9 +1,9 @@
 import type { SandboxSettings } from "../config/schema.js";
 import type { Logger } from "../util/logger.js";
-import { AuditedSandbox } from "./auditedSandbox.js";
-import { BwrapSandbox } from "./bwrapSandbox.js";
-import { DockerSandbox } from "./dockerSandbox.js";
-import { NoneSandbox } from "./noneSandbox.js";
+import { AuditedSandbox } from "./AuditedSandbox.js";
+import { BwrapSandbox } from "./BwrapSandbox.js";
+import { DockerSandbox } from "./DockerSandbox.js";
+import { NoneSandbox } from "./NoneSandbox.js";
 import { DEFAULT_IMAGES } from "./projectKind.js";
 import type { Sandbox } from "./types.js";
 

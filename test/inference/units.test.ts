@@ -6,7 +6,7 @@ import { FIM_TEMPLATES } from "../../server/inference/fimTemplates.js";
 import { planReuse } from "../../server/inference/kvReuse.js";
 import { resolveFlashAttention } from "../../server/inference/LlamaEngine.js";
 import { Mutex } from "../../server/util/Mutex.js";
-import { StopStringMatcher } from "../../server/inference/stopStrings.js";
+import { StopStringMatcher } from "../../server/inference/StopStringMatcher.js";
 import { physicalCores, resolveThreads } from "../../server/inference/threads.js";
 import { isAbortError } from "../../server/util/abort.js";
 

@@ -5,7 +5,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuditLog } from "../../server/sandbox/auditLog.js";
+import { AuditLog } from "../../server/sandbox/AuditLog.js";
 import { runProjectTests } from "../../server/sandbox/runProjectTests.js";
 import type { Sandbox, SandboxBackend, SandboxRunOptions } from "../../server/sandbox/types.js";
 import { engineStatus, makeProject, makeSandbox, NODE_IMAGE, PROBE_ENV, PROBE_GUARD, quietLogger, removeAll, settingsFor, shouldRun, tempDir } from "./helpers.js";

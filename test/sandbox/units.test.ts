@@ -1,7 +1,7 @@
 import { chmod, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CappedOutput } from "../../server/sandbox/cappedOutput.js";
+import { CappedOutput } from "../../server/sandbox/CappedOutput.js";
 import { createSandbox } from "../../server/sandbox/createSandbox.js";
 import { dockerEndpoint } from "../../server/sandbox/dockerConnection.js";
 import { prepareProjectCopy } from "../../server/sandbox/projectCopy.js";

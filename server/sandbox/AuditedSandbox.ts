@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { Logger } from "../util/logger.js";
 import { errorMessage } from "../util/logger.js";
-import { AuditLog } from "./auditLog.js";
+import { AuditLog } from "./AuditLog.js";
 import { DEFAULT_PIDS_LIMIT, type Sandbox, type SandboxReadiness, type SandboxRunOptions, type SandboxRunResult } from "./types.js";
 
 /** Wraps a backend so that every run, refused, failed or finished, lands in the audit log. */

@@ -4,7 +4,7 @@ import Docker from "dockerode";
 import type { Logger } from "../util/logger.js";
 import { errorMessage } from "../util/logger.js";
 import { abortReason, throwIfAborted } from "./abort.js";
-import { CappedOutput } from "./cappedOutput.js";
+import { CappedOutput } from "./CappedOutput.js";
 import { dockerEndpoint, type DockerEndpoint } from "./dockerConnection.js";
 import { prepareProjectCopy } from "./projectCopy.js";
 import { SandboxError } from "./SandboxError.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "../util/logger.js";
 import { abortReason, throwIfAborted } from "./abort.js";
-import { CappedOutput } from "./cappedOutput.js";
+import { CappedOutput } from "./CappedOutput.js";
 import { createCgroupLimits, type CgroupLimits } from "./cgroupLimits.js";
 import { prepareProjectCopy } from "./projectCopy.js";
 import { SandboxError } from "./SandboxError.js";
