@@ -39,7 +39,9 @@ export function parseCliArgs<T extends Options>(argv: string[], options: T, allo
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {
-    throw new UsageError(`dhi: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`, true);
+    // node:util adds advice about "--" to every unknown option; the flag itself is what matters.
+    const message = error instanceof Error ? (error.message.split("\n")[0] ?? "").replace(/\. To specify a positional argument.*$/, "") : String(error);
+    throw new UsageError(`dhi: ${message}`, true);
   }
 }
 

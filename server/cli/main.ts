@@ -14,6 +14,8 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   setup: () => import("./commands/setup.js"),
 };
 
+export const COMMAND_NAMES = Object.keys(COMMANDS);
+
 export const HELP = `dhi — a local AI language server (FIM completions, AI code actions, verified agent edits)
 
 Usage:

@@ -93,7 +93,8 @@ export async function pull(uri: string, dir: string, io: CliIO, signal?: AbortSi
     return join(dir, knownName);
   } catch (error) {
     bar.abandon();
-    if (partial) rmSync(join(dir, partial), { force: true });
+    // The downloader keeps its own resume file beside ours (`<name>.ipull`): none of it may stay.
+    if (partial) for (const f of existsSync(dir) ? readdirSync(dir) : []) if (f.startsWith(partial)) rmSync(join(dir, f), { force: true });
     if (signal?.aborted) {
       io.stderr(`dhi: download of ${uri} interrupted; nothing was kept\n`);
       return null;

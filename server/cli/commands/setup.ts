@@ -25,7 +25,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (values["build-llama"] && values["no-build-llama"]) throw new UsageError("dhi: --build-llama and --no-build-llama contradict each other", true);
   const controller = new AbortController();
   const onInterrupt = (): void => controller.abort();
-  process.once("SIGINT", onInterrupt);
+  // `on`, not `once`: signal-exit (loaded with node-llama-cpp) re-raises SIGINT when it sees no other listener.
+  process.on("SIGINT", onInterrupt);
   try {
     const dir = modelCacheDir(io.env);
     io.stderr(`dhi setup: 1/3 default models → ${dir}\n`);
