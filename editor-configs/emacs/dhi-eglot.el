@@ -5,7 +5,8 @@
 ;; Usage, in init.el:
 ;;
 ;;   (load "/path/to/dhi/editor-configs/emacs/dhi-eglot.el")
-;;   (setq dhi-eglot-command '("npx" "dhi" "--stdio"))           ; the default
+;;   (setq dhi-eglot-command '("dhi" "--stdio"))   ; the default: `dhi' from PATH
+;;   ;; from a clone instead: '("node" "/path/to/dhi/dist/cli.js" "--stdio")
 ;;   (setq dhi-eglot-settings '(:model (:path "/path/model.gguf")))
 ;;   (add-hook 'python-mode-hook #'eglot-ensure)                  ; etc.
 ;;
@@ -43,9 +44,24 @@
   :group 'tools
   :prefix "dhi-")
 
-(defcustom dhi-eglot-command '("npx" "dhi" "--stdio")
-  "Command (program and arguments) that starts the dhi language server."
+(defcustom dhi-eglot-command '("dhi" "--stdio")
+  "Command (program and arguments) that starts the dhi language server.
+The default runs `dhi' from PATH (`npm install -g dhi-lsp').  From a clone:
+\='(\"node\" \"/path/to/dhi/dist/cli.js\" \"--stdio\")."
   :type '(repeat string))
+
+(defvar dhi-eglot--warned-missing nil
+  "Non-nil once the missing-command message was shown.")
+
+(defun dhi-eglot-command-available-p ()
+  "Whether `dhi-eglot-command' can run; says so once, with `message', when not."
+  (or (executable-find (car dhi-eglot-command))
+      (progn
+        (unless dhi-eglot--warned-missing
+          (setq dhi-eglot--warned-missing t)
+          (message "%s" (format "dhi: `%s' is not on PATH. Install it with `npm install -g dhi-lsp' (then run `dhi setup'), or set `dhi-eglot-command' to a clone's dist/cli.js."
+                                 (car dhi-eglot-command))))
+        nil)))
 
 (defcustom dhi-eglot-settings nil
   "The `dhi' settings section as a plist, e.g. (:model (:threads 4)).
@@ -93,6 +109,7 @@ Each one replaces that mode's own server in Eglot; see the commentary."
 
 (defun dhi-eglot-contact (&rest _)
   "The Eglot contact for dhi, read when a server starts."
+  (dhi-eglot-command-available-p)
   (cons 'dhi-eglot-server (copy-sequence dhi-eglot-command)))
 
 (when dhi-eglot-modes

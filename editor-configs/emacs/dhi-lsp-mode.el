@@ -31,9 +31,22 @@
   :group 'lsp-mode
   :prefix "dhi-lsp-")
 
-(defcustom dhi-lsp-command '("npx" "dhi" "--stdio")
-  "Command (program and arguments) that starts the dhi language server."
+(defcustom dhi-lsp-command '("dhi" "--stdio")
+  "Command (program and arguments) that starts the dhi language server.
+The default runs `dhi' from PATH (`npm install -g dhi-lsp').  From a clone:
+\='(\"node\" \"/path/to/dhi/dist/cli.js\" \"--stdio\")."
   :type '(repeat string))
+
+(defvar dhi-lsp--warned-missing nil
+  "Non-nil once the missing-command message was shown.")
+
+(defun dhi-lsp--command ()
+  "`dhi-lsp-command'; says once, with `message', when its program is not on PATH."
+  (unless (or (executable-find (car dhi-lsp-command)) dhi-lsp--warned-missing)
+    (setq dhi-lsp--warned-missing t)
+    (message "%s" (format "dhi: `%s' is not on PATH. Install it with `npm install -g dhi-lsp' (then run `dhi setup'), or set `dhi-lsp-command' to a clone's dist/cli.js."
+                           (car dhi-lsp-command))))
+  dhi-lsp-command)
 
 (defcustom dhi-lsp-settings nil
   "The `dhi' settings section as a plist, e.g. (:model (:threads 4)).
@@ -48,7 +61,7 @@ Sent as initializationOptions."
 
 (lsp-register-client
  (make-lsp-client
-  :new-connection (lsp-stdio-connection (lambda () dhi-lsp-command))
+  :new-connection (lsp-stdio-connection #'dhi-lsp--command)
   :activation-fn (lambda (_file-name _mode)
                    (member (lsp-buffer-language) dhi-lsp-languages))
   :server-id 'dhi

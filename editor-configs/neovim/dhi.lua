@@ -19,9 +19,9 @@
 local M = {}
 
 M.defaults = {
-  -- The command that starts the server. `npx dhi --stdio` works from a clone
-  -- after `npm install`; a global install can use { "dhi", "--stdio" }.
-  cmd = { "npx", "dhi", "--stdio" },
+  -- The command that starts the server: `dhi` from PATH (`npm install -g dhi-lsp`).
+  -- From a clone instead: { "node", "/path/to/dhi/dist/cli.js", "--stdio" }.
+  cmd = { "dhi", "--stdio" },
   -- Extra environment for the server process, e.g. { DHI_MODEL = "..." }.
   cmd_env = nil,
   filetypes = {
@@ -135,10 +135,30 @@ end
 local clients_by_root = {}
 
 --- Starts (or reuses) the dhi client for a buffer and attaches it.
+M.MISSING_MESSAGE = "dhi: the `dhi` command is not on PATH. Install it with `npm install -g dhi-lsp` "
+  .. "(then run `dhi setup`), or set cmd to { \"node\", \"/path/to/dhi/dist/cli.js\", \"--stdio\" } for a clone."
+
+local warned_missing = false
+
+--- Whether the server command can run; says so once (vim.notify) when it cannot.
+function M.command_available(config)
+  config = config or M.config
+  local program = config.cmd and config.cmd[1]
+  if program and vim.fn.executable(program) == 1 then return true end
+  if not warned_missing then
+    warned_missing = true
+    local message = program == "dhi" and M.MISSING_MESSAGE
+      or ("dhi: cannot start the server: `" .. tostring(program) .. "` is not executable (cmd = " .. vim.inspect(config.cmd) .. ")")
+    vim.notify(message, vim.log.levels.WARN)
+  end
+  return false
+end
+
 function M.attach(bufnr, config)
   config = config or M.config
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   if vim.bo[bufnr].buftype ~= "" then return nil end
+  if not M.command_available(config) then return nil end
   local root = M.root_dir(bufnr, config.root_markers)
   local client_config = M.client_config(root, config)
   if vim.lsp.start then

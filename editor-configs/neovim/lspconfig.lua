@@ -16,6 +16,14 @@ local filetypes = {
   "rust", "go", "c", "cpp", "java", "lua", "sh", "ruby", "php",
 }
 local root_markers = { ".dhi.json", ".git", "package.json", "pyproject.toml", "Cargo.toml", "go.mod" }
+-- `dhi` from PATH (`npm install -g dhi-lsp`). From a clone: { "node", "/path/to/dhi/dist/cli.js", "--stdio" }.
+local cmd = { "dhi", "--stdio" }
+
+if vim.fn.executable(cmd[1]) ~= 1 then
+  vim.notify("dhi: the `dhi` command is not on PATH. Install it with `npm install -g dhi-lsp` (then run `dhi setup`), "
+    .. "or point cmd at a clone's dist/cli.js.", vim.log.levels.WARN)
+  return
+end
 
 local function on_attach(client, bufnr)
   -- Neovim 0.12+: LSP inline completion rendered as ghost text.
@@ -32,7 +40,7 @@ if vim.fn.has("nvim-0.11") == 1 and vim.lsp.config then
   -- Neovim 0.11+: no plugin needed.
   ---------------------------------------------------------------------------
   vim.lsp.config("dhi", {
-    cmd = { "npx", "dhi", "--stdio" },
+    cmd = cmd,
     filetypes = filetypes,
     root_markers = root_markers,
     init_options = dhi_settings,
@@ -53,7 +61,7 @@ else
   if not configs.dhi then
     configs.dhi = {
       default_config = {
-        cmd = { "npx", "dhi", "--stdio" },
+        cmd = cmd,
         filetypes = filetypes,
         root_dir = lspconfig.util.root_pattern(unpack(root_markers)),
         single_file_support = true,

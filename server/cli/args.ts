@@ -1,8 +1,15 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-/** Bad usage or configuration: the CLI exits 2 with this one-line message. */
+/** Bad usage or configuration: the CLI exits 2 with this one-line message (and, for a bad flag or argument, the usage). */
 export class UsageError extends Error {
   override readonly name = "UsageError";
+  constructor(
+    message: string,
+    /** Show the subcommand's usage after the message: the command line itself was malformed. */
+    readonly showUsage = false,
+  ) {
+    super(message);
+  }
 }
 
 /** Output streams, injectable so tests can capture them. */
@@ -32,7 +39,9 @@ export function parseCliArgs<T extends Options>(argv: string[], options: T, allo
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {
-    throw new UsageError(`dhi: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+    // node:util adds advice about "--" to every unknown option; the flag itself is what matters.
+    const message = error instanceof Error ? (error.message.split("\n")[0] ?? "").replace(/\. To specify a positional argument.*$/, "") : String(error);
+    throw new UsageError(`dhi: ${message}`, true);
   }
 }
 

@@ -1,5 +1,6 @@
 import { version } from "../util/version.js";
 import { processIO, UsageError, type CliCommand, type CliIO } from "./args.js";
+import { USAGE, wantsHelp } from "./usage.js";
 
 // Each subcommand lives in its own module, loaded only when used, so `dhi --stdio` starts fast.
 const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
@@ -10,7 +11,10 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   test: () => import("./commands/test.js"),
   models: () => import("./commands/models.js"),
   doctor: () => import("./commands/doctor.js"),
+  setup: () => import("./commands/setup.js"),
 };
+
+export const COMMAND_NAMES = Object.keys(COMMANDS);
 
 export const HELP = `dhi — a local AI language server (FIM completions, AI code actions, verified agent edits)
 
@@ -23,7 +27,8 @@ Usage:
   dhi test [--dir DIR] [--json]                Run the project's tests in the sandbox
   dhi models pull [--model NAME] [--draft-model NAME]
   dhi doctor [--json]                          Check model, draft, embeddings, grammars, index, sandbox
-  dhi --version | --help
+  dhi setup                                    First run: pull the default models, offer a native llama.cpp build
+  dhi --version | --help | SUB --help
 
 Positions on the CLI are 1-based. Exit codes: 0 success, 1 failure, 2 bad usage or configuration.
 Environment: DHI_MODEL, DHI_DRAFT_MODEL, DHI_EMBED_MODEL, DHI_CACHE_DIR, DHI_SANDBOX, DOCKER_HOST, DHI_LOG_LEVEL.
@@ -50,12 +55,16 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.stderr(`dhi: unknown command "${first}". Run \`dhi --help\` for the list.\n`);
     return 2;
   }
+  if (wantsHelp(rest)) {
+    io.stdout(USAGE[first] ?? HELP);
+    return 0;
+  }
   try {
     const { run } = await load();
     return await run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`${error.message}\n`);
+      io.stderr(`${error.message}\n${error.showUsage ? (USAGE[first] ?? "") : ""}`);
       return 2;
     }
     io.stderr(`dhi: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -18,7 +18,7 @@ import { FimUnsupportedError } from "./errors.js";
 import { buildFimPrompt, chooseLayout, TokenMemo, type FimLayout } from "./fimPrompt.js";
 import { resolveFimTemplate, type ResolvedFimTemplate } from "./fimTemplates.js";
 import { DEFAULT_MAX_TOKENS, generate, type RunResult } from "./generate.js";
-import { pulledDefaultModel } from "./defaultModels.js";
+import { chooseDraft, chooseModel } from "./modelResolver.js";
 import { resolveModelSource } from "./modelSource.js";
 import { Mutex } from "../util/Mutex.js";
 import { SharedLoad } from "../util/SharedLoad.js";
@@ -244,15 +244,19 @@ export class LlamaEngine implements InferenceEngine {
     };
     this.lastFraction = 0;
     this.progress(0, "resolving model");
-    // No model.path: use the default model if `dhi models pull` fetched it.
-    const modelPath = await resolveModelSource(settings.path ?? pulledDefaultModel(this.options.env), {
-      env: this.options.env,
+    // model.path, then DHI_MODEL, then the pulled default (modelResolver.ts).
+    const env = this.options.env ?? process.env;
+    const model = chooseModel(settings, env);
+    const modelPath = await resolveModelSource(model?.source, {
+      env,
       signal,
+      setting: model?.origin,
       onProgress: (f, m) => this.progress(0.5 * f, m),
     });
+    const draft = chooseDraft(settings, model, env);
     const draftPath =
-      settings.draftPath && this.options.speculation?.draft !== false
-        ? await resolveModelSource(settings.draftPath, { env: this.options.env, signal, setting: "model.draftPath" })
+      draft.source && this.options.speculation?.draft !== false
+        ? await resolveModelSource(draft.source, { env, signal, setting: draft.origin ?? "model.draftPath" })
         : null;
     checkAbort();
     const threads = resolveThreads(settings.threads, statSync(modelPath, { throwIfNoEntry: false })?.size);

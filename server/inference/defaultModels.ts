@@ -16,6 +16,15 @@ export function cacheFileName(uri: string): string {
 
 /** The pulled default model, when `model.path` is not set and `dhi models pull` was run. */
 export function pulledDefaultModel(env: NodeJS.ProcessEnv = process.env): string | null {
-  const path = join(modelCacheDir(env), cacheFileName(DEFAULT_MODEL_URI));
+  return pulledFile(DEFAULT_MODEL_URI, env);
+}
+
+/** The pulled default draft model; whether it is used is decided by modelResolver.chooseDraft. */
+export function pulledDefaultDraft(env: NodeJS.ProcessEnv = process.env): string | null {
+  return pulledFile(DEFAULT_DRAFT_MODEL_URI, env);
+}
+
+function pulledFile(uri: string, env: NodeJS.ProcessEnv): string | null {
+  const path = join(modelCacheDir(env), cacheFileName(uri));
   return existsSync(path) ? path : null;
 }

@@ -3,7 +3,7 @@ export class ModelNotConfiguredError extends Error {
   override readonly name = "ModelNotConfiguredError";
   constructor() {
     super(
-      'dhi: no model configured. Set "model.path" in .dhi.json or your editor\'s dhi settings, or export DHI_MODEL=/path/to/model.gguf (run `dhi models pull` to download the default).',
+      'dhi: no model configured. Run `dhi setup` to download the default, or set "model.path" in .dhi.json or your editor\'s dhi settings, or export DHI_MODEL=/path/to/model.gguf.',
     );
   }
 }
@@ -12,7 +12,7 @@ export class ModelNotConfiguredError extends Error {
 export class ModelNotFoundError extends Error {
   override readonly name = "ModelNotFoundError";
   constructor(readonly modelPath: string, setting = "model.path") {
-    super(`dhi: model file not found: ${modelPath} (from "${setting}" / DHI_MODEL). Check the path, or run \`dhi models pull\`.`);
+    super(`dhi: model file not found: ${modelPath} (from ${setting}). Check the path, or run \`dhi setup\` to download the default.`);
   }
 }
 

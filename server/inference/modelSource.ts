@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { modelCacheDir } from "../util/paths.js";
+import { downloadErrorMessage } from "./downloadErrors.js";
 import { ModelNotConfiguredError, ModelNotFoundError } from "./errors.js";
 
 // Model sources: a local path, or a remote URI (`hf:owner/repo/file.gguf`, https://…) resolved into
@@ -30,13 +31,18 @@ export async function resolveModelSource(source: string | null | undefined, opti
   if (source == null || source.trim() === "") throw new ModelNotConfiguredError();
   if (isRemoteModelUri(source)) {
     const { resolveModelFile } = await import("node-llama-cpp");
-    return resolveModelFile(source.trim(), {
-      directory: modelCacheDir(options.env),
-      cli: false,
-      signal: options.signal,
-      onProgress: ({ totalSize, downloadedSize }) =>
-        options.onProgress?.(totalSize > 0 ? downloadedSize / totalSize : 0, `downloading ${source}`),
-    });
+    try {
+      return await resolveModelFile(source.trim(), {
+        directory: modelCacheDir(options.env),
+        cli: false,
+        signal: options.signal,
+        onProgress: ({ totalSize, downloadedSize }) =>
+          options.onProgress?.(totalSize > 0 ? downloadedSize / totalSize : 0, `downloading ${source}`),
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new Error(downloadErrorMessage(source.trim(), error), { cause: error });
+    }
   }
   const path = expandPath(source);
   if (!existsSync(path) || !statSync(path).isFile()) throw new ModelNotFoundError(path, options.setting ?? "model.path");

@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { cacheFileName, DEFAULT_MODEL_URI } from "../../server/inference/defaultModels.js";
 import { CLI, EMBED_MODEL, FIM_MODEL, REPO_ROOT } from "../helpers/paths.js";
 
 function dhi(args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT) {
@@ -59,6 +60,21 @@ describe("dhi CLI", () => {
     const withoutEmbeddings = dhi(["doctor", "--json"], { DHI_MODEL: FIM_MODEL }, dir);
     const report = JSON.parse(withoutEmbeddings.stdout) as { checks: Array<{ name: string; ok: boolean; detail: string }> };
     expect(report.checks.find((c) => c.name === "embeddingModel")).toMatchObject({ ok: false, detail: expect.stringContaining("search works without vectors") });
+  });
+
+  it("doctor after a pull: the model in the cache is found without any setting, ✓ and exit 0", () => {
+    const dir = mkdtempSync(join(tmpdir(), "dhi-doctor-"));
+    const cacheDir = mkdtempSync(join(tmpdir(), "dhi-cli-cache-"));
+    // What `dhi models pull` leaves: the default model's file in the model cache.
+    const pulled = join(cacheDir, "models", cacheFileName(DEFAULT_MODEL_URI));
+    mkdirSync(dirname(pulled), { recursive: true });
+    copyFileSync(FIM_MODEL, pulled);
+    const result = dhi(["doctor"], { DHI_CACHE_DIR: cacheDir }, dir);
+    expect(result.stdout).toContain(`✓ model: ${pulled} (from pulled default)`);
+    // No pulled draft: off, saying why and what to run.
+    expect(result.stdout).toContain("✓ draftModel: speculative decoding off: no draft model");
+    expect(result.stdout).not.toContain("npm run");
+    expect(result.code).toBe(0);
   });
 
   it("doctor summarises the workspace's index once it is built", () => {

@@ -1,6 +1,6 @@
 import { describe, it } from "vitest";
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import type { CompletionItem, CompletionList, Range } from "vscode-languageserver-protocol";
@@ -64,6 +64,33 @@ export function assertBuilt(): void {
   if (!existsSync(FIM_MODEL)) throw new Error(`the test model ${FIM_MODEL} is missing`);
 }
 
+let shimDir: string | null = null;
+
+/**
+ * The folder whose `dhi` the editors start from PATH, as a user's editor does. In CI that is the packed and
+ * globally installed package (DHI_INSTALLED_BIN, set by .ci/run); elsewhere, unless that variable is set, a
+ * `dhi` shim that runs this checkout's dist/cli.js.
+ */
+export function dhiBinDir(): string {
+  const installed = process.env.DHI_INSTALLED_BIN;
+  if (installed) {
+    if (!existsSync(installed)) throw new Error(`DHI_INSTALLED_BIN=${installed} does not exist`);
+    return dirname(installed);
+  }
+  if (process.env.CI) throw new Error("DHI_INSTALLED_BIN is not set: in CI the editors must start the installed dhi (.ci/run installs it)");
+  if (!shimDir) {
+    shimDir = mkdtempSync(join(tmpdir(), "dhi-bin-"));
+    writeFileSync(join(shimDir, "dhi"), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+    chmodSync(join(shimDir, "dhi"), 0o755);
+  }
+  return shimDir;
+}
+
+/** PATH without any folder that holds a `dhi`: what a user who has not installed dhi has. */
+export function pathWithoutDhi(): string {
+  return (process.env.PATH ?? "").split(delimiter).filter((dir) => dir && !existsSync(join(dir, "dhi"))).join(delimiter);
+}
+
 /** A throwaway workspace with the given files; `.dhi.json` marks the root for every editor. */
 export function makeWorkspace(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "dhi-editor-"));
@@ -120,12 +147,16 @@ export function runProcess(
   });
 }
 
-/** Environment for an editor child: the test model, an isolated cache, and no inherited dhi overrides. */
+/**
+ * Environment for an editor child: `dhi` on PATH (dhiBinDir), the test model, an isolated cache, and no
+ * inherited dhi overrides.
+ */
 export function editorEnv(home: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith("DHI_") || key.startsWith("XDG_")) delete env[key];
   return {
     ...env,
+    PATH: `${dhiBinDir()}${delimiter}${pathWithoutDhi()}`,
     HOME: home,
     XDG_CONFIG_HOME: join(home, "config"),
     XDG_CACHE_HOME: join(home, "cache"),
@@ -133,7 +164,6 @@ export function editorEnv(home: string, extra: Record<string, string>): NodeJS.P
     XDG_DATA_HOME: join(home, "data"),
     DHI_CACHE_DIR: join(home, "dhi-cache"),
     DHI_MODEL: FIM_MODEL,
-    DHI_NODE: process.execPath,
     DHI_LOG_LEVEL: "debug",
     ...extra,
   };

@@ -5,9 +5,9 @@
 ;; Environment: DHI_TEST_FILE, DHI_TEST_POSITIONS ("LINE:COL,LINE:COL", 0-based;
 ;; the tiny test model may have nothing to say at one spot, so the first position
 ;; that yields an item is used), DHI_TEST_OUT,
-;; DHI_REPO (the checkout), DHI_NODE (node binary), DHI_MODEL.
-;; It only points `dhi-eglot-command' at the checkout's build and sets the test
-;; settings; the Eglot registration is the shipped one.
+;; DHI_MODEL. The shipped config starts `dhi' from PATH (the test puts the
+;; installed one, or a shim for this checkout, there); the driver only sets the
+;; test settings. The Eglot registration is the shipped one.
 
 ;;; Code:
 
@@ -31,11 +31,9 @@
     (funcall predicate)))
 
 (defun dhi-test--run ()
-  (let* ((repo (getenv "DHI_REPO"))
-         (file (getenv "DHI_TEST_FILE"))
+  (let* ((file (getenv "DHI_TEST_FILE"))
          (positions (mapcar (lambda (pos) (mapcar #'string-to-number (split-string pos ":")))
                             (split-string (getenv "DHI_TEST_POSITIONS") ","))))
-    (setq dhi-eglot-command (list (or (getenv "DHI_NODE") "node") (expand-file-name "dist/cli.js" repo) "--stdio"))
     (setq dhi-eglot-settings '(:model (:threads 1) :completion (:responseBudgetMs 0)))
     (setq eglot-sync-connect 30 eglot-connect-timeout 60)
     (find-file file)
@@ -48,6 +46,7 @@
       (dhi-test--put :connected (if (and server eglot--managed-mode) t :json-false))
       (when server
         (dhi-test--put :serverClass (symbol-name (eieio-object-class server)))
+        (dhi-test--put :command (vconcat (process-command (jsonrpc--process server))))
         (dhi-test--put :serverInfo (eglot--server-info server))
         (dhi-test--put :capabilities (eglot--capabilities server))
         ;; 1. The raw LSP request, as Eglot builds it at point.

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ServerCapabilities } from "vscode-languageserver-protocol";
-import { REPO_ROOT } from "../helpers/paths.js";
 import {
   EDITOR_CONFIGS,
   EDITOR_TESTS,
@@ -18,6 +17,7 @@ import {
   makeWorkspace,
   readJson,
   runProcess,
+  pathWithoutDhi,
 } from "./editorHarness.js";
 
 /** What test/editors/emacs-driver.el writes. */
@@ -25,6 +25,7 @@ interface EmacsOutput {
   majorMode: string;
   connected?: boolean;
   serverClass?: string;
+  command?: string[];
   serverInfo?: { name?: string; version?: string };
   capabilities?: ServerCapabilities;
   completionParams?: { position: { line: number; character: number } };
@@ -57,7 +58,6 @@ describeWithEditor("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eg
           DHI_TEST_OUT: outPath,
           DHI_TEST_FILE: join(root, "src/calc.py"),
           DHI_TEST_POSITIONS: PYTHON_CURSORS.map((p) => `${p.line}:${p.character}`).join(","),
-          DHI_REPO: REPO_ROOT,
         }),
       },
     );
@@ -70,6 +70,8 @@ describeWithEditor("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eg
   it("connects Eglot to dhi through the shipped eglot-server-programs entry", () => {
     expect(out.majorMode).toBe("python-mode");
     expect(out.serverClass).toBe("dhi-eglot-server");
+    // The shipped default: `dhi` from PATH (the installed package in CI).
+    expect(out.command).toEqual(["dhi", "--stdio"]);
     expect(out.serverInfo?.name).toBe("dhi");
     expect(out.capabilities?.completionProvider).toBeTruthy();
     expect(out.capabilities?.inlineCompletionProvider).toBeUndefined();
@@ -92,4 +94,22 @@ describeWithEditor("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eg
     expect(out.capfCandidates?.length ?? 0).toBeGreaterThan(0);
     expect(out.capfDetail).toBe("dhi");
   });
+});
+
+describeWithEditor("Emacs + Eglot without dhi on PATH", emacs, () => {
+  it("says once, with message, that dhi is missing and how to install it", async () => {
+    const home = mkdtempSync(join(tmpdir(), "dhi-emacs-home-"));
+    const root = makeWorkspace({ "a.py": "x = 1\n" });
+    // Two connection attempts; each fails because the program is missing, but the message shows once.
+    const attempt = "(ignore-errors (eglot-ensure) (run-hooks 'post-command-hook) (eglot--connect (eglot--guess-contact)))";
+    const run = await runProcess(
+      emacs.available ? emacs.path : "emacs",
+      ["--batch", "-Q", "-l", join(EDITOR_CONFIGS, "emacs/dhi-eglot.el"), "--eval", `(progn (find-file "a.py") ${attempt} (dhi-eglot-command-available-p))`],
+      { cwd: root, timeoutMs: 30_000, env: { ...editorEnv(home, {}), PATH: pathWithoutDhi() } },
+    );
+    const lines = run.stderr.split("\n").filter((line) => line.includes("is not on PATH"));
+    expect(lines, run.stderr).toEqual([
+      "dhi: `dhi' is not on PATH. Install it with `npm install -g dhi-lsp' (then run `dhi setup'), or set `dhi-eglot-command' to a clone's dist/cli.js.",
+    ]);
+  }, 40_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +19,9 @@ import {
   runProcess,
   tail,
   type ProcessResult,
+  pathWithoutDhi,
 } from "./editorHarness.js";
+import { REPO_ROOT } from "../helpers/paths.js";
 
 /** What test/editors/nvim-driver.lua writes. */
 interface LspReply {
@@ -42,6 +44,7 @@ interface NvimOutput {
   serverExited?: boolean;
   filetype: string;
   clientName?: string;
+  cmd?: string[];
   rootDir?: string;
   serverCapabilities?: ServerCapabilities;
   completionParams?: { textDocument: { uri: string }; position: { line: number; character: number } };
@@ -102,6 +105,9 @@ describeWithEditor("Neovim (real, headless) with editor-configs/neovim/dhi.lua",
   it("attaches dhi to a Python buffer with the shipped config and negotiates capabilities", () => {
     expect(out.filetype).toBe("python");
     expect(out.clientName).toBe("dhi");
+    // The shipped default: `dhi` from PATH (the installed package in CI), started in a workspace outside the clone.
+    expect(out.cmd).toEqual(["dhi", "--stdio"]);
+    expect(out.rootDir?.startsWith(REPO_ROOT)).toBe(false);
     expect(out.rootDir).toMatch(/dhi-editor-/);
     expect(out.serverCapabilities?.completionProvider).toBeTruthy();
     // Neovim < 0.12 does not advertise textDocument.inlineCompletion, so dhi must not offer it.
@@ -205,4 +211,23 @@ describeWithEditor("Neovim (real, headless) with editor-configs/neovim/dhi.lua",
     expect(entry?.bufferAfter).not.toBe(entry?.bufferBefore);
     expect(entry?.bufferAfter).toContain("def scale(self, value, factor):");
   });
+});
+
+describeWithEditor("Neovim without dhi on PATH", nvim, () => {
+  it("says once, with vim.notify, that dhi is missing and how to install it", async () => {
+    const home = mkdtempSync(join(tmpdir(), "dhi-nvim-home-"));
+    const root = makeWorkspace({ "a.py": "x = 1\n", "b.py": "y = 2\n" });
+    const outPath = join(home, "notified.json");
+    // Record vim.notify before the config loads; open two Python buffers, so the check runs twice.
+    const record = "lua _G.notified = {}; vim.notify = function(msg, level) table.insert(_G.notified, { msg = msg, level = level }) end";
+    const run = await runProcess(
+      nvim.available ? nvim.path : "nvim",
+      ["--headless", "--cmd", record, "-u", join(EDITOR_CONFIGS, "neovim/test-init.lua"), "a.py", "-c", "edit b.py", "-c", `lua vim.fn.writefile({ vim.fn.json_encode(_G.notified) }, '${outPath}')`, "-c", "qa!"],
+      { cwd: root, timeoutMs: 30_000, env: { ...editorEnv(home, {}), PATH: pathWithoutDhi() } },
+    );
+    const notified = JSON.parse(readFileSync(outPath, "utf8") || "[]") as Array<{ msg: string; level: number }>;
+    expect(notified, run.stderr).toHaveLength(1);
+    expect(notified[0]?.msg).toContain("`dhi` command is not on PATH");
+    expect(notified[0]?.msg).toContain("npm install -g dhi-lsp");
+  }, 40_000);
 });

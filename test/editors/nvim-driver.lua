@@ -100,6 +100,7 @@ local function main()
   out.filetype = vim.bo[bufnr].filetype
   if not out.attached then return end
   out.clientName = client.name
+  out.cmd = client.config.cmd
   out.rootDir = client.config.root_dir
   out.serverCapabilities = client.server_capabilities
 

@@ -23,6 +23,10 @@ export interface TestClientOptions {
   /** Answer to workspace/configuration for section "dhi". */
   configuration?: unknown;
   args?: string[];
+  /** The program that runs dhi: default `node <clone>/dist/cli.js`; the install tests pass an installed `dhi`. */
+  command?: string[];
+  /** The server's working folder, as an editor sets it to the project. */
+  cwd?: string;
 }
 
 /** A real JSON-RPC client driving `dhi --stdio` as a child process. */
@@ -45,7 +49,8 @@ export class TestClient {
     this.configuration = options.configuration ?? null;
     const env: Record<string, string | undefined> = { ...process.env, DHI_CACHE_DIR: cacheDir, DHI_LOG_LEVEL: "debug", DHI_MODEL: undefined, DHI_DRAFT_MODEL: undefined, ...options.env };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    this.child = spawn(process.execPath, [CLI, ...(options.args ?? ["--stdio"])], { env: env as NodeJS.ProcessEnv, stdio: "pipe" });
+    const [program, ...programArgs] = options.command ?? [process.execPath, CLI];
+    this.child = spawn(program!, [...programArgs, ...(options.args ?? ["--stdio"])], { env: env as NodeJS.ProcessEnv, stdio: "pipe", cwd: options.cwd });
     this.child.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
     this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout), new StreamMessageWriter(this.child.stdin));

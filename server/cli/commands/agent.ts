@@ -23,7 +23,7 @@ import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCliArgs(argv, { dir: { type: "string" }, apply: { type: "boolean" }, json: { type: "boolean" } });
-  if (positionals.length !== 1 || !positionals[0]?.trim()) throw new UsageError('dhi: agent takes one INSTRUCTION in quotes, e.g. dhi agent "fix the failing test"');
+  if (positionals.length !== 1 || !positionals[0]?.trim()) throw new UsageError('dhi: agent takes one INSTRUCTION in quotes, e.g. dhi agent "fix the failing test"', true);
   const instruction = positionals[0];
   const { dir, settings } = loadCliWorkspace(values.dir, io);
   const logger = new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL ?? "warn"));

@@ -4,6 +4,8 @@ import { loadSettingsForDirectory, WORKSPACE_SETTINGS_FILE } from "../../config/
 import { CompletionService } from "../../completion/CompletionService.js";
 import { createInferenceEngine } from "../../inference/createEngine.js";
 import { FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../../inference/errors.js";
+import { chooseModel } from "../../inference/modelResolver.js";
+import { expandPath, isRemoteModelUri } from "../../inference/modelSource.js";
 import type { Settings } from "../../config/schema.js";
 import { openIndex } from "../../index/openIndex.js";
 import type { CodeIndex } from "../../index/types.js";
@@ -58,6 +60,10 @@ function settingsRoot(dir: string, fallback: string): string {
   }
 }
 
+function modelArgument(value: string, cwd: string): string {
+  return isRemoteModelUri(value) ? value.trim() : expandPath(value, cwd);
+}
+
 function isConfigurationError(error: unknown): boolean {
   return error instanceof ModelNotConfiguredError || error instanceof ModelNotFoundError || error instanceof FimUnsupportedError;
 }
@@ -69,7 +75,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     "max-tokens": { type: "string" },
     json: { type: "boolean", default: false },
   });
-  if (positionals.length !== 1) throw new UsageError("dhi: usage: dhi complete FILE:LINE:COL [--model P] [--draft-model P] [--max-tokens N] [--json]");
+  if (positionals.length !== 1) throw new UsageError(`dhi: complete takes one FILE:LINE:COL (got ${positionals.length})`, true);
   const position = parsePosition(positionals[0]);
   const file = resolve(io.cwd, position.file);
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`dhi: no such file: ${position.file}`);
@@ -82,9 +88,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const resolved = loadSettingsForDirectory(root, io.env);
   for (const line of [...resolved.errors, ...resolved.warnings]) io.stderr(`${line}\n`);
   const settings = resolved.settings;
-  if (values.model !== undefined) settings.model.path = resolve(io.cwd, values.model);
-  if (values["draft-model"] !== undefined) settings.model.draftPath = resolve(io.cwd, values["draft-model"]);
-  if (settings.backend.type === "embedded" && !settings.model.path) throw new UsageError(new ModelNotConfiguredError().message);
+  // Paths on the command line are relative to the shell's folder; hf:/https URIs pass through.
+  if (values.model !== undefined) settings.model.path = modelArgument(values.model, io.cwd);
+  if (values["draft-model"] !== undefined) settings.model.draftPath = modelArgument(values["draft-model"], io.cwd);
+  if (settings.backend.type === "embedded" && !chooseModel(settings.model, io.env, io.cwd)) throw new UsageError(new ModelNotConfiguredError().message);
   const completion = { ...settings.completion, responseBudgetMs: 0, debounceMs: 0, enabled: true };
 
   const logger = new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL ?? "warn"));

@@ -6,6 +6,8 @@ import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import type { Settings } from "../../config/schema.js";
 import { readIndexSummary } from "../../index/indexSummary.js";
 import { createSandbox } from "../../sandbox/createSandbox.js";
+import { chooseDraft, chooseModel, describeModelChoice } from "../../inference/modelResolver.js";
+import { isRemoteModelUri } from "../../inference/modelSource.js";
 import { grammarFor, SUPPORTED_LANGUAGES } from "../../syntax/index.js";
 import { errorMessage, Logger } from "../../util/logger.js";
 import { workspaceCacheDir } from "../../util/paths.js";
@@ -19,7 +21,7 @@ export interface Check {
   detail: string;
 }
 
-function modelCheck(settings: Settings): Check {
+function modelCheck(settings: Settings, env: NodeJS.ProcessEnv, cwd: string): Check {
   if (settings.backend.type === "openai") {
     const ok = settings.backend.url !== null;
     return {
@@ -29,20 +31,17 @@ function modelCheck(settings: Settings): Check {
       detail: ok ? `OpenAI-compatible server at ${settings.backend.url}` : 'backend.type is "openai" but backend.url is not set',
     };
   }
-  const path = settings.model.path;
-  if (!path) return { name: "model", ok: false, required: true, detail: 'no model configured: set "model.path" in .dhi.json or export DHI_MODEL=/path/to/model.gguf (or run `dhi models pull`)' };
-  if (path.startsWith("hf:")) return { name: "model", ok: true, required: true, detail: `${path} (resolved on first use)` };
-  return existsSync(path)
-    ? { name: "model", ok: true, required: true, detail: path }
-    : { name: "model", ok: false, required: true, detail: `model file not found: ${path} (check "model.path" / DHI_MODEL)` };
+  return { name: "model", required: true, ...describeModelChoice(chooseModel(settings.model, env, cwd)) };
 }
 
-function draftCheck(settings: Settings): Check {
-  const path = settings.model.draftPath;
-  if (!path) return { name: "draftModel", ok: true, required: false, detail: "not configured (speculative decoding off; set model.draftPath / DHI_DRAFT_MODEL)" };
-  return existsSync(path) || path.startsWith("hf:")
-    ? { name: "draftModel", ok: true, required: false, detail: path }
-    : { name: "draftModel", ok: false, required: false, detail: `draft model not found: ${path} (check "model.draftPath" / DHI_DRAFT_MODEL)` };
+function draftCheck(settings: Settings, env: NodeJS.ProcessEnv, cwd: string): Check {
+  if (settings.backend.type === "openai") return { name: "draftModel", ok: true, required: false, detail: 'not used (backend.type is "openai")' };
+  const draft = chooseDraft(settings.model, chooseModel(settings.model, env, cwd), env, cwd);
+  if (!draft.source) return { name: "draftModel", ok: true, required: false, detail: `speculative decoding ${draft.reason}` };
+  const status = describeModelChoice({ source: draft.source, origin: "model.path", remote: isRemoteModelUri(draft.source) });
+  return status.ok
+    ? { name: "draftModel", ok: true, required: false, detail: `${draft.source} (${draft.reason})` }
+    : { name: "draftModel", ok: false, required: false, detail: `draft model not found: ${draft.source} (${draft.reason})` };
 }
 
 /** Which llama.cpp binary the embedded engine would run; a prebuilt one on the CPU gets a hint to build one here. */
@@ -54,13 +53,13 @@ async function llamaCppCheck(settings: Settings): Promise<Check> {
     const llama = await getLlama({ gpu: llamaGpuOption(settings.model.gpuLayers), build: "never", logLevel: LlamaLogLevel.error, logger: () => undefined });
     const device = llama.gpu === false ? "CPU" : llama.gpu;
     const hint = llama.buildType === "prebuilt" && llama.gpu === false
-      ? "; `npm run build:llama` compiles llama.cpp for this CPU in a few minutes (1.3-1.6x faster prompts measured)"
+      ? "; `dhi setup --build-llama` compiles llama.cpp for this CPU in a few minutes (1.3-1.6x faster prompts measured)"
       : "";
     const detail = `${llama.buildType === "localBuild" ? "built on this machine" : "prebuilt binary"}, ${device}${hint}`;
     await llama.dispose();
     return { name: "llamaCpp", ok: true, required: true, detail };
   } catch (error) {
-    return { name: "llamaCpp", ok: false, required: true, detail: `llama.cpp does not load: ${errorMessage(error)} — reinstall with \`npm install\`` };
+    return { name: "llamaCpp", ok: false, required: true, detail: `llama.cpp does not load: ${errorMessage(error)} — run \`dhi setup --build-llama\`, or reinstall dhi` };
   }
 }
 
@@ -75,7 +74,7 @@ function grammarsCheck(): Check {
   }
   return failed.length === 0
     ? { name: "grammars", ok: true, required: true, detail: `${SUPPORTED_LANGUAGES.length} tree-sitter grammars load: ${SUPPORTED_LANGUAGES.join(", ")}` }
-    : { name: "grammars", ok: false, required: true, detail: `grammars failed to load: ${failed.join("; ")} — reinstall with \`npm install\`` };
+    : { name: "grammars", ok: false, required: true, detail: `grammars failed to load: ${failed.join("; ")} — reinstall dhi (\`npm install -g dhi-lsp\`, or \`npm install\` in a clone)` };
 }
 
 function indexCheck(root: string, env: NodeJS.ProcessEnv): Check {
@@ -119,8 +118,8 @@ export async function runChecks(root: string, env: NodeJS.ProcessEnv): Promise<{
   const resolved = loadSettingsForDirectory(root, env);
   const { settings } = resolved;
   const checks: Check[] = [
-    modelCheck(settings),
-    draftCheck(settings),
+    modelCheck(settings, env, root),
+    draftCheck(settings, env, root),
     await llamaCppCheck(settings),
     await embeddingCheck(settings, env),
     grammarsCheck(),

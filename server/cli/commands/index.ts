@@ -14,7 +14,7 @@ const INTERRUPTED = 130;
  */
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCliArgs(argv, { json: { type: "boolean" } });
-  if (positionals.length > 1) throw new UsageError(`dhi: index takes one directory (got ${positionals.length})`);
+  if (positionals.length > 1) throw new UsageError(`dhi: index takes one directory (got ${positionals.length})`, true);
   const { dir: root, settings } = loadCliWorkspace(positionals[0], io, "DIR");
   const logger = new Logger("warn");
   const controller = new AbortController();

@@ -1,9 +1,12 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { cacheFileName, DEFAULT_DRAFT_MODEL_URI, DEFAULT_MODEL_URI } from "../../inference/defaultModels.js";
+import { downloadErrorMessage } from "../../inference/downloadErrors.js";
 import { expandPath, isRemoteModelUri } from "../../inference/modelSource.js";
 import { modelCacheDir } from "../../util/paths.js";
 import { parseCliArgs, UsageError, type CliIO } from "../args.js";
+
+export { downloadErrorMessage };
 
 // `dhi models pull [--model NAME] [--draft-model NAME]`: downloads GGUFs into the model cache with
 // node-llama-cpp's downloader (hf: URIs, https URLs, split files), a progress bar on stderr, and one
@@ -45,11 +48,23 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 /** Time without download progress before giving up. */
 const STALL_MS = 60_000;
 
-async function pull(uri: string, dir: string, io: CliIO): Promise<string | null> {
+/**
+ * Downloads one model into the cache and returns its path, or null after printing why it failed.
+ * A known file name is downloaded under a temporary name and renamed when complete, so an interrupted
+ * pull (Ctrl-C, a dropped connection) never leaves a file that looks like a finished model.
+ */
+export async function pull(uri: string, dir: string, io: CliIO, signal?: AbortSignal): Promise<string | null> {
+  const knownName = uri === DEFAULT_MODEL_URI || uri === DEFAULT_DRAFT_MODEL_URI ? cacheFileName(uri) : null;
+  if (knownName && existsSync(join(dir, knownName))) {
+    io.stderr(`dhi: ${knownName} is already in ${dir}\n`);
+    return join(dir, knownName);
+  }
+  const partial = knownName ? `${knownName}.partial` : null;
   const { createModelDownloader } = await import("node-llama-cpp");
   const huggingFace = io.env.HF_ENDPOINT ?? io.env.MODEL_ENDPOINT ?? process.env.HF_ENDPOINT ?? process.env.MODEL_ENDPOINT ?? "https://huggingface.co/";
   const bar = new ProgressBar(io, basename(cacheFileName(uri)) || uri);
   const stall = new AbortController();
+  const abort = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
   let timer: NodeJS.Timeout | undefined;
   const watchdog = () => {
     clearTimeout(timer);
@@ -62,20 +77,28 @@ async function pull(uri: string, dir: string, io: CliIO): Promise<string | null>
     const downloader = await createModelDownloader({
       modelUri: uri,
       dirPath: dir,
-      ...(uri === DEFAULT_MODEL_URI || uri === DEFAULT_DRAFT_MODEL_URI ? { fileName: cacheFileName(uri) } : {}),
+      ...(partial ? { fileName: partial } : {}),
       showCliProgress: false,
-      skipExisting: true,
+      skipExisting: false,
       endpoints: { huggingFace },
       onProgress: ({ totalSize, downloadedSize }) => {
         watchdog();
         bar.update(downloadedSize, totalSize);
       },
     });
-    const path = await downloader.download({ signal: stall.signal });
+    const path = await downloader.download({ signal: abort });
     bar.done();
-    return path;
+    if (!knownName) return path;
+    renameSync(path, join(dir, knownName));
+    return join(dir, knownName);
   } catch (error) {
     bar.abandon();
+    // The downloader keeps its own resume file beside ours (`<name>.ipull`): none of it may stay.
+    if (partial) for (const f of existsSync(dir) ? readdirSync(dir) : []) if (f.startsWith(partial)) rmSync(join(dir, f), { force: true });
+    if (signal?.aborted) {
+      io.stderr(`dhi: download of ${uri} interrupted; nothing was kept\n`);
+      return null;
+    }
     const reason = stall.signal.aborted ? Object.assign(new Error(`no progress for ${STALL_MS / 1000} s`), { code: "ETIMEDOUT" }) : error;
     io.stderr(`${downloadErrorMessage(uri, reason)}\n`);
     return null;
@@ -93,23 +116,6 @@ async function probe(url: string): Promise<void> {
       throw error instanceof Error && error.name === "TimeoutError" ? Object.assign(new Error("timed out"), { code: "ETIMEDOUT" }) : error;
     },
   );
-}
-
-/** One line that says what failed and what to do; network failures are called out as such. */
-export function downloadErrorMessage(uri: string, error: unknown): string {
-  const chain: string[] = [];
-  const codes: string[] = [];
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    chain.push(e.message);
-    if ("code" in e && typeof e.code === "string") codes.push(e.code);
-  }
-  const text = `${chain.join(" ")} ${codes.join(" ")}`;
-  const offline = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|fetch failed|network|socket hang up/i.test(text);
-  if (offline) {
-    return `dhi: cannot download ${uri}: the model host is unreachable (offline?${codes[0] ? ` ${codes[0]}` : ""}). Download the GGUF on another machine and set "model.path" or DHI_MODEL to the file.`;
-  }
-  const first = (chain[0] ?? String(error)).split("\n")[0];
-  return `dhi: cannot download ${uri}: ${first}`;
 }
 
 function list(io: CliIO): number {

@@ -11,7 +11,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     json: { type: "boolean" },
   });
   const query = positionals.join(" ").trim();
-  if (query === "") throw new UsageError("dhi: search needs a QUERY, e.g. dhi search \"parse settings\"");
+  if (query === "") throw new UsageError("dhi: search needs a QUERY, e.g. dhi search \"parse settings\"", true);
   const k = intOption(values.k, "-k", 10);
   const { dir: root, settings } = loadCliWorkspace(values.dir, io);
   const index = await openIndex({ root, settings, logger: new Logger("warn"), env: io.env });

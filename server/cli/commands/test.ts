@@ -9,7 +9,7 @@ import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCliArgs(argv, { dir: { type: "string" }, json: { type: "boolean" } }, false);
-  if (positionals.length) throw new UsageError(`dhi: test takes no arguments (got "${positionals[0]}"); use --dir DIR`);
+  if (positionals.length) throw new UsageError(`dhi: test takes no arguments (got "${positionals[0]}"); use --dir DIR`, true);
   const { dir, settings } = loadCliWorkspace(values.dir, io);
 
   // Ctrl-C aborts the run, which tears the container down instead of leaving it behind.

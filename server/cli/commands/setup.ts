@@ -1,0 +1,126 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline/promises";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_DRAFT_MODEL_URI, DEFAULT_MODEL_URI, pulledDefaultDraft, pulledDefaultModel } from "../../inference/defaultModels.js";
+import { readDraftMeasurement, writeDraftMeasurement } from "../../inference/draftMeasurement.js";
+import { errorMessage } from "../../util/logger.js";
+import { modelCacheDir } from "../../util/paths.js";
+import { parseCliArgs, UsageError, type CliIO } from "../args.js";
+import { pull } from "./models.js";
+
+// `dhi setup`: what doctor would tell a new user to do, in one step. Each step checks first and skips
+// what is already done, so running it again is cheap; each writes its result under a temporary name
+// and renames it, so Ctrl-C leaves nothing half-written.
+
+const INTERRUPTED = 130;
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseCliArgs(argv, {
+    "build-llama": { type: "boolean" },
+    "no-build-llama": { type: "boolean" },
+    "no-measure": { type: "boolean" },
+  }, false);
+  if (values["build-llama"] && values["no-build-llama"]) throw new UsageError("dhi: --build-llama and --no-build-llama contradict each other", true);
+  const controller = new AbortController();
+  const onInterrupt = (): void => controller.abort();
+  // `on`, not `once`: signal-exit (loaded with node-llama-cpp) re-raises SIGINT when it sees no other listener.
+  process.on("SIGINT", onInterrupt);
+  try {
+    const dir = modelCacheDir(io.env);
+    io.stderr(`dhi setup: 1/3 default models → ${dir}\n`);
+    for (const uri of [DEFAULT_MODEL_URI, DEFAULT_DRAFT_MODEL_URI]) {
+      if ((await pull(uri, dir, io, controller.signal)) === null) return controller.signal.aborted ? INTERRUPTED : 1;
+    }
+    io.stderr("dhi setup: 2/3 draft model on this CPU\n");
+    if (values["no-measure"]) io.stderr("dhi: skipped (--no-measure); the pulled draft stays off\n");
+    else await measure(io, controller.signal);
+    if (controller.signal.aborted) return INTERRUPTED;
+    io.stderr("dhi setup: 3/3 llama.cpp for this CPU\n");
+    const built = await buildLlama(io, values["build-llama"] ? "yes" : values["no-build-llama"] ? "no" : "ask", controller.signal);
+    if (controller.signal.aborted) return INTERRUPTED;
+    io.stdout(`model: ${pulledDefaultModel(io.env)}\ndraft model: ${pulledDefaultDraft(io.env)}\n`);
+    io.stdout(built ? "dhi is set up. `dhi doctor` checks the rest.\n" : "dhi is set up, except the llama.cpp build (see above). `dhi doctor` checks the rest.\n");
+    return 0;
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+}
+
+/** Measures target alone vs with the draft once per pair of files and CPU; the result decides the default. */
+async function measure(io: CliIO, signal: AbortSignal): Promise<void> {
+  const target = pulledDefaultModel(io.env);
+  const draft = pulledDefaultDraft(io.env);
+  if (!target || !draft) return;
+  const known = readDraftMeasurement(io.env);
+  if (known && known.target === target.split("/").at(-1) && known.draft === draft.split("/").at(-1)) {
+    io.stderr(`dhi: already measured: draft ${known.faster ? "on" : "off"} (${known.withDraftTokensPerSecond.toFixed(1)} vs ${known.targetTokensPerSecond.toFixed(1)} tok/s)\n`);
+    return;
+  }
+  io.stderr("dhi: a few short completions with and without the draft model…\n");
+  try {
+    const { measureDraft } = await import("../../inference/measureDraft.js");
+    const result = await measureDraft(target, draft, { signal });
+    writeDraftMeasurement(result, io.env);
+    io.stderr(`dhi: ${result.withDraftTokensPerSecond.toFixed(1)} tok/s with the draft, ${result.targetTokensPerSecond.toFixed(1)} without: draft ${result.faster ? "on" : "off"}\n`);
+  } catch (error) {
+    if (!signal.aborted) io.stderr(`dhi: could not measure the draft model (${errorMessage(error)}); it stays off\n`);
+  }
+}
+
+/** Builds llama.cpp from the source node-llama-cpp ships, through its own CLI, wherever dhi is installed. */
+async function buildLlama(io: CliIO, mode: "yes" | "no" | "ask", signal: AbortSignal): Promise<boolean> {
+  if (await hasLocalBuild()) {
+    io.stderr("dhi: llama.cpp is already built for this machine\n");
+    return true;
+  }
+  const hint = "dhi: `dhi setup --build-llama` compiles llama.cpp for this CPU (a few minutes; 1.3-1.6x faster prompts measured; needs cmake and a C++ compiler)\n";
+  if (mode === "no") {
+    io.stderr(hint);
+    return false;
+  }
+  if (mode === "ask") {
+    if (!process.stdin.isTTY || !io.stderrIsTerminal) {
+      io.stderr(hint);
+      return false;
+    }
+    const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await prompt.question("Build llama.cpp for this CPU now? It takes a few minutes. [y/N] ", { signal }).catch(() => "");
+    prompt.close();
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      io.stderr(hint);
+      return false;
+    }
+  }
+  const cli = join(dirname(fileURLToPath(import.meta.resolve("node-llama-cpp"))), "cli", "cli.js");
+  if (!existsSync(cli)) {
+    io.stderr(`dhi: node-llama-cpp's CLI is missing (${cli}); reinstall dhi\n`);
+    return false;
+  }
+  // node-llama-cpp builds into its own package folder and prints its own progress.
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [cli, "source", "download", "--noUsageExample"], { stdio: ["ignore", "pipe", "pipe"], signal });
+    child.stdout.on("data", (d: Buffer) => io.stderr(d.toString()));
+    child.stderr.on("data", (d: Buffer) => io.stderr(d.toString()));
+    child.on("error", () => resolve(1));
+    child.on("close", (status) => resolve(status ?? 1));
+  });
+  if (code !== 0) {
+    if (!signal.aborted) io.stderr(`dhi: the llama.cpp build failed (exit ${code}); the prebuilt binary stays in use\n`);
+    return false;
+  }
+  return true;
+}
+
+async function hasLocalBuild(): Promise<boolean> {
+  try {
+    const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+    const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, logger: () => undefined });
+    const local = llama.buildType === "localBuild";
+    await llama.dispose();
+    return local;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,56 @@
+// Each subcommand's usage, shown by `dhi SUB --help` (exit 0) and after a bad flag (exit 2).
+// `dhi --help` lists the first line of each.
+
+export const USAGE: Record<string, string> = {
+  complete: `usage: dhi complete FILE:LINE:COL [--model P] [--draft-model P] [--max-tokens N] [--json]
+  Prints the fill-in-the-middle completion at FILE:LINE:COL (1-based), with the server's engine and filters.
+  --model P        model file or hf:/https URI (default: model.path, DHI_MODEL, then the pulled default)
+  --draft-model P  draft model for speculative decoding
+  --max-tokens N   longest completion, in tokens
+  --json           print {"text", "timings", "tokens", ...}
+`,
+  index: `usage: dhi index [DIR] [--json]
+  Builds or updates the index of DIR (default: the current directory) and prints its stats.
+  --json  print the stats as JSON
+`,
+  search: `usage: dhi search QUERY [--dir DIR] [-k N] [--json]
+  Hybrid (lexical + vector) search over DIR's index; prints path:startLine-endLine score symbol.
+  --dir DIR  workspace to search (default: the current directory)
+  -k N       number of results (default 10)
+  --json     print the hits as JSON
+`,
+  agent: `usage: dhi agent "INSTRUCTION" [--dir DIR] [--apply] [--json]
+  Runs the verified agent on DIR. Without --apply it prints a unified diff and changes nothing.
+  --dir DIR  workspace (default: the current directory)
+  --apply    write the verified changes
+  --json     print the dhi.agent.run result
+`,
+  test: `usage: dhi test [--dir DIR] [--json]
+  Runs the project's tests in the sandbox (sandbox.backend: docker, bwrap or none).
+  --dir DIR  project (default: the current directory)
+  --json     print the result as JSON
+`,
+  models: `usage: dhi models pull [--model NAME] [--draft-model NAME] [--no-draft] | dhi models list
+  pull  downloads the default models (or NAME: an hf: URI or https URL) into the model cache
+  list  shows the models in the cache
+`,
+  doctor: `usage: dhi doctor [--dir DIR] [--json]
+  Checks the model, draft model, llama.cpp, embedding model, grammars, index and sandbox, and says how to fix
+  what is missing. Exits 2 when a required part is missing.
+  --dir DIR  workspace to check (default: the current directory)
+  --json     print the checks as JSON
+`,
+  setup: `usage: dhi setup [--build-llama | --no-build-llama] [--no-measure]
+  First run in one step: downloads the default models (with progress), measures whether the draft model
+  speeds up completions on this CPU, and offers to build llama.cpp for this CPU. Safe to run again.
+  --build-llama     build llama.cpp here without asking (a few minutes; needs cmake and a C++ compiler)
+  --no-build-llama  skip the build
+  --no-measure      skip the draft-model measurement (the pulled draft then stays off)
+`,
+};
+
+/** `dhi SUB --help` or `-h` anywhere before a `--`. */
+export function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}

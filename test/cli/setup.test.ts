@@ -1,0 +1,95 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cacheFileName, DEFAULT_DRAFT_MODEL_URI, DEFAULT_MODEL_URI } from "../../server/inference/defaultModels.js";
+import { startModelHost, type ModelHost } from "../helpers/modelHost.js";
+import { CLI } from "../helpers/paths.js";
+
+// `dhi setup` for real up to the network: a local stand-in for the model host serves the tiny models under
+// the default models' URLs. Pull with progress, the draft measurement, doctor afterwards, a second run that
+// does nothing, Ctrl-C half-way, and an unreachable host.
+
+const TARGET = cacheFileName(DEFAULT_MODEL_URI);
+const DRAFT = cacheFileName(DEFAULT_DRAFT_MODEL_URI);
+
+let host: ModelHost | null = null;
+afterEach(async () => {
+  await host?.close();
+  host = null;
+});
+
+function env(cacheDir: string, endpoint: string): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DHI_CACHE_DIR: cacheDir, HF_ENDPOINT: endpoint, DHI_SANDBOX: "none" };
+}
+
+function dhi(args: string[], environment: NodeJS.ProcessEnv, cwd: string) {
+  // Async spawn: the model host answers from this process's event loop.
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: environment });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("dhi setup", () => {
+  it("pulls the default models with progress, measures the draft, and doctor then says ✓; a second run does nothing", async () => {
+    host = await startModelHost();
+    const cacheDir = mkdtempSync(join(tmpdir(), "dhi-setup-"));
+    const project = mkdtempSync(join(tmpdir(), "dhi-setup-project-"));
+    const first = await dhi(["setup", "--no-build-llama"], env(cacheDir, host.url), project);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(new RegExp(`${TARGET.replace(/\./g, "\\.")} \\[#+\\] 100\\.0%`));
+    expect(readdirSync(join(cacheDir, "models")).sort()).toEqual(["draft-measurement.json", DRAFT, TARGET].sort());
+    const measured = JSON.parse(readFileSync(join(cacheDir, "models", "draft-measurement.json"), "utf8")) as { faster: boolean; targetTokensPerSecond: number };
+    expect(measured.targetTokensPerSecond).toBeGreaterThan(0);
+    expect(first.stderr).toContain("dhi setup --build-llama");
+
+    const doctor = spawnSync(process.execPath, [CLI, "doctor", "--json"], { cwd: project, env: env(cacheDir, host.url), encoding: "utf8" });
+    const report = JSON.parse(doctor.stdout) as { checks: Array<{ name: string; ok: boolean; detail: string }> };
+    expect(report.checks.find((c) => c.name === "model")).toMatchObject({ ok: true, detail: `${join(cacheDir, "models", TARGET)} (from pulled default)` });
+    const draft = report.checks.find((c) => c.name === "draftModel");
+    expect(draft?.detail).toMatch(measured.faster ? /measured faster here/ : /off: measured slower on this CPU/);
+    expect(doctor.status).toBe(0);
+
+    const downloads = host.downloads.length;
+    const second = await dhi(["setup", "--no-build-llama"], env(cacheDir, host.url), project);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain(`${TARGET} is already in`);
+    expect(second.stderr).toContain("already measured");
+    expect(host.downloads.length).toBe(downloads);
+  });
+
+  it("Ctrl-C during the download leaves no model file, finished-looking or partial", async () => {
+    host = await startModelHost({ slow: true });
+    const cacheDir = mkdtempSync(join(tmpdir(), "dhi-setup-"));
+    const child = spawn(process.execPath, [CLI, "setup", "--no-build-llama"], { cwd: cacheDir, env: env(cacheDir, host.url) });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const started = Date.now();
+    // Past 16 MB the downloader has written part of the file to disk.
+    while (host.sentBytes() < 24 * 1024 * 1024 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 50));
+    expect(host.sentBytes()).toBeGreaterThan(16 * 1024 * 1024);
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain("interrupted; nothing was kept");
+    const models = join(cacheDir, "models");
+    expect(existsSync(models) ? readdirSync(models) : []).toEqual([]);
+  });
+
+  it("an unreachable model host: exit 1 and one line saying what to do", async () => {
+    host = await startModelHost();
+    const endpoint = host.url;
+    await host.close();
+    host = null;
+    const cacheDir = mkdtempSync(join(tmpdir(), "dhi-setup-"));
+    const result = await dhi(["setup", "--no-build-llama"], env(cacheDir, endpoint), cacheDir);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n").at(-1)).toMatch(/^dhi: cannot download hf:ggml-org\/Qwen2\.5-Coder-1\.5B.* unreachable \(offline\? ECONNREFUSED\)\. .*"model\.path" or DHI_MODEL/);
+  });
+});
