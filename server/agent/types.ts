@@ -62,6 +62,8 @@ export interface FileChange {
   after: string | null;
   /** It matches `agent.protectedPaths`; allowed only because the instruction named it. */
   protected: boolean;
+  /** The editor's document version `before` was read at; null or absent when it was read from disk. */
+  version?: number | null;
 }
 
 export interface CheckResult {

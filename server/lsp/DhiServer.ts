@@ -27,6 +27,7 @@ import { COMMAND_IDS, COMMANDS } from "./commands/index.js";
 import type { CommandContext } from "./commands/types.js";
 import { toCompletionList, toInlineCompletionItems } from "./completionHandlers.js";
 import { uriToPath, workspaceRelativePath } from "./documentPaths.js";
+import { shareOpenDocuments } from "./editorBuffers.js";
 import { IndexSync } from "./IndexSync.js";
 import { withProgress } from "./progress.js";
 import { Workspace } from "./Workspace.js";
@@ -150,6 +151,8 @@ export class DhiServer {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? null;
     const root = folder ? uriToPath(folder) : params.rootPath ?? null;
     this.workspace = new Workspace(root, this.logger, this.env, this.foreground);
+    // The agent reads open documents from the editor's text, never a stale disk copy.
+    if (root) shareOpenDocuments(root, this.documents);
     void this.applyLayers([]);
     // Requests that depend on settings wait for the client's configuration (bounded, so a silent client can't stall us).
     this.settingsReady = new Promise<void>((resolve) => {
