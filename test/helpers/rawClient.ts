@@ -20,7 +20,7 @@ export class RawClient {
   readonly exited: Promise<number | null>;
   private nextId = 1;
 
-  constructor(env: Record<string, string | undefined> = {}) {
+  constructor(env: Record<string, string | undefined> = {}, private readonly configuration: unknown = null) {
     const merged: Record<string, string | undefined> = { ...process.env, DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-raw-cache-")), DHI_MODEL: undefined, DHI_LOG_LEVEL: "debug", ...env };
     for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
     this.child = spawn(process.execPath, [CLI, "--stdio"], { env: merged as NodeJS.ProcessEnv, stdio: "pipe" });
@@ -31,7 +31,7 @@ export class RawClient {
       const m = message as unknown as Record<string, unknown>;
       if (typeof m.method === "string" && "id" in m) {
         // A request from the server (configuration, progress, registration): answer so it never waits.
-        this.sendMessage({ jsonrpc: "2.0", id: m.id, result: m.method === "workspace/configuration" ? [null] : null });
+        this.sendMessage({ jsonrpc: "2.0", id: m.id, result: m.method === "workspace/configuration" ? [this.configuration] : null });
       } else if (typeof m.method === "string") this.notifications.push({ method: m.method, params: m.params });
       else this.responses.push(m as unknown as RawResponse);
     });

@@ -13,7 +13,7 @@ export interface FramedReaderOptions {
 
 const HEADER_END = Buffer.from("\r\n\r\n", "latin1");
 const MAX_HEADER_BYTES = 8192;
-const CONTENT_LENGTH = /^content-length$/i;
+const CONTENT_LENGTH = /content-length[ \t]*:[ \t]*(\d+)[ \t]*(?:\r\n|$)/gi;
 
 /**
  * The `Content-Length` framing of JSON-RPC over a byte stream, like vscode-jsonrpc's reader, except that a
@@ -85,8 +85,9 @@ export class FramedReader extends AbstractMessageReader implements MessageReader
     }
     const lines = head.subarray(0, end).toString("latin1").split("\r\n");
     this.take(end + HEADER_END.length);
-    const value = lines.map((line) => line.split(":")).find(([name]) => CONTENT_LENGTH.test((name ?? "").trim()))?.[1]?.trim();
-    const length = value !== undefined && /^\d+$/.test(value) ? Number(value) : NaN;
+    // The last Content-Length in the block: leftovers of a broken frame may run into the next frame's header.
+    const value = [...lines.join("\r\n").matchAll(CONTENT_LENGTH)].at(-1)?.[1];
+    const length = value !== undefined ? Number(value) : NaN;
     if (Number.isNaN(length)) {
       this.options.log(`dhi: dropped a JSON-RPC frame without a valid Content-Length header (${JSON.stringify(lines.join(" | ").slice(0, 120))})`);
       return true;

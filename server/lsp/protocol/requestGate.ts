@@ -12,7 +12,7 @@ const REQUIRED: Record<string, Record<string, Kind>> = {
   initialize: { capabilities: "object" },
   "textDocument/completion": { "textDocument.uri": "string", ...POSITION },
   "textDocument/inlineCompletion": { "textDocument.uri": "string", ...POSITION, context: "object" },
-  "textDocument/codeAction": { "textDocument.uri": "string", ...RANGE, context: "object" },
+  "textDocument/codeAction": { "textDocument.uri": "string", ...RANGE, context: "object", "context.diagnostics": "array" },
   "codeAction/resolve": { title: "string" },
   "workspace/executeCommand": { command: "string" },
   "dhi/internal/documentText": { uri: "string" },
