@@ -135,6 +135,8 @@ export interface RunSnapshot {
   notes: string[];
   outcome: AgentOutcome | null;
   error: string | null;
+  /** The pid of the process driving the run: a run left mid-state by a dead owner was interrupted. */
+  owner?: number;
 }
 
 /** Runs the project's tests on an overlay of the workspace (the user's files stay untouched). */

@@ -20,6 +20,7 @@ import { isAbortError } from "../util/abort.js";
 import { ForegroundWork } from "../util/foreground.js";
 import { errorMessage, Logger, type LogLevel } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
+import { reportInterruptedRuns } from "./agentRecovery.js";
 import { cancellable, cancelledError } from "./cancellation.js";
 import { serverCapabilities } from "./capabilities.js";
 import { provideCodeActions, resolveCodeAction } from "./codeActionHandlers.js";
@@ -177,6 +178,7 @@ export class DhiServer {
     }
     await this.reloadSettings();
     this.markSettingsReady();
+    reportInterruptedRuns(this.workspace, (message) => this.notifyOnce(MessageType.Warning, message));
     void this.indexSync.initialBuild((title, work) => this.withProgress(title, work));
   }
 
