@@ -29,6 +29,7 @@ import type { CommandContext } from "./commands/types.js";
 import { toCompletionList, toInlineCompletionItems } from "./completionHandlers.js";
 import { uriToPath, workspaceRelativePath } from "./documentPaths.js";
 import { shareOpenDocuments } from "./editorBuffers.js";
+import { HealthProbe } from "./health.js";
 import { IndexSync } from "./IndexSync.js";
 import { withProgress } from "./progress.js";
 import { Workspace } from "./Workspace.js";
@@ -53,6 +54,8 @@ export class DhiServer {
   private markSettingsReady: () => void = () => {};
   /** Completions and code actions in flight: indexing steps aside while they run. */
   private readonly foreground = new ForegroundWork();
+  /** Resource use for `dhi/internal/health` (soak runs). */
+  private readonly health = new HealthProbe();
   private readonly indexSync = new IndexSync(
     () => this.workspace,
     (uri) => this.documents.get(uri) !== undefined,
@@ -111,6 +114,10 @@ export class DhiServer {
 
     // Debug extension: the server's view of a document, so tests can check incremental sync byte for byte.
     connection.onRequest("dhi/internal/documentText", (params: { uri: string }) => this.documents.get(params.uri)?.getText() ?? null);
+    connection.onRequest("dhi/internal/health", () => {
+      const engine = this.workspace.engine;
+      return this.health.report(engine.loaded ? (engine.openSequences?.() ?? null) : null);
+    });
 
     connection.onExecuteCommand((params, token) =>
       cancellable(token, async (signal) => {
