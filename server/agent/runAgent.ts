@@ -64,6 +64,7 @@ function newSnapshot(deps: AgentDeps, input: StartRunInput): RunSnapshot {
     notes,
     outcome: null,
     error: null,
+    owner: process.pid,
   };
 }
 
@@ -131,6 +132,7 @@ export async function resumeRun(deps: AgentDeps, runId: string): Promise<AgentOu
     const state: WorkState = from === "CANCELLED" || from === "FAILED" || from === "DONE" ? snapshot.resumeFrom : from;
     snapshot.state = state;
     snapshot.error = null;
+    snapshot.owner = process.pid;
     snapshot.notes.push(`resumed at ${state}`);
     store.record(snapshot, from);
     return await drive(deps, store, snapshot);

@@ -13,6 +13,9 @@ export interface AgentRunResult {
   intent: AgentOutcome["intent"];
   notes: string[];
   applied?: boolean;
+  /** Files that changed while the run worked: the edit is then empty and `rerun` offers a fresh run. */
+  inputsChanged?: string[];
+  rerun?: { title: string; command: string; arguments: unknown[] };
 }
 
 export function toRunResult(root: string, outcome: AgentOutcome): AgentRunResult {

@@ -55,7 +55,7 @@ export function toWorkspaceEdit(root: string, changes: readonly FileChange[], op
       newText: newLines.slice(h.newStart, h.newEnd).join(""),
       annotationId,
     }));
-    if (edits.length > 0) documentChanges.push({ textDocument: { uri, version: null }, edits });
+    if (edits.length > 0) documentChanges.push({ textDocument: { uri, version: change.version ?? null }, edits });
   }
   return { documentChanges, changeAnnotations };
 }

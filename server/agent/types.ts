@@ -62,6 +62,8 @@ export interface FileChange {
   after: string | null;
   /** It matches `agent.protectedPaths`; allowed only because the instruction named it. */
   protected: boolean;
+  /** The editor's document version `before` was read at; null or absent when it was read from disk. */
+  version?: number | null;
 }
 
 export interface CheckResult {
@@ -133,6 +135,8 @@ export interface RunSnapshot {
   notes: string[];
   outcome: AgentOutcome | null;
   error: string | null;
+  /** The pid of the process driving the run: a run left mid-state by a dead owner was interrupted. */
+  owner?: number;
 }
 
 /** Runs the project's tests on an overlay of the workspace (the user's files stay untouched). */

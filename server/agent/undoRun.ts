@@ -1,7 +1,7 @@
 import { CheckpointStore } from "./checkpoints/CheckpointStore.js";
 import { RunNotFoundError } from "./errors/RunNotFoundError.js";
 import { UndoConflictError } from "./errors/UndoConflictError.js";
-import { readWorkspaceFile } from "./tools/readFile.js";
+import { readWorkspaceText } from "./tools/readFile.js";
 import type { FileChange } from "./types.js";
 
 /**
@@ -21,13 +21,16 @@ export async function undoRun(root: string, cacheDir: string, runId: string): Pr
   }
   const reverts: FileChange[] = [];
   for (const change of [...changes].reverse()) {
-    const current = await readWorkspaceFile(root, change.path);
+    // The editor's open buffer counts, unsaved text included: undo never overwrites what the user typed since.
+    const read = await readWorkspaceText(root, change.path);
+    const current = read?.text ?? null;
+    const version = read?.version ?? null;
     if (current !== change.after) {
-      throw new UndoConflictError(runId, change.path, current === null ? "no longer exists" : change.after === null ? "exists again" : "does not hold the run's version (not applied, or edited since)");
+      throw new UndoConflictError(runId, change.path, current === null ? "no longer exists" : change.after === null ? "exists again" : version !== null ? `has changed in the editor since the run's edit (now at version ${version})` : "does not hold the run's version (not applied, or edited since)");
     }
-    if (change.kind === "create") reverts.push({ path: change.path, kind: "delete", before: change.after, after: null, protected: change.protected });
+    if (change.kind === "create") reverts.push({ path: change.path, kind: "delete", before: change.after, after: null, protected: change.protected, version });
     else if (change.kind === "delete") reverts.push({ path: change.path, kind: "create", before: null, after: change.before, protected: change.protected });
-    else reverts.push({ path: change.path, kind: "modify", before: change.after, after: change.before, protected: change.protected });
+    else reverts.push({ path: change.path, kind: "modify", before: change.after, after: change.before, protected: change.protected, version });
   }
   return reverts;
 }

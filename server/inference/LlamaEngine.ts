@@ -110,6 +110,11 @@ export class LlamaEngine implements InferenceEngine {
     return this.state;
   }
 
+  openSequences(): number {
+    const contexts = [this.state?.context, this.state?.draft?.context, this.chat?.context];
+    return contexts.reduce((sum, context) => sum + (context && !context.disposed ? context.totalSequences - context.sequencesLeft : 0), 0);
+  }
+
   async load(options: { signal?: AbortSignal; onProgress?: (p: LoadProgress) => void } = {}): Promise<ModelInfo> {
     return (await this.ensureLoaded(options.signal, options.onProgress)).info;
   }

@@ -147,5 +147,7 @@ export interface InferenceEngine {
   countTokens(text: string): Promise<number>;
   /** Counts requests that reached the model; tests use it to prove cache hits make no model call. */
   readonly stats: { infillCalls: number; completeCalls: number };
+  /** llama.cpp context sequences in use (embedded engines only), so a soak run can prove none leak. */
+  openSequences?(): number;
   dispose(): Promise<void>;
 }

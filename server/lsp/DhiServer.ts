@@ -20,6 +20,7 @@ import { isAbortError } from "../util/abort.js";
 import { ForegroundWork } from "../util/foreground.js";
 import { errorMessage, Logger, type LogLevel } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
+import { reportInterruptedRuns } from "./agentRecovery.js";
 import { cancellable, cancelledError } from "./cancellation.js";
 import { serverCapabilities } from "./capabilities.js";
 import { provideCodeActions, resolveCodeAction } from "./codeActionHandlers.js";
@@ -27,6 +28,8 @@ import { COMMAND_IDS, COMMANDS } from "./commands/index.js";
 import type { CommandContext } from "./commands/types.js";
 import { toCompletionList, toInlineCompletionItems } from "./completionHandlers.js";
 import { uriToPath, workspaceRelativePath } from "./documentPaths.js";
+import { shareOpenDocuments } from "./editorBuffers.js";
+import { HealthProbe } from "./health.js";
 import { IndexSync } from "./IndexSync.js";
 import { withProgress } from "./progress.js";
 import { Workspace } from "./Workspace.js";
@@ -51,6 +54,8 @@ export class DhiServer {
   private markSettingsReady: () => void = () => {};
   /** Completions and code actions in flight: indexing steps aside while they run. */
   private readonly foreground = new ForegroundWork();
+  /** Resource use for `dhi/internal/health` (soak runs). */
+  private readonly health = new HealthProbe();
   private readonly indexSync = new IndexSync(
     () => this.workspace,
     (uri) => this.documents.get(uri) !== undefined,
@@ -109,6 +114,10 @@ export class DhiServer {
 
     // Debug extension: the server's view of a document, so tests can check incremental sync byte for byte.
     connection.onRequest("dhi/internal/documentText", (params: { uri: string }) => this.documents.get(params.uri)?.getText() ?? null);
+    connection.onRequest("dhi/internal/health", () => {
+      const engine = this.workspace.engine;
+      return this.health.report(engine.loaded ? (engine.openSequences?.() ?? null) : null);
+    });
 
     connection.onExecuteCommand((params, token) =>
       cancellable(token, async (signal) => {
@@ -150,6 +159,8 @@ export class DhiServer {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? null;
     const root = folder ? uriToPath(folder) : params.rootPath ?? null;
     this.workspace = new Workspace(root, this.logger, this.env, this.foreground);
+    // The agent reads open documents from the editor's text, never a stale disk copy.
+    if (root) shareOpenDocuments(root, this.documents);
     void this.applyLayers([]);
     // Requests that depend on settings wait for the client's configuration (bounded, so a silent client can't stall us).
     this.settingsReady = new Promise<void>((resolve) => {
@@ -174,6 +185,7 @@ export class DhiServer {
     }
     await this.reloadSettings();
     this.markSettingsReady();
+    reportInterruptedRuns(this.workspace, (message) => this.notifyOnce(MessageType.Warning, message));
     void this.indexSync.initialBuild((title, work) => this.withProgress(title, work));
   }
 

@@ -23,6 +23,7 @@ import { isAbortError } from "../util/abort.js";
 import { errorMessage } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
 import { uriToPath } from "./documentPaths.js";
+import { wellFormedDiagnostics } from "./protocol/diagnostics.js";
 import type { Workspace } from "./Workspace.js";
 
 // The LSP edge of the AI code actions: converts ranges ⇄ offsets, carries what resolve needs in `data`,
@@ -73,7 +74,7 @@ function contextInstruction(params: CodeActionParams): string | undefined {
 export function provideCodeActions(params: CodeActionParams, document: TextDocument | undefined, _workspace: Workspace): CodeAction[] {
   if (!document) return [];
   const lspDiagnostics = new Map<ActionDiagnostic, Diagnostic>();
-  const diagnostics = params.context.diagnostics.map((d) => {
+  const diagnostics = wellFormedDiagnostics(params.context.diagnostics).map((d) => {
     const converted = toActionDiagnostic(document, { range: d.range, message: messageText(d), source: d.source });
     lspDiagnostics.set(converted, d);
     return converted;

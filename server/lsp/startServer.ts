@@ -1,5 +1,6 @@
 import { createConnection, ProposedFeatures } from "vscode-languageserver/node";
 import { DhiServer } from "./DhiServer.js";
+import { createStdioTransport } from "./protocol/stdioTransport.js";
 
 /** Starts the language server on stdio (default), `--socket=PORT` or `--node-ipc`. */
 export function startLanguageServer(argv: string[]): void {
@@ -10,9 +11,17 @@ export function startLanguageServer(argv: string[]): void {
   console.debug = toStderr;
 
   const explicitTransport = argv.some((arg) => arg === "--node-ipc" || arg.startsWith("--socket") || arg.startsWith("--pipe"));
-  const connection = explicitTransport
-    ? createConnection(ProposedFeatures.all)
-    : createConnection(ProposedFeatures.all, process.stdin, process.stdout);
+  let connection;
+  if (explicitTransport) {
+    connection = createConnection(ProposedFeatures.all);
+  } else {
+    const { reader, writer, gate } = createStdioTransport(process.stdin, process.stdout, process.env);
+    connection = createConnection(ProposedFeatures.all, reader, writer);
+    // The library exits when stdin ends only for a stream it reads itself; our reader needs the same.
+    const exitOnEnd = () => process.exit(gate.shuttingDown ? 0 : 1);
+    process.stdin.on("end", exitOnEnd);
+    process.stdin.on("close", exitOnEnd);
+  }
 
   // The server must never die on bad input: log, and keep serving.
   process.on("uncaughtException", (error) => process.stderr.write(`[dhi error] uncaught: ${error.stack ?? error.message}\n`));

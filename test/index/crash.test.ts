@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distForChildren } from "./distForChildren.js";
@@ -82,6 +83,63 @@ function runChild(dist: string, root: string, cache: string, env: NodeJS.Process
   });
 }
 
+
+/** Descendant pids of `parent` (the update process and its extraction processes), from /proc. */
+function descendantsOf(parent: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const out: number[] = [];
+  const queue = [parent];
+  while (queue.length > 0) for (const child of children.get(queue.shift() as number) ?? []) queue.push(child), out.push(child);
+  return out;
+}
+
+/** mulberry32: seeded, so the "random" kill moments are the same on every run. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs the child indexer and SIGKILLs it `ms` after it opened the index (or lets it finish); waits for its helpers to go. */
+function killAfter(dist: string, root: string, cache: string, ms: number): Promise<{ finished: boolean; orphans: number[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, dist, root, cache, "none"], { stdio: ["ignore", "pipe", "pipe"], env: patchedEnv(dist, { DHI_TEST_WRITE_DELAY_MS: "1" }) });
+    let out = "";
+    let helpers: number[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (!timer && out.includes("opened\n")) {
+        timer = setTimeout(() => {
+          helpers = child.pid === undefined ? [] : descendantsOf(child.pid);
+          child.kill("SIGKILL");
+        }, ms);
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", async () => {
+      clearTimeout(timer);
+      // Orphaned update/extraction processes notice their parent is gone and exit on their own.
+      for (let i = 0; i < 200 && helpers.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+      resolve({ finished: out.includes("finished"), orphans: helpers.filter(alive) });
+    });
+  });
+}
+
 describe("crash safety (kill -9 mid-index)", () => {
   let dist: string;
   let cleanup = (): void => undefined;
@@ -114,6 +172,30 @@ describe("crash safety (kill -9 mid-index)", () => {
       await clean.dispose();
       fresh.cleanup();
       expect({ ...final, seconds: 0 }).toEqual({ ...expected, seconds: 0 });
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it("stays consistent through kill -9 at seeded random moments, three in a row, and a restart completes it", async () => {
+    const ws = makeWorkspace(corpus(800));
+    const random = seeded(Number(process.env.DHI_KILL_SEED ?? 1809));
+    try {
+      const moments = [0, 1, 2].map(() => Math.round(50 + random() * 2500));
+      const interrupted: boolean[] = [];
+      for (const ms of moments) {
+        const { orphans, finished } = await killAfter(dist, ws.root, ws.cache, ms);
+        interrupted.push(!finished);
+        expect(orphans, `helpers left running after a kill at ${ms} ms`).toEqual([]);
+        const check = await openTestIndex(ws.root, ws.cache);
+        expect(check.consistencyProblems(), `after a kill at ${ms} ms`).toEqual([]);
+        await check.dispose();
+      }
+      expect(interrupted.every(Boolean), `moments ${moments.join(", ")} ms`).toBe(true);
+      const recovered = await openTestIndex(ws.root, ws.cache);
+      expect((await recovered.update()).files).toBe(800);
+      expect(recovered.consistencyProblems()).toEqual([]);
+      await recovered.dispose();
     } finally {
       ws.cleanup();
     }

@@ -1,6 +1,6 @@
 import type { Candidate, FileChange, PlanStep } from "../types.js";
 import { createFile, deleteFile, writeFile, type ChangeGate } from "./changeFiles.js";
-import { readWorkspaceFile } from "./readFile.js";
+import { readWorkspaceText } from "./readFile.js";
 
 /** Replaces lines [startLine, endLine] (1-based, inclusive) of `text` with `replacement`. */
 export function spliceLines(text: string, startLine: number, endLine: number, replacement: string): string {
@@ -28,7 +28,8 @@ export async function composeChanges(root: string, gate: ChangeGate, choices: re
   const changes: FileChange[] = [];
   const refused: string[] = [];
   for (const [path, list] of byPath) {
-    const before = await readWorkspaceFile(root, path);
+    const current = await readWorkspaceText(root, path);
+    const before = current?.text ?? null;
     const deletion = list.find((c) => c.step.kind === "delete");
     const creation = list.find((c) => c.step.kind === "create");
     let result;
@@ -45,7 +46,8 @@ export async function composeChanges(root: string, gate: ChangeGate, choices: re
       if (after === before) continue;
       result = writeFile(gate, path, before, after);
     }
-    if (result.ok) changes.push(result.change);
+    // The version pins the edit to the text it was computed from: an editor refuses it once the user typed on.
+    if (result.ok) changes.push({ ...result.change, version: current?.version ?? null });
     else refused.push(result.reason);
   }
   return { changes, refused };

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { startRun } from "../../agent/runAgent.js";
+import { digestInputs } from "../../agent/staleInputs.js";
 import { finishRun } from "./agentApply.js";
 import { agentDepsFor, asParamsError } from "./agentDeps.js";
 import type { LspCommand } from "./types.js";
@@ -22,10 +23,13 @@ export const agentRunCommand: LspCommand = {
   async execute(argument, context) {
     try {
       const args = ArgsSchema.parse(argument);
+      const paths = (args.uris ?? []).map(uriToPath);
+      // Before the first await: an edit the editor sends after this request counts as a changed input.
+      const started = context.workspace.root ? digestInputs(context.workspace.root, paths) : {};
       return await context.withProgress("dhi agent", async (report) => {
         const deps = await agentDepsFor(context, report);
-        const outcome = await startRun(deps, { instruction: args.instruction, paths: (args.uris ?? []).map(uriToPath), apply: args.apply ?? false });
-        return finishRun(context, deps.root, deps.cacheDir, outcome);
+        const outcome = await startRun(deps, { instruction: args.instruction, paths, apply: args.apply ?? false });
+        return finishRun(context, deps.root, deps.cacheDir, outcome, started);
       });
     } catch (error) {
       throw asParamsError(error);
