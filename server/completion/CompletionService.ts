@@ -158,6 +158,11 @@ export class CompletionService {
       if (hit) {
         this.counters.lruHits++;
         trace.outcome = "lru";
+        if (hit.text === "") {
+          // The same context showed nothing before (greedy decoding is deterministic): don't run the model again.
+          this.lastDiscarded = hit.debug;
+          return null;
+        }
         this.typeThrough.remember(request.uri, { ...hit, prefix, suffix });
         return this.cachedResult(hit, hit.text, request.offset, started, "lru");
       }
@@ -320,7 +325,10 @@ export class CompletionService {
     this.jobs.set(request.uri, job);
     job.done.then(
       (entry) => {
-        if (!entry) return;
+        if (!entry) {
+          if (job.discarded) this.lru.set(lruKey, { id: "", prefix: job.prefix, suffix: job.suffix, text: "", replaceLength: 0, createdAt: Date.now(), debug: job.discarded });
+          return;
+        }
         this.lru.set(lruKey, entry);
         this.typeThrough.remember(request.uri, entry);
       },

@@ -226,10 +226,16 @@ export class GenerationJob {
         },
       });
       if (!analysed) {
-        // Let the engine dispatch the prompt first (it does so within this turn of the event loop).
-        generation.catch(() => undefined); // awaited below; only keeps the rejection from counting as unhandled meanwhile
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (!signal.aborted) analyse();
+        // Parse on the next turn of the event loop, once the engine has dispatched the prompt to its own thread.
+        // Nothing waits for this turn: an engine that answers first gets the parse right after (analyse() runs once).
+        setImmediate(() => {
+          if (signal.aborted || this.settled) return;
+          try {
+            analyse();
+          } catch {
+            // Thrown again, where the job can report it, when run() needs the analysis after generation.
+          }
+        });
       }
       const result = await generation;
       modelMs += performance.now() - t;
