@@ -54,6 +54,11 @@ export interface LlamaEngineOptions {
   fimLayout?: FimLayout | "auto";
   /** Repository name for repo-level FIM templates. */
   repoName?: string;
+  /**
+   * Shortest run of cached prompt tokens kept across a gap by shifting it into place, like llama-server's
+   * `--cache-reuse N` (inference/kvReuse.ts). Defaults to MIN_SHIFTED_RUN; 0 reuses the common prefix only.
+   */
+  cacheReuse?: number;
 }
 
 interface ChatSlot {
@@ -135,6 +140,7 @@ export class LlamaEngine implements InferenceEngine {
         stopTokens: fim.stopTokens,
         drafter: s.draft?.drafter,
         maxDraft: this.options.speculation?.draftMaxTokens ?? 8,
+        minShiftedRun: this.options.cacheReuse,
       });
       return { ...run, timings: { ...run.timings, queueMs, tokenizeMs } };
     });

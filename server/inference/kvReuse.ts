@@ -18,7 +18,11 @@ export function planReuse(cached: readonly Token[], prompt: readonly Token[]): n
   return Math.max(0, i);
 }
 
-/** Cached runs shorter than this are re-evaluated rather than shifted into place. */
+/**
+ * Cached runs shorter than this are re-evaluated rather than shifted into place. A shifted run's keys are
+ * rotated to their new positions rather than computed there, which can flip a near-tie late in a long greedy
+ * generation (test/inference/greedyReference.test.ts); `LlamaEngineOptions.cacheReuse: 0` turns shifting off.
+ */
 export const MIN_SHIFTED_RUN = 32;
 
 export interface ShiftPlan {
@@ -62,10 +66,12 @@ export function planShiftReuse(cached: readonly Token[], prompt: readonly Token[
 }
 
 /** Erases everything the prompt cannot reuse (shifting reusable runs into place); returns what remains to evaluate. */
-export async function alignSequence(sequence: LlamaContextSequence, prompt: readonly Token[]): Promise<ReusePlan> {
+export async function alignSequence(sequence: LlamaContextSequence, prompt: readonly Token[], minShiftedRun = MIN_SHIFTED_RUN): Promise<ReusePlan> {
   if (prompt.length === 0) throw new Error("dhi: empty prompt");
-  const plan = planShiftReuse(sequence.contextTokens, prompt);
-  if (plan.erase.length > 0) await sequence.eraseContextTokenRanges(plan.erase);
+  if (minShiftedRun > 0) {
+    const plan = planShiftReuse(sequence.contextTokens, prompt, minShiftedRun);
+    if (plan.erase.length > 0) await sequence.eraseContextTokenRanges(plan.erase);
+  }
   // node-llama-cpp may fall back to clearing the sequence; keep only what still matches the prompt.
   const keep = planReuse(sequence.contextTokens, prompt);
   if (keep < sequence.nextTokenIndex) {
