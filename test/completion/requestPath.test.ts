@@ -97,6 +97,26 @@ describe("request path without timers (scripted engine, fake timers)", () => {
     await svc.dispose();
   });
 
+  it("a request elsewhere does not wait for a background generation nobody waits on", async () => {
+    vi.useFakeTimers();
+    const long = "w * h  # " + "x".repeat(200); // 1 ms per character: over 200 ms of background work
+    // Serial, like the real engine: the second generation runs only once the first has let go of the model.
+    const engine = new ScriptedEngine((request) => (request.prefix.includes("perimeter") ? "2 * (w + h)" : long), 1, true);
+    const svc = service(engine, { responseBudgetMs: 20, multiline: false });
+    const first = svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: OFFSET });
+    await vi.advanceTimersByTimeAsync(20);
+    await first; // answered at the budget; its generation goes on in the background
+    const other = "def perimeter(w, h):\n    return \n";
+    let settled = false;
+    const second = svc.complete({ uri: "b", path: "b.py", text: other, offset: other.indexOf("return ") + 7 }).finally(() => (settled = true));
+    // Its own 11 characters take 11 ms; the background generation would have needed another 190 ms.
+    await vi.advanceTimersByTimeAsync(15);
+    expect(settled).toBe(true);
+    expect((await second)?.text).toBe("2 * (w + h)");
+    expect(svc.metrics()).toMatchObject({ budgetHits: 1, jobsStarted: 2 });
+    await svc.dispose();
+  });
+
   it("the same context that showed nothing is not generated again", async () => {
     const engine = new ScriptedEngine(() => "   ");
     const svc = service(engine, { responseBudgetMs: 0 });
