@@ -4,8 +4,8 @@
 //
 // 1. Engine: dhi's embedded engine alone over a typing session in a real file at 16 and 64 tokens. The window
 //    is small enough that llama-server does not trim it (it keeps 3/4 of n_batch of prefix, n_batch/4 of
-//    suffix). dhi runs twice: "psm" (the cursor line in the prefix) and its default "psm-line" (the cursor line
-//    after the middle token, which is where llama-server's /infill puts its `prompt`). Outputs must be identical.
+//    suffix). dhi runs twice: "psm" (the cursor line in the prefix: llama-server's own prompt, token for token,
+//    so outputs must be identical) and its default "psm-line" (the cursor line after the middle token).
 // 2. LSP: the real server (`dhi --stdio`, bench/lspClient.mjs) as an editor drives it, textDocument/inlineCompletion:
 //    - typing in one file at 16 and 64 tokens (the same session);
 //    - one request per newly opened file (20 HumanEval single-line prompts, each its own document, 64 tokens);
@@ -24,6 +24,7 @@ import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { defaultSettings } from "../dist/config/schema.js";
 import { parseLatency } from "../dist/completion/latency.js";
+import { buildFimPrompt } from "../dist/inference/fimPrompt.js";
 import { LlamaEngine } from "../dist/inference/LlamaEngine.js";
 import { Logger } from "../dist/util/logger.js";
 import { startLlamaServer } from "./llamaServer.mjs";
@@ -48,12 +49,12 @@ async function llamaServerInfill(prefix, suffix, nPredict) {
   const res = await fetch(`${server.url}/infill`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ input_prefix: prefix.slice(0, lineStart), prompt: prefix.slice(lineStart), input_suffix: suffix, input_extra: [], n_predict: nPredict, temperature: 0, top_k: 1, cache_prompt: true, stream: false, samplers: ["top_k"] }),
+    body: JSON.stringify({ input_prefix: prefix.slice(0, lineStart), prompt: prefix.slice(lineStart), input_suffix: suffix, input_extra: [], n_predict: nPredict, temperature: 0, top_k: 1, cache_prompt: true, stream: false, samplers: ["top_k"], return_tokens: true }),
   });
   const json = await res.json();
   const ms = performance.now() - t0;
   // Time to first token as the client sees it: total minus the server's own generation time.
-  return { ms, ttftMs: ms - (json.timings?.predicted_ms ?? 0), text: json.content, evaluated: json.timings?.prompt_n, generated: json.timings?.predicted_n, modelMs: (json.timings?.prompt_ms ?? 0) + (json.timings?.predicted_ms ?? 0) };
+  return { ms, ttftMs: ms - (json.timings?.predicted_ms ?? 0), text: json.content, tokenIds: json.tokens, evaluated: json.timings?.prompt_n, generated: json.timings?.predicted_n, modelMs: (json.timings?.prompt_ms ?? 0) + (json.timings?.predicted_ms ?? 0) };
 }
 
 // A typing session in a real file (the workload llama.vim sends).
@@ -100,6 +101,28 @@ if (info.llamaBuild === "prebuilt") {
   process.stderr.write("[vs-llama-server] dhi runs node-llama-cpp's prebuilt llama.cpp; `npm run build:llama` builds it for this CPU like llama-server (a like-for-like comparison)\n");
 }
 
+/**
+ * Where a dhi output first differs from llama-server's, and how close the model's top two choices were there
+ * (dhi's probabilities, a fresh evaluation of the prompt plus the shared tokens): a near-tie is numerics.
+ */
+async function divergence(e, prefix, suffix, maxTokens, dhiTokens, serverTokens) {
+  if (!Array.isArray(serverTokens)) return null;
+  let at = 0;
+  while (at < dhiTokens.length && at < serverTokens.length && dhiTokens[at] === serverTokens[at]) at++;
+  if (at === dhiTokens.length && at === serverTokens.length) return null;
+  const s = e.internals;
+  const prompt = buildFimPrompt(s.model, s.fim, { prefix, suffix }, { layout: "psm", budget: s.sequence.contextSize - maxTokens - 1 });
+  const context = await s.model.createContext({ contextSize: CTX, threads });
+  try {
+    const tokens = [...prompt.tokens, ...dhiTokens.slice(0, at)];
+    const out = await context.getSequence().controlledEvaluate(tokens.map((t, i) => (i === tokens.length - 1 ? [t, { generateNext: { probabilities: true } }] : t)));
+    const ranked = [...(out.at(-1)?.next.probabilities?.entries() ?? [])];
+    return { at, top2: [r2(ranked[0]?.[1] ?? 0), r2(ranked[1]?.[1] ?? 0)], margin: (ranked[0]?.[1] ?? 0) - (ranked[1]?.[1] ?? 0) };
+  } finally {
+    await context.dispose();
+  }
+}
+
 function engineReport(rs) {
   const dhi = rs.map((r) => r.dhiMs);
   const srv = rs.map((r) => r.serverMs);
@@ -111,6 +134,13 @@ function engineReport(rs) {
     timeToFirstTokenMs: { dhi: p5095(rs.map((r) => r.dhiTtftMs)), llamaServer: p5095(rs.map((r) => r.serverTtftMs)) },
     evaluatedTokens: { dhi: sum(rs, "dhiEvaluated"), llamaServer: sum(rs, "serverEvaluated") },
     generatedTokens: { dhi: sum(rs, "dhiGenerated"), llamaServer: sum(rs, "serverGenerated") },
+    // Where outputs differed: the first differing token and the top-2 probability margin there.
+    divergences: {
+      count: rs.filter((r) => r.divergence).length,
+      firstTokenP50: pct(rs.filter((r) => r.divergence).map((r) => r.divergence.at), 50),
+      marginMax: r2(Math.max(0, ...rs.filter((r) => r.divergence).map((r) => r.divergence.margin))),
+      examples: rs.filter((r) => r.divergence).slice(0, 3).map((r) => r.divergence),
+    },
   };
 }
 
@@ -123,7 +153,8 @@ async function engineTyping(maxTokens) {
     const l = await llamaServerInfill(prefix, after, maxTokens);
     for (const [layout, e] of Object.entries(engines)) {
       const d = await e.infill({ prefix, suffix: after, maxTokens });
-      rows[layout].push({ dhiMs: d.timings.totalMs, serverMs: l.ms, dhiTtftMs: d.timings.promptMs, serverTtftMs: l.ttftMs, same: d.text === l.text, dhiEvaluated: d.tokens.evaluated, serverEvaluated: l.evaluated, dhiGenerated: d.tokens.generated, serverGenerated: l.generated });
+      const diverged = layout === "psm" && d.text !== l.text ? await divergence(e, prefix, after, maxTokens, d.tokenIds ?? [], l.tokenIds) : null;
+      rows[layout].push({ divergence: diverged, dhiMs: d.timings.totalMs, serverMs: l.ms, dhiTtftMs: d.timings.promptMs, serverTtftMs: l.ttftMs, same: d.text === l.text, dhiEvaluated: d.tokens.evaluated, serverEvaluated: l.evaluated, dhiGenerated: d.tokens.generated, serverGenerated: l.generated });
     }
   }
   return { requests: typed.length, maxTokens, psm: engineReport(rows.psm), "psm-line": engineReport(rows["psm-line"]) };
@@ -248,8 +279,8 @@ if (!args["no-write"]) {
   writeFileSync(new URL("bench/vs-llama-server.json", root), `${JSON.stringify({ ...report, measuredAt: new Date().toISOString(), command: "node bench/vs-llama-server.mjs" }, null, 2)}\n`);
   writeFileSync(new URL("bench/vs-llama-server.md", root), markdown(report));
 }
-// Identical outputs are required on the engine typing sessions in llama-server's own layout (psm-line).
-const mismatched = LENGTHS.filter((n) => engineResults[`typing${n}`]["psm-line"].identicalOutputs !== engineResults[`typing${n}`].requests);
+// Identical outputs are required where dhi builds llama-server's own prompt (psm: the cursor line in the prefix).
+const mismatched = LENGTHS.filter((n) => engineResults[`typing${n}`].psm.identicalOutputs !== engineResults[`typing${n}`].requests);
 if (mismatched.length > 0) {
   process.stderr.write(`[vs-llama-server] outputs differ from llama-server at ${mismatched.join(", ")} tokens\n`);
   process.exitCode = 1;
@@ -273,7 +304,8 @@ function markdown(r) {
   ];
   for (const n of LENGTHS) {
     const e = r.engine[`typing${n}`];
-    lines.push(row(`engine, typing in one file, ${n} tokens (psm-line)`, e["psm-line"], `${e["psm-line"].identicalOutputs}/${e.requests}`));
+    lines.push(row(`engine, typing in one file, ${n} tokens, psm (llama-server's prompt)`, e.psm, `${e.psm.identicalOutputs}/${e.requests}`));
+    lines.push(row(`engine, typing in one file, ${n} tokens, psm-line (dhi's default prompt)`, e["psm-line"], "different prompt"));
   }
   for (const n of LENGTHS) lines.push(row(`LSP, typing in one file, ${n} tokens`, r.lsp[`typing${n}`], "–"));
   lines.push(row("LSP, one request per newly opened file, 64 tokens", r.lsp.newlyOpenedFiles64, "–"));
