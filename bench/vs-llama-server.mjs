@@ -1,46 +1,94 @@
 #!/usr/bin/env node
-// Per-request latency of dhi's embedded engine against llama.cpp's own llama-server /infill, same model,
-// same threads, cache_prompt on, greedy, over a typing session in a real file. The window is small
-// enough that llama-server does not trim it (it keeps 3/4 of n_batch of prefix, n_batch/4 of suffix).
-// dhi runs twice: "psm" (llama-server's own layout in this llama.cpp: the cursor line stays in the
-// prefix) and its default "psm-line" (the cursor line after the middle token).
-// Prints JSON with the dhi / llama-server latency ratio at P50 and P95 (target: <= 1.0).
-//   npx tsc -p . && node bench/vs-llama-server.mjs [--threads N] [--keystrokes N] [--flash-attention auto|on|off]
+// dhi against llama.cpp's own llama-server /infill, same model, same threads, cache_prompt on, greedy, same
+// n_predict, in one run, requests interleaved (A/B alternating) so both sides see the same machine load.
+//
+// 1. Engine: dhi's embedded engine alone over a typing session in a real file at 16 and 64 tokens. The window
+//    is small enough that llama-server does not trim it (it keeps 3/4 of n_batch of prefix, n_batch/4 of
+//    suffix). dhi runs twice: "psm" (the cursor line in the prefix: llama-server's own prompt, token for token,
+//    so outputs must be identical) and its default "psm-line" (the cursor line after the middle token).
+// 2. LSP: the real server (`dhi --stdio`, bench/lspClient.mjs) as an editor drives it, textDocument/inlineCompletion:
+//    - typing in one file at 16 and 64 tokens (the same session);
+//    - one request per newly opened file (20 HumanEval single-line prompts, each its own document, 64 tokens);
+//    - multi-line (12 HumanEval multi-line prompts, each its own document, 64 tokens).
+//    The response budget is off (responseBudgetMs 0) so both sides do the whole generation. dhi's own
+//    per-request latency records (`completion latency {…}` in its debug log) give the model time and the rest.
+// Prints JSON with the dhi / llama-server ratio at P50 and P95 for each (target: <= 1.0) and writes
+// bench/vs-llama-server.json and bench/vs-llama-server.md.
+//   npm run build && node bench/vs-llama-server.mjs [--threads N] [--keystrokes N] [--flash-attention auto|on|off]
 // The llama-server binary is built once from node-llama-cpp's bundled llama.cpp (bench/setup-llama-server.sh).
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { defaultSettings } from "../dist/config/schema.js";
+import { parseLatency } from "../dist/completion/latency.js";
+import { buildFimPrompt } from "../dist/inference/fimPrompt.js";
 import { LlamaEngine } from "../dist/inference/LlamaEngine.js";
 import { Logger } from "../dist/util/logger.js";
 import { startLlamaServer } from "./llamaServer.mjs";
+import { positionAt, startDhi } from "./lspClient.mjs";
 
-const { values: args } = parseArgs({ options: { threads: { type: "string" }, keystrokes: { type: "string" }, "max-tokens": { type: "string" }, "flash-attention": { type: "string" } } });
+const { values: args } = parseArgs({ options: { threads: { type: "string" }, keystrokes: { type: "string" }, "flash-attention": { type: "string" }, "no-write": { type: "boolean" } } });
 const threads = Number(args.threads ?? 1);
-const keystrokes = Number(args.keystrokes ?? 120);
-const maxTokens = Number(args["max-tokens"] ?? 16);
+const keystrokes = Number(args.keystrokes ?? 60);
+const LENGTHS = [16, 64];
 // dhi's setting ("auto" unless given): on | off | auto.
 const flashAttention = { on: true, off: false, auto: "auto" }[args["flash-attention"] ?? "auto"];
 const root = new URL("..", import.meta.url);
 const MODEL = fileURLToPath(new URL("../shared/models/dhi-fim-4m.gguf", root));
+const BENCH_DATA = new URL("../shared/bench-data/human-eval-infilling/", root);
 const CTX = 2048;
 
 const server = await startLlamaServer({ model: MODEL, threads, contextSize: CTX });
-const base = server.url;
 
-async function llamaServerInfill(prefix, suffix) {
+async function llamaServerInfill(prefix, suffix, nPredict) {
   const lineStart = prefix.lastIndexOf("\n") + 1;
   const t0 = performance.now();
-  const res = await fetch(`${base}/infill`, {
+  const res = await fetch(`${server.url}/infill`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ input_prefix: prefix.slice(0, lineStart), prompt: prefix.slice(lineStart), input_suffix: suffix, input_extra: [], n_predict: maxTokens, temperature: 0, top_k: 1, cache_prompt: true, stream: false, samplers: ["top_k"] }),
+    body: JSON.stringify({ input_prefix: prefix.slice(0, lineStart), prompt: prefix.slice(lineStart), input_suffix: suffix, input_extra: [], n_predict: nPredict, temperature: 0, top_k: 1, cache_prompt: true, stream: false, samplers: ["top_k"], return_tokens: true }),
   });
   const json = await res.json();
   const ms = performance.now() - t0;
   // Time to first token as the client sees it: total minus the server's own generation time.
-  return { ms, ttftMs: ms - (json.timings?.predicted_ms ?? 0), text: json.content, evaluated: json.timings?.prompt_n, generated: json.timings?.predicted_n };
+  return { ms, ttftMs: ms - (json.timings?.predicted_ms ?? 0), text: json.content, tokenIds: json.tokens, evaluated: json.timings?.prompt_n, generated: json.timings?.predicted_n, modelMs: (json.timings?.prompt_ms ?? 0) + (json.timings?.predicted_ms ?? 0) };
 }
+
+// A typing session in a real file (the workload llama.vim sends).
+const file = fileURLToPath(new URL("node_modules/vscode-languageserver/lib/common/server.js", root));
+const source = readFileSync(file, "utf8");
+const start = source.indexOf("\n", Math.floor(source.length / 2)) + 1;
+const typed = source.slice(start, start + keystrokes);
+const before = source.slice(source.indexOf("\n", start - 900) + 1, start);
+const after = source.slice(start + keystrokes, start + keystrokes + 300);
+
+function humanEval(name, count) {
+  const lines = gunzipSync(readFileSync(new URL(name, BENCH_DATA))).toString("utf8").trim().split("\n");
+  const seen = new Set();
+  const out = [];
+  for (const line of lines) {
+    const p = JSON.parse(line);
+    const task = p.task_id.split("/").slice(0, -1).join("/");
+    if (seen.has(task)) continue;
+    seen.add(task);
+    out.push(p);
+    if (out.length >= count) break;
+  }
+  return out;
+}
+
+const pct = (xs, p) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length ? v[Math.min(v.length - 1, Math.floor((p / 100) * v.length))] : null;
+};
+const r2 = (x) => (x == null ? null : Math.round(x * 100) / 100);
+const p5095 = (xs) => ({ p50: r2(pct(xs, 50)), p95: r2(pct(xs, 95)) });
+const sum = (rs, k) => rs.reduce((n, r) => n + (r[k] ?? 0), 0);
+
+// ---- 1. the engine alone ----
 
 const s = defaultSettings();
 const engines = {};
@@ -53,63 +101,223 @@ if (info.llamaBuild === "prebuilt") {
   process.stderr.write("[vs-llama-server] dhi runs node-llama-cpp's prebuilt llama.cpp; `npm run build:llama` builds it for this CPU like llama-server (a like-for-like comparison)\n");
 }
 
-// A typing session in a real file (the workload llama.vim sends), plus the same requests as one-offs.
-const file = fileURLToPath(new URL("node_modules/vscode-languageserver/lib/common/server.js", root));
-const text = readFileSync(file, "utf8");
-const start = text.indexOf("\n", Math.floor(text.length / 2)) + 1;
-const typed = text.slice(start, start + keystrokes);
-const before = text.slice(text.indexOf("\n", start - 900) + 1, start);
-const after = text.slice(start + keystrokes, start + keystrokes + 300);
-
-const rows = { psm: [], "psm-line": [] };
-// Warm-up (the first request fills each cache).
-for (const e of Object.values(engines)) await e.infill({ prefix: before, suffix: after, maxTokens });
-await llamaServerInfill(before, after);
-for (let i = 1; i <= typed.length; i++) {
-  const prefix = before + typed.slice(0, i);
-  // Interleaved so machine load affects all three alike.
-  const l = await llamaServerInfill(prefix, after);
-  for (const [layout, e] of Object.entries(engines)) {
-    const d = await e.infill({ prefix, suffix: after, maxTokens });
-    rows[layout].push({ dhiMs: d.timings.totalMs, serverMs: l.ms, dhiTtftMs: d.timings.promptMs, serverTtftMs: l.ttftMs, same: d.text === l.text, dhiEvaluated: d.tokens.evaluated, serverEvaluated: l.evaluated, dhiGenerated: d.tokens.generated, serverGenerated: l.generated });
+/**
+ * Where a dhi output first differs from llama-server's, and how close the model's top two choices were there
+ * (dhi's probabilities, a fresh evaluation of the prompt plus the shared tokens): a near-tie is numerics.
+ */
+async function divergence(e, prefix, suffix, maxTokens, dhiTokens, serverTokens) {
+  if (!Array.isArray(serverTokens)) return null;
+  let at = 0;
+  while (at < dhiTokens.length && at < serverTokens.length && dhiTokens[at] === serverTokens[at]) at++;
+  if (at === dhiTokens.length && at === serverTokens.length) return null;
+  const s = e.internals;
+  const prompt = buildFimPrompt(s.model, s.fim, { prefix, suffix }, { layout: "psm", budget: s.sequence.contextSize - maxTokens - 1 });
+  const context = await s.model.createContext({ contextSize: CTX, threads });
+  try {
+    const tokens = [...prompt.tokens, ...dhiTokens.slice(0, at)];
+    const out = await context.getSequence().controlledEvaluate(tokens.map((t, i) => (i === tokens.length - 1 ? [t, { generateNext: { probabilities: true } }] : t)));
+    const ranked = [...(out.at(-1)?.next.probabilities?.entries() ?? [])];
+    return { at, top2: [r2(ranked[0]?.[1] ?? 0), r2(ranked[1]?.[1] ?? 0)], margin: (ranked[0]?.[1] ?? 0) - (ranked[1]?.[1] ?? 0) };
+  } finally {
+    await context.dispose();
   }
 }
-server.stop();
-for (const e of Object.values(engines)) await e.dispose();
 
-const pct = (xs, p) => {
-  const v = [...xs].sort((a, b) => a - b);
-  return v[Math.min(v.length - 1, Math.floor((p / 100) * v.length))];
-};
-const r2 = (x) => Math.round(x * 100) / 100;
-function report(rs) {
+function engineReport(rs) {
   const dhi = rs.map((r) => r.dhiMs);
   const srv = rs.map((r) => r.serverMs);
-  const ratios = rs.map((r) => r.dhiMs / r.serverMs);
-  const sum = (k) => rs.reduce((n, r) => n + (r[k] ?? 0), 0);
   return {
     identicalOutputs: rs.filter((r) => r.same).length,
-    dhiMs: { p50: r2(pct(dhi, 50)), p95: r2(pct(dhi, 95)) },
-    llamaServerMs: { p50: r2(pct(srv, 50)), p95: r2(pct(srv, 95)) },
-    ratio: { p50: r2(pct(dhi, 50) / pct(srv, 50)), p95: r2(pct(dhi, 95) / pct(srv, 95)), perRequestP50: r2(pct(ratios, 50)), perRequestP95: r2(pct(ratios, 95)) },
-    timeToFirstTokenMs: {
-      dhi: { p50: r2(pct(rs.map((r) => r.dhiTtftMs), 50)), p95: r2(pct(rs.map((r) => r.dhiTtftMs), 95)) },
-      llamaServer: { p50: r2(pct(rs.map((r) => r.serverTtftMs), 50)), p95: r2(pct(rs.map((r) => r.serverTtftMs), 95)) },
-      ratioP50: r2(pct(rs.map((r) => r.dhiTtftMs), 50) / pct(rs.map((r) => r.serverTtftMs), 50)),
-      ratioP95: r2(pct(rs.map((r) => r.dhiTtftMs), 95) / pct(rs.map((r) => r.serverTtftMs), 95)),
+    dhiMs: p5095(dhi),
+    llamaServerMs: p5095(srv),
+    ratio: { p50: r2(pct(dhi, 50) / pct(srv, 50)), p95: r2(pct(dhi, 95) / pct(srv, 95)), perRequestP50: r2(pct(rs.map((r) => r.dhiMs / r.serverMs), 50)) },
+    timeToFirstTokenMs: { dhi: p5095(rs.map((r) => r.dhiTtftMs)), llamaServer: p5095(rs.map((r) => r.serverTtftMs)) },
+    evaluatedTokens: { dhi: sum(rs, "dhiEvaluated"), llamaServer: sum(rs, "serverEvaluated") },
+    generatedTokens: { dhi: sum(rs, "dhiGenerated"), llamaServer: sum(rs, "serverGenerated") },
+    // Where outputs differed: the first differing token and the top-2 probability margin there.
+    divergences: {
+      count: rs.filter((r) => r.divergence).length,
+      firstTokenP50: pct(rs.filter((r) => r.divergence).map((r) => r.divergence.at), 50),
+      marginMax: r2(Math.max(0, ...rs.filter((r) => r.divergence).map((r) => r.divergence.margin))),
+      examples: rs.filter((r) => r.divergence).slice(0, 3).map((r) => r.divergence),
     },
-    evaluatedTokens: { dhi: sum("dhiEvaluated"), llamaServer: sum("serverEvaluated") },
-    generatedTokens: { dhi: sum("dhiGenerated"), llamaServer: sum("serverGenerated") },
   };
 }
-process.stdout.write(`${JSON.stringify({
+
+async function engineTyping(maxTokens) {
+  const rows = { psm: [], "psm-line": [] };
+  for (const e of Object.values(engines)) await e.infill({ prefix: before, suffix: after, maxTokens }); // warm-up
+  await llamaServerInfill(before, after, maxTokens);
+  for (let i = 1; i <= typed.length; i++) {
+    const prefix = before + typed.slice(0, i);
+    const l = await llamaServerInfill(prefix, after, maxTokens);
+    for (const [layout, e] of Object.entries(engines)) {
+      const d = await e.infill({ prefix, suffix: after, maxTokens });
+      const diverged = layout === "psm" && d.text !== l.text ? await divergence(e, prefix, after, maxTokens, d.tokenIds ?? [], l.tokenIds) : null;
+      rows[layout].push({ divergence: diverged, dhiMs: d.timings.totalMs, serverMs: l.ms, dhiTtftMs: d.timings.promptMs, serverTtftMs: l.ttftMs, same: d.text === l.text, dhiEvaluated: d.tokens.evaluated, serverEvaluated: l.evaluated, dhiGenerated: d.tokens.generated, serverGenerated: l.generated });
+    }
+  }
+  return { requests: typed.length, maxTokens, psm: engineReport(rows.psm), "psm-line": engineReport(rows["psm-line"]) };
+}
+
+const engineResults = {};
+for (const n of LENGTHS) engineResults[`typing${n}`] = await engineTyping(n);
+for (const e of Object.values(engines)) await e.dispose();
+
+// ---- 2. through the LSP ----
+
+/** One dhi server per pattern (a fresh cache and recent-files ring), warmed up with one request. */
+async function withDhi(maxTokens, work) {
+  const rootDir = mkdtempSync(join(tmpdir(), "dhi-vs-llama-server-"));
+  const settings = { model: { path: MODEL, threads, contextSize: CTX, flashAttention }, completion: { maxTokens, responseBudgetMs: 0 }, index: { enabled: false } };
+  const dhi = await startDhi({ root: rootDir, settings });
+  const warm = pathToFileURL(join(rootDir, "warm.py")).href;
+  await dhi.open(warm, "python", "def f(x):\n    return ");
+  await dhi.inline(warm, { line: 1, character: 11 });
+  try {
+    return await work(dhi, rootDir);
+  } finally {
+    await dhi.stop();
+  }
+}
+
+/** A dhi request and a llama-server request for the same text, in alternating order. */
+async function pair(i, dhiRequest, serverRequest) {
+  if (i % 2 === 0) {
+    const d = await dhiRequest();
+    return { d, l: await serverRequest() };
+  }
+  const l = await serverRequest();
+  return { d: await dhiRequest(), l };
+}
+
+/** The latency record dhi logged for the request just answered. */
+function lastLatency(dhi, from) {
+  for (let k = dhi.logs.length - 1; k >= from; k--) {
+    const record = parseLatency(dhi.logs[k]);
+    if (record) return record;
+  }
+  return null;
+}
+
+async function dhiInline(dhi, uri, text, offset) {
+  const from = dhi.logs.length;
+  const r = await dhi.inline(uri, positionAt(text, offset));
+  const latency = lastLatency(dhi, from);
+  const modelMs = latency ? (latency.phases.prompt ?? 0) + (latency.phases.generation ?? 0) : 0;
+  return { ...r, latency, modelMs };
+}
+
+function lspReport(rows) {
+  const dhi = rows.map((r) => r.d.ms);
+  const srv = rows.map((r) => r.l.ms);
+  const outcomes = {};
+  for (const r of rows) outcomes[r.d.latency?.outcome ?? "unknown"] = (outcomes[r.d.latency?.outcome ?? "unknown"] ?? 0) + 1;
+  return {
+    requests: rows.length,
+    dhiMs: p5095(dhi),
+    llamaServerMs: p5095(srv),
+    ratio: { p50: r2(pct(dhi, 50) / pct(srv, 50)), p95: r2(pct(dhi, 95) / pct(srv, 95)) },
+    // Everything but the model's prompt evaluation and generation, as dhi's own records split it.
+    dhiOutsideModelMs: p5095(rows.map((r) => r.d.ms - r.d.modelMs)),
+    dhiModelMs: p5095(rows.map((r) => r.d.modelMs)),
+    llamaServerModelMs: p5095(rows.map((r) => r.l.modelMs)),
+    dhiOutcomes: outcomes,
+    evaluatedTokens: { dhi: rows.reduce((n, r) => n + (r.d.latency?.tokens.evaluated ?? 0), 0), llamaServer: rows.reduce((n, r) => n + (r.l.evaluated ?? 0), 0) },
+    generatedTokens: { dhi: rows.reduce((n, r) => n + (r.d.latency?.tokens.generated ?? 0), 0), llamaServer: rows.reduce((n, r) => n + (r.l.generated ?? 0), 0) },
+  };
+}
+
+async function lspTyping(maxTokens) {
+  return withDhi(maxTokens, async (dhi, rootDir) => {
+    const uri = pathToFileURL(join(rootDir, "server.js")).href;
+    await dhi.open(uri, "javascript", before + after);
+    await llamaServerInfill(before, after, maxTokens);
+    const rows = [];
+    for (let i = 1; i <= typed.length; i++) {
+      const prefix = before + typed.slice(0, i);
+      const text = prefix + after;
+      await dhi.change(uri, text);
+      rows.push(await pair(i, () => dhiInline(dhi, uri, text, prefix.length), () => llamaServerInfill(prefix, after, maxTokens)));
+    }
+    return lspReport(rows);
+  });
+}
+
+async function lspNewFiles(problems, maxTokens) {
+  return withDhi(maxTokens, async (dhi, rootDir) => {
+    const rows = [];
+    for (const [i, p] of problems.entries()) {
+      const uri = pathToFileURL(join(rootDir, `p${i}.py`)).href;
+      const text = p.prompt + p.suffix;
+      await dhi.open(uri, "python", text);
+      rows.push(await pair(i, () => dhiInline(dhi, uri, text, p.prompt.length), () => llamaServerInfill(p.prompt, p.suffix, maxTokens)));
+    }
+    return lspReport(rows);
+  });
+}
+
+const lsp = {};
+for (const n of LENGTHS) lsp[`typing${n}`] = await lspTyping(n);
+lsp.newlyOpenedFiles64 = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64);
+lsp.multiLine64 = await lspNewFiles(humanEval("HumanEval-MultiLineInfilling.jsonl.gz", 12), 64);
+server.stop();
+
+const report = {
   model: "dhi-fim-4m.gguf",
   threads,
   // Which llama.cpp binary dhi ran (prebuilt, or built here by `npm run build:llama`) and its flash attention.
   dhiLlamaBuild: info.llamaBuild,
   dhiFlashAttention: info.flashAttention,
   contextSize: CTX,
-  requests: typed.length,
-  maxTokens,
-  layouts: { psm: report(rows.psm), "psm-line": report(rows["psm-line"]) },
-}, null, 2)}\n`);
+  keystrokes: typed.length,
+  engine: engineResults,
+  lsp,
+};
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+if (!args["no-write"]) {
+  writeFileSync(new URL("bench/vs-llama-server.json", root), `${JSON.stringify({ ...report, measuredAt: new Date().toISOString(), command: "node bench/vs-llama-server.mjs" }, null, 2)}\n`);
+  writeFileSync(new URL("bench/vs-llama-server.md", root), markdown(report));
+}
+// Identical outputs are required where dhi builds llama-server's own prompt (psm: the cursor line in the prefix).
+const mismatched = LENGTHS.filter((n) => engineResults[`typing${n}`].psm.identicalOutputs !== engineResults[`typing${n}`].requests);
+if (mismatched.length > 0) {
+  process.stderr.write(`[vs-llama-server] outputs differ from llama-server at ${mismatched.join(", ")} tokens\n`);
+  process.exitCode = 1;
+}
+
+function markdown(r) {
+  const row = (name, x, identical) => `| ${name} | ${x.dhiMs.p50} / ${x.dhiMs.p95} | ${x.llamaServerMs.p50} / ${x.llamaServerMs.p95} | **${x.ratio.p50} / ${x.ratio.p95}** | ${x.dhiOutsideModelMs ? `${x.dhiOutsideModelMs.p50} / ${x.dhiOutsideModelMs.p95}` : "–"} | ${x.evaluatedTokens.dhi} / ${x.evaluatedTokens.llamaServer} | ${x.generatedTokens.dhi} / ${x.generatedTokens.llamaServer} | ${identical} |`;
+  const lines = [
+    "# dhi vs llama-server /infill",
+    "",
+    `Measured ${new Date().toISOString().slice(0, 16)} UTC with \`npm run build && node bench/vs-llama-server.mjs\` (JSON: vs-llama-server.json).`,
+    `Model dhi-fim-4m.gguf, ${r.threads} thread(s), context ${r.contextSize}, greedy, the same n_predict on both sides, requests interleaved.`,
+    `dhi ran llama.cpp ${r.dhiLlamaBuild} (flash attention ${r.dhiFlashAttention}); llama-server is built here from the same llama.cpp release.`,
+    "",
+    "**Caveat:** measured on a 2-core machine shared with other engineers' builds and tests (load average well above 2",
+    "during the run). Absolute times are inflated and noisy; the interleaving puts both sides under the same load, so",
+    "the ratios are the figures to read, and even they carry several percent of noise.",
+    "",
+    "| Pattern | dhi P50 / P95 ms | llama-server P50 / P95 ms | ratio P50 / P95 | dhi outside the model P50 / P95 ms | evaluated tokens dhi / llama-server | generated tokens dhi / llama-server | identical outputs |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (const n of LENGTHS) {
+    const e = r.engine[`typing${n}`];
+    lines.push(row(`engine, typing in one file, ${n} tokens, psm (llama-server's prompt)`, e.psm, `${e.psm.identicalOutputs}/${e.requests}`));
+    lines.push(row(`engine, typing in one file, ${n} tokens, psm-line (dhi's default prompt)`, e["psm-line"], "different prompt"));
+  }
+  for (const n of LENGTHS) lines.push(row(`LSP, typing in one file, ${n} tokens`, r.lsp[`typing${n}`], "–"));
+  lines.push(row("LSP, one request per newly opened file, 64 tokens", r.lsp.newlyOpenedFiles64, "–"));
+  lines.push(row("LSP, multi-line, each its own file, 64 tokens", r.lsp.multiLine64, "–"));
+  lines.push(
+    "",
+    "Through the LSP dhi post-processes and stops early where its single/multi-line rules say so (generated tokens),",
+    "answers some keystrokes from its type-through cache (see `dhiOutcomes` in the JSON), and puts the recent-files",
+    "ring into the prompt of a newly opened file (evaluated tokens); llama-server gets the bare prefix and suffix.",
+    "\"Outside the model\" is dhi's request time minus its prompt evaluation and generation, from its own",
+    "per-request latency records (`completion latency {…}` in the debug log).",
+    "",
+  );
+  return lines.join("\n");
+}

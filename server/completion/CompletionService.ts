@@ -10,6 +10,7 @@ import { TypeThroughCache } from "./cache/TypeThroughCache.js";
 import { RecentFiles } from "./context/RecentFiles.js";
 import { TokenCounter } from "./context/TokenCounter.js";
 import { GenerationJob, newCompletionId, type GenerationInput } from "./GenerationJob.js";
+import { formatLatency, latencyRecord, type CompletionLatency, type LatencyOutcome } from "./latency.js";
 import type { CompletionMetrics, CompletionRequest, CompletionResult } from "./types.js";
 
 export interface CompletionServiceOptions {
@@ -25,6 +26,15 @@ export interface CompletionServiceOptions {
 }
 
 const TIMEOUT = Symbol("timeout");
+
+/** What one request went through, for its latency record. */
+interface RequestTrace {
+  started: number;
+  outcome: LatencyOutcome;
+  waiting: Record<string, number>;
+  /** The generation that answered it; `joinedAt` is set when an earlier request had started it. */
+  job: { job: GenerationJob; joinedAt: number | null } | null;
+}
 
 /** Resolves with `promise`, or rejects with AbortError when `signal` fires first; the listener is always removed. */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -72,6 +82,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIM
 export class CompletionService {
   /** Debug record of the latest generation that showed nothing (filtered or unparsable), for `dhi complete --json`. */
   lastDiscarded: CompletionResult["debug"] | null = null;
+  /** Where the latest request's time went (also logged at debug level). */
+  lastLatency: CompletionLatency | null = null;
   private readonly engine: InferenceEngine;
   private readonly getSettings: () => CompletionSettings;
   private readonly getIndex: () => CodeIndex | null;
@@ -103,7 +115,21 @@ export class CompletionService {
   /** Null means nothing worth showing. Rejects with AbortError when superseded or cancelled. */
   async complete(request: CompletionRequest): Promise<CompletionResult | null> {
     if (this.disposed) throw new Error("dhi: the completion service was disposed");
-    const started = performance.now();
+    const trace: RequestTrace = { started: performance.now(), outcome: "failed", waiting: { ...request.waited }, job: null };
+    try {
+      const result = await this.answer(request, trace);
+      if (trace.outcome === "failed") trace.outcome = result ? "generated" : "empty";
+      return result;
+    } catch (error) {
+      if (isAbortError(error)) trace.outcome = "cancelled";
+      throw error;
+    } finally {
+      this.recordLatency(request, trace);
+    }
+  }
+
+  private async answer(request: CompletionRequest, trace: RequestTrace): Promise<CompletionResult | null> {
+    const started = trace.started;
     this.counters.requests++;
     this.lastDiscarded = null; // describes this request only
     const settings = this.getSettings();
@@ -124,25 +150,39 @@ export class CompletionService {
       const remainder = this.typeThrough.lookup(request.uri, prefix, suffix);
       if (remainder) {
         this.counters.typeThroughHits++;
+        trace.outcome = "typeThrough";
         return this.cachedResult(remainder.entry, remainder.text, request.offset, started, "typeThrough");
       }
       const lruKey = this.lru.key(prefix, suffix, variant);
       const hit = this.lru.get(lruKey);
       if (hit) {
         this.counters.lruHits++;
+        trace.outcome = "lru";
+        if (hit.text === "") {
+          // The same context showed nothing before (greedy decoding is deterministic): don't run the model again.
+          this.lastDiscarded = hit.debug;
+          return null;
+        }
         this.typeThrough.remember(request.uri, { ...hit, prefix, suffix });
         return this.cachedResult(hit, hit.text, request.offset, started, "lru");
       }
 
-      if (settings.debounceMs > 0) await sleep(settings.debounceMs, signal);
+      if (settings.debounceMs > 0) {
+        const debounced = performance.now();
+        await sleep(settings.debounceMs, signal);
+        trace.waiting.debounce = performance.now() - debounced;
+      }
       const budgetStart = performance.now();
+      const joinedBefore = this.counters.joinedJobs;
       const job = this.jobFor(request, prefix, suffix, variant, lruKey, settings);
+      trace.job = { job, joinedAt: this.counters.joinedJobs > joinedBefore ? budgetStart : null };
       job.waiters++;
       try {
         const budget = settings.responseBudgetMs > 0 ? settings.responseBudgetMs - (performance.now() - budgetStart) : Infinity;
         const outcome = await raceAbort(withTimeout(job.done, budget), signal);
         if (outcome === TIMEOUT) {
           this.counters.budgetHits++;
+          trace.outcome = "budget";
           return this.partialResult(job, prefix, suffix, request.offset, started);
         }
         if (!outcome) {
@@ -161,6 +201,48 @@ export class CompletionService {
     } finally {
       if (this.requests.get(request.uri) === superseding) this.requests.delete(request.uri);
     }
+  }
+
+  /** Logs where the request's time went: the waits and the phases of the generation that answered it. */
+  private recordLatency(request: CompletionRequest, trace: RequestTrace): void {
+    const waiting = trace.waiting;
+    const phases: Record<string, number> = {};
+    let tokens: Record<string, number> = {};
+    let outcome = trace.outcome;
+    const job = trace.job?.job;
+    if (job && trace.job?.joinedAt != null) {
+      // The joined generation's phases belong to the request that started it; this one only waited.
+      if (outcome === "generated" || outcome === "empty") outcome = "joined";
+      waiting.joinedJob = performance.now() - trace.job.joinedAt;
+    } else if (job) {
+      const t = job.timings;
+      if (t.loadMs !== undefined) waiting.load = (waiting.load ?? 0) + t.loadMs;
+      if (t.queueMs !== undefined) waiting.engineQueue = t.queueMs;
+      const model = t.modelMs ?? 0;
+      const inModel = (t.queueMs ?? 0) + (t.tokenizeMs ?? 0) + (t.promptMs ?? 0) + (t.generateMs ?? 0);
+      Object.assign(phases, {
+        context: t.contextMs,
+        tokenize: t.tokenizeMs,
+        prompt: t.promptMs,
+        generation: t.generateMs,
+        // Inside the model call but outside the engine's run: yielding to the event loop, further candidates.
+        modelOther: t.modelMs === undefined ? undefined : model - inModel,
+        postprocess: t.postprocessMs,
+        verify: t.verifyMs,
+      });
+      tokens = job.tokens;
+    }
+    const latency = latencyRecord({
+      path: request.path,
+      offset: request.offset,
+      outcome,
+      totalMs: performance.now() - trace.started + (request.waited ? Object.values(request.waited).reduce((a, b) => a + b, 0) : 0),
+      waiting,
+      phases: Object.fromEntries(Object.entries(phases).filter((entry): entry is [string, number] => entry[1] !== undefined)),
+      tokens,
+    });
+    this.lastLatency = latency;
+    this.logger.debug(formatLatency(latency));
   }
 
   /** The client showed completion `id` (counted once per id). */
@@ -243,7 +325,10 @@ export class CompletionService {
     this.jobs.set(request.uri, job);
     job.done.then(
       (entry) => {
-        if (!entry) return;
+        if (!entry) {
+          if (job.discarded) this.lru.set(lruKey, { id: "", prefix: job.prefix, suffix: job.suffix, text: "", replaceLength: 0, createdAt: Date.now(), debug: job.discarded });
+          return;
+        }
         this.lru.set(lruKey, entry);
         this.typeThrough.remember(request.uri, entry);
       },

@@ -69,6 +69,10 @@ export class GenerationJob {
   partial = "";
   /** Why the job showed nothing: its prompt context, filters, timings and raw text (for `dhi complete --json`). */
   discarded: CompletionResult["debug"] | null = null;
+  /** Phase timings so far (filled in as the job runs), for the request's latency record. */
+  readonly timings: Record<string, number> = {};
+  /** Token counts of the greedy candidate, once generated. */
+  tokens: Record<string, number> = {};
   private filterContext: FilterContext | null = null;
   private window: SyntaxWindow | null = null;
   private readonly controller = new AbortController();
@@ -142,7 +146,7 @@ export class GenerationJob {
     const { engine, logger } = this.deps;
     const { input } = this;
     const signal = this.controller.signal;
-    const timings: Record<string, number> = {};
+    const timings = this.timings;
     const t0 = performance.now();
     const model = await engine.load({ signal });
     timings.loadMs = performance.now() - t0;
@@ -222,10 +226,16 @@ export class GenerationJob {
         },
       });
       if (!analysed) {
-        // Let the engine dispatch the prompt first (it does so within this turn of the event loop).
-        generation.catch(() => undefined); // awaited below; only keeps the rejection from counting as unhandled meanwhile
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (!signal.aborted) analyse();
+        // Parse on the next turn of the event loop, once the engine has dispatched the prompt to its own thread.
+        // Nothing waits for this turn: an engine that answers first gets the parse right after (analyse() runs once).
+        setImmediate(() => {
+          if (signal.aborted || this.settled) return;
+          try {
+            analyse();
+          } catch {
+            // Thrown again, where the job can report it, when run() needs the analysis after generation.
+          }
+        });
       }
       const result = await generation;
       modelMs += performance.now() - t;
@@ -235,6 +245,15 @@ export class GenerationJob {
     }
     const { window, decision, context } = analyse();
     timings.modelMs = modelMs;
+    const greedyRun = raws[0];
+    if (greedyRun) {
+      // The engine's own split of the greedy candidate's time (queue and tokenize only on the embedded backend).
+      timings.queueMs = greedyRun.timings.queueMs ?? 0;
+      timings.tokenizeMs = greedyRun.timings.tokenizeMs ?? 0;
+      timings.promptMs = greedyRun.timings.promptMs;
+      timings.generateMs = greedyRun.timings.generateMs;
+      this.tokens = { ...greedyRun.tokens };
+    }
 
     const t3 = performance.now();
     const chain = input.postprocess === false ? MINIMAL_CHAIN : POSTPROCESS_CHAIN;

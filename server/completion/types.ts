@@ -14,6 +14,8 @@ export interface CompletionRequest {
   signal?: AbortSignal;
   /** Overrides completion.maxTokens. */
   maxTokens?: number;
+  /** Time the caller already spent waiting on this request, by cause (e.g. `settings`, `load`), for its latency record. */
+  waited?: Record<string, number>;
 }
 
 /** One piece of context that went into the prompt, recorded for `dhi complete --json` debugging. */

@@ -326,6 +326,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.overlays.set(rel, text);
     const hash = contentHash(text);
     const job: FileJob = { kind: "index", path: rel, text, hash, mtime: Date.now(), size: Buffer.byteLength(text) };
+    // The parse and the write run on the server's thread: not while a completion waits for it (bounded wait).
+    await stepAside(this.options.foreground);
     // Compared under the lock: edits queued behind a bulk update are written in order, and the last one wins.
     let wrote = false;
     await this.write(() => {

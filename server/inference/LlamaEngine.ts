@@ -55,6 +55,11 @@ export interface LlamaEngineOptions {
   fimLayout?: FimLayout | "auto";
   /** Repository name for repo-level FIM templates. */
   repoName?: string;
+  /**
+   * Shortest run of cached prompt tokens kept across a gap by shifting it into place, like llama-server's
+   * `--cache-reuse N` (inference/kvReuse.ts). Defaults to MIN_SHIFTED_RUN; 0 reuses the common prefix only.
+   */
+  cacheReuse?: number;
 }
 
 interface ChatSlot {
@@ -128,15 +133,19 @@ export class LlamaEngine implements InferenceEngine {
     const fim = s.fim;
     this.stats.infillCalls++;
     const signal = this.requestSignal(request.signal);
+    const queued = performance.now();
     const result = await this.fimLock.run(signal, async () => {
+      const queueMs = performance.now() - queued;
       // Keep at least half the context for the prompt.
       const maxTokens = Math.min(request.maxTokens ?? DEFAULT_MAX_TOKENS, Math.floor(s.sequence.contextSize / 2));
+      const tokenizing = performance.now();
       const prompt = buildFimPrompt(s.model, fim, { ...request, repoName: this.options.repoName }, {
         layout: this.options.fimLayout,
         budget: s.sequence.contextSize - maxTokens - 1,
         memo: s.memo,
       });
-      return generate({
+      const tokenizeMs = performance.now() - tokenizing;
+      const run = await generate({
         sequence: s.sequence,
         model: s.model,
         prompt: prompt.tokens,
@@ -144,7 +153,9 @@ export class LlamaEngine implements InferenceEngine {
         stopTokens: fim.stopTokens,
         drafter: s.draft?.drafter,
         maxDraft: this.options.speculation?.draftMaxTokens ?? 8,
+        minShiftedRun: this.options.cacheReuse,
       });
+      return { ...run, timings: { ...run.timings, queueMs, tokenizeMs } };
     });
     return withLoad(result, loadMs);
   }

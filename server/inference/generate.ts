@@ -33,6 +33,8 @@ export interface GenerateRunOptions {
   maxDraft?: number;
   /** Prompt tokens per evaluation call; smaller is more responsive to abort. Defaults to the batch size. */
   promptChunk?: number;
+  /** Shortest cached run kept across a gap by shifting it (kvReuse.ts); 0 keeps only the common prefix. */
+  minShiftedRun?: number;
 }
 
 export type RunResult = Omit<GenerationResult, "timings"> & { timings: Omit<GenerationResult["timings"], "loadMs"> };
@@ -47,7 +49,7 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
   };
   checkAbort();
 
-  const plan = await alignSequence(sequence, prompt);
+  const plan = await alignSequence(sequence, prompt, run.minShiftedRun);
   // All chunks but the last are evaluated here (abort is checked between them); the last one goes to
   // the stepper, so a short prompt tail is one decode that also samples the first token.
   const chunk = Math.max(1, run.promptChunk ?? sequence.context.batchSize);

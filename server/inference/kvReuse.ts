@@ -18,9 +18,61 @@ export function planReuse(cached: readonly Token[], prompt: readonly Token[]): n
   return Math.max(0, i);
 }
 
-/** Erases everything after the common prefix; returns what remains to evaluate. */
-export async function alignSequence(sequence: LlamaContextSequence, prompt: readonly Token[]): Promise<ReusePlan> {
+/**
+ * Cached runs shorter than this are re-evaluated rather than shifted into place. A shifted run's keys are
+ * rotated to their new positions rather than computed there, which can flip a near-tie late in a long greedy
+ * generation (test/inference/greedyReference.test.ts); `LlamaEngineOptions.cacheReuse: 0` turns shifting off.
+ */
+export const MIN_SHIFTED_RUN = 32;
+
+export interface ShiftPlan {
+  /** Prompt tokens whose KV state is kept (the common prefix plus the shifted runs). */
+  reused: number;
+  /** Ranges of the cached tokens to erase, ascending; llama.cpp shifts the cells after each one down. */
+  erase: Array<{ start: number; end: number }>;
+}
+
+/**
+ * KV reuse across a gap (llama-server's `--cache-reuse`): after the common prefix, later runs of the cached
+ * tokens that continue the prompt are kept and shifted into place, and only the tokens between them are erased.
+ * A recent-files ring that gained a chunk, or a chunk that moved, then costs the new tokens instead of
+ * everything after the first difference. Runs shorter than `minRun` are not worth a shift.
+ */
+export function planShiftReuse(cached: readonly Token[], prompt: readonly Token[], minRun = MIN_SHIFTED_RUN): ShiftPlan {
+  const last = prompt.length - 1; // the last prompt token is always evaluated
+  let p = planReuse(cached, prompt);
+  let c = p;
+  const erase: ShiftPlan["erase"] = [];
+  while (p < last && c < cached.length) {
+    let found = -1;
+    let run = 0;
+    for (let k = c + 1; k + minRun <= cached.length; k++) {
+      if (cached[k] !== prompt[p]) continue;
+      let n = 0;
+      while (k + n < cached.length && p + n < last && cached[k + n] === prompt[p + n]) n++;
+      if (n >= minRun) {
+        found = k;
+        run = n;
+        break;
+      }
+    }
+    if (found < 0) break;
+    erase.push({ start: c, end: found });
+    c = found + run;
+    p += run;
+  }
+  if (c < cached.length) erase.push({ start: c, end: cached.length });
+  return { reused: p, erase };
+}
+
+/** Erases everything the prompt cannot reuse (shifting reusable runs into place); returns what remains to evaluate. */
+export async function alignSequence(sequence: LlamaContextSequence, prompt: readonly Token[], minShiftedRun = MIN_SHIFTED_RUN): Promise<ReusePlan> {
   if (prompt.length === 0) throw new Error("dhi: empty prompt");
+  if (minShiftedRun > 0) {
+    const plan = planShiftReuse(sequence.contextTokens, prompt, minShiftedRun);
+    if (plan.erase.length > 0) await sequence.eraseContextTokenRanges(plan.erase);
+  }
+  // node-llama-cpp may fall back to clearing the sequence; keep only what still matches the prompt.
   const keep = planReuse(sequence.contextTokens, prompt);
   if (keep < sequence.nextTokenIndex) {
     await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);

@@ -69,6 +69,10 @@ export interface Timings {
   promptMs: number;
   generateMs: number;
   totalMs: number;
+  /** Time this request waited for the model while another generation held it (embedded backend). */
+  queueMs?: number;
+  /** Time spent tokenizing and laying out the prompt (embedded backend). */
+  tokenizeMs?: number;
 }
 
 export type StopReason = "eos" | "maxTokens" | "abort" | "stop";

@@ -238,13 +238,21 @@ export class DhiServer {
   }
 
   private async completeAt(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
+    const waited: Record<string, number> = {};
+    const arrived = performance.now();
     await this.settingsReady;
+    waited.settings = performance.now() - arrived;
     const workspace = this.workspace;
     const path = workspaceRelativePath(workspace.root, document.uri) ?? uriToPath(document.uri) ?? document.uri;
     try {
       const engine = workspace.engine;
-      if (!engine.loaded) await this.withProgress("dhi: loading model", (report) => engine.load({ signal, onProgress: (p) => report({ message: p.message, percentage: Math.round(p.fraction * 100) }) }));
+      if (!engine.loaded) {
+        const loading = performance.now();
+        await this.withProgress("dhi: loading model", (report) => engine.load({ signal, onProgress: (p) => report({ message: p.message, percentage: Math.round(p.fraction * 100) }) }));
+        waited.load = performance.now() - loading;
+      }
       return await workspace.completion.complete({
+        waited,
         uri: document.uri,
         path,
         languageId: document.languageId,

@@ -46,7 +46,7 @@ describe("LRU", () => {
 });
 
 describe("recent-files ring", () => {
-  it("cuts a chunk around the last edit of other files, newest first, evicting near-duplicates", () => {
+  it("cuts a chunk around the last edit of other files, oldest first, evicting near-duplicates", () => {
     const ring = new RecentFiles({ maxChunks: 2, chunkLines: 4 });
     const lines = Array.from({ length: 20 }, (_, i) => `line ${i}`);
     ring.noteDocument("a", "a.ts", lines.join("\n"));
@@ -55,8 +55,13 @@ describe("recent-files ring", () => {
     edited[10] = "edited line";
     ring.noteDocument("a", "a.ts", edited.join("\n"));
     const chunks = ring.chunksFor("b");
-    expect(chunks[0].text).toContain("edited line");
-    expect(ring.chunksFor("a")).toEqual([]);
+    expect(chunks.map((c) => c.startLine)).toEqual([0, 8]);
+    expect(chunks[1].text).toContain("edited line");
+    // A third file: the oldest chunk leaves from the front, the order of the rest is kept (a stable prompt start).
+    ring.noteDocument("e", "e.ts", "epsilon\nzeta");
+    expect(ring.chunksFor("b").map((c) => c.path)).toEqual(["a.ts", "e.ts"]);
+    expect(ring.chunksFor("b")[0].startLine).toBe(8);
+    expect(ring.chunksFor("a").map((c) => c.path)).toEqual(["e.ts"]);
     ring.noteDocument("c", "c.ts", "alpha\nbeta");
     ring.noteDocument("d", "d.ts", "alpha\nbeta");
     expect(ring.chunksFor("z").filter((c) => c.text === "alpha\nbeta")).toHaveLength(1);

@@ -1,5 +1,6 @@
 import type { GenerationResult, InferenceEngine, InfillRequest, ModelInfo } from "../../server/inference/types.js";
 import { AbortError } from "../../server/util/abort.js";
+import { Mutex } from "../../server/util/Mutex.js";
 
 /**
  * A scripted engine for request-path timing tests only (cancel, debounce, budget): it "generates" a fixed
@@ -8,13 +9,19 @@ import { AbortError } from "../../server/util/abort.js";
 export class ScriptedEngine implements InferenceEngine {
   readonly stats = { infillCalls: 0, completeCalls: 0 };
   loaded = true;
-  constructor(private readonly output: (request: InfillRequest) => string, private readonly msPerChar = 0) {}
+  /** One generation at a time, like the real engine's one sequence (when `serial`). */
+  private readonly lock = new Mutex();
+  constructor(private readonly output: (request: InfillRequest) => string, private readonly msPerChar = 0, private readonly serial = false) {}
 
   async load(): Promise<ModelInfo> {
     return { name: "scripted", contextSize: 4096, fim: { name: "starcoder", repoLevel: true }, chatTemplate: null, backend: "embedded" };
   }
 
   async infill(request: InfillRequest): Promise<GenerationResult> {
+    return this.serial ? this.lock.run(request.signal, () => this.generate(request)) : this.generate(request);
+  }
+
+  private async generate(request: InfillRequest): Promise<GenerationResult> {
     this.stats.infillCalls++;
     const full = this.output(request);
     let text = "";

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { CompletionService } from "../../server/completion/CompletionService.js";
 import { CompletionSettingsSchema, type CompletionSettings } from "../../server/config/schema.js";
 import { Logger } from "../../server/util/logger.js";
@@ -68,6 +68,63 @@ describe("request path (scripted engine, for timing only)", () => {
     svc.shown(result?.id ?? "");
     svc.accepted(result?.id ?? "");
     expect(svc.acceptanceStats()).toEqual({ shown: 1, accepted: 1, rate: 1 });
+    await svc.dispose();
+  });
+});
+
+describe("request path without timers (scripted engine, fake timers)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("a completion in a newly opened file answers without time being advanced", async () => {
+    vi.useFakeTimers(); // setTimeout, setImmediate, setInterval, Date and performance are all frozen
+    const engine = new ScriptedEngine(() => "w * h");
+    const svc = service(engine, {}); // the defaults: debounce 0, response budget 300 ms
+    // Documents as the server notes them on didOpen: one opened earlier (recent-files context), then the new one.
+    svc.noteDocument("file:///other.py", "other.py", "def perimeter(w, h):\n    return 2 * (w + h)\n");
+    svc.noteDocument("file:///a.py", "a.py", TEXT);
+    const clock = Date.now();
+    let settled = false;
+    const answer = svc.complete({ uri: "file:///a.py", path: "a.py", text: TEXT, offset: OFFSET }).finally(() => (settled = true));
+    // Only microtasks and already-resolved I/O run here; a timer anywhere on the path would leave it pending.
+    for (let i = 0; i < 200 && !settled; i++) await Promise.resolve();
+    expect(settled).toBe(true);
+    const result = await answer;
+    expect(result).toMatchObject({ text: "w * h", isIncomplete: false, cached: false });
+    expect(Date.now()).toBe(clock);
+    expect(svc.lastLatency).toMatchObject({ outcome: "generated", path: "a.py" });
+    await svc.dispose();
+  });
+
+  it("a request elsewhere does not wait for a background generation nobody waits on", async () => {
+    vi.useFakeTimers();
+    const long = "w * h  # " + "x".repeat(200); // 1 ms per character: over 200 ms of background work
+    // Serial, like the real engine: the second generation runs only once the first has let go of the model.
+    const engine = new ScriptedEngine((request) => (request.prefix.includes("perimeter") ? "2 * (w + h)" : long), 1, true);
+    const svc = service(engine, { responseBudgetMs: 20, multiline: false });
+    const first = svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: OFFSET });
+    await vi.advanceTimersByTimeAsync(20);
+    await first; // answered at the budget; its generation goes on in the background
+    const other = "def perimeter(w, h):\n    return \n";
+    let settled = false;
+    const second = svc.complete({ uri: "b", path: "b.py", text: other, offset: other.indexOf("return ") + 7 }).finally(() => (settled = true));
+    // Its own 11 characters take 11 ms; the background generation would have needed another 190 ms.
+    await vi.advanceTimersByTimeAsync(15);
+    expect(settled).toBe(true);
+    expect((await second)?.text).toBe("2 * (w + h)");
+    expect(svc.metrics()).toMatchObject({ budgetHits: 1, jobsStarted: 2 });
+    await svc.dispose();
+  });
+
+  it("the same context that showed nothing is not generated again", async () => {
+    const engine = new ScriptedEngine(() => "   ");
+    const svc = service(engine, { responseBudgetMs: 0 });
+    expect(await svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: OFFSET })).toBeNull();
+    expect(await svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: OFFSET })).toBeNull();
+    expect(engine.stats.infillCalls).toBe(1);
+    expect(svc.lastLatency?.outcome).toBe("lru");
+    expect(svc.lastDiscarded).not.toBeNull();
     await svc.dispose();
   });
 });

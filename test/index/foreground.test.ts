@@ -123,6 +123,21 @@ describe("indexing steps aside for the editor's requests", () => {
     });
   });
 
+  it("an open document's re-index waits while the foreground is busy (its parse would delay a completion)", async () => {
+    await withIndex(openIndex, { "a.ts": "export const a = 1;\n" }, async (index, fg) => {
+      await index.update();
+      fg.busy = true;
+      let written = false;
+      const edit = index.updateFile("a.ts", "export function typedInTheEditor(): number {\n  return 1;\n}\n").then(() => (written = true));
+      await settle(100);
+      expect(written).toBe(false);
+      expect(index.chunksOf("a.ts").map((c) => c.symbol)).not.toContain("typedInTheEditor");
+      fg.idle();
+      await edit;
+      expect(index.chunksOf("a.ts").map((c) => c.symbol)).toContain("typedInTheEditor");
+    });
+  });
+
   it("without a foreground it indexes as before", async () => {
     const ws = makeWorkspace({ "a.ts": "export const a = 1;\n" });
     const index = await openTestIndex(ws.root, ws.cache);

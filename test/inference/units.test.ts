@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { PromptLookupDrafter } from "../../server/inference/drafters.js";
 import { buildFimText, templateForServerModel } from "../../server/inference/fimText.js";
 import { FIM_TEMPLATES } from "../../server/inference/fimTemplates.js";
-import { planReuse } from "../../server/inference/kvReuse.js";
+import { planReuse, planShiftReuse } from "../../server/inference/kvReuse.js";
 import { resolveFlashAttention } from "../../server/inference/LlamaEngine.js";
 import { Mutex } from "../../server/util/Mutex.js";
 import { StopStringMatcher } from "../../server/inference/StopStringMatcher.js";
@@ -19,6 +19,24 @@ describe("inference helpers", () => {
     expect(planReuse(tokens(1, 2, 3), tokens(1, 2, 3))).toBe(2);
     expect(planReuse(tokens(1, 2, 3, 4, 5), tokens(1, 2, 3))).toBe(2);
     expect(planReuse(tokens(), tokens(1, 2))).toBe(0);
+  });
+
+  it("planShiftReuse keeps long cached runs after a gap and erases only what lies between them", () => {
+    const run = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+    // The ring's oldest chunk (300…) left the front: chunk A (100…) shifts down and is kept; the old file's tail goes.
+    const cached = tokens(1, 2, ...run(300, 20), ...run(100, 40), ...run(500, 10));
+    const prompt = tokens(1, 2, ...run(100, 40), ...run(700, 3));
+    expect(planReuse(cached, prompt)).toBe(2);
+    expect(planShiftReuse(cached, prompt, 8)).toEqual({ reused: 42, erase: [{ start: 2, end: 22 }, { start: 62, end: 72 }] });
+    // Two gaps (a near-duplicate chunk evicted from the middle too).
+    const twoGaps = planShiftReuse(tokens(1, ...run(100, 10), 9, 9, ...run(200, 10), 8, ...run(400, 10)), tokens(1, ...run(100, 10), ...run(200, 10), 5), 8);
+    expect(twoGaps).toEqual({ reused: 21, erase: [{ start: 11, end: 13 }, { start: 23, end: 34 }] });
+    // New tokens inserted before a cached run cannot be shifted up: evaluated again.
+    expect(planShiftReuse(tokens(1, 2, ...run(100, 40)), tokens(1, 2, 7, 7, ...run(100, 40)), 8)).toEqual({ reused: 2, erase: [{ start: 2, end: 42 }] });
+    // Runs shorter than the minimum are evaluated again rather than shifted.
+    expect(planShiftReuse(tokens(1, 2, 9, 9, 3, 4), tokens(1, 2, 3, 4, 5), 8)).toEqual({ reused: 2, erase: [{ start: 2, end: 6 }] });
+    // The last prompt token is never counted as reused (it is evaluated for fresh logits).
+    expect(planShiftReuse(tokens(1, 2, 3), tokens(1, 2, 3)).reused).toBe(2);
   });
 
   it("Mutex is FIFO and an aborted waiter leaves the queue at once", async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LSPErrorCodes, type CompletionList, type InlineCompletionItem } from "vscode-languageserver-protocol";
+import { parseLatency } from "../../server/completion/latency.js";
 import { fileUri, fullCapabilities, minimalCapabilities, TestClient } from "../helpers/lspClient.js";
 import { CLI, FIM_MODEL } from "../helpers/paths.js";
 
@@ -230,6 +231,14 @@ describe("completion with the shared FIM model", () => {
       expect(edit.newText.trim().length).toBeGreaterThan(0);
       expect(item.filterText).toBe(edit.newText);
       expect(c.progressTokens.length).toBeGreaterThan(0); // model load reported progress
+      // Every completion logs where its time went (debug level): the first waited for the model load and ran it.
+      const latencies = c.logMessages.map((m) => parseLatency(m.message)).filter((r) => r !== null);
+      expect(latencies).toHaveLength(2);
+      expect(latencies[0]).toMatchObject({ path: testCase.file, outcome: expect.stringMatching(/^(generated|budget)$/) });
+      expect(latencies[0]?.waiting.load).toBeGreaterThan(0);
+      expect(latencies[0]?.waiting).toHaveProperty("settings");
+      expect(latencies[0]?.phases).toHaveProperty("context");
+      expect(latencies[1]?.outcome).toMatch(/^(typeThrough|lru|joined|generated)$/);
       await c.connection.sendRequest("workspace/executeCommand", { command: "dhi.completion.accepted", arguments: [{ id: (item.command?.arguments?.[0] as { id: string }).id }] });
       expect(await c.shutdown()).toBe(0);
 

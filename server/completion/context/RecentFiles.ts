@@ -1,6 +1,9 @@
-// llama.vim's ring buffer of "extra context": chunks of recently opened or edited files, newest first,
+// llama.vim's ring buffer of "extra context": chunks of recently opened or edited files, oldest first,
 // with near-duplicates evicted. Chunks are cut lazily: noteDocument() only stores the text (it runs on
 // every edit), and the chunk around the last edit is taken when another file asks for context.
+// The order is stable (a new chunk goes to the end, the oldest leaves from the front) because the prompt
+// starts with these chunks: a stable start keeps the model's KV cache, so a newly opened file costs its own
+// tokens and the one new chunk rather than the whole ring (see inference/kvReuse.ts for the shifted reuse).
 
 export interface RecentChunk {
   uri: string;
@@ -72,7 +75,7 @@ export class RecentFiles {
     for (let i = this.chunks.length - 1; i >= 0; i--) if (this.chunks[i].uri === uri) this.chunks.splice(i, 1);
   }
 
-  /** Chunks from files other than `uri`, newest first. Flushes pending notes of other files into the ring. */
+  /** Chunks from files other than `uri`, oldest first. Flushes pending notes of other files into the ring. */
   chunksFor(uri: string): RecentChunk[] {
     for (const [pendingUri, note] of this.pending) {
       if (pendingUri === uri) continue;
@@ -93,7 +96,7 @@ export class RecentFiles {
     for (let i = this.chunks.length - 1; i >= 0; i--) {
       if (chunkSimilarity(this.chunks[i].text, text) > this.similarity) this.chunks.splice(i, 1);
     }
-    this.chunks.unshift({ uri, path: note.path, startLine, text });
-    if (this.chunks.length > this.maxChunks) this.chunks.length = this.maxChunks;
+    this.chunks.push({ uri, path: note.path, startLine, text });
+    if (this.chunks.length > this.maxChunks) this.chunks.splice(0, this.chunks.length - this.maxChunks);
   }
 }

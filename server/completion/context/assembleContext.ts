@@ -111,15 +111,22 @@ export async function assembleContext(input: AssembleInput): Promise<AssembledCo
   const recentChunks = remaining > 0 ? input.recent.chunksFor(input.uri) : [];
   if (recentChunks.length > 0) {
     const counts = await input.counter.countAll(recentChunks.map((c) => c.text));
-    recentChunks.forEach((chunk, i) => {
-      if (counts[i] > remaining) return;
+    // The budget goes to the newest chunks first; the prompt keeps the ring's order (oldest first).
+    const kept = new Set<number>();
+    for (let i = recentChunks.length - 1; i >= 0; i--) {
+      if (counts[i] > remaining) continue;
       remaining -= counts[i];
+      kept.add(i);
+    }
+    recentChunks.forEach((chunk, i) => {
+      if (!kept.has(i)) return;
       recentFiles.push({ path: chunk.path, text: chunk.text });
       pieces.push({ kind: "recent", path: chunk.path, tokens: counts[i], reason: `lines ${chunk.startLine + 1}-${chunk.startLine + chunk.text.split("\n").length}` });
     });
   }
-  // Best first (the engine keeps files in order while they fit): retrieved by rank, then the newest recent chunks.
-  const extraContext = [...retrievedFiles, ...recentFiles];
+  // The recent-files ring first: it changes least between requests, so it stays in the KV cache; then the
+  // retrieved chunks, which follow the cursor. The engine keeps files in this order while they fit.
+  const extraContext = [...recentFiles, ...retrievedFiles];
   const tokens = pieces.reduce((sum, piece) => sum + piece.tokens, 0);
   return { prefix: prefix.text, suffix: suffix.text, extraContext, pieces, tokens };
 }
