@@ -34,10 +34,13 @@ export const ModelSettingsSchema = z.object({
 });
 
 export const BackendSettingsSchema = z.object({
-  type: z.enum(["embedded", "openai"]).default("embedded"),
+  type: z.enum(["embedded", "openai", "ollama"]).default("embedded"),
+  /** For "ollama", defaults to http://127.0.0.1:11434. */
   url: z.string().nullable().default(null),
   apiKey: z.string().nullable().default(null),
   model: z.string().nullable().default(null),
+  /** Extension ("ollama"): how long Ollama keeps the model loaded after a request ("30m", seconds, -1 = forever, null = Ollama's default). */
+  keepAlive: z.union([z.string(), z.number()]).nullable().default("30m"),
 });
 
 export const ContextTokensSchema = z.object({
