@@ -16,13 +16,14 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { z } from "zod";
 import { CodeActionService } from "../actions/CodeActionService.js";
 import { ActionRejectedError } from "../actions/errors/ActionRejectedError.js";
-import { isActionKind, ACTION_KINDS } from "../actions/kinds.js";
+import { isActionKind, ACTION_KINDS, CUSTOM_KIND, REWRITE_KIND } from "../actions/kinds.js";
 import type { ActionDiagnostic, ActionDocument, ActionEnvironment, EditPlan, FileChange } from "../actions/types.js";
 import { diskFiles, type WorkspaceFiles } from "../actions/workspaceFiles.js";
 import { isAbortError } from "../util/abort.js";
 import { errorMessage } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
 import { uriToPath } from "./documentPaths.js";
+import { saveAnswer, SHOW_ANSWER_COMMAND } from "./answers.js";
 import type { Workspace } from "./Workspace.js";
 
 // The LSP edge of the AI code actions: converts ranges ⇄ offsets, carries what resolve needs in `data`,
@@ -43,6 +44,8 @@ const ActionDataSchema = z.object({
   range: RangeSchema,
   instruction: z.string().optional(),
   diagnostics: z.array(DiagnosticDataSchema).optional(),
+  /** A user-defined action's title in `actions.custom`. */
+  custom: z.string().optional(),
 });
 export type DhiActionData = z.infer<typeof ActionDataSchema>;
 
@@ -70,7 +73,7 @@ function contextInstruction(params: CodeActionParams): string | undefined {
 }
 
 /** `textDocument/codeAction`: lists the dhi actions without any model call; `edit` is left to resolve. */
-export function provideCodeActions(params: CodeActionParams, document: TextDocument | undefined, _workspace: Workspace): CodeAction[] {
+export function provideCodeActions(params: CodeActionParams, document: TextDocument | undefined, workspace: Workspace): CodeAction[] {
   if (!document) return [];
   const lspDiagnostics = new Map<ActionDiagnostic, Diagnostic>();
   const diagnostics = params.context.diagnostics.map((d) => {
@@ -83,6 +86,7 @@ export function provideCodeActions(params: CodeActionParams, document: TextDocum
     selection: { start: document.offsetAt(params.range.start), end: document.offsetAt(params.range.end) },
     diagnostics,
     only: params.context.only,
+    customActions: workspace.settings.actions.custom,
   });
   const instruction = contextInstruction(params);
   return offers.map((offer) => {
@@ -93,7 +97,8 @@ export function provideCodeActions(params: CodeActionParams, document: TextDocum
       uri: document.uri,
       version: document.version,
       range: params.range,
-      ...(instruction && offer.kind === "refactor.rewrite.dhi" ? { instruction } : {}),
+      ...(instruction && (offer.kind === REWRITE_KIND || offer.kind === CUSTOM_KIND) ? { instruction } : {}),
+      ...(offer.custom !== undefined ? { custom: offer.custom } : {}),
       ...(forDiagnostics.length > 0 ? { diagnostics: forDiagnostics.map((d) => ({ range: d.range, message: messageText(d), ...(d.source ? { source: d.source } : {}) })) } : {}),
     };
     const action: CodeAction = { title: offer.title, kind: offer.kind, data };
@@ -169,6 +174,8 @@ export async function resolveCodeAction(
           instruction: data.instruction,
           diagnostics: (data.diagnostics ?? []).map((d) => toActionDiagnostic(document, d)),
           root: workspace.root,
+          explainOutput: workspace.settings.actions.explain,
+          custom: data.custom === undefined ? undefined : workspace.settings.actions.custom.find((a) => a.title === data.custom),
         },
         env,
       );
@@ -185,7 +192,12 @@ export async function resolveCodeAction(
   }
   const now = documents.get(data.uri);
   if (!now || now.version !== data.version) throw changedError(data.uri, data.version, now?.version);
-  workspace.logger.debug(`${data.kind} resolved in ${Date.now() - started} ms: ${plan.changes.length} file change(s)`);
+  workspace.logger.debug(`${data.kind} resolved in ${Date.now() - started} ms: ${plan.changes.length} file change(s)${plan.answer ? ", an answer" : ""}`);
+  if (plan.answer) {
+    // Nothing to edit: the editor runs the command, which opens the answer in a window.
+    const args = saveAnswer(workspace.answersDir, plan.answer);
+    return { ...action, command: { title: plan.answer.title, command: SHOW_ANSWER_COMMAND, arguments: [args] } };
+  }
   return { ...action, edit: toWorkspaceEdit(plan, data, documents) };
 }
 
