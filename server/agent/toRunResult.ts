@@ -1,8 +1,9 @@
 import type { WorkspaceEdit } from "vscode-languageserver-protocol";
+import { unifiedDiff } from "./diff/unifiedDiff.js";
 import { toWorkspaceEdit } from "./toWorkspaceEdit.js";
 import type { AgentOutcome } from "./types.js";
 
-/** The contract's `dhi.agent.run` result (plus `ok`, `intent`, `notes` and `verified.checks` as additions). */
+/** The contract's `dhi.agent.run` result (plus `ok`, `intent`, `notes`, `diff` and `verified.checks` as additions). */
 export interface AgentRunResult {
   runId: string;
   edit: WorkspaceEdit;
@@ -12,6 +13,8 @@ export interface AgentRunResult {
   ok: boolean;
   intent: AgentOutcome["intent"];
   notes: string[];
+  /** The edit as a unified diff, for editors that preview it as text (Neovim, Emacs). */
+  diff: string;
   applied?: boolean;
 }
 
@@ -25,5 +28,6 @@ export function toRunResult(root: string, outcome: AgentOutcome): AgentRunResult
     ok: outcome.ok,
     intent: outcome.intent,
     notes: outcome.notes,
+    diff: unifiedDiff(outcome.changes),
   };
 }

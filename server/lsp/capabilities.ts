@@ -9,6 +9,7 @@ export const DHI_CODE_ACTION_KINDS = [
   "source.dhi.tests",
   "refactor.dhi.explain",
   "refactor.dhi.custom",
+  "source.dhi.agent",
 ] as const;
 
 export function clientSupportsInlineCompletion(client: ClientCapabilities): boolean {

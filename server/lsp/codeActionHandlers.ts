@@ -16,13 +16,14 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { z } from "zod";
 import { CodeActionService } from "../actions/CodeActionService.js";
 import { ActionRejectedError } from "../actions/errors/ActionRejectedError.js";
-import { isActionKind, ACTION_KINDS, CUSTOM_KIND, REWRITE_KIND } from "../actions/kinds.js";
+import { isActionKind, kindRequested, ACTION_KINDS, CUSTOM_KIND, REWRITE_KIND } from "../actions/kinds.js";
 import type { ActionDiagnostic, ActionDocument, ActionEnvironment, EditPlan, FileChange } from "../actions/types.js";
 import { diskFiles, type WorkspaceFiles } from "../actions/workspaceFiles.js";
 import { isAbortError } from "../util/abort.js";
 import { errorMessage } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
 import { uriToPath } from "./documentPaths.js";
+import { AGENT_ACTION_KIND, agentActionTitle, agentInstructionAt, runAgentAction } from "./agentCodeAction.js";
 import { saveAnswer, SHOW_ANSWER_COMMAND } from "./answers.js";
 import type { Workspace } from "./Workspace.js";
 
@@ -38,7 +39,7 @@ const DiagnosticDataSchema = z.object({ range: RangeSchema, message: z.string(),
 /** What `codeAction/resolve` gets back from the client: enough to recompute the action from scratch. */
 const ActionDataSchema = z.object({
   dhi: z.literal(true),
-  kind: z.enum(ACTION_KINDS),
+  kind: z.union([z.enum(ACTION_KINDS), z.literal(AGENT_ACTION_KIND)]),
   uri: z.string(),
   version: z.number().int(),
   range: RangeSchema,
@@ -89,7 +90,7 @@ export function provideCodeActions(params: CodeActionParams, document: TextDocum
     customActions: workspace.settings.actions.custom,
   });
   const instruction = contextInstruction(params);
-  return offers.map((offer) => {
+  const actions = offers.map((offer) => {
     const forDiagnostics = (offer.diagnostics ?? []).map((d) => lspDiagnostics.get(d)).filter((d): d is Diagnostic => d !== undefined);
     const data: DhiActionData = {
       dhi: true,
@@ -108,6 +109,13 @@ export function provideCodeActions(params: CodeActionParams, document: TextDocum
     }
     return action;
   });
+  // The agent, for editors that cannot give executeCommand an instruction (Helix): a `dhi:` comment gives it.
+  const agentInstruction = kindRequested(AGENT_ACTION_KIND, params.context.only) ? agentInstructionAt(document, params.range) : null;
+  if (agentInstruction) {
+    const data: DhiActionData = { dhi: true, kind: AGENT_ACTION_KIND, uri: document.uri, version: document.version, range: params.range, instruction: agentInstruction };
+    actions.push({ title: agentActionTitle(agentInstruction), kind: AGENT_ACTION_KIND, data });
+  }
+  return actions;
 }
 
 
@@ -145,7 +153,12 @@ export async function resolveCodeAction(
   const data = parsed.data;
   const document = documents.get(data.uri);
   if (!document || document.version !== data.version) throw changedError(data.uri, data.version, document?.version);
-  if (!isActionKind(data.kind)) return action;
+  if (data.kind === AGENT_ACTION_KIND) {
+    const run = await runAgentAction({ workspace, signal, withProgress }, data.instruction ?? "", uriToPath(data.uri));
+    return { ...action, edit: run.edit };
+  }
+  const kind = data.kind;
+  if (!isActionKind(kind)) return action;
 
   const actionDoc = actionDocument(document);
   const started = Date.now();
@@ -168,7 +181,7 @@ export async function resolveCodeAction(
       };
       return service.resolve(
         {
-          kind: data.kind,
+          kind,
           document: actionDoc,
           selection: { start: document.offsetAt(data.range.start), end: document.offsetAt(data.range.end) },
           instruction: data.instruction,

@@ -313,4 +313,24 @@ describe("answers in a window and user-defined actions", () => {
     expect(stale.message).toMatch(/no longer in the settings/);
     expect(await client.shutdown()).toBe(0);
   });
+
+  it("the agent as a code action (Helix): a `dhi:` comment at the cursor is the instruction; resolve runs the agent and returns its edit", async () => {
+    const js = "// dhi: fix the bug in add so the tests pass\nexport function add(a, b) {\n  return a - b;\n}\n";
+    const { client, root } = await start({ "src/math.js": js, "package.json": '{"name":"f","type":"module","scripts":{"test":"node --test"}}\n' }, true, {
+      sandbox: { backend: "none" },
+      agent: { maxIterations: 1, candidates: 1 },
+    });
+    const uri = fileUri(join(root, "src/math.js"));
+    await client.open(uri, "javascript", js);
+    // Nothing offered without a comment at the cursor.
+    expect((await list(client, uri, range(js, 2, 2))).some((a) => a.kind === "source.dhi.agent")).toBe(false);
+    const cursor = { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } };
+    const action = pick(await list(client, uri, cursor), "source.dhi.agent");
+    expect(action.title).toBe("dhi: Run agent: fix the bug in add so the tests pass");
+    expect(action.edit).toBeUndefined();
+    const resolved = await resolve(client, action);
+    expect(Array.isArray(resolved.edit?.documentChanges)).toBe(true);
+    await client.waitFor(() => client.logMessages.some((m) => /agent run [0-9a-f-]+ \(code action\): /.test(m.message)), "the agent run in the log");
+    expect(await client.shutdown()).toBe(0);
+  });
 });

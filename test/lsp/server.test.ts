@@ -38,7 +38,7 @@ describe("lifecycle and capabilities", () => {
       ["dhi.agent.run", "dhi.agent.resume", "dhi.agent.undo", "dhi.index.rebuild", "dhi.search", "dhi.tests.run", "dhi.architecture", "dhi.completion.accepted", "dhi.actions.showAnswer"].sort(),
     );
     expect(fullResult.capabilities.codeActionProvider).toMatchObject({
-      codeActionKinds: ["refactor.rewrite.dhi", "quickfix.dhi", "source.dhi.doc", "source.dhi.tests", "refactor.dhi.explain", "refactor.dhi.custom"],
+      codeActionKinds: ["refactor.rewrite.dhi", "quickfix.dhi", "source.dhi.doc", "source.dhi.tests", "refactor.dhi.explain", "refactor.dhi.custom", "source.dhi.agent"],
     });
     expect(await full.shutdown()).toBe(0);
 
