@@ -14,7 +14,10 @@
 ;; Eglot: you get dhi's AI completions and code actions, but no definitions,
 ;; diagnostics or hover from the real server.  To keep both, either
 ;;   - use lsp-mode instead (see dhi-lsp-mode.el: dhi runs as an add-on client), or
-;;   - put an LSP multiplexer such as rassumfrassum or lspx in front of both
+;;   - keep the language's server in Eglot and run dhi beside it with
+;;     dhi-eglot-companion.el (tested; no LSP multiplexer is packaged for
+;;     Debian or npm), or
+;;   - put an LSP multiplexer such as rassumfrassum (PyPI) in front of both
 ;;     servers and register the multiplexer's command in `eglot-server-programs'.
 ;; Set `dhi-eglot-modes' to nil before loading to register nothing and wire it
 ;; yourself.
@@ -101,8 +104,11 @@ Each one replaces that mode's own server in Eglot; see the commentary."
   (add-to-list 'eglot-server-programs (cons dhi-eglot-modes #'dhi-eglot-contact)))
 
 (defun dhi-eglot--command (command argument)
-  "Send workspace/executeCommand COMMAND with ARGUMENT to dhi; agent runs take minutes."
-  (jsonrpc-request (or (eglot-current-server) (user-error "dhi: no Eglot server in this buffer"))
+  "Send workspace/executeCommand COMMAND with ARGUMENT to dhi; agent runs take minutes.
+Beside another server (dhi-eglot-companion.el), dhi's own connection is used."
+  (jsonrpc-request (or (bound-and-true-p dhi-eglot-companion--connection)
+                       (eglot-current-server)
+                       (user-error "dhi: no Eglot server in this buffer"))
                    :workspace/executeCommand
                    (list :command command :arguments (vector argument))
                    :timeout 900))
