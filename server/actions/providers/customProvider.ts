@@ -31,7 +31,7 @@ export const customProvider: ActionProvider = {
     const code = text.slice(span.start, span.end);
     const tags = fenceTags(language, document.languageId);
     const file = displayPath(document, request.root);
-    const userText = renderTemplate(action.prompt, { selection: code, file, language: language ?? document.languageId, instruction: target.instruction ?? "" });
+    const userText = renderTemplate(action.prompt, { selection: code.replace(/\r?\n$/, ""), file, language: language ?? document.languageId, instruction: target.instruction ?? "" });
     const sections = contextSections({ document, root: request.root, language, tag: tags[0], code, region: span, index: env.index });
     sections.push(userText);
     const label = `"${action.title}"`;
