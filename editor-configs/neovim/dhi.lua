@@ -49,7 +49,7 @@ M.defaults = {
 }
 
 -- Settings keys whose value is a JSON array; every other empty table is an object.
-local ARRAY_KEYS = { exclude = true, protectedPaths = true }
+local ARRAY_KEYS = { exclude = true, protectedPaths = true, custom = true }
 
 -- In Neovim Lua an empty table is encoded as a JSON array (`[]`), which the
 -- server rejects for an object-valued setting: convert those to vim.empty_dict().
