@@ -1,4 +1,4 @@
-import type { CodeAction, Range, WorkspaceEdit } from "vscode-languageserver/node";
+import type { Range, WorkspaceEdit } from "vscode-languageserver/node";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { findDhiComment, selectionRegion } from "../actions/regions.js";
 import { startRun } from "../agent/runAgent.js";
@@ -39,5 +39,3 @@ export async function runAgentAction(
     return { edit: result.edit, summary: result.summary, runId: result.runId };
   });
 }
-
-export type AgentCodeAction = CodeAction & { kind: typeof AGENT_ACTION_KIND };
