@@ -15,7 +15,10 @@
 ;; Eglot: you get dhi's AI completions and code actions, but no definitions,
 ;; diagnostics or hover from the real server.  To keep both, either
 ;;   - use lsp-mode instead (see dhi-lsp-mode.el: dhi runs as an add-on client), or
-;;   - put an LSP multiplexer such as rassumfrassum or lspx in front of both
+;;   - keep the language's server in Eglot and run dhi beside it with
+;;     dhi-eglot-companion.el (tested; no LSP multiplexer is packaged for
+;;     Debian or npm), or
+;;   - put an LSP multiplexer such as rassumfrassum (PyPI) in front of both
 ;;     servers and register the multiplexer's command in `eglot-server-programs'.
 ;; Set `dhi-eglot-modes' to nil before loading to register nothing and wire it
 ;; yourself.
@@ -23,7 +26,8 @@
 ;; Completion: Eglot feeds `completion-at-point' (and company/corfu through
 ;; capf); dhi answers with one item that inserts the whole multi-line text.
 ;; Code actions: M-x eglot-code-actions on a region (dhi titles start "dhi: ").
-;; Agent: M-x dhi-eglot-agent.
+;; Agent: M-x dhi-eglot-agent (C-u: preview the diff in a diff-mode buffer,
+;; `a' applies, `d' discards), M-x dhi-eglot-agent-undo, M-x dhi-eglot-agent-resume.
 
 ;;; Code:
 
@@ -38,6 +42,7 @@
     (require 'eglot)))
 (require 'cl-lib)
 (require 'jsonrpc)
+(load (expand-file-name "dhi-agent" (file-name-directory (or load-file-name buffer-file-name))) nil t)
 
 (defgroup dhi nil
   "The dhi local AI language server."
@@ -115,19 +120,46 @@ Each one replaces that mode's own server in Eglot; see the commentary."
 (when dhi-eglot-modes
   (add-to-list 'eglot-server-programs (cons dhi-eglot-modes #'dhi-eglot-contact)))
 
+(defun dhi-eglot--command (command argument)
+  "Send workspace/executeCommand COMMAND with ARGUMENT to dhi; agent runs take minutes.
+Beside another server (dhi-eglot-companion.el), dhi's own connection is used."
+  (jsonrpc-request (or (bound-and-true-p dhi-eglot-companion--connection)
+                       (eglot-current-server)
+                       (user-error "dhi: no Eglot server in this buffer"))
+                   :workspace/executeCommand
+                   (list :command command :arguments (vector argument))
+                   :timeout 900))
+
+(defun dhi-eglot--apply (edit)
+  "Apply the WorkspaceEdit EDIT through Eglot."
+  (eglot--apply-workspace-edit edit))
+
 (defun dhi-eglot-agent (instruction &optional preview)
   "Run the dhi workspace agent with INSTRUCTION.
-The server applies the edit through workspace/applyEdit unless PREVIEW
-\(a prefix argument) is non-nil."
+The server applies a verified edit through workspace/applyEdit; with PREVIEW
+\(a prefix argument) the run's diff opens in a `diff-mode' buffer instead,
+where `a' applies it and `d' discards it."
   (interactive "sdhi agent instruction: \nP")
-  (let ((result (jsonrpc-request (or (eglot-current-server) (user-error "dhi: no Eglot server in this buffer"))
-                                 :workspace/executeCommand
-                                 (list :command "dhi.agent.run"
-                                       :arguments (vector (list :instruction instruction
-                                                                :apply (if preview :json-false t))))
-                                 :timeout 900)))
-    (message "dhi agent: %s" (or (plist-get result :summary) "done"))
+  (let ((result (dhi-eglot--command "dhi.agent.run" (list :instruction instruction :apply (if preview :json-false t)))))
+    (setq dhi-agent-last-run-id (plist-get result :runId))
+    (if preview
+        (dhi-agent-show-preview result #'dhi-eglot--apply)
+      (message "dhi agent: %s" (or (plist-get result :summary) "done")))
     result))
+
+(defun dhi-eglot-agent-undo (run-id)
+  "Revert the applied agent run RUN-ID (default: the last run) and save the files."
+  (interactive (list (dhi-agent-read-run-id)))
+  (let ((edit (dhi-eglot--command "dhi.agent.undo" (list :runId run-id))))
+    (dhi-eglot--apply edit)
+    (dhi-agent-save-edited edit)
+    (message "dhi agent: reverted run %s" run-id)
+    edit))
+
+(defun dhi-eglot-agent-resume (run-id)
+  "Resume the checkpointed agent run RUN-ID (default: the last run) and preview it."
+  (interactive (list (dhi-agent-read-run-id)))
+  (dhi-agent-show-preview (dhi-eglot--command "dhi.agent.resume" (list :runId run-id)) #'dhi-eglot--apply))
 
 (provide 'dhi-eglot)
 ;;; dhi-eglot.el ends here

@@ -19,12 +19,14 @@
 ;; or bind `lsp-inline-completion-display' to a key; accept with
 ;; `lsp-inline-completion-accept' (bound in `lsp-inline-completion-active-map').
 ;; Code actions: M-x lsp-execute-code-action (titles start with "dhi: ").
-;; Agent: M-x dhi-lsp-agent.
+;; Agent: M-x dhi-lsp-agent (C-u: preview the diff in a diff-mode buffer,
+;; `a' applies, `d' discards), M-x dhi-lsp-agent-undo, M-x dhi-lsp-agent-resume.
 
 ;;; Code:
 
 (require 'cl-lib)
 (require 'lsp-mode)
+(load (expand-file-name "dhi-agent" (file-name-directory (or load-file-name buffer-file-name))) nil t)
 
 (defgroup dhi-lsp nil
   "The dhi local AI language server, for lsp-mode."
@@ -71,22 +73,45 @@ Sent as initializationOptions."
   :priority -2
   :initialization-options (lambda () (or dhi-lsp-settings (make-hash-table)))))
 
-(defun dhi-lsp-agent (instruction &optional preview)
-  "Run the dhi workspace agent with INSTRUCTION.
-The server applies the edit through workspace/applyEdit unless PREVIEW
-\(a prefix argument) is non-nil."
-  (interactive "sdhi agent instruction: \nP")
+(defun dhi-lsp--command (command argument)
+  "Send workspace/executeCommand COMMAND with ARGUMENT to the dhi workspace."
   (let ((workspace (cl-find-if (lambda (w) (eq (lsp--client-server-id (lsp--workspace-client w)) 'dhi))
                                (lsp-workspaces))))
     (unless workspace (user-error "dhi is not running in this buffer"))
     (with-lsp-workspace workspace
-      (let* ((lsp-response-timeout 900)     ; agent runs take minutes, not seconds
-             (result (lsp-request "workspace/executeCommand"
-                                 (list :command "dhi.agent.run"
-                                       :arguments (vector (list :instruction instruction
-                                                                :apply (if preview :json-false t)))))))
-        (message "dhi agent: %s" (or (lsp-get result :summary) "done"))
-        result))))
+      (let ((lsp-response-timeout 900))     ; agent runs take minutes, not seconds
+        (lsp-request "workspace/executeCommand" (list :command command :arguments (vector argument)))))))
+
+(defun dhi-lsp--apply (edit)
+  "Apply the WorkspaceEdit EDIT through lsp-mode."
+  (lsp--apply-workspace-edit edit))
+
+(defun dhi-lsp-agent (instruction &optional preview)
+  "Run the dhi workspace agent with INSTRUCTION.
+The server applies a verified edit through workspace/applyEdit; with PREVIEW
+\(a prefix argument) the run's diff opens in a `diff-mode' buffer instead,
+where `a' applies it and `d' discards it."
+  (interactive "sdhi agent instruction: \nP")
+  (let ((result (dhi-lsp--command "dhi.agent.run" (list :instruction instruction :apply (if preview :json-false t)))))
+    (setq dhi-agent-last-run-id (lsp-get result :runId))
+    (if preview
+        (dhi-agent-show-preview result #'dhi-lsp--apply)
+      (message "dhi agent: %s" (or (lsp-get result :summary) "done")))
+    result))
+
+(defun dhi-lsp-agent-undo (run-id)
+  "Revert the applied agent run RUN-ID (default: the last run) and save the files."
+  (interactive (list (dhi-agent-read-run-id)))
+  (let ((edit (dhi-lsp--command "dhi.agent.undo" (list :runId run-id))))
+    (dhi-lsp--apply edit)
+    (dhi-agent-save-edited edit)
+    (message "dhi agent: reverted run %s" run-id)
+    edit))
+
+(defun dhi-lsp-agent-resume (run-id)
+  "Resume the checkpointed agent run RUN-ID (default: the last run) and preview it."
+  (interactive (list (dhi-agent-read-run-id)))
+  (dhi-agent-show-preview (dhi-lsp--command "dhi.agent.resume" (list :runId run-id)) #'dhi-lsp--apply))
 
 (provide 'dhi-lsp-mode)
 ;;; dhi-lsp-mode.el ends here

@@ -41,11 +41,15 @@ M.defaults = {
   on_attach = nil,
   -- 0.12+: render textDocument/inlineCompletion as ghost text.
   inline_completion = true,
+  -- 0.12+ ghost text keys (insert mode, buffer-local); false turns one off.
+  -- accept falls through to the key itself when no suggestion is shown;
+  -- next/previous cycle when dhi offers several (completion.suggestions > 1).
+  keys = { accept = "<Tab>", next = "<M-]>", previous = "<M-[>" },
   name = "dhi",
 }
 
 -- Settings keys whose value is a JSON array; every other empty table is an object.
-local ARRAY_KEYS = { exclude = true, protectedPaths = true }
+local ARRAY_KEYS = { exclude = true, protectedPaths = true, custom = true }
 
 -- In Neovim Lua an empty table is encoded as a JSON array (`[]`), which the
 -- server rejects for an object-valued setting: convert those to vim.empty_dict().
@@ -88,8 +92,8 @@ end
 local function merge(defaults, opts)
   local out = vim.deepcopy(defaults)
   for k, v in pairs(opts or {}) do
-    if k == "settings" and type(v) == "table" then
-      out.settings = vim.tbl_deep_extend("force", out.settings or {}, v)
+    if (k == "settings" or k == "keys") and type(v) == "table" then
+      out[k] = vim.tbl_deep_extend("force", out[k] or {}, v)
     else
       out[k] = v -- lists (cmd, filetypes, root_markers) replace, never merge by index
     end
@@ -104,6 +108,8 @@ function M.client_config(root_dir, config)
   config = config or M.config
   local settings = json_object(config.settings or {})
   local capabilities = vim.lsp.protocol.make_client_capabilities()
+  -- dhi's answers open through window/showDocument (handled below on every version).
+  capabilities.window = vim.tbl_deep_extend("force", capabilities.window or {}, { showDocument = { support = true } })
   if config.capabilities then
     capabilities = vim.tbl_deep_extend("force", capabilities, config.capabilities)
   end
@@ -125,10 +131,56 @@ function M.client_config(root_dir, config)
       local inline = vim.lsp.inline_completion
       if config.inline_completion and inline and inline.enable then
         pcall(inline.enable, true, { bufnr = bufnr })
+        M.map_inline_keys(bufnr, config.keys)
       end
       if config.on_attach then config.on_attach(client, bufnr) end
     end,
+    handlers = { ["window/showDocument"] = M.show_document },
   }
+end
+
+-- ---------------------------------------------------------------------------
+-- Ghost text keys (0.12+: vim.lsp.inline_completion)
+
+--- Maps the accept / next / previous keys for ghost text in a buffer.
+function M.map_inline_keys(bufnr, keys)
+  local inline = vim.lsp.inline_completion
+  keys = keys or M.config.keys or {}
+  if not inline then return end
+  if keys.accept then
+    vim.keymap.set("i", keys.accept, function()
+      if not inline.get() then return vim.api.nvim_replace_termcodes(keys.accept, true, false, true) end
+      return ""
+    end, { buffer = bufnr, expr = true, desc = "dhi: accept the suggestion" })
+  end
+  if keys.next then
+    vim.keymap.set("i", keys.next, function() inline.select({ count = 1 }) end, { buffer = bufnr, desc = "dhi: next suggestion" })
+  end
+  if keys.previous then
+    vim.keymap.set("i", keys.previous, function() inline.select({ count = -1 }) end, { buffer = bufnr, desc = "dhi: previous suggestion" })
+  end
+end
+
+-- ---------------------------------------------------------------------------
+-- Answers in a window ("Explain selection", user actions with result "window")
+
+--- window/showDocument: dhi opens its markdown answers in a split (any
+--- Neovim version), read-only, `q` closes it. Other files open in place.
+function M.show_document(_, result)
+  if type(result) ~= "table" or type(result.uri) ~= "string" then return { success = false } end
+  local fname = vim.uri_to_fname(result.uri)
+  if result.external then return { success = false } end
+  vim.cmd("split " .. vim.fn.fnameescape(fname))
+  local buf = vim.api.nvim_get_current_buf()
+  if fname:match("%.md$") then
+    vim.bo[buf].modifiable = false
+    vim.bo[buf].bufhidden = "wipe"
+    vim.api.nvim_buf_set_keymap(buf, "n", "q", "<Cmd>close<CR>", { noremap = true, silent = true, desc = "dhi: close the answer" })
+  end
+  if result.selection then
+    pcall(vim.api.nvim_win_set_cursor, 0, { result.selection.start.line + 1, result.selection.start.character })
+  end
+  return { success = true }
 end
 
 -- 0.7: client ids per root directory, so buffers of one project share a server.
@@ -191,26 +243,112 @@ local function request(client, method, params, handler, bufnr)
   return client.request(method, params, handler, bufnr)
 end
 
---- Runs the workspace agent (workspace/executeCommand dhi.agent.run) on the
---- dhi client only. With apply, the server sends workspace/applyEdit, which
---- Neovim applies; otherwise the proposed edit is only reported.
-function M.agent(instruction, apply)
+-- ---------------------------------------------------------------------------
+-- The agent: :DhiAgent, :DhiAgent! (preview), :DhiAgentUndo, :DhiAgentResume
+
+--- Applies a WorkspaceEdit and writes the files it touched, so the server's
+--- undo (which compares files on disk) sees what was applied.
+local function apply_and_write(client, edit)
+  local uris = {}
+  for _, change in ipairs(edit.documentChanges or {}) do
+    if change.textDocument then
+      uris[change.textDocument.uri] = true
+      -- JSON null arrives as vim.NIL, which older Neovims compare as a number.
+      if change.textDocument.version == vim.NIL then change.textDocument.version = nil end
+    end
+  end
+  vim.lsp.util.apply_workspace_edit(edit, client.offset_encoding or "utf-16")
+  for uri in pairs(edit.changes or {}) do uris[uri] = true end
+  for uri in pairs(uris) do
+    local buf = vim.uri_to_bufnr(uri)
+    if vim.api.nvim_buf_is_loaded(buf) and vim.bo[buf].modified then
+      vim.api.nvim_buf_call(buf, function() vim.cmd("silent noautocmd write") end)
+    end
+  end
+end
+
+--- Shows an agent result's unified diff in a scratch buffer: `a` applies the
+--- edit (and writes the files), `d` or `q` discards it.
+function M.open_agent_preview(client, result)
+  local buf = vim.api.nvim_create_buf(false, true)
+  local header = {
+    "# dhi agent run " .. tostring(result.runId) .. (result.ok and " (verified)" or " (UNVERIFIED)"),
+    "# " .. tostring(result.summary or ""):gsub("\n", " "),
+    "# a: apply   d or q: discard   :DhiAgentUndo reverts an applied run",
+  }
+  local diff = type(result.diff) == "string" and result.diff or ""
+  local lines = vim.list_extend(header, diff ~= "" and vim.split(diff:gsub("\n$", ""), "\n", { plain = true }) or { "# (no change)" })
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  vim.bo[buf].filetype = "diff"
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].bufhidden = "wipe"
+  pcall(vim.api.nvim_buf_set_name, buf, "dhi://agent/" .. tostring(result.runId) .. ".diff")
+  vim.cmd("split")
+  vim.api.nvim_win_set_buf(0, buf)
+  local function close() if vim.api.nvim_buf_is_valid(buf) then vim.api.nvim_buf_delete(buf, { force = true }) end end
+  local function apply()
+    if diff ~= "" and type(result.edit) == "table" then
+      apply_and_write(client, result.edit)
+      M.last_run_id = result.runId
+      vim.notify("dhi agent: applied run " .. tostring(result.runId), vim.log.levels.INFO)
+    else
+      vim.notify("dhi agent: nothing to apply", vim.log.levels.INFO)
+    end
+    close()
+  end
+  vim.keymap.set("n", "a", apply, { buffer = buf, desc = "dhi: apply the agent's edit" })
+  vim.keymap.set("n", "d", close, { buffer = buf, desc = "dhi: discard the agent's edit" })
+  vim.keymap.set("n", "q", close, { buffer = buf, desc = "dhi: discard the agent's edit" })
+  return buf
+end
+
+local function agent_command(command, arguments, on_result)
   local client = M.client(0)
   if not client then
     vim.notify("dhi: not attached to this buffer", vim.log.levels.WARN)
     return
   end
-  local params = {
-    command = "dhi.agent.run",
-    arguments = { { instruction = instruction, apply = apply ~= false } },
-  }
-  request(client, "workspace/executeCommand", params, function(err, result)
+  request(client, "workspace/executeCommand", { command = command, arguments = { arguments } }, function(err, result)
     if err then
       vim.notify("dhi agent: " .. (err.message or tostring(err)), vim.log.levels.ERROR)
     elseif type(result) == "table" then
-      vim.notify("dhi agent: " .. tostring(result.summary or "done"), vim.log.levels.INFO)
+      on_result(client, result)
     end
   end, vim.api.nvim_get_current_buf())
+end
+
+--- Runs the workspace agent on the dhi client only. With apply (the default),
+--- the server sends workspace/applyEdit for a verified edit; with apply = false
+--- (`:DhiAgent!`), the unified diff opens in a preview buffer instead.
+function M.agent(instruction, apply)
+  agent_command("dhi.agent.run", { instruction = instruction, apply = apply ~= false }, function(client, result)
+    M.last_run_id = result.runId
+    if apply == false then
+      M.open_agent_preview(client, result)
+    else
+      vim.notify("dhi agent: " .. tostring(result.summary or "done"), vim.log.levels.INFO)
+    end
+  end)
+end
+
+--- Reverts a run's applied edit (default: the last run).
+function M.agent_undo(run_id)
+  run_id = (run_id and run_id ~= "") and run_id or M.last_run_id
+  if not run_id then return vim.notify("dhi agent: no run to undo", vim.log.levels.WARN) end
+  agent_command("dhi.agent.undo", { runId = run_id }, function(client, edit)
+    apply_and_write(client, edit)
+    vim.notify("dhi agent: reverted run " .. run_id, vim.log.levels.INFO)
+  end)
+end
+
+--- Continues a checkpointed run (default: the last run) and previews its diff.
+function M.agent_resume(run_id)
+  run_id = (run_id and run_id ~= "") and run_id or M.last_run_id
+  if not run_id then return vim.notify("dhi agent: no run to resume", vim.log.levels.WARN) end
+  agent_command("dhi.agent.resume", { runId = run_id }, function(client, result)
+    M.last_run_id = result.runId
+    M.open_agent_preview(client, result)
+  end)
 end
 
 --- "dhi: Rewrite selection…" with an instruction, through the normal code action
@@ -248,7 +386,15 @@ function M.setup(opts)
   vim.api.nvim_create_user_command("DhiAgent", function(cmd) M.agent(cmd.args, not cmd.bang) end, {
     nargs = "+",
     bang = true,
-    desc = "dhi: run the workspace agent (! = preview only, do not apply)",
+    desc = "dhi: run the workspace agent (! = preview the diff; a applies, d discards)",
+  })
+  vim.api.nvim_create_user_command("DhiAgentUndo", function(cmd) M.agent_undo(cmd.args) end, {
+    nargs = "?",
+    desc = "dhi: revert an applied agent run (default: the last)",
+  })
+  vim.api.nvim_create_user_command("DhiAgentResume", function(cmd) M.agent_resume(cmd.args) end, {
+    nargs = "?",
+    desc = "dhi: resume a checkpointed agent run (default: the last) and preview it",
   })
   vim.api.nvim_create_user_command("DhiRewrite", function(cmd)
     local last = vim.api.nvim_buf_get_lines(0, cmd.line2 - 1, cmd.line2, false)[1] or ""

@@ -6,7 +6,12 @@ export const DOC_KIND = "source.dhi.doc";
 export const TESTS_KIND = "source.dhi.tests";
 export const EXPLAIN_KIND = "refactor.dhi.explain";
 
-export const ACTION_KINDS = [REWRITE_KIND, FIX_KIND, DOC_KIND, TESTS_KIND, EXPLAIN_KIND] as const;
+/** Extension: the user-defined actions of `actions.custom` (which one travels beside the kind). */
+export const CUSTOM_KIND = "refactor.dhi.custom";
+
+/** The contract's five built-in kinds. */
+export const BUILTIN_ACTION_KINDS = [REWRITE_KIND, FIX_KIND, DOC_KIND, TESTS_KIND, EXPLAIN_KIND] as const;
+export const ACTION_KINDS = [...BUILTIN_ACTION_KINDS, CUSTOM_KIND] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
 export const TITLES = {
@@ -17,6 +22,12 @@ export const TITLES = {
 } as const;
 
 const MAX_MESSAGE_IN_TITLE = 80;
+
+/** Every dhi action title starts with `dhi: `, user-defined ones too. */
+export function customTitle(title: string): string {
+  const t = title.trim();
+  return t.startsWith("dhi: ") ? t : `dhi: ${t}`;
+}
 
 /** `dhi: Fix <diagnostic message>`, using the message's first line so menus stay one line high. */
 export function fixTitle(message: string): string {

@@ -1,6 +1,7 @@
 // AI code actions on a selection: listing (instant, no model) and resolution (model → verified edit plan).
 // Architecture invariant: actions/ knows nothing about LSP. Positions are UTF-16 offsets into the text the
 // action was listed against; the lsp/ layer converts them to ranges and WorkspaceEdits.
+import type { CustomAction } from "../config/schema.js";
 import type { CodeIndex } from "../index/types.js";
 import type { InferenceEngine, SpeculationStats } from "../inference/types.js";
 import type { OnProgress } from "../util/progress.js";
@@ -34,6 +35,8 @@ export interface ListRequest {
   diagnostics: ActionDiagnostic[];
   /** The client's `only` filter: kinds (or kind prefixes) it wants. */
   only?: string[];
+  /** The user-defined actions from the settings. */
+  customActions?: readonly CustomAction[];
 }
 
 /** One action in the menu. Carries what resolve needs; nothing is computed yet. */
@@ -42,6 +45,8 @@ export interface ActionOffer {
   title: string;
   /** For quickfix: the diagnostic(s) the fix is for. */
   diagnostics?: ActionDiagnostic[];
+  /** For a user-defined action: its title in the settings, which resolve looks it up by. */
+  custom?: string;
 }
 
 export interface ResolveRequest {
@@ -53,6 +58,10 @@ export interface ResolveRequest {
   diagnostics: ActionDiagnostic[];
   /** Absolute workspace root, or null when the client opened no folder. */
   root: string | null;
+  /** Where Explain answers (`actions.explain`). Defaults to "window". */
+  explainOutput?: "window" | "comment";
+  /** The user-defined action to run (kind CUSTOM_KIND). */
+  custom?: CustomAction;
 }
 
 /** What resolution runs against: injected so actions stay free of LSP and testable. */
@@ -85,8 +94,19 @@ export interface GenerationReport {
   speculation: SpeculationStats;
 }
 
-/** The outcome of resolving an action: plain data the lsp/ layer turns into a WorkspaceEdit. */
+/** An answer for the user to read in a window, instead of an edit. */
+export interface ActionAnswer {
+  title: string;
+  /** The document shown: the answer with a heading and the code it is about. */
+  markdown: string;
+  /** The bare answer (short ones can go in a message instead of a document). */
+  text: string;
+}
+
+/** The outcome of resolving an action: plain data the lsp/ layer turns into a WorkspaceEdit (or a window). */
 export interface EditPlan {
   changes: FileChange[];
+  /** Set when the action answers in a window (Explain, user actions with result "window"); `changes` is then empty. */
+  answer?: ActionAnswer;
   report: GenerationReport;
 }

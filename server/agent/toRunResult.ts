@@ -1,8 +1,9 @@
 import type { WorkspaceEdit } from "vscode-languageserver-protocol";
+import { changesPatch } from "./changesPatch.js";
 import { toWorkspaceEdit } from "./toWorkspaceEdit.js";
 import type { AgentOutcome } from "./types.js";
 
-/** The contract's `dhi.agent.run` result (plus `ok`, `intent`, `notes` and `verified.checks` as additions). */
+/** The contract's `dhi.agent.run` result (plus `ok`, `intent`, `notes`, `diff` and `verified.checks` as additions). */
 export interface AgentRunResult {
   runId: string;
   edit: WorkspaceEdit;
@@ -12,6 +13,8 @@ export interface AgentRunResult {
   ok: boolean;
   intent: AgentOutcome["intent"];
   notes: string[];
+  /** The edit as a unified diff, for editors that preview it as text (Neovim, Emacs). */
+  diff: string;
   applied?: boolean;
   /** Files that changed while the run worked: the edit is then empty and `rerun` offers a fresh run. */
   inputsChanged?: string[];
@@ -28,5 +31,6 @@ export function toRunResult(root: string, outcome: AgentOutcome): AgentRunResult
     ok: outcome.ok,
     intent: outcome.intent,
     notes: outcome.notes,
+    diff: changesPatch(outcome.changes),
   };
 }

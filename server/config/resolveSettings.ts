@@ -35,13 +35,25 @@ function unknownKeys(raw: Json, known: Json, prefix = ""): string[] {
   return out;
 }
 
-function deletePath(obj: Json, path: PropertyKey[]): void {
+/** Removes the bad value; inside a list, the whole entry goes (a list entry has no default). Returns whether it was an entry. */
+function deletePath(obj: Json, path: PropertyKey[]): boolean {
   let node: unknown = obj;
   for (let i = 0; i < path.length - 1; i++) {
-    if (!isRecord(node)) return;
-    node = node[String(path[i])];
+    const part = path[i];
+    if (Array.isArray(node) && typeof part === "number") {
+      node.splice(part, 1);
+      return true;
+    }
+    if (!isRecord(node)) return false;
+    node = node[String(part)];
   }
-  if (isRecord(node)) delete node[String(path[path.length - 1])];
+  const last = path[path.length - 1];
+  if (Array.isArray(node) && typeof last === "number") {
+    node.splice(last, 1);
+    return true;
+  }
+  if (isRecord(node)) delete node[String(last)];
+  return false;
 }
 
 function describe(value: unknown): string {
@@ -51,7 +63,7 @@ function describe(value: unknown): string {
 
 function getPath(obj: Json, path: PropertyKey[]): unknown {
   let node: unknown = obj;
-  for (const part of path) node = isRecord(node) ? node[String(part)] : undefined;
+  for (const part of path) node = isRecord(node) ? node[String(part)] : Array.isArray(node) && typeof part === "number" ? (node[part] as unknown) : undefined;
   return node;
 }
 
@@ -80,8 +92,11 @@ export function resolveSettings(layers: SettingsLayer[], env: NodeJS.ProcessEnv 
     if (result.success) return { settings: result.data, warnings, errors };
     for (const issue of result.error.issues) {
       const key = issue.path.map(String).join(".");
-      errors.push(`dhi: setting "${key}" is invalid: ${issue.message} (got ${describe(getPath(merged, issue.path))}); using the default`);
-      deletePath(merged, issue.path);
+      const got = describe(getPath(merged, issue.path));
+      const entry = deletePath(merged, issue.path);
+      errors.push(`dhi: setting "${key}" is invalid: ${issue.message} (got ${got}); ${entry ? "ignoring that entry" : "using the default"}`);
+      // Removing a list entry shifts the indices the other issues name: validate again.
+      if (entry) break;
     }
   }
   errors.push("dhi: settings could not be validated; using all defaults");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PROMPT_PLACEHOLDERS, unknownPlaceholders } from "./promptTemplate.js";
 
 // One schema for every setting in the contract; `SettingsSchema.parse({})` gives the defaults.
 // `.strict()` is not used: unknown keys are reported as warnings by validateSettings, not rejected.
@@ -34,10 +35,13 @@ export const ModelSettingsSchema = z.object({
 });
 
 export const BackendSettingsSchema = z.object({
-  type: z.enum(["embedded", "openai"]).default("embedded"),
+  type: z.enum(["embedded", "openai", "ollama"]).default("embedded"),
+  /** For "ollama", defaults to http://127.0.0.1:11434. */
   url: z.string().nullable().default(null),
   apiKey: z.string().nullable().default(null),
   model: z.string().nullable().default(null),
+  /** Extension ("ollama"): how long Ollama keeps the model loaded after a request ("30m", seconds, -1 = forever, null = Ollama's default). */
+  keepAlive: z.union([z.string(), z.number()]).nullable().default("30m"),
 });
 
 export const ContextTokensSchema = z.object({
@@ -75,10 +79,34 @@ export const SandboxSettingsSchema = z.object({
   network: z.boolean().default(false),
 });
 
+/** Extension: a user-defined code action, listed beside the built-in five. */
+export const CustomActionSchema = z.object({
+  /** Shown as `dhi: <title>`. */
+  title: z.string().trim().min(1),
+  /** The request to the model, with {selection}, {file}, {language} and {instruction} filled in. */
+  prompt: z
+    .string()
+    .min(1)
+    .superRefine((prompt, ctx) => {
+      const unknown = unknownPlaceholders(prompt);
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `unknown placeholder ${unknown.join(", ")} (the placeholders are ${PROMPT_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")})`,
+        });
+      }
+    }),
+  /** "replace": the answer's code replaces the selection (parse-checked); "window": the answer opens in a window. */
+  result: z.enum(["replace", "window"]).default("window"),
+});
+
 /** Extension: code actions on a selection. */
 export const ActionsSettingsSchema = z.object({
   /** Candidates tried in turn (greedy first, then seeded samples) until one parses. */
   candidates: z.number().int().min(1).max(8).default(1),
+  /** Where "Explain selection" answers: a window (markdown document or message), or a comment above the code. */
+  explain: z.enum(["window", "comment"]).default("window"),
+  custom: z.array(CustomActionSchema).default([]),
 });
 
 export const AgentSettingsSchema = z.object({
@@ -105,6 +133,7 @@ export type IndexSettings = z.infer<typeof IndexSettingsSchema>;
 export type SandboxSettings = z.infer<typeof SandboxSettingsSchema>;
 export type AgentSettings = z.infer<typeof AgentSettingsSchema>;
 export type ActionsSettings = z.infer<typeof ActionsSettingsSchema>;
+export type CustomAction = z.infer<typeof CustomActionSchema>;
 
 export function defaultSettings(): Settings {
   return SettingsSchema.parse({});

@@ -7,8 +7,9 @@ import { buildFimText, templateForServerModel } from "./fimText.js";
 import type { FimTemplate } from "./fimTemplates.js";
 import { DEFAULT_MAX_TOKENS, DEFAULT_SEED } from "./generate.js";
 import { request } from "./httpClient.js";
+import { num, obj, str, type Json } from "./jsonShape.js";
 import { parseSseJson } from "./sse.js";
-import { StopStringMatcher } from "./StopStringMatcher.js";
+import { streamGeneration, type StreamChunk } from "./streamGeneration.js";
 import type {
   CompleteRequest,
   GenerateOptions,
@@ -17,7 +18,6 @@ import type {
   InfillRequest,
   LoadProgress,
   ModelInfo,
-  StopReason,
   TokenStats,
 } from "./types.js";
 
@@ -45,14 +45,6 @@ interface Server {
   modelId: string | null;
   llamaServer: boolean;
   fim: FimTemplate | null;
-}
-
-/** One streamed chunk, normalized across endpoints. */
-interface Chunk {
-  text: string;
-  done: boolean;
-  finish?: string | null;
-  usage?: Partial<TokenStats>;
 }
 
 export class OpenAIEngine implements InferenceEngine {
@@ -220,79 +212,19 @@ export class OpenAIEngine implements InferenceEngine {
     }
   }
 
-  private async stream(path: string, body: unknown, req: GenerateOptions, parse: (json: unknown) => Chunk, loadMs: number): Promise<GenerationResult> {
-    const t0 = performance.now();
-    const local = new AbortController();
-    const signal = anySignal([req.signal, local.signal]);
-    const response = await this.http(path, body, signal);
-    if (!response.body) throw new BackendError(`dhi: ${this.base}${path} sent no body`);
-    const idleMs = this.options.idleTimeoutMs ?? 60_000;
-    let idle = setTimeout(() => local.abort(), idleMs);
-    const matcher = new StopStringMatcher(req.stop ?? []);
-    const maxTokens = req.maxTokens ?? DEFAULT_MAX_TOKENS;
-    let text = "";
-    let chunks = 0;
-    let firstAt = 0;
-    let stopReason: StopReason = "eos";
-    let usage: Partial<TokenStats> = {};
-    let timedOut = false;
-    try {
-      for await (const json of parseSseJson(response.body)) {
-        clearTimeout(idle);
-        idle = setTimeout(() => local.abort(), idleMs);
-        const chunk = parse(json);
-        if (chunk.usage) usage = { ...usage, ...chunk.usage };
-        if (chunk.text) {
-          if (firstAt === 0) firstAt = performance.now();
-          chunks++;
-          text += chunk.text;
-          const cut = matcher.find(text);
-          if (cut >= 0) {
-            text = text.slice(0, cut);
-            stopReason = "stop";
-            break;
-          }
-          if (req.onText?.(text) === "stop") {
-            stopReason = "stop";
-            break;
-          }
-        }
-        if (chunk.finish === "length") stopReason = "maxTokens";
-        if (chunk.done) break;
-        if (req.signal?.aborted) break;
-      }
-    } catch (error) {
-      if (req.signal?.aborted) throw new AbortError();
-      if (local.signal.aborted) timedOut = true;
-      else throw error instanceof BackendError ? error : new BackendError(`dhi: ${this.base}${path} stream failed: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      clearTimeout(idle);
-      local.abort(); // closes the connection when we stopped early
-    }
-    if (req.signal?.aborted) throw new AbortError();
-    if (timedOut) throw new BackendError(`dhi: ${this.base}${path} (backend.url) stopped streaming for ${Math.round(idleMs / 1000)} s`);
-    const end = performance.now();
-    const generated = usage.generated ?? chunks;
-    if (stopReason === "eos" && generated >= maxTokens) stopReason = "maxTokens";
-    const prompt = usage.prompt ?? 0;
-    const evaluated = usage.evaluated ?? prompt;
-    const promptMs = (firstAt || end) - t0;
-    return {
-      text,
-      stopReason,
-      tokens: { prompt, evaluated, reused: usage.reused ?? Math.max(0, prompt - evaluated), generated },
-      timings: { loadMs, promptMs, generateMs: end - t0 - promptMs, totalMs: end - t0 + loadMs },
-      speculation: { kind: "none", drafted: 0, accepted: 0, refuted: 0, targetPasses: 0 },
+  private stream(path: string, body: unknown, req: GenerateOptions, parse: (json: unknown) => StreamChunk, loadMs: number): Promise<GenerationResult> {
+    const where = `${this.base}${path}`;
+    const open = async (signal: AbortSignal): Promise<AsyncIterable<unknown>> => {
+      const response = await this.http(path, body, signal);
+      if (!response.body) throw new BackendError(`dhi: ${where} sent no body`);
+      return parseSseJson(response.body);
     };
+    return streamGeneration({ open, parse, where: `${where} (backend.url)`, idleMs: this.options.idleTimeoutMs ?? 60_000, loadMs }, req);
   }
 }
 
 // ---- response shapes ----
 
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v !== null && typeof v === "object" ? (v as Json) : {});
-const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
 function openAiUsage(json: Json): Partial<TokenStats> | undefined {
   const u = obj(json.usage);
@@ -327,21 +259,21 @@ function mergeUsage(j: Json): Partial<TokenStats> | undefined {
   return a || b ? { ...a, ...b } : undefined;
 }
 
-function completionChunk(json: unknown): Chunk {
+function completionChunk(json: unknown): StreamChunk {
   const j = obj(json);
   const choice = obj(Array.isArray(j.choices) ? j.choices[0] : undefined);
   const finish = typeof choice.finish_reason === "string" ? choice.finish_reason : null;
   return { text: str(choice.text), done: false, finish, usage: mergeUsage(j) };
 }
 
-function chatChunk(json: unknown): Chunk {
+function chatChunk(json: unknown): StreamChunk {
   const j = obj(json);
   const choice = obj(Array.isArray(j.choices) ? j.choices[0] : undefined);
   const finish = typeof choice.finish_reason === "string" ? choice.finish_reason : null;
   return { text: str(obj(choice.delta).content), done: false, finish, usage: mergeUsage(j) };
 }
 
-function llamaServerChunk(json: unknown): Chunk {
+function llamaServerChunk(json: unknown): StreamChunk {
   const j = obj(json);
   const done = j.stop === true;
   const finish = done ? (j.stop_type === "limit" || j.stopped_limit === true ? "length" : "stop") : null;

@@ -1,6 +1,7 @@
 import type { Settings } from "../config/schema.js";
 import type { Logger } from "../util/logger.js";
 import { LlamaEngine, type SpeculationOptions } from "./LlamaEngine.js";
+import { OllamaEngine } from "./OllamaEngine.js";
 import { OpenAIEngine } from "./OpenAIEngine.js";
 import type { FimLayout } from "./fimPrompt.js";
 import type { InferenceEngine } from "./types.js";
@@ -17,12 +18,13 @@ export interface CreateEngineOptions {
   repoName?: string;
 }
 
-/** Builds the configured backend (embedded node-llama-cpp or OpenAI-compatible). Must not load the model: loading is lazy. */
+/** Builds the configured backend (embedded node-llama-cpp, OpenAI-compatible or Ollama). Must not load the model: loading is lazy. */
 export function createInferenceEngine(options: CreateEngineOptions): InferenceEngine {
   const { settings, logger, env } = options;
   if (settings.backend.type === "openai") {
     return new OpenAIEngine({ backend: settings.backend, model: settings.model, logger, env });
   }
+  if (settings.backend.type === "ollama") return new OllamaEngine({ backend: settings.backend, model: settings.model, logger });
   return new LlamaEngine({
     model: settings.model,
     logger,

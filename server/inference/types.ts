@@ -1,5 +1,5 @@
 // The one interface every feature uses to talk to a model. Implementations: embedded
-// node-llama-cpp (LlamaEngine) and OpenAI-compatible HTTP servers (OpenAIEngine).
+// node-llama-cpp (LlamaEngine), OpenAI-compatible HTTP servers (OpenAIEngine) and Ollama (OllamaEngine).
 // Architecture invariant: inference/ knows nothing about LSP.
 
 /** Special-token layout for fill-in-the-middle. */
@@ -23,7 +23,7 @@ export interface ModelInfo {
   fim: FimTemplateInfo | null;
   /** Chat template used by complete(), e.g. node-llama-cpp's wrapper name. */
   chatTemplate: string | null;
-  backend: "embedded" | "openai";
+  backend: "embedded" | "openai" | "ollama";
   /** Threads used for evaluation (embedded only). */
   threads?: number;
   /** Draft model for speculative decoding, when one is loaded. */

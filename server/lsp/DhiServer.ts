@@ -134,6 +134,12 @@ export class DhiServer {
             const result = await connection.workspace.applyEdit({ label, edit });
             return result.applied;
           },
+          showDocument: async (uri) => {
+            if (!this.client.window?.showDocument?.support) return false;
+            const result = await connection.window.showDocument({ uri, takeFocus: true });
+            return result.success;
+          },
+          showMessage: (message) => void connection.sendNotification("window/showMessage", { type: MessageType.Info, message }).catch(() => undefined),
         };
         try {
           return await command.execute(params.arguments?.[0], context);

@@ -1,4 +1,4 @@
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { AcceptanceStore } from "../completion/AcceptanceStore.js";
@@ -13,7 +13,7 @@ import { createSandbox } from "../sandbox/createSandbox.js";
 import type { Sandbox } from "../sandbox/types.js";
 import type { Foreground } from "../util/foreground.js";
 import { errorMessage, type Logger } from "../util/logger.js";
-import { workspaceCacheDir } from "../util/paths.js";
+import { cacheRoot, workspaceCacheDir } from "../util/paths.js";
 
 /**
  * The engines and features of one server, built from the current settings.
@@ -43,6 +43,11 @@ export class Workspace {
 
   get cacheDir(): string | null {
     return this.root ? workspaceCacheDir(this.root, this.env) : null;
+  }
+
+  /** Where window answers (Explain, user actions) are written as markdown; works without a folder too. */
+  get answersDir(): string {
+    return join(cacheRoot(this.env), "answers");
   }
 
   /** Applies new settings; engines whose settings changed are disposed and rebuilt lazily. */

@@ -1,13 +1,15 @@
 import { TextDocumentSyncKind, type ClientCapabilities, type ServerCapabilities } from "vscode-languageserver/node";
 import { COMMAND_IDS } from "./commands/index.js";
 
-/** The contract's code action kinds. */
+/** The contract's code action kinds, then the user-defined actions' (an extension). */
 export const DHI_CODE_ACTION_KINDS = [
   "refactor.rewrite.dhi",
   "quickfix.dhi",
   "source.dhi.doc",
   "source.dhi.tests",
   "refactor.dhi.explain",
+  "refactor.dhi.custom",
+  "source.dhi.agent",
 ] as const;
 
 export function clientSupportsInlineCompletion(client: ClientCapabilities): boolean {

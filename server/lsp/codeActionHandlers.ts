@@ -16,7 +16,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { z } from "zod";
 import { CodeActionService } from "../actions/CodeActionService.js";
 import { ActionRejectedError } from "../actions/errors/ActionRejectedError.js";
-import { isActionKind, ACTION_KINDS } from "../actions/kinds.js";
+import { isActionKind, kindRequested, ACTION_KINDS, CUSTOM_KIND, REWRITE_KIND } from "../actions/kinds.js";
 import type { ActionDiagnostic, ActionDocument, ActionEnvironment, EditPlan, FileChange } from "../actions/types.js";
 import { diskFiles, type WorkspaceFiles } from "../actions/workspaceFiles.js";
 import { isAbortError } from "../util/abort.js";
@@ -24,6 +24,8 @@ import { errorMessage } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
 import { uriToPath } from "./documentPaths.js";
 import { wellFormedDiagnostics } from "./protocol/diagnostics.js";
+import { AGENT_ACTION_KIND, agentActionTitle, agentInstructionAt, runAgentAction } from "./agentCodeAction.js";
+import { saveAnswer, SHOW_ANSWER_COMMAND } from "./answers.js";
 import type { Workspace } from "./Workspace.js";
 
 // The LSP edge of the AI code actions: converts ranges ⇄ offsets, carries what resolve needs in `data`,
@@ -38,12 +40,14 @@ const DiagnosticDataSchema = z.object({ range: RangeSchema, message: z.string(),
 /** What `codeAction/resolve` gets back from the client: enough to recompute the action from scratch. */
 const ActionDataSchema = z.object({
   dhi: z.literal(true),
-  kind: z.enum(ACTION_KINDS),
+  kind: z.union([z.enum(ACTION_KINDS), z.literal(AGENT_ACTION_KIND)]),
   uri: z.string(),
   version: z.number().int(),
   range: RangeSchema,
   instruction: z.string().optional(),
   diagnostics: z.array(DiagnosticDataSchema).optional(),
+  /** A user-defined action's title in `actions.custom`. */
+  custom: z.string().optional(),
 });
 export type DhiActionData = z.infer<typeof ActionDataSchema>;
 
@@ -71,7 +75,7 @@ function contextInstruction(params: CodeActionParams): string | undefined {
 }
 
 /** `textDocument/codeAction`: lists the dhi actions without any model call; `edit` is left to resolve. */
-export function provideCodeActions(params: CodeActionParams, document: TextDocument | undefined, _workspace: Workspace): CodeAction[] {
+export function provideCodeActions(params: CodeActionParams, document: TextDocument | undefined, workspace: Workspace): CodeAction[] {
   if (!document) return [];
   const lspDiagnostics = new Map<ActionDiagnostic, Diagnostic>();
   const diagnostics = wellFormedDiagnostics(params.context.diagnostics).map((d) => {
@@ -84,9 +88,10 @@ export function provideCodeActions(params: CodeActionParams, document: TextDocum
     selection: { start: document.offsetAt(params.range.start), end: document.offsetAt(params.range.end) },
     diagnostics,
     only: params.context.only,
+    customActions: workspace.settings.actions.custom,
   });
   const instruction = contextInstruction(params);
-  return offers.map((offer) => {
+  const actions = offers.map((offer) => {
     const forDiagnostics = (offer.diagnostics ?? []).map((d) => lspDiagnostics.get(d)).filter((d): d is Diagnostic => d !== undefined);
     const data: DhiActionData = {
       dhi: true,
@@ -94,7 +99,8 @@ export function provideCodeActions(params: CodeActionParams, document: TextDocum
       uri: document.uri,
       version: document.version,
       range: params.range,
-      ...(instruction && offer.kind === "refactor.rewrite.dhi" ? { instruction } : {}),
+      ...(instruction && (offer.kind === REWRITE_KIND || offer.kind === CUSTOM_KIND) ? { instruction } : {}),
+      ...(offer.custom !== undefined ? { custom: offer.custom } : {}),
       ...(forDiagnostics.length > 0 ? { diagnostics: forDiagnostics.map((d) => ({ range: d.range, message: messageText(d), ...(d.source ? { source: d.source } : {}) })) } : {}),
     };
     const action: CodeAction = { title: offer.title, kind: offer.kind, data };
@@ -104,6 +110,13 @@ export function provideCodeActions(params: CodeActionParams, document: TextDocum
     }
     return action;
   });
+  // The agent, for editors that cannot give executeCommand an instruction (Helix): a `dhi:` comment gives it.
+  const agentInstruction = kindRequested(AGENT_ACTION_KIND, params.context.only) ? agentInstructionAt(document, params.range) : null;
+  if (agentInstruction) {
+    const data: DhiActionData = { dhi: true, kind: AGENT_ACTION_KIND, uri: document.uri, version: document.version, range: params.range, instruction: agentInstruction };
+    actions.push({ title: agentActionTitle(agentInstruction), kind: AGENT_ACTION_KIND, data });
+  }
+  return actions;
 }
 
 
@@ -141,7 +154,12 @@ export async function resolveCodeAction(
   const data = parsed.data;
   const document = documents.get(data.uri);
   if (!document || document.version !== data.version) throw changedError(data.uri, data.version, document?.version);
-  if (!isActionKind(data.kind)) return action;
+  if (data.kind === AGENT_ACTION_KIND) {
+    const run = await runAgentAction({ workspace, signal, withProgress }, data.instruction ?? "", uriToPath(data.uri));
+    return { ...action, edit: run.edit };
+  }
+  const kind = data.kind;
+  if (!isActionKind(kind)) return action;
 
   const actionDoc = actionDocument(document);
   const started = Date.now();
@@ -164,12 +182,14 @@ export async function resolveCodeAction(
       };
       return service.resolve(
         {
-          kind: data.kind,
+          kind,
           document: actionDoc,
           selection: { start: document.offsetAt(data.range.start), end: document.offsetAt(data.range.end) },
           instruction: data.instruction,
           diagnostics: (data.diagnostics ?? []).map((d) => toActionDiagnostic(document, d)),
           root: workspace.root,
+          explainOutput: workspace.settings.actions.explain,
+          custom: data.custom === undefined ? undefined : workspace.settings.actions.custom.find((a) => a.title === data.custom),
         },
         env,
       );
@@ -186,7 +206,12 @@ export async function resolveCodeAction(
   }
   const now = documents.get(data.uri);
   if (!now || now.version !== data.version) throw changedError(data.uri, data.version, now?.version);
-  workspace.logger.debug(`${data.kind} resolved in ${Date.now() - started} ms: ${plan.changes.length} file change(s)`);
+  workspace.logger.debug(`${data.kind} resolved in ${Date.now() - started} ms: ${plan.changes.length} file change(s)${plan.answer ? ", an answer" : ""}`);
+  if (plan.answer) {
+    // Nothing to edit: the editor runs the command, which opens the answer in a window.
+    const args = saveAnswer(workspace.answersDir, plan.answer);
+    return { ...action, command: { title: plan.answer.title, command: SHOW_ANSWER_COMMAND, arguments: [args] } };
+  }
   return { ...action, edit: toWorkspaceEdit(plan, data, documents) };
 }
 

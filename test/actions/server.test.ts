@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   CancellationTokenSource,
@@ -14,7 +15,7 @@ import {
   type WorkspaceEdit,
 } from "vscode-languageserver-protocol";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { fileUri, TestClient } from "../helpers/lspClient.js";
+import { fileUri, fullCapabilities, TestClient } from "../helpers/lspClient.js";
 import { FIM_MODEL } from "../helpers/paths.js";
 
 // Each action resolved through the real server (dhi --stdio) with the shared tiny model. Its text is poor;
@@ -27,13 +28,13 @@ afterEach(() => {
   for (const c of clients.splice(0)) if (c.child.exitCode === null) c.kill();
 });
 
-async function start(files: Record<string, string>, withModel = true): Promise<{ client: TestClient; root: string }> {
+async function start(files: Record<string, string>, withModel = true, settings: Record<string, unknown> = {}): Promise<{ client: TestClient; root: string }> {
   const root = mkdtempSync(join(tmpdir(), "dhi-actions-"));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(root, name, ".."), { recursive: true });
     writeFileSync(join(root, name), text);
   }
-  const client = new TestClient({ env: withModel ? { DHI_MODEL: FIM_MODEL } : {}, configuration: SETTINGS });
+  const client = new TestClient({ env: withModel ? { DHI_MODEL: FIM_MODEL } : {}, configuration: { ...SETTINGS, ...settings } });
   clients.push(client);
   await client.initialize(root);
   return { client, root };
@@ -113,10 +114,10 @@ describe("code actions through the real server", () => {
     expect(await client.shutdown()).toBe(0);
   });
 
-  it("explain: a line comment above the selection in each language's syntax, within 80 columns", async () => {
+  it('explain with actions.explain "comment": a line comment above the selection in each language\'s syntax, within 80 columns', async () => {
     const py = "def walk(tree):\n    stack = [tree]\n    while stack:\n        node = stack.pop()\n        yield node\n";
     const ts = "export function twice(n: number): number {\n  const doubled = n * 2;\n  return doubled;\n}\n";
-    const { client, root } = await start({ "walk.py": py, "twice.ts": ts });
+    const { client, root } = await start({ "walk.py": py, "twice.ts": ts }, true, { actions: { explain: "comment" } });
     for (const [name, languageId, text, prefix, line] of [
       ["walk.py", "python", py, "    # ", 1],
       ["twice.ts", "typescript", ts, "  // ", 1],
@@ -210,6 +211,126 @@ describe("code actions through the real server", () => {
     const error = (await pending.then(() => null, (e: unknown) => e)) as ResponseError<void>;
     expect(error?.code).toBe(LSPErrorCodes.RequestCancelled);
     expect(Date.now() - started).toBeLessThan(2000);
+    expect(await client.shutdown()).toBe(0);
+  });
+});
+
+describe("answers in a window and user-defined actions", () => {
+  type ShowArgs = { id: string; message?: string };
+  const execute = (client: TestClient, command: string, args: unknown) => client.connection.sendRequest<{ shown: string; uri?: string }>("workspace/executeCommand", { command, arguments: [args] });
+
+  /** Resolves the action and checks it carries the show-answer command instead of an edit. */
+  async function answerOf(client: TestClient, action: CodeAction): Promise<ShowArgs> {
+    const resolved = await resolve(client, action);
+    expect(resolved.edit).toBeUndefined();
+    expect(resolved.command?.command).toBe("dhi.actions.showAnswer");
+    return resolved.command?.arguments?.[0] as ShowArgs;
+  }
+
+  it("explain (the default): the answer opens in a window, as a markdown file in the cache or a message, and the source is untouched", async () => {
+    const py = "def walk(tree):\n    stack = [tree]\n    while stack:\n        node = stack.pop()\n        yield node\n";
+    const { client, root } = await start({ "walk.py": py });
+    const uri = fileUri(join(root, "walk.py"));
+    await client.open(uri, "python", py);
+    const args = await answerOf(client, pick(await list(client, uri, range(py, 1, 2)), "refactor.dhi.explain"));
+    // A long answer opens as a document (showDocument); the short-answer path sends a message instead.
+    const shown = await execute(client, "dhi.actions.showAnswer", args);
+    if (args.message !== undefined) {
+      expect(shown).toEqual({ shown: "message" });
+      expect(args.message).toMatch(/^Explanation: walk\.py, lines 2-3: ./);
+      await client.waitFor(() => client.shownMessages.some((m) => m.message === args.message), "the short answer as a message");
+    }
+    const opened = await execute(client, "dhi.actions.showAnswer", { id: args.id });
+    expect(opened.shown).toBe("document");
+    expect(client.shownDocuments).toEqual([opened.uri]);
+    const path = fileURLToPath(opened.uri ?? "");
+    expect(path.startsWith(join(client.cacheDir, "answers"))).toBe(true);
+    expect(readFileSync(path, "utf8")).toMatch(/^# Explanation: walk\.py, lines 2-3\n\n[\s\S]+\n\n```py\n    stack = \[tree\]\n    while stack:\n```\n$/);
+    expect(readFileSync(join(root, "walk.py"), "utf8")).toBe(py);
+    // Only answer files can be opened.
+    const bad = await execute(client, "dhi.actions.showAnswer", { id: "../../etc/passwd" }).then(() => null, (e: unknown) => e);
+    expect((bad as ResponseError<void>).message).toMatch(/is not an answer id/);
+    expect(await client.shutdown()).toBe(0);
+  });
+
+  it("a client without window/showDocument gets the answer as a message", async () => {
+    const py = "def walk(tree):\n    stack = [tree]\n    return stack\n";
+    const root = mkdtempSync(join(tmpdir(), "dhi-actions-"));
+    writeFileSync(join(root, "walk.py"), py);
+    const client = new TestClient({ env: { DHI_MODEL: FIM_MODEL }, configuration: SETTINGS });
+    clients.push(client);
+    const capabilities = fullCapabilities();
+    delete capabilities.window?.showDocument;
+    await client.initialize(root, capabilities);
+    const uri = fileUri(join(root, "walk.py"));
+    await client.open(uri, "python", py);
+    const args = await answerOf(client, pick(await list(client, uri, range(py, 1, 2)), "refactor.dhi.explain"));
+    expect(await execute(client, "dhi.actions.showAnswer", { id: args.id })).toEqual({ shown: "message" });
+    await client.waitFor(() => client.shownMessages.some((m) => m.message.startsWith("# Explanation: walk.py")), "the answer as a message");
+    expect(client.shownDocuments).toEqual([]);
+    expect(await client.shutdown()).toBe(0);
+  });
+
+  it("user actions from the settings: listed after the built-in five without the model, resolved lazily into a window or a verified edit; an unknown placeholder is a settings error", async () => {
+    const custom = [
+      { title: "Summarize", prompt: "Summarize {selection} from {file} ({language}). {instruction}" },
+      { title: "Add logging", prompt: "Add a print call to {selection}", result: "replace" },
+      { title: "Broken", prompt: "Do {nope} to {selection}" },
+    ];
+    const py = "import math\n\n\ndef area(r):\n    return math.pi * r * r\n";
+    const { client, root } = await start({ "calc.py": py }, true, { actions: { custom } });
+    const uri = fileUri(join(root, "calc.py"));
+    await client.open(uri, "python", py);
+    // The settings arrive through workspace/configuration; their one error names the placeholder.
+    await client.waitFor(() => client.shownMessages.some((m) => m.message.includes("{nope}")), "the placeholder error");
+    const error = client.shownMessages.find((m) => m.message.includes("{nope}"));
+    expect(error?.message).toMatch(/^dhi: setting "actions\.custom\.2\.prompt" is invalid: unknown placeholder \{nope\}.*ignoring that entry$/);
+    const actions = await list(client, uri, range(py, 3, 4));
+    expect(actions.map((a) => a.title)).toEqual(["dhi: Rewrite selection…", "dhi: Explain selection", "dhi: Add doc comment", "dhi: Generate tests", "dhi: Summarize", "dhi: Add logging"]);
+    expect(actions.slice(-2).every((a) => a.kind === "refactor.dhi.custom" && a.edit === undefined)).toBe(true);
+    expect((await list(client, uri, range(py, 3, 4), { only: ["refactor.dhi.custom"] })).map((a) => a.title)).toEqual(["dhi: Summarize", "dhi: Add logging"]);
+    expect(client.progress).toEqual([]);
+
+    const args = await answerOf(client, actions[4]);
+    const opened = await execute(client, "dhi.actions.showAnswer", { id: args.id });
+    expect(readFileSync(fileURLToPath(opened.uri ?? ""), "utf8")).toMatch(/^# Summarize: calc\.py, lines 4-5\n\n./);
+
+    const replaced = await resolve(client, actions[5]).then((a) => a, (e: unknown) => e as ResponseError<void>);
+    if (replaced instanceof ResponseError) {
+      // The tiny model may fail the parse gate: then the rejection names the action, as for a rewrite.
+      expect(replaced.message).toMatch(/^dhi: the "Add logging" was rejected/);
+    } else {
+      const [change] = textEdits(replaced.edit);
+      expect(change.textDocument).toEqual({ uri, version: 1 });
+      for (const e of change.edits) expect(e.range.start.line).toBeGreaterThanOrEqual(3);
+      expect(apply(py, change).startsWith("import math\n\n\n")).toBe(true);
+    }
+    // Removed from the settings since listing: a clear error, no crash.
+    client.configuration = { ...SETTINGS, actions: { custom: [] } };
+    await client.connection.sendNotification("workspace/didChangeConfiguration", { settings: null });
+    await new Promise((r) => setTimeout(r, 300));
+    const stale = (await resolve(client, actions[4]).then(() => null, (e: unknown) => e)) as ResponseError<void>;
+    expect(stale.message).toMatch(/no longer in the settings/);
+    expect(await client.shutdown()).toBe(0);
+  });
+
+  it("the agent as a code action (Helix): a `dhi:` comment at the cursor is the instruction; resolve runs the agent and returns its edit", async () => {
+    const js = "// dhi: fix the bug in add so the tests pass\nexport function add(a, b) {\n  return a - b;\n}\n";
+    const { client, root } = await start({ "src/math.js": js, "package.json": '{"name":"f","type":"module","scripts":{"test":"node --test"}}\n' }, true, {
+      sandbox: { backend: "none" },
+      agent: { maxIterations: 1, candidates: 1 },
+    });
+    const uri = fileUri(join(root, "src/math.js"));
+    await client.open(uri, "javascript", js);
+    // Nothing offered without a comment at the cursor.
+    expect((await list(client, uri, range(js, 2, 2))).some((a) => a.kind === "source.dhi.agent")).toBe(false);
+    const cursor = { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } };
+    const action = pick(await list(client, uri, cursor), "source.dhi.agent");
+    expect(action.title).toBe("dhi: Run agent: fix the bug in add so the tests pass");
+    expect(action.edit).toBeUndefined();
+    const resolved = await resolve(client, action);
+    expect(Array.isArray(resolved.edit?.documentChanges)).toBe(true);
+    await client.waitFor(() => client.logMessages.some((m) => /agent run [0-9a-f-]+ \(code action\): /.test(m.message)), "the agent run in the log");
     expect(await client.shutdown()).toBe(0);
   });
 });

@@ -75,4 +75,22 @@ describe("resolveSettings", () => {
     const { errors } = resolveSettings([{ source: "initializationOptions", values: [1, 2] }], {});
     expect(errors[0]).toContain("initializationOptions must be a JSON object");
   });
+
+  it("a user action with an unknown placeholder is one error naming it; the other actions stay", () => {
+    const custom = [
+      { title: "Summarize", prompt: "Summarize {selection} from {file} ({language}) as JSON like {\"a\": 1}" },
+      { title: "Broken", prompt: "Do {selction} please" },
+      { title: "Port", prompt: "Port to {instruction}: {selection}", result: "replace" },
+      "not an action",
+    ];
+    const { settings, errors } = resolveSettings([{ source: ".dhi.json", values: { actions: { custom } } }], {});
+    expect(settings.actions.custom.map((a) => a.title)).toEqual(["Summarize", "Port"]);
+    expect(settings.actions.custom.map((a) => a.result)).toEqual(["window", "replace"]);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toBe(
+      'dhi: setting "actions.custom.1.prompt" is invalid: unknown placeholder {selction} (the placeholders are {selection}, {file}, {language}, {instruction}) (got "Do {selction} please"); ignoring that entry',
+    );
+    expect(errors[1]).toMatch(/^dhi: setting "actions\.custom\.2" is invalid: .*ignoring that entry$/);
+    expect(settings.actions.explain).toBe("window");
+  });
 });

@@ -14,21 +14,42 @@
 (require 'cl-lib)
 (require 'json)
 
-(defvar dhi-test--out nil "Plist of what the driver saw.")
+(load (expand-file-name "emacs-test-lib" (file-name-directory load-file-name)) nil t)
 
-(defun dhi-test--put (key value)
-  (setq dhi-test--out (plist-put dhi-test--out key value)))
-
-(defun dhi-test--write ()
-  (with-temp-file (getenv "DHI_TEST_OUT")
-    (insert (json-serialize dhi-test--out :null-object nil :false-object :json-false))))
-
-(defun dhi-test--wait (predicate seconds)
-  "Process events until PREDICATE is non-nil or SECONDS pass."
-  (let ((deadline (+ (float-time) seconds)))
-    (while (and (not (funcall predicate)) (< (float-time) deadline))
-      (accept-process-output nil 0.05))
-    (funcall predicate)))
+(defun dhi-test--agent (instruction source)
+  "Preview a real run, discard it, apply a given edit with `a', then undo and resume the real run."
+  (let ((out nil) (file (buffer-file-name)))
+    ;; 1. C-u M-x dhi-eglot-agent: the real run's diff in a diff-mode buffer; `d' discards.
+    (dhi-eglot-agent instruction t)
+    (let* ((run-id dhi-agent-last-run-id)
+           (buffer (get-buffer (format "*dhi agent %s*" run-id))))
+      (setq out (plist-put out :runId run-id))
+      (setq out (plist-put out :preview (and buffer (dhi-test--preview-state buffer))))
+      (when buffer
+        (with-current-buffer buffer (execute-kbd-macro "d"))
+        (setq out (plist-put out :discarded (if (buffer-live-p buffer) :json-false t))))
+      ;; 2. `a' on a given edit (the tiny model proposes none): applied and saved.
+      (set-buffer source)
+      (let* ((uri (concat "file://" file))
+             (given (list :runId "given-run" :ok :json-false :summary "a given edit"
+                          :diff "--- a/src/calc.py\n+++ b/src/calc.py\n@@ -3 +3 @@\n-        return \n+        return a + b\n"
+                          :edit (list :documentChanges
+                                      (vector (list :textDocument (list :uri uri :version nil)
+                                                    :edits (vector (list :range (list :start (list :line 2 :character 15) :end (list :line 2 :character 15))
+                                                                         :newText "a + b")))))))
+             (preview (dhi-agent-show-preview given #'dhi-eglot--apply)))
+        (with-current-buffer preview (execute-kbd-macro "a"))
+        (setq out (plist-put out :appliedClosed (if (buffer-live-p preview) :json-false t)))
+        (setq out (plist-put out :fileAfterApply (with-temp-buffer (insert-file-contents file) (buffer-string)))))
+      ;; 3. Undo and resume of the real run, through the server.
+      (set-buffer source)
+      (setq out (plist-put out :undo (condition-case err (progn (dhi-eglot-agent-undo run-id) "ok") (error (error-message-string err)))))
+      (set-buffer source)
+      (dhi-eglot-agent-resume run-id)
+      (let ((resumed (get-buffer (format "*dhi agent %s*" run-id))))
+        (setq out (plist-put out :resumed (and resumed (dhi-test--preview-state resumed))))))
+    (set-buffer source)
+    out))
 
 (defun dhi-test--run ()
   (let* ((file (getenv "DHI_TEST_FILE"))
@@ -72,6 +93,8 @@
           (dhi-test--put :capfDetail
                          (and candidates
                               (plist-get (get-text-property 0 'eglot--lsp-item (car candidates)) :detail))))
+        (when (getenv "DHI_TEST_AGENT")
+          (dhi-test--put :agent (dhi-test--agent (getenv "DHI_TEST_AGENT") (current-buffer))))
         (ignore-errors (eglot-shutdown server))))))
 
 ;; Batch Emacs exits on an error inside a process sentinel (e.g. "Server died"):

@@ -34,7 +34,24 @@ interface EmacsOutput {
   completionAttempt?: number;
   capfCandidates?: string[];
   capfDetail?: string | null;
+  agent?: {
+    runId: string;
+    preview: PreviewState | null;
+    discarded: boolean;
+    appliedClosed: boolean;
+    fileAfterApply: string;
+    undo: string;
+    resumed: PreviewState | null;
+  };
   error?: string;
+}
+interface PreviewState {
+  name: string;
+  majorMode: string;
+  previewMode: boolean;
+  readOnly: boolean;
+  header: string[];
+  keys: { a: string; d: string; q: string };
 }
 
 
@@ -53,11 +70,13 @@ describeWithEditor("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eg
       ["--batch", "-Q", "-l", join(EDITOR_CONFIGS, "emacs/dhi-eglot.el"), "-l", join(EDITOR_TESTS, "emacs-driver.el")],
       {
         cwd: root,
-        timeoutMs: 80_000,
+        timeoutMs: 150_000,
         env: editorEnv(home, {
           DHI_TEST_OUT: outPath,
           DHI_TEST_FILE: join(root, "src/calc.py"),
           DHI_TEST_POSITIONS: PYTHON_CURSORS.map((p) => `${p.line}:${p.character}`).join(","),
+          DHI_TEST_AGENT: "fix the bug in add",
+          DHI_SANDBOX: "none",
         }),
       },
     );
@@ -65,7 +84,7 @@ describeWithEditor("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eg
     if (out.error || out.connected !== true) {
       throw new Error(`Emacs driver failed: ${out.error ?? "eglot never connected to dhi"}\nstderr:\n${run.stderr.slice(-3000)}`);
     }
-  }, 90_000);
+  }, 160_000);
 
   it("connects Eglot to dhi through the shipped eglot-server-programs entry", () => {
     expect(out.majorMode).toBe("python-mode");
@@ -93,6 +112,31 @@ describeWithEditor("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eg
   it("offers the dhi item through completion-at-point (what company/corfu use)", () => {
     expect(out.capfCandidates?.length ?? 0).toBeGreaterThan(0);
     expect(out.capfDetail).toBe("dhi");
+  });
+
+  it("C-u M-x dhi-eglot-agent opens the run's diff in a diff-mode buffer with apply/discard keys; d discards", () => {
+    const agent = out.agent;
+    expect(agent?.preview, JSON.stringify(agent)).toBeTruthy();
+    expect(agent?.preview).toMatchObject({
+      name: `*dhi agent ${agent?.runId}*`,
+      majorMode: "diff-mode",
+      previewMode: true,
+      readOnly: true,
+      keys: { a: "dhi-agent-preview-apply", d: "dhi-agent-preview-discard", q: "dhi-agent-preview-discard" },
+    });
+    expect(agent?.preview?.header[0]).toMatch(new RegExp(`^# dhi agent run ${agent?.runId} \\((verified|UNVERIFIED)\\)$`));
+    expect(agent?.discarded).toBe(true);
+  });
+
+  it("the preview's a key applies the edit through Eglot and saves the file", () => {
+    expect(out.agent?.appliedClosed).toBe(true);
+    expect(out.agent?.fileAfterApply).toContain("    def add(self, a, b):\n        return a + b\n");
+  });
+
+  it("M-x dhi-eglot-agent-undo and dhi-eglot-agent-resume reach the server for the run", () => {
+    // Undo of a run that was never applied is refused by the server, and that one line reaches the user.
+    expect(out.agent?.undo).toMatch(/^ok$|dhi: cannot undo run \\"[0-9a-f-]+\\": .*not applied/);
+    expect(out.agent?.resumed?.name).toBe(`*dhi agent ${out.agent?.runId}*`);
   });
 });
 

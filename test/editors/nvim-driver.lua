@@ -77,6 +77,98 @@ local function run_code_action(title_prefix, range, instruction, is_resolved)
   return ok, err, chosen
 end
 
+-- The markdown answer dhi asked Neovim to show, if a buffer holds one.
+local function find_answer_buffer()
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_get_name(b):match("/answers/%x+%.md$") then return b end
+  end
+  return nil
+end
+
+local function find_buffer(pattern)
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_valid(b) and vim.api.nvim_buf_get_name(b):match(pattern) then return b end
+  end
+  return nil
+end
+
+-- :DhiAgent!, the preview buffer's keys, :DhiAgentUndo and :DhiAgentResume.
+local function run_agent(client, agent_spec)
+  local dhi = require("dhi")
+  local result = { notifications = {} }
+  local original_notify = vim.notify
+  vim.notify = function(msg, level, ...)
+    table.insert(result.notifications, { message = tostring(msg), level = level or vim.NIL })
+    return original_notify(msg, level, ...)
+  end
+  local function preview_state()
+    local b = find_buffer("^dhi://agent/.*%.diff$")
+    if not b then return nil end
+    local a = vim.fn.maparg("a", "n", false, true)
+    local state = {
+      name = vim.api.nvim_buf_get_name(b),
+      lines = vim.api.nvim_buf_get_lines(b, 0, -1, false),
+      filetype = vim.bo[b].filetype,
+      shownInWindow = #vim.fn.win_findbuf(b) > 0,
+    }
+    vim.api.nvim_set_current_win(vim.fn.win_findbuf(b)[1])
+    state.keys = {
+      a = vim.fn.maparg("a", "n", false, true).desc or vim.NIL,
+      d = vim.fn.maparg("d", "n", false, true).desc or vim.NIL,
+      q = vim.fn.maparg("q", "n", false, true).desc or vim.NIL,
+    }
+    return b, state
+  end
+  -- 1. A real preview run (the tiny model usually proposes no change).
+  vim.cmd("DhiAgent! " .. agent_spec.instruction)
+  vim.wait(timeout * 3, function() return find_buffer("^dhi://agent/.*%.diff$") ~= nil end, 50)
+  local b, state = preview_state()
+  result.preview = state or vim.NIL
+  result.runId = dhi.last_run_id or vim.NIL
+  if b then
+    vim.api.nvim_feedkeys("d", "x", false)
+    result.discarded = not vim.api.nvim_buf_is_valid(b)
+  end
+  vim.api.nvim_set_current_buf(bufnr)
+  -- 2. The preview's apply key on an edit (given here: the tiny model writes none).
+  local uri = vim.uri_from_bufnr(bufnr)
+  local path = vim.api.nvim_buf_get_name(bufnr)
+  local given = {
+    runId = "given-run", ok = false, summary = "a given edit", diff = agent_spec.diff,
+    edit = { documentChanges = { { textDocument = { uri = uri, version = vim.NIL }, edits = { agent_spec.edit } } } },
+  }
+  local pb = dhi.open_agent_preview(client, given)
+  vim.api.nvim_set_current_win(vim.fn.win_findbuf(pb)[1])
+  local ok_apply, apply_err = pcall(vim.api.nvim_feedkeys, "a", "x", false)
+  result.applyError = (not ok_apply) and tostring(apply_err) or vim.NIL
+  result.appliedClosed = not vim.api.nvim_buf_is_valid(pb)
+  local f = io.open(path, "r")
+  result.fileAfterApply = f and f:read("*a") or vim.NIL
+  if f then f:close() end
+  vim.api.nvim_set_current_buf(bufnr)
+  -- 3. Undo and resume of the real run, through the server.
+  if result.runId ~= vim.NIL then
+    local before = #result.notifications
+    vim.cmd("DhiAgentUndo " .. result.runId)
+    vim.wait(timeout, function() return #result.notifications > before end, 20)
+    vim.cmd("DhiAgentResume " .. result.runId)
+    vim.wait(timeout * 3, function() return find_buffer("^dhi://agent/.*%.diff$") ~= nil end, 50)
+    local rb, resumed = preview_state()
+    result.resumed = resumed or vim.NIL
+    if rb then vim.api.nvim_buf_delete(rb, { force = true }) end
+  end
+  vim.notify = original_notify
+  return result
+end
+
+-- window/showMessage, as Neovim shows it, recorded.
+out.shownMessages = {}
+local show_message = vim.lsp.handlers["window/showMessage"]
+vim.lsp.handlers["window/showMessage"] = function(err, result, ctx, config)
+  if type(result) == "table" then table.insert(out.shownMessages, { type = result.type, message = result.message }) end
+  return show_message(err, result, ctx, config)
+end
+
 local function main()
   local dhi = require("dhi")
   -- Wait for initialize; stop early if the server process died (get_client_by_id
@@ -187,6 +279,19 @@ local function main()
             })
           end
         end
+        -- An answer opened in a window (window/showDocument on a markdown file in dhi's cache).
+        if request.answer then
+          entry.answer = vim.NIL
+          local args = type(last_resolve.result) == "table" and type(last_resolve.result.command) == "table" and last_resolve.result.command.arguments[1] or {}
+          entry.answerMessage = args.message or vim.NIL
+          vim.wait(args.message and 3000 or timeout, function() return find_answer_buffer() ~= nil end, 20)
+          local answer_buf = find_answer_buffer()
+          if answer_buf then
+            entry.answer = { name = vim.api.nvim_buf_get_name(answer_buf), text = table.concat(vim.api.nvim_buf_get_lines(answer_buf, 0, -1, false), "\n"), windows = #vim.fn.win_findbuf(answer_buf) }
+            vim.api.nvim_buf_delete(answer_buf, { force = true })
+            vim.api.nvim_set_current_buf(bufnr)
+          end
+        end
         -- Undo so the next action sees the original text.
         if vim.api.nvim_buf_get_changedtick(bufnr) ~= before_tick then
           vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, vim.split(before_text, "\n", { plain = true }))
@@ -195,6 +300,38 @@ local function main()
       table.insert(out.resolved, entry)
     end
     client.request = original_request
+  end
+
+  if spec.agent then out.agent = run_agent(client, spec.agent) end
+
+  -- Ghost-text keys. Neovim < 0.12 has no vim.lsp.inline_completion: a stand-in with its
+  -- get()/select() records what the mapped keys call.
+  if spec.keys then
+    local calls = {}
+    local had = vim.lsp.inline_completion
+    vim.lsp.inline_completion = {
+      get = function() table.insert(calls, "get") return spec.keys.suggestionShown end,
+      select = function(opts) table.insert(calls, "select " .. tostring(opts and opts.count)) end,
+    }
+    local dhi = require("dhi")
+    local function describe_maps()
+      local maps = {}
+      for _, lhs in ipairs(spec.keys.lhs) do
+        local m = vim.fn.maparg(lhs, "i", false, true)
+        maps[lhs] = m.desc or vim.NIL
+        -- Press the key in insert mode, as a user would.
+        vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes("a" .. lhs .. "<Esc>", true, false, true), "x", false)
+      end
+      return maps
+    end
+    local saved = buffer_text()
+    dhi.map_inline_keys(bufnr)
+    local defaults = describe_maps()
+    for _, lhs in ipairs(spec.keys.lhs) do pcall(vim.keymap.del, "i", lhs, { buffer = bufnr }) end
+    dhi.map_inline_keys(bufnr, spec.keys.custom)
+    out.keys = { defaults = defaults, custom = describe_maps(), calls = calls, configKeys = dhi.config.keys }
+    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, vim.split(saved, "\n", { plain = true }))
+    vim.lsp.inline_completion = had
   end
 end
 

@@ -37,6 +37,8 @@ export class TestClient {
   readonly logMessages: Message[] = [];
   readonly progress: unknown[] = [];
   readonly progressTokens: unknown[] = [];
+  /** URIs the server asked to show (window/showDocument). */
+  readonly shownDocuments: string[] = [];
   stderr = "";
   configuration: unknown;
   readonly exited: Promise<number | null>;
@@ -64,6 +66,10 @@ export class TestClient {
     this.connection.onRequest("workspace/configuration", (p: { items: unknown[] }) => p.items.map(() => this.configuration));
     this.connection.onRequest("client/registerCapability", () => null);
     this.connection.onRequest("workspace/applyEdit", () => ({ applied: true }));
+    this.connection.onRequest("window/showDocument", (p: { uri: string }) => {
+      this.shownDocuments.push(p.uri);
+      return { success: true };
+    });
     this.connection.listen();
   }
 
@@ -116,7 +122,7 @@ export function fullCapabilities(): ClientCapabilities {
       codeAction: { resolveSupport: { properties: ["edit"] }, dataSupport: true },
     },
     workspace: { configuration: true, workspaceFolders: true, didChangeConfiguration: { dynamicRegistration: true }, applyEdit: true, workspaceEdit: { documentChanges: true, resourceOperations: ["create", "rename", "delete"], changeAnnotationSupport: { groupsOnLabel: true } } },
-    window: { workDoneProgress: true, showMessage: {} },
+    window: { workDoneProgress: true, showMessage: {}, showDocument: { support: true } },
   };
 }
 

@@ -1,6 +1,4 @@
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { defaultSettings } from "../../server/config/schema.js";
 import { BackendError, FimUnsupportedError } from "../../server/inference/errors.js";
@@ -9,55 +7,21 @@ import { parseSse, parseSseJson } from "../../server/inference/sse.js";
 import { AbortError } from "../../server/util/abort.js";
 import { quietLogger } from "./models.js";
 import { readFixture } from "./sseFixtures.js";
+import { closedPort, jsonResponse, startFakeHttpServer, streamed, type FakeHttpServer, type Handler } from "../helpers/fakeHttpServer.js";
 
 // A local HTTP server on 127.0.0.1 replaying SSE as llama-server / OpenAI-compatible servers send it.
 
-type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void | Promise<void>;
-
-let server: Server;
-let base = "";
-let routes: Record<string, Handler> = {};
-let seen: Array<{ path: string; body: string; auth: string | undefined }> = [];
-let closedEarly: string[] = [];
-
+let fake: FakeHttpServer;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString("utf8")));
-    req.on("end", () => {
-      const path = (req.url ?? "").split("?")[0] ?? "";
-      seen.push({ path, body, auth: req.headers.authorization });
-      res.on("close", () => {
-        if (!res.writableFinished) closedEarly.push(path);
-      });
-      const handler = routes[`${req.method} ${path}`];
-      if (!handler) {
-        res.writeHead(404, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: { code: 404, message: "File Not Found", type: "not_found_error" } }));
-        return;
-      }
-      void handler(req, body, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fake = await startFakeHttpServer(jsonResponse(404, { error: { code: 404, message: "File Not Found", type: "not_found_error" } }));
 });
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-
-afterEach(() => {
-  routes = {};
-  seen = [];
-  closedEarly = [];
-});
+afterAll(() => fake.close());
+afterEach(() => fake.reset());
 
 function engine(overrides: Partial<OpenAIEngineOptions> = {}, model = "any-model", template = "auto"): OpenAIEngine {
   const s = defaultSettings();
   return new OpenAIEngine({
-    backend: { ...s.backend, type: "openai", url: `${base}/v1`, apiKey: "sk-test", model },
+    backend: { ...s.backend, type: "openai", url: `${fake.base}/v1`, apiKey: "sk-test", model },
     model: { ...s.model, template },
     logger: quietLogger,
     backoffMs: 1,
@@ -66,21 +30,8 @@ function engine(overrides: Partial<OpenAIEngineOptions> = {}, model = "any-model
   });
 }
 
-const json = (status: number, value: unknown, headers: Record<string, string> = {}): Handler => (_q, _b, res) => {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify(value));
-};
-
-/** Streams the recorded events, `delayMs` apart. */
-const sse = (events: string[], delayMs = 0): Handler => async (_q, _b, res) => {
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-  for (const e of events) {
-    if (res.destroyed) return;
-    res.write(e);
-    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-  }
-  res.end();
-};
+const json = jsonResponse;
+const sse = (events: string[], delayMs = 0): Handler => streamed("text/event-stream", events, delayMs);
 
 const models = (id: string) => json(200, { object: "list", data: [{ id, object: "model", owned_by: "llamacpp" }] });
 const llamaServerRoutes = (): Record<string, Handler> => ({
@@ -106,7 +57,7 @@ describe("SSE parsing", () => {
 // node-llama-cpp 3.22.1 bundles (bench/record-sse-fixtures.mjs), serving dhi-fim-4m.gguf.
 describe("OpenAIEngine against llama-server (recorded real streams)", () => {
   it("reports llama-server's KV-cache reuse (cache_n) and its completions/chat streams", async () => {
-    routes = {
+    fake.routes = {
       ...llamaServerRoutes(),
       "POST /infill": sse(readFixture("llama-server-infill-cached.sse")),
       "POST /v1/completions": sse(readFixture("llama-server-completions.sse")),
@@ -117,7 +68,7 @@ describe("OpenAIEngine against llama-server (recorded real streams)", () => {
     expect(cached.stopReason).toBe("maxTokens");
     // A named template makes dhi build the prompt itself and use /v1/completions.
     const viaCompletions = await engine({}, "dhi-fim-4m.gguf", "starcoder").infill({ prefix: "import os\nx = os.", suffix: "\nprint(x)\n", maxTokens: 6 });
-    expect(seen.some((s) => s.path === "/v1/completions")).toBe(true);
+    expect(fake.seen.some((s) => s.path === "/v1/completions")).toBe(true);
     expect(viaCompletions.text.length).toBeGreaterThan(0);
     expect(viaCompletions.tokens).toMatchObject({ prompt: 16, evaluated: 16, reused: 0, generated: 5 });
     const chat = await engine({}, "dhi-fim-4m.gguf").complete({ messages: [{ role: "user", text: "ok?" }], maxTokens: 6 });
@@ -127,7 +78,7 @@ describe("OpenAIEngine against llama-server (recorded real streams)", () => {
   });
 
   it("detects llama-server and uses /infill with the cursor line as `prompt`", async () => {
-    routes = { ...llamaServerRoutes(), "POST /infill": sse(readFixture("llama-server-infill.sse")) };
+    fake.routes = { ...llamaServerRoutes(), "POST /infill": sse(readFixture("llama-server-infill.sse")) };
     const e = engine({}, "dhi-fim-4m.gguf");
     const info = await e.load();
     expect(info).toMatchObject({ backend: "openai", contextSize: 2048, name: "dhi-fim-4m.gguf" });
@@ -137,7 +88,7 @@ describe("OpenAIEngine against llama-server (recorded real streams)", () => {
       extraContext: [{ path: "util.py", text: "X = 1\n" }],
       maxTokens: 8,
     });
-    const req = JSON.parse(seen.find((s) => s.path === "/infill")?.body ?? "{}") as Record<string, unknown>;
+    const req = JSON.parse(fake.seen.find((s) => s.path === "/infill")?.body ?? "{}") as Record<string, unknown>;
     expect(req).toMatchObject({
       input_prefix: "def add(a, b):\n",
       prompt: "    return ",
@@ -148,7 +99,7 @@ describe("OpenAIEngine against llama-server (recorded real streams)", () => {
       stream: true,
       temperature: 0,
     });
-    expect(seen[0]?.auth).toBe("Bearer sk-test");
+    expect(fake.seen[0]?.auth).toBe("Bearer sk-test");
     expect(r.text.length).toBeGreaterThan(0);
     expect(r.tokens.generated).toBeGreaterThan(0);
     expect(r.tokens.prompt).toBe(r.tokens.evaluated + r.tokens.reused);
@@ -160,10 +111,10 @@ describe("OpenAIEngine against a generic OpenAI-compatible server", () => {
   const genericRoutes = (id: string): Record<string, Handler> => ({ "GET /v1/models": models(id) });
 
   it("builds the FIM prompt client-side for /v1/completions and reads usage", async () => {
-    routes = { ...genericRoutes("qwen2.5-coder-1.5b"), "POST /v1/completions": sse(readFixture("openai-completions.sse")) };
+    fake.routes = { ...genericRoutes("qwen2.5-coder-1.5b"), "POST /v1/completions": sse(readFixture("openai-completions.sse")) };
     const e = engine({}, "qwen2.5-coder-1.5b");
     const r = await e.infill({ prefix: "import os\nx = os.", suffix: "\nprint(x)\n", maxTokens: 16 });
-    const req = JSON.parse(seen.find((s) => s.path === "/v1/completions")?.body ?? "{}") as { prompt: string; model: string };
+    const req = JSON.parse(fake.seen.find((s) => s.path === "/v1/completions")?.body ?? "{}") as { prompt: string; model: string };
     expect(req.model).toBe("qwen2.5-coder-1.5b");
     expect(req.prompt).toBe("<|fim_prefix|>import os\n<|fim_suffix|>\nprint(x)\n<|fim_middle|>x = os.");
     expect(r.text).toBe("path.join(a, b)");
@@ -171,7 +122,7 @@ describe("OpenAIEngine against a generic OpenAI-compatible server", () => {
   });
 
   it("cuts at stop strings and stops streaming when onText says so", async () => {
-    routes = { ...genericRoutes("qwen2.5-coder-1.5b"), "POST /v1/completions": sse(readFixture("openai-completions.sse"), 20) };
+    fake.routes = { ...genericRoutes("qwen2.5-coder-1.5b"), "POST /v1/completions": sse(readFixture("openai-completions.sse"), 20) };
     const e = engine({}, "qwen2.5-coder-1.5b");
     const cut = await e.infill({ prefix: "x = os.", suffix: "", stop: ["(a"] });
     expect(cut).toMatchObject({ text: "path.join", stopReason: "stop" });
@@ -181,20 +132,20 @@ describe("OpenAIEngine against a generic OpenAI-compatible server", () => {
   });
 
   it("refuses FIM for an unknown model without a template, and honours model.template", async () => {
-    routes = { ...genericRoutes("mystery-7b"), "POST /v1/completions": sse(readFixture("openai-completions.sse")) };
+    fake.routes = { ...genericRoutes("mystery-7b"), "POST /v1/completions": sse(readFixture("openai-completions.sse")) };
     await expect(engine({}, "mystery-7b").infill({ prefix: "a", suffix: "b" })).rejects.toBeInstanceOf(FimUnsupportedError);
     const e = engine({}, "mystery-7b", "deepseek-coder");
     await e.infill({ prefix: "a", suffix: "b" });
-    const req = JSON.parse(seen.filter((s) => s.path === "/v1/completions").at(-1)?.body ?? "{}") as { prompt: string };
+    const req = JSON.parse(fake.seen.filter((s) => s.path === "/v1/completions").at(-1)?.body ?? "{}") as { prompt: string };
     expect(req.prompt).toBe("<｜fim▁begin｜><｜fim▁hole｜>b<｜fim▁end｜>a");
   });
 
   it("complete() streams /v1/chat/completions and forwards the JSON schema", async () => {
-    routes = { ...genericRoutes("qwen2.5-coder-1.5b"), "POST /v1/chat/completions": sse(readFixture("openai-chat.sse")) };
+    fake.routes = { ...genericRoutes("qwen2.5-coder-1.5b"), "POST /v1/chat/completions": sse(readFixture("openai-chat.sse")) };
     const e = engine({}, "qwen2.5-coder-1.5b");
     const schema = { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] };
     const r = await e.complete({ messages: [{ role: "system", text: "Be brief." }, { role: "user", text: "ok?" }], jsonSchema: schema });
-    const req = JSON.parse(seen.find((s) => s.path === "/v1/chat/completions")?.body ?? "{}") as Record<string, unknown>;
+    const req = JSON.parse(fake.seen.find((s) => s.path === "/v1/chat/completions")?.body ?? "{}") as Record<string, unknown>;
     expect(req).toMatchObject({
       messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "ok?" }],
       response_format: { type: "json_schema", json_schema: { schema } },
@@ -209,7 +160,7 @@ describe("OpenAIEngine errors, retries, timeouts and abort", () => {
   it("retries 503 and 429 with backoff, then succeeds", async () => {
     let calls = 0;
     const ok = sse(readFixture("openai-completions.sse"));
-    routes = {
+    fake.routes = {
       "GET /v1/models": models("starcoder2-3b"),
       "POST /v1/completions": (q, b, res) => {
         calls++;
@@ -224,31 +175,28 @@ describe("OpenAIEngine errors, retries, timeouts and abort", () => {
   });
 
   it("gives up after the retries with the server's reason", async () => {
-    routes = { "GET /v1/models": models("starcoder2-3b"), "POST /v1/completions": json(500, { error: { message: "boom" } }) };
+    fake.routes = { "GET /v1/models": models("starcoder2-3b"), "POST /v1/completions": json(500, { error: { message: "boom" } }) };
     await expect(engine({ retries: 2 }, "starcoder2-3b").infill({ prefix: "x", suffix: "" })).rejects.toThrow(/answered 500: boom/);
-    expect(seen.filter((s) => s.path === "/v1/completions")).toHaveLength(3);
+    expect(fake.seen.filter((s) => s.path === "/v1/completions")).toHaveLength(3);
   });
 
   it("401 names backend.apiKey; 404 names backend.url; neither is retried", async () => {
-    routes = { "GET /v1/models": json(401, { error: { message: "Invalid API Key", type: "authentication_error" } }) };
+    fake.routes = { "GET /v1/models": json(401, { error: { message: "Invalid API Key", type: "authentication_error" } }) };
     const unauthorized = await engine().load().catch((e: unknown) => e);
     expect(unauthorized).toBeInstanceOf(BackendError);
     expect((unauthorized as BackendError).status).toBe(401);
     expect((unauthorized as Error).message).toMatch(/401 Unauthorized.*Invalid API Key.*backend\.apiKey/);
-    expect(seen).toHaveLength(1);
-    routes = {};
-    seen = [];
+    expect(fake.seen).toHaveLength(1);
+    fake.routes = {};
+    fake.seen = [];
     const notFound = await engine().load().catch((e: unknown) => e);
     expect((notFound as Error).message).toMatch(/\/v1\/models does not exist \(404\).*"backend\.url"/);
     expect((notFound as Error).message.split("\n")).toHaveLength(1);
-    expect(seen).toHaveLength(1);
+    expect(fake.seen).toHaveLength(1);
   });
 
   it("connection refused is one clear line naming backend.url", async () => {
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((r) => closed.close(r));
+    const port = await closedPort();
     const e = engine();
     const s = defaultSettings();
     const refused = new OpenAIEngine({ backend: { ...s.backend, type: "openai", url: `http://127.0.0.1:${port}` }, model: s.model, logger: quietLogger, backoffMs: 1 });
@@ -258,14 +206,14 @@ describe("OpenAIEngine errors, retries, timeouts and abort", () => {
   });
 
   it("times out a server that never answers", async () => {
-    routes = { "GET /v1/models": () => undefined };
+    fake.routes = { "GET /v1/models": () => undefined };
     const error = await engine({ timeoutMs: 150, retries: 1 }).load().catch((x: unknown) => x);
     expect((error as Error).message).toMatch(/did not answer within/);
-    expect(seen).toHaveLength(2);
+    expect(fake.seen).toHaveLength(2);
   });
 
   it("aborts mid-stream within one token and closes the connection", async () => {
-    routes = { "GET /v1/models": models("starcoder2-3b"), "POST /v1/completions": sse(readFixture("openai-completions.sse"), 100) };
+    fake.routes = { "GET /v1/models": models("starcoder2-3b"), "POST /v1/completions": sse(readFixture("openai-completions.sse"), 100) };
     const controller = new AbortController();
     let after = 0;
     const t0 = performance.now();
@@ -282,6 +230,6 @@ describe("OpenAIEngine errors, retries, timeouts and abort", () => {
     expect(after).toBe(0);
     expect(performance.now() - t0).toBeLessThan(250);
     await new Promise((r) => setTimeout(r, 50));
-    expect(closedEarly).toContain("/v1/completions");
+    expect(fake.closedEarly).toContain("/v1/completions");
   });
 });

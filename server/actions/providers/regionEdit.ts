@@ -3,7 +3,9 @@ import { indentUnit, reindent } from "../../text/indentation.js";
 import { minimalLineEdits } from "../edit/minimalEdits.js";
 import { leadingWhitespace } from "../../text/lines.js";
 import type { BuildResult } from "../generateVerified.js";
-import type { LineRegion } from "../regions.js";
+import type { LanguageName } from "../../syntax/index.js";
+import { ActionRejectedError } from "../errors/ActionRejectedError.js";
+import { findDhiComment, isInlineSelection, lineRegion, selectionRegion, type LineRegion } from "../regions.js";
 import type { ActionDocument, TextSpan } from "../types.js";
 
 export interface RegionReplacement {
@@ -15,6 +17,38 @@ export interface RegionReplacement {
   /** A selection inside one line: only this span is replaced. */
   inline?: TextSpan;
   fenceTags: readonly string[];
+}
+
+export interface RewriteTarget {
+  region: LineRegion;
+  /** Set when the selection sits inside one line: only that span is rewritten. */
+  inline?: TextSpan;
+  /** The editor's instruction, else the `dhi:` comment's; null when there is neither. */
+  instruction: string | null;
+  removeLine?: LineRegion;
+}
+
+/**
+ * What a rewrite replaces and why: the selection (whole lines, or a span inside one line) and the
+ * instruction, which comes from the editor or from a `dhi:` comment right above (or opening) the selection.
+ */
+export function rewriteTarget(text: string, selection: TextSpan, language: LanguageName | null, given?: string): RewriteTarget {
+  const inline = isInlineSelection(text, selection) ? selection : undefined;
+  let region = selectionRegion(text, selection, language);
+  let instruction = given?.trim() || null;
+  let removeLine: LineRegion | undefined;
+  if (!instruction && !inline) {
+    const comment = findDhiComment(text, region);
+    if (comment) {
+      instruction = comment.instruction;
+      removeLine = lineRegion(text, comment.line, comment.line);
+      if (comment.line === region.startLine) {
+        if (region.endLine === region.startLine) throw new ActionRejectedError("dhi: select the code below the `dhi:` comment to rewrite it");
+        region = lineRegion(text, region.startLine + 1, region.endLine);
+      }
+    }
+  }
+  return { region, inline, instruction, removeLine };
 }
 
 /** Model text → minimal edits replacing a region: extraction, re-indentation, then a line diff. */

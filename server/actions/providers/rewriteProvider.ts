@@ -1,12 +1,10 @@
 import { languageOf } from "../../syntax/index.js";
 import type { ActionProvider } from "../ActionProvider.js";
-import { ActionRejectedError } from "../errors/ActionRejectedError.js";
 import { generateVerified, languageOfUriWith } from "../generateVerified.js";
 import { REWRITE_KIND, TITLES } from "../kinds.js";
 import { fenceTags } from "../language/style.js";
 import { contextSections, fenced, systemMessage } from "../prompt/messages.js";
-import { findDhiComment, isInlineSelection, lineRegion, selectionRegion } from "../regions.js";
-import { buildRegionReplacement, type RegionReplacement } from "./regionEdit.js";
+import { buildRegionReplacement, rewriteTarget, type RegionReplacement } from "./regionEdit.js";
 
 const DEFAULT_INSTRUCTION = "Improve this code: make it clearer and more idiomatic without changing its behaviour.";
 
@@ -18,22 +16,9 @@ export const rewriteProvider: ActionProvider = {
     const { document } = request;
     const text = document.text;
     const language = languageOf(document.path ?? document.uri, document.languageId);
-    const inline = isInlineSelection(text, request.selection) ? request.selection : undefined;
-    let region = selectionRegion(text, request.selection, language);
-    let instruction = request.instruction?.trim() || null;
-    let removeLine: RegionReplacement["removeLine"];
-    if (!instruction && !inline) {
-      const comment = findDhiComment(text, region);
-      if (comment) {
-        instruction = comment.instruction;
-        removeLine = lineRegion(text, comment.line, comment.line);
-        if (comment.line === region.startLine) {
-          if (region.endLine === region.startLine) throw new ActionRejectedError("dhi: select the code below the `dhi:` comment to rewrite it");
-          region = lineRegion(text, region.startLine + 1, region.endLine);
-        }
-      }
-    }
-    instruction ??= DEFAULT_INSTRUCTION;
+    const target = rewriteTarget(text, request.selection, language, request.instruction);
+    const { inline, region, removeLine } = target;
+    const instruction = target.instruction ?? DEFAULT_INSTRUCTION;
     const tags = fenceTags(language, document.languageId);
     const code = inline ? text.slice(inline.start, inline.end) : text.slice(region.span.start, region.span.end);
     const sections = contextSections({ document, root: request.root, language, tag: tags[0], code, region: inline ?? region.span, index: env.index });

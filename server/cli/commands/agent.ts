@@ -1,9 +1,8 @@
 import { applyToDisk } from "../../agent/applyToDisk.js";
+import { changesPatch } from "../../agent/changesPatch.js";
 import { startRun } from "../../agent/runAgent.js";
 import { createSandboxTestRunner } from "../../agent/tools/runTests.js";
 import { toRunResult } from "../../agent/toRunResult.js";
-import type { FileChange } from "../../agent/types.js";
-import { unifiedDiff } from "../../text/diff.js";
 import type { TestRunner } from "../../agent/types.js";
 import { markApplied } from "../../agent/undoRun.js";
 import { createInferenceEngine } from "../../inference/createEngine.js";
@@ -81,7 +80,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     if (values.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     else {
-      if (!values.apply && outcome.changes.length > 0) io.stdout(patchOf(outcome.changes));
+      if (!values.apply && outcome.changes.length > 0) io.stdout(changesPatch(outcome.changes));
       io.stderr(`${result.summary}\nrun id: ${outcome.runId}${values.apply ? (result.applied ? " (applied)" : " (not applied)") : " (nothing changed; use --apply to write verified changes)"}\n`);
     }
     return outcome.ok ? 0 : 1;
@@ -90,15 +89,4 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     process.off("SIGTERM", onInterrupt);
     await Promise.allSettled([engine?.dispose(), index?.dispose(), sandbox?.dispose()]);
   }
-}
-
-/** The run's changes as a `git diff`-style patch (what the command prints without --apply). */
-function patchOf(changes: readonly FileChange[]): string {
-  return unifiedDiff(
-    changes.map((c) => ({
-      path: c.path,
-      before: c.kind === "create" ? null : (c.before ?? ""),
-      after: c.kind === "delete" ? null : (c.after ?? ""),
-    })),
-  );
 }

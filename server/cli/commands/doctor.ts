@@ -4,6 +4,7 @@ import type { AcceptanceSnapshot } from "../../completion/AcceptanceStats.js";
 import { ACCEPTANCE_DB, AcceptanceStore } from "../../completion/AcceptanceStore.js";
 import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import type { Settings } from "../../config/schema.js";
+import { OLLAMA_DEFAULT_URL } from "../../inference/OllamaEngine.js";
 import { readIndexSummary } from "../../index/indexSummary.js";
 import { createSandbox } from "../../sandbox/createSandbox.js";
 import { chooseDraft, chooseModel, describeModelChoice } from "../../inference/modelResolver.js";
@@ -31,6 +32,11 @@ function modelCheck(settings: Settings, env: NodeJS.ProcessEnv, cwd: string): Ch
       detail: ok ? `OpenAI-compatible server at ${settings.backend.url}` : 'backend.type is "openai" but backend.url is not set',
     };
   }
+  if (settings.backend.type === "ollama") {
+    const ok = settings.backend.model !== null;
+    const url = settings.backend.url ?? OLLAMA_DEFAULT_URL;
+    return { name: "model", ok, required: true, detail: ok ? `Ollama model ${settings.backend.model} at ${url}` : 'backend.type is "ollama" but backend.model is not set (e.g. "qwen2.5-coder:1.5b-base")' };
+  }
   return { name: "model", required: true, ...describeModelChoice(chooseModel(settings.model, env, cwd)) };
 }
 
@@ -46,7 +52,7 @@ function draftCheck(settings: Settings, env: NodeJS.ProcessEnv, cwd: string): Ch
 
 /** Which llama.cpp binary the embedded engine would run; a prebuilt one on the CPU gets a hint to build one here. */
 async function llamaCppCheck(settings: Settings): Promise<Check> {
-  if (settings.backend.type === "openai") return { name: "llamaCpp", ok: true, required: false, detail: "not used (backend.type is \"openai\")" };
+  if (settings.backend.type !== "embedded") return { name: "llamaCpp", ok: true, required: false, detail: `not used (backend.type is "${settings.backend.type}")` };
   try {
     const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
     const { llamaGpuOption } = await import("../../inference/LlamaEngine.js");

@@ -7,7 +7,7 @@ import type { OnProgress } from "../../util/progress.js";
 import type { CommandContext } from "./types.js";
 
 /** Wires a workspace's engine, index and sandbox into the agent's dependencies. */
-export async function agentDepsFor(context: CommandContext, report: OnProgress): Promise<AgentDeps> {
+export async function agentDepsFor(context: Pick<CommandContext, "workspace" | "signal">, report: OnProgress): Promise<AgentDeps> {
   const { workspace, signal } = context;
   const root = workspace.root;
   const cacheDir = workspace.cacheDir;

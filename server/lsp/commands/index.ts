@@ -5,10 +5,11 @@ import { architectureCommand } from "./architecture.js";
 import { completionAcceptedCommand } from "./completionAccepted.js";
 import { indexRebuildCommand } from "./indexRebuild.js";
 import { searchCommand } from "./search.js";
+import { showAnswerCommand } from "./showAnswer.js";
 import { testsRunCommand } from "./testsRun.js";
 import type { LspCommand } from "./types.js";
 
 /** Every executeCommand command the server advertises. Add new commands here. */
-export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand, searchCommand, indexRebuildCommand, agentRunCommand, agentResumeCommand, agentUndoCommand, architectureCommand, testsRunCommand];
+export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand, searchCommand, indexRebuildCommand, agentRunCommand, agentResumeCommand, agentUndoCommand, architectureCommand, testsRunCommand, showAnswerCommand];
 
 export const COMMAND_IDS: readonly string[] = COMMANDS.map((command) => command.id);

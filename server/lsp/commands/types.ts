@@ -9,6 +9,10 @@ export interface CommandContext {
   withProgress<T>(title: string, work: (report: OnProgress) => Promise<T>): Promise<T>;
   /** Sends workspace/applyEdit; resolves to whether the client applied it. */
   applyEdit(edit: WorkspaceEdit, label: string): Promise<boolean>;
+  /** Sends window/showDocument; false when the client cannot show documents or declined. */
+  showDocument(uri: string): Promise<boolean>;
+  /** Sends window/showMessage (info). */
+  showMessage(message: string): void;
 }
 
 /** One `workspace/executeCommand` command; the registry in ./index.ts lists them all. */

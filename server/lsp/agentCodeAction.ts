@@ -1,0 +1,41 @@
+import type { Range, WorkspaceEdit } from "vscode-languageserver/node";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import { findDhiComment, selectionRegion } from "../actions/regions.js";
+import { startRun } from "../agent/runAgent.js";
+import { toRunResult } from "../agent/toRunResult.js";
+import { agentDepsFor } from "./commands/agentDeps.js";
+import type { CommandContext } from "./commands/types.js";
+
+// The agent as a code action, for editors that cannot pass an instruction to workspace/executeCommand
+// (Helix): a `dhi: …` comment on the cursor's line or the line above is the instruction, exactly as for
+// "Rewrite selection…". Resolving runs the agent (without applying) and returns its edit for the editor
+// to apply, like any code action's.
+
+export const AGENT_ACTION_KIND = "source.dhi.agent";
+
+/** The instruction in a `dhi:` comment at the selection, or null. Listing never runs the agent. */
+export function agentInstructionAt(document: TextDocument, range: Range): string | null {
+  const text = document.getText();
+  const region = selectionRegion(text, { start: document.offsetAt(range.start), end: document.offsetAt(range.end) }, null);
+  return findDhiComment(text, region)?.instruction ?? null;
+}
+
+export function agentActionTitle(instruction: string): string {
+  const short = instruction.length > 60 ? `${instruction.slice(0, 59)}…` : instruction;
+  return `dhi: Run agent: ${short}`;
+}
+
+/** Runs the agent on the instruction, scoped to the document's file; resolves to the run's (unapplied) edit. */
+export async function runAgentAction(
+  context: Pick<CommandContext, "workspace" | "signal" | "withProgress">,
+  instruction: string,
+  path: string | null,
+): Promise<{ edit: WorkspaceEdit; summary: string; runId: string }> {
+  return context.withProgress("dhi agent", async (report) => {
+    const deps = await agentDepsFor(context, report);
+    const outcome = await startRun(deps, { instruction, paths: path ? [path] : [], apply: false });
+    const result = toRunResult(deps.root, outcome);
+    context.workspace.logger.info(`agent run ${result.runId} (code action): ${result.summary}`);
+    return { edit: result.edit, summary: result.summary, runId: result.runId };
+  });
+}

@@ -1,0 +1,36 @@
+;;; emacs-test-lib.el --- Helpers shared by the batch Emacs drivers  -*- lexical-binding: t; -*-
+
+;;; Code:
+
+(require 'cl-lib)
+(require 'json)
+(require 'seq)
+
+(defvar dhi-test--out nil "Plist of what the driver saw.")
+
+(defun dhi-test--put (key value)
+  (setq dhi-test--out (plist-put dhi-test--out key value)))
+
+(defun dhi-test--write ()
+  (with-temp-file (getenv "DHI_TEST_OUT")
+    (insert (json-serialize dhi-test--out :null-object nil :false-object :json-false))))
+
+(defun dhi-test--wait (predicate seconds)
+  "Process events until PREDICATE is non-nil or SECONDS pass."
+  (let ((deadline (+ (float-time) seconds)))
+    (while (and (not (funcall predicate)) (< (float-time) deadline))
+      (accept-process-output nil 0.05))
+    (funcall predicate)))
+
+(defun dhi-test--preview-state (buffer)
+  "What a user sees in the agent preview BUFFER."
+  (with-current-buffer buffer
+    (list :name (buffer-name)
+          :majorMode (symbol-name major-mode)
+          :previewMode (if dhi-agent-preview-mode t :json-false)
+          :readOnly (if buffer-read-only t :json-false)
+          :header (vconcat (seq-take (split-string (buffer-string) "\n") 3))
+          :keys (list :a (symbol-name (key-binding "a")) :d (symbol-name (key-binding "d")) :q (symbol-name (key-binding "q"))))))
+
+(provide 'emacs-test-lib)
+;;; emacs-test-lib.el ends here
