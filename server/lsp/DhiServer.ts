@@ -9,11 +9,13 @@ import {
   type Connection,
   type InitializeParams,
   type InitializeResult,
+  type WorkspaceFolder,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { ZodError } from "zod";
 import { readWorkspaceSettingsFile, WORKSPACE_SETTINGS_FILE } from "../config/loadSettings.js";
 import { resolveSettings, type SettingsLayer } from "../config/resolveSettings.js";
+import type { ContextPiece } from "../completion/types.js";
 import { version } from "../cli/main.js";
 import { BackendError, FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../inference/errors.js";
 import { isAbortError } from "../util/abort.js";
@@ -21,15 +23,17 @@ import { ForegroundWork } from "../util/foreground.js";
 import { errorMessage, Logger, type LogLevel } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
 import { cancellable, cancelledError } from "./cancellation.js";
-import { serverCapabilities } from "./capabilities.js";
+import { clientSupportsWorkspaceFolders, serverCapabilities } from "./capabilities.js";
 import { provideCodeActions, resolveCodeAction } from "./codeActionHandlers.js";
 import { COMMAND_IDS, COMMANDS } from "./commands/index.js";
 import type { CommandContext } from "./commands/types.js";
 import { toCompletionList, toInlineCompletionItems } from "./completionHandlers.js";
 import { uriToPath, workspaceRelativePath } from "./documentPaths.js";
+import { pathToFileURL } from "node:url";
 import { IndexSync } from "./IndexSync.js";
 import { withProgress } from "./progress.js";
 import { Workspace } from "./Workspace.js";
+import { UnknownFolderError, WorkspaceFolders } from "./WorkspaceFolders.js";
 
 const LOG_MESSAGE_TYPE: Record<LogLevel, MessageType> = {
   error: MessageType.Error,
@@ -38,25 +42,48 @@ const LOG_MESSAGE_TYPE: Record<LogLevel, MessageType> = {
   debug: MessageType.Log,
 };
 
+/** What the server keeps per workspace folder (and once for files outside every folder). */
+interface FolderParts {
+  workspace: Workspace;
+  indexSync: IndexSync;
+  /** Resolves once this folder's settings were first read (requests wait for it). */
+  settingsLoaded: Promise<void>;
+  markSettingsLoaded: () => void;
+}
+
 /** The one place that binds protocol handlers to features. */
 export class DhiServer {
   private readonly documents = new TextDocuments(TextDocument);
   private readonly logger = new Logger();
-  private workspace: Workspace = new Workspace(null, this.logger);
+  private readonly folders: WorkspaceFolders<FolderParts>;
+  private initializedDone = false;
+  private lastCompletion: { folder: string | null; uri: string; id: string | null; context: ContextPiece[]; tokens: Record<string, number> } | null = null;
   private client: ClientCapabilities = {};
   private initializationOptions: unknown = undefined;
   private readonly shownMessages = new Set<string>();
-  /** Resolves once the client's workspace/configuration has been read after `initialized`. */
-  private settingsReady: Promise<void> = Promise.resolve();
-  private markSettingsReady: () => void = () => {};
   /** Completions and code actions in flight: indexing steps aside while they run. */
   private readonly foreground = new ForegroundWork();
-  private readonly indexSync = new IndexSync(
-    () => this.workspace,
-    (uri) => this.documents.get(uri) !== undefined,
-  );
 
-  constructor(private readonly connection: Connection, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly connection: Connection, private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.folders = new WorkspaceFolders<FolderParts>(
+      (root) => this.createFolder(root),
+      async ({ workspace, indexSync }) => {
+        indexSync.dispose();
+        await workspace.dispose();
+      },
+    );
+  }
+
+  private createFolder(root: string | null): FolderParts {
+    const workspace = new Workspace(root, this.logger, this.env, this.foreground);
+    const indexSync = new IndexSync(() => workspace, (uri) => this.documents.get(uri) !== undefined);
+    let markSettingsLoaded: () => void = () => {};
+    const settingsLoaded = new Promise<void>((resolve) => {
+      markSettingsLoaded = resolve;
+      setTimeout(resolve, 2000).unref(); // a silent client can't stall requests
+    });
+    return { workspace, indexSync, settingsLoaded, markSettingsLoaded };
+  }
 
   listen(): void {
     const { connection } = this;
@@ -65,50 +92,54 @@ export class DhiServer {
     });
     connection.onInitialize((params) => this.initialize(params));
     connection.onInitialized(() => void this.initialized());
-    connection.onShutdown(async () => {
-      this.indexSync.dispose();
-      await this.workspace.dispose();
-    });
+    connection.onShutdown(() => this.folders.disposeAll());
     connection.onDidChangeConfiguration(() => void this.reloadSettings());
     connection.onDidChangeWatchedFiles((params) => {
-      if (params.changes.some((change) => change.uri.endsWith(`/${WORKSPACE_SETTINGS_FILE}`))) void this.reloadSettings();
-      this.indexSync.watchedFilesChanged(params.changes);
+      const settingsFiles = params.changes.filter((change) => change.uri.endsWith(`/${WORKSPACE_SETTINGS_FILE}`));
+      const owners = new Set(settingsFiles.map((change) => this.folders.forDocument(change.uri)));
+      if (owners.size > 0) void this.reloadSettings([...owners]);
+      for (const parts of this.folders.all()) {
+        const own = params.changes.filter((change) => this.folders.forDocument(change.uri) === parts);
+        if (own.length > 0) parts.indexSync.watchedFilesChanged(own);
+      }
     });
 
     this.documents.onDidClose(({ document }) => {
-      this.workspace.forgetDocument(document.uri);
-      this.indexSync.documentClosed(document);
+      const { workspace, indexSync } = this.folders.forDocument(document.uri);
+      workspace.forgetDocument(document.uri);
+      indexSync.documentClosed(document);
     });
     this.documents.onDidChangeContent(({ document }) => {
-      this.workspace.noteDocument(document, workspaceRelativePath(this.workspace.root, document.uri));
-      this.indexSync.documentChanged(document);
+      const { workspace, indexSync } = this.folders.forDocument(document.uri);
+      workspace.noteDocument(document, workspaceRelativePath(workspace.root, document.uri));
+      indexSync.documentChanged(document);
     });
 
     connection.onCompletion((params, token) =>
       cancellable(token, async (signal) => {
         const document = this.documents.get(params.textDocument.uri);
-        if (!document || !this.workspace.settings.completion.enabled) return { isIncomplete: false, items: [] };
+        if (!document) return { isIncomplete: false, items: [] };
         const result = await this.runCompletion(document, params.position, signal);
-        if (result) this.workspace.completionShown(result.id);
         return toCompletionList(document, result);
       }),
     );
     connection.languages.inlineCompletion.on((params, token) =>
       cancellable(token, async (signal) => {
         const document = this.documents.get(params.textDocument.uri);
-        if (!document || !this.workspace.settings.completion.enabled) return [];
+        if (!document) return [];
         const result = await this.runCompletion(document, params.position, signal);
-        if (result) this.workspace.completionShown(result.id);
         return toInlineCompletionItems(document, result);
       }),
     );
 
-    connection.onCodeAction((params) => provideCodeActions(params, this.documents.get(params.textDocument.uri), this.workspace));
+    connection.onCodeAction((params) => provideCodeActions(params, this.documents.get(params.textDocument.uri), this.folders.forDocument(params.textDocument.uri).workspace));
     connection.onCodeActionResolve((action, token) => cancellable(token, (signal) => this.foreground.run(() =>
-      resolveCodeAction(action, this.documents, this.workspace, signal, (title, work) => this.withProgress(title, work)))));
+      resolveCodeAction(action, this.documents, this.workspaceOfAction(action.data), signal, (title, work) => this.withProgress(title, work)))));
 
     // Debug extension: the server's view of a document, so tests can check incremental sync byte for byte.
     connection.onRequest("dhi/internal/documentText", (params: { uri: string }) => this.documents.get(params.uri)?.getText() ?? null);
+    // Debug extension: the folder and prompt context records of the last completion shown (as `dhi complete --json` prints them).
+    connection.onRequest("dhi/internal/lastCompletion", () => this.lastCompletion);
 
     connection.onExecuteCommand((params, token) =>
       cancellable(token, async (signal) => {
@@ -116,8 +147,14 @@ export class DhiServer {
         if (!command) {
           throw new ResponseError(ErrorCodes.InvalidParams, `dhi: unknown command "${params.command}"; the commands are ${COMMAND_IDS.join(", ")}`);
         }
+        let workspace: Workspace;
+        try {
+          workspace = this.commandWorkspace(params.command, params.arguments?.[0]);
+        } catch (error) {
+          throw new ResponseError(ErrorCodes.InvalidParams, errorMessage(error));
+        }
         const context: CommandContext = {
-          workspace: this.workspace,
+          workspace,
           signal,
           withProgress: (title, work) => this.withProgress(title, work),
           applyEdit: async (edit, label) => {
@@ -147,15 +184,10 @@ export class DhiServer {
   private initialize(params: InitializeParams): InitializeResult {
     this.client = params.capabilities;
     this.initializationOptions = params.initializationOptions;
-    const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? null;
-    const root = folder ? uriToPath(folder) : params.rootPath ?? null;
-    this.workspace = new Workspace(root, this.logger, this.env, this.foreground);
-    void this.applyLayers([]);
-    // Requests that depend on settings wait for the client's configuration (bounded, so a silent client can't stall us).
-    this.settingsReady = new Promise<void>((resolve) => {
-      this.markSettingsReady = resolve;
-      setTimeout(resolve, 2000).unref();
-    });
+    const folders = params.workspaceFolders ?? [];
+    const single = params.rootUri ?? (params.rootPath ? pathToFileURL(params.rootPath).href : null);
+    for (const folder of folders.length > 0 ? folders : single ? [{ uri: single, name: "root" }] : []) this.addFolder(folder);
+    for (const parts of this.folders.all()) void this.applyLayers(parts, []);
     return {
       capabilities: serverCapabilities(this.client),
       serverInfo: { name: "dhi", version: version() },
@@ -172,28 +204,82 @@ export class DhiServer {
         .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*" }] })
         .catch(() => undefined);
     }
+    if (clientSupportsWorkspaceFolders(this.client)) {
+      connection.workspace.onDidChangeWorkspaceFolders(({ added, removed }) => void this.changeFolders(added, removed));
+    }
     await this.reloadSettings();
-    this.markSettingsReady();
-    void this.indexSync.initialBuild((title, work) => this.withProgress(title, work));
+    this.initializedDone = true;
+    for (const { parts } of this.folders.entries()) this.startIndexing(parts);
   }
 
-  /** Re-reads `.dhi.json`, initializationOptions and workspace/configuration (later wins). */
-  private async reloadSettings(): Promise<void> {
-    const layers: SettingsLayer[] = [];
+  /** `workspace/didChangeWorkspaceFolders`: removed folders are disposed, added ones get settings and an index. */
+  private async changeFolders(added: WorkspaceFolder[], removed: WorkspaceFolder[]): Promise<void> {
+    for (const folder of removed) {
+      try {
+        await this.folders.remove(folder.uri);
+        this.logger.info(`workspace folder removed: ${folder.uri}`);
+      } catch (error) {
+        if (!(error instanceof UnknownFolderError)) throw error;
+        this.notifyOnce(MessageType.Warning, error.message);
+      }
+    }
+    const fresh = added.map((folder) => this.addFolder(folder)).filter((parts): parts is FolderParts => parts !== null);
+    if (fresh.length === 0) return;
+    await this.reloadSettings(fresh);
+    for (const parts of fresh) this.startIndexing(parts);
+  }
+
+  private addFolder(folder: WorkspaceFolder): FolderParts | null {
+    try {
+      const entry = this.folders.add(folder);
+      this.logger.info(`workspace folder: ${entry.root}`);
+      return entry.parts;
+    } catch (error) {
+      if (!(error instanceof UnknownFolderError)) throw error;
+      this.notifyOnce(MessageType.Warning, error.message);
+      return null;
+    }
+  }
+
+  private startIndexing(parts: FolderParts): void {
+    if (this.initializedDone) void parts.indexSync.initialBuild((title, work) => this.withProgress(title, work));
+  }
+
+  /** The workspace a command runs in: the folder its `uri`/`uris` argument names, else the first folder. */
+  private commandWorkspace(command: string, argument: unknown): Workspace {
+    const id = typeof argument === "object" && argument !== null ? (argument as { id?: unknown }).id : undefined;
+    if (command.startsWith("dhi.completion.") && typeof id === "string") return this.folders.completionOwner(id);
+    return this.folders.forArgument(argument).workspace;
+  }
+
+  /** The workspace of the document a code action was listed for. */
+  private workspaceOfAction(data: unknown): Workspace {
+    const uri = typeof data === "object" && data !== null ? (data as { uri?: unknown }).uri : undefined;
+    return typeof uri === "string" ? this.folders.forDocument(uri).workspace : this.folders.first().workspace;
+  }
+
+  /** Re-reads `.dhi.json`, initializationOptions and workspace/configuration (later wins), per folder. */
+  private async reloadSettings(targets: FolderParts[] = this.folders.all()): Promise<void> {
+    const clientValues: unknown[] = [];
     if (this.client.workspace?.configuration) {
       try {
-        const [values] = (await this.connection.workspace.getConfiguration([{ section: "dhi" }])) as unknown[];
-        if (values !== null && values !== undefined) layers.push({ source: "workspace/configuration", values });
+        // One item per folder, scoped to it, so a client can answer per folder.
+        const items = targets.map(({ workspace }) => (workspace.root ? { section: "dhi", scopeUri: pathToFileURL(workspace.root).href } : { section: "dhi" }));
+        clientValues.push(...((await this.connection.workspace.getConfiguration(items)) as unknown[]));
       } catch (error) {
         this.logger.debug(`workspace/configuration failed: ${errorMessage(error)}`);
       }
     }
-    await this.applyLayers(layers);
+    await Promise.all(targets.map(async (parts, i) => {
+      const values = clientValues[i];
+      await this.applyLayers(parts, values !== null && values !== undefined ? [{ source: "workspace/configuration", values }] : []);
+      parts.markSettingsLoaded();
+    }));
   }
 
-  private async applyLayers(clientLayers: SettingsLayer[]): Promise<void> {
+  private async applyLayers(parts: FolderParts, clientLayers: SettingsLayer[]): Promise<void> {
     const layers: SettingsLayer[] = [];
-    const root = this.workspace.root;
+    const root = parts.workspace.root;
     const problems: string[] = [];
     if (root) {
       const { layer, error } = readWorkspaceSettingsFile(root);
@@ -205,7 +291,7 @@ export class DhiServer {
     const resolved = resolveSettings(layers, this.env);
     for (const warning of resolved.warnings) this.notifyOnce(MessageType.Warning, warning);
     for (const error of [...problems, ...resolved.errors]) this.notifyOnce(MessageType.Error, error);
-    await this.workspace.applySettings(resolved.settings);
+    await parts.workspace.applySettings(resolved.settings);
   }
 
   /** Shows a message once per distinct text, so a broken setup never spams the user. */
@@ -221,13 +307,23 @@ export class DhiServer {
     return withProgress(this.connection, this.client.window?.workDoneProgress === true, title, work);
   }
 
-  private runCompletion(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
-    return this.foreground.run(() => this.completeAt(document, position, signal));
+  /** Completes in the document's folder (or without retrieval outside every folder); counts the completion shown there. */
+  private async runCompletion(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
+    const parts = this.folders.forDocument(document.uri);
+    await parts.settingsLoaded;
+    const { workspace } = parts;
+    if (!workspace.settings.completion.enabled) return null;
+    const result = await this.foreground.run(() => this.completeAt(workspace, document, position, signal));
+    if (result) {
+      this.folders.rememberCompletion(result.id, workspace);
+      workspace.completionShown(result.id);
+    }
+    const debug = result?.debug ?? workspace.lastDiscarded();
+    this.lastCompletion = { folder: workspace.root, uri: document.uri, id: result?.id ?? null, context: debug?.context ?? [], tokens: debug?.tokens ?? {} };
+    return result;
   }
 
-  private async completeAt(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
-    await this.settingsReady;
-    const workspace = this.workspace;
+  private async completeAt(workspace: Workspace, document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
     const path = workspaceRelativePath(workspace.root, document.uri) ?? uriToPath(document.uri) ?? document.uri;
     try {
       const engine = workspace.engine;

@@ -94,6 +94,11 @@ export class Workspace {
     return this.completionInstance;
   }
 
+  /** Why the last completion showed nothing (prompt context, tokens), when the completion service exists. */
+  lastDiscarded(): CompletionService["lastDiscarded"] {
+    return this.completionInstance?.lastDiscarded ?? null;
+  }
+
   /** The index, opened on first use; null when disabled, without a folder, or when it failed to open. */
   index(): Promise<CodeIndex | null> {
     if (!this.root || !this.current.index.enabled) return Promise.resolve(null);
