@@ -10,7 +10,7 @@ import { TypeThroughCache } from "./cache/TypeThroughCache.js";
 import { RecentFiles } from "./context/RecentFiles.js";
 import { TokenCounter } from "./context/TokenCounter.js";
 import { GenerationJob, newCompletionId, type GenerationInput } from "./GenerationJob.js";
-import type { CompletionMetrics, CompletionRequest, CompletionResult } from "./types.js";
+import type { CompletionMetrics, CompletionRequest, CompletionResult, Suggestion } from "./types.js";
 
 export interface CompletionServiceOptions {
   engine: InferenceEngine;
@@ -25,6 +25,24 @@ export interface CompletionServiceOptions {
 }
 
 const TIMEOUT = Symbol("timeout");
+
+/** `entry` and its alternatives as made at `prefix`|`suffix` (an LRU hit from another document or position). */
+function rebase(entry: CompletionEntry, prefix: string, suffix: string): CompletionEntry {
+  return { ...entry, prefix, suffix, alternatives: entry.alternatives?.map((alternative) => ({ ...alternative, prefix, suffix })) };
+}
+
+/** Adds the distinct alternative suggestions (text still to insert at `offset`) to a result. */
+function withAlternatives(result: CompletionResult, alternatives: ReadonlyArray<{ entry: CompletionEntry; text: string }>, offset: number): CompletionResult {
+  const seen = new Set([result.text]);
+  const suggestions: Suggestion[] = [];
+  for (const { entry, text } of alternatives) {
+    if (seen.has(text) || text.length === 0) continue;
+    seen.add(text);
+    suggestions.push({ id: entry.id, text, replaceStart: offset, replaceEnd: offset + entry.replaceLength });
+  }
+  if (suggestions.length > 0) result.alternatives = suggestions;
+  return result;
+}
 
 /** Resolves with `promise`, or rejects with AbortError when `signal` fires first; the listener is always removed. */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -121,17 +139,20 @@ export class CompletionService {
       const suffix = request.text.slice(request.offset);
       const variant = this.variantOf(request, settings);
 
-      const remainder = this.typeThrough.lookup(request.uri, prefix, suffix);
+      // Follows whichever suggestion the user keeps typing; the others that still match stay as alternatives.
+      const [remainder, ...others] = this.typeThrough.lookupAll(request.uri, prefix, suffix).slice(0, settings.suggestions);
       if (remainder) {
         this.counters.typeThroughHits++;
-        return this.cachedResult(remainder.entry, remainder.text, request.offset, started, "typeThrough");
+        const result = this.cachedResult(remainder.entry, remainder.text, request.offset, started, "typeThrough");
+        return withAlternatives(result, others.map((r) => ({ entry: r.entry, text: r.text })), request.offset);
       }
       const lruKey = this.lru.key(prefix, suffix, variant);
       const hit = this.lru.get(lruKey);
       if (hit) {
         this.counters.lruHits++;
-        this.typeThrough.remember(request.uri, { ...hit, prefix, suffix });
-        return this.cachedResult(hit, hit.text, request.offset, started, "lru");
+        this.typeThrough.rememberAll(request.uri, rebase(hit, prefix, suffix));
+        const result = this.cachedResult(hit, hit.text, request.offset, started, "lru");
+        return withAlternatives(result, (hit.alternatives ?? []).map((entry) => ({ entry, text: entry.text })), request.offset);
       }
 
       if (settings.debounceMs > 0) await sleep(settings.debounceMs, signal);
@@ -151,7 +172,11 @@ export class CompletionService {
         }
         const rest = outcome.prefix === prefix ? { text: outcome.text } : remainderOf(outcome, prefix, suffix);
         if (!rest) return null;
-        return this.result(outcome, rest.text, request.offset, started, false, false);
+        const alternatives = (outcome.alternatives ?? []).flatMap((entry) => {
+          const left = entry.prefix === prefix ? { text: entry.text } : remainderOf(entry, prefix, suffix);
+          return left ? [{ entry, text: left.text }] : [];
+        });
+        return withAlternatives(this.result(outcome, rest.text, request.offset, started, false, false), alternatives, request.offset);
       } finally {
         job.waiters--;
       }
@@ -171,6 +196,11 @@ export class CompletionService {
   /** The user accepted completion `id` (`dhi.completion.accepted`). */
   accepted(id: string): void {
     this.acceptance.accepted(id);
+  }
+
+  /** The user accepted part of completion `id`, by word or line (`dhi.completion.partiallyAccepted`). */
+  partiallyAccepted(id: string): void {
+    this.acceptance.partiallyAccepted(id);
   }
 
   acceptanceStats(): AcceptanceSnapshot {
@@ -211,7 +241,7 @@ export class CompletionService {
   }
 
   private variantOf(request: CompletionRequest, settings: CompletionSettings): string {
-    return `${String(settings.multiline)}|${request.maxTokens ?? settings.maxTokens}|${settings.candidates}`;
+    return `${String(settings.multiline)}|${request.maxTokens ?? settings.maxTokens}|${settings.candidates}|${settings.suggestions}`;
   }
 
   /** A running generation this request can use, or a new one (aborting generations nobody can use). */
@@ -245,7 +275,7 @@ export class CompletionService {
       (entry) => {
         if (!entry) return;
         this.lru.set(lruKey, entry);
-        this.typeThrough.remember(request.uri, entry);
+        this.typeThrough.rememberAll(request.uri, entry);
       },
       (error: unknown) => {
         if (!isAbortError(error)) this.logger.debug(`completion: generation failed for ${request.path}: ${errorMessage(error)}`);

@@ -315,7 +315,7 @@ export class DhiServer {
     if (!workspace.settings.completion.enabled) return null;
     const result = await this.foreground.run(() => this.completeAt(workspace, document, position, signal));
     if (result) {
-      this.folders.rememberCompletion(result.id, workspace);
+      for (const { id } of [result, ...(result.alternatives ?? [])]) this.folders.rememberCompletion(id, workspace);
       workspace.completionShown(result.id);
     }
     const debug = result?.debug ?? workspace.lastDiscarded();

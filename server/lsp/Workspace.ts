@@ -148,6 +148,11 @@ export class Workspace {
     this.acceptance?.accepted(id);
   }
 
+  completionPartiallyAccepted(id: string, acceptedLength: number): void {
+    this.completionInstance?.partiallyAccepted(id);
+    this.acceptance?.partiallyAccepted(id, acceptedLength);
+  }
+
   /** Keeps the completion ring buffer in step with an open document's in-memory text. */
   noteDocument(document: TextDocument, relativePath: string | null): void {
     if (relativePath) this.completion.noteDocument(document.uri, relativePath, document.getText());

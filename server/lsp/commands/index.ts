@@ -3,12 +3,13 @@ import { agentRunCommand } from "./agentRun.js";
 import { agentUndoCommand } from "./agentUndo.js";
 import { architectureCommand } from "./architecture.js";
 import { completionAcceptedCommand } from "./completionAccepted.js";
+import { completionPartiallyAcceptedCommand } from "./completionPartiallyAccepted.js";
 import { indexRebuildCommand } from "./indexRebuild.js";
 import { searchCommand } from "./search.js";
 import { testsRunCommand } from "./testsRun.js";
 import type { LspCommand } from "./types.js";
 
 /** Every executeCommand command the server advertises. Add new commands here. */
-export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand, searchCommand, indexRebuildCommand, agentRunCommand, agentResumeCommand, agentUndoCommand, architectureCommand, testsRunCommand];
+export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand, completionPartiallyAcceptedCommand, searchCommand, indexRebuildCommand, agentRunCommand, agentResumeCommand, agentUndoCommand, architectureCommand, testsRunCommand];
 
 export const COMMAND_IDS: readonly string[] = COMMANDS.map((command) => command.id);
