@@ -32,6 +32,7 @@ import { uriToPath, workspaceRelativePath } from "./documentPaths.js";
 import { pathToFileURL } from "node:url";
 import { IndexSync } from "./IndexSync.js";
 import { withProgress } from "./progress.js";
+import { combineIndexStates, STATUS_NOTIFICATION, StatusReporter } from "./status.js";
 import { Workspace } from "./Workspace.js";
 import { UnknownFolderError, WorkspaceFolders } from "./WorkspaceFolders.js";
 
@@ -63,6 +64,8 @@ export class DhiServer {
   private readonly shownMessages = new Set<string>();
   /** Completions and code actions in flight: indexing steps aside while they run. */
   private readonly foreground = new ForegroundWork();
+  /** `dhi/status`: model and index state, last latency and speed, budget hits. */
+  private readonly status = new StatusReporter((status) => void this.connection.sendNotification(STATUS_NOTIFICATION, status).catch(() => undefined));
 
   constructor(private readonly connection: Connection, private readonly env: NodeJS.ProcessEnv = process.env) {
     this.folders = new WorkspaceFolders<FolderParts>(
@@ -76,7 +79,7 @@ export class DhiServer {
 
   private createFolder(root: string | null): FolderParts {
     const workspace = new Workspace(root, this.logger, this.env, this.foreground);
-    const indexSync = new IndexSync(() => workspace, (uri) => this.documents.get(uri) !== undefined);
+    const indexSync = new IndexSync(() => workspace, (uri) => this.documents.get(uri) !== undefined, () => this.indexStateChanged());
     let markSettingsLoaded: () => void = () => {};
     const settingsLoaded = new Promise<void>((resolve) => {
       markSettingsLoaded = resolve;
@@ -92,7 +95,10 @@ export class DhiServer {
     });
     connection.onInitialize((params) => this.initialize(params));
     connection.onInitialized(() => void this.initialized());
-    connection.onShutdown(() => this.folders.disposeAll());
+    connection.onShutdown(() => {
+      this.status.dispose();
+      return this.folders.disposeAll();
+    });
     connection.onDidChangeConfiguration(() => void this.reloadSettings());
     connection.onDidChangeWatchedFiles((params) => {
       const settingsFiles = params.changes.filter((change) => change.uri.endsWith(`/${WORKSPACE_SETTINGS_FILE}`));
@@ -209,6 +215,7 @@ export class DhiServer {
     }
     await this.reloadSettings();
     this.initializedDone = true;
+    this.status.update({}); // the first status: nothing loaded yet
     for (const { parts } of this.folders.entries()) this.startIndexing(parts);
   }
 
@@ -218,6 +225,7 @@ export class DhiServer {
       try {
         await this.folders.remove(folder.uri);
         this.logger.info(`workspace folder removed: ${folder.uri}`);
+        this.indexStateChanged();
       } catch (error) {
         if (!(error instanceof UnknownFolderError)) throw error;
         this.notifyOnce(MessageType.Warning, error.message);
@@ -239,6 +247,10 @@ export class DhiServer {
       this.notifyOnce(MessageType.Warning, error.message);
       return null;
     }
+  }
+
+  private indexStateChanged(): void {
+    this.status.update({ index: combineIndexStates(this.folders.entries().map((entry) => entry.parts.indexSync.state)) });
   }
 
   private startIndexing(parts: FolderParts): void {
@@ -314,7 +326,10 @@ export class DhiServer {
     const { workspace } = parts;
     if (!workspace.settings.completion.enabled) return null;
     const result = await this.foreground.run(() => this.completeAt(workspace, document, position, signal));
+    const budgetHits = this.folders.all().reduce((sum, parts) => sum + parts.workspace.completionBudgetHits(), 0);
+    if (budgetHits > 0) this.status.update({ budgetHits });
     if (result) {
+      if (!result.cached) this.status.completionServed(result.debug.timings.requestMs ?? 0, result.debug.tokens.generated ?? 0, result.debug.timings.modelMs ?? 0);
       for (const { id } of [result, ...(result.alternatives ?? [])]) this.folders.rememberCompletion(id, workspace);
       workspace.completionShown(result.id);
     }
@@ -327,7 +342,11 @@ export class DhiServer {
     const path = workspaceRelativePath(workspace.root, document.uri) ?? uriToPath(document.uri) ?? document.uri;
     try {
       const engine = workspace.engine;
-      if (!engine.loaded) await this.withProgress("dhi: loading model", (report) => engine.load({ signal, onProgress: (p) => report({ message: p.message, percentage: Math.round(p.fraction * 100) }) }));
+      if (!engine.loaded) {
+        this.status.update({ model: "loading", message: "dhi: loading the model" });
+        await this.withProgress("dhi: loading model", (report) => engine.load({ signal, onProgress: (p) => report({ message: p.message, percentage: Math.round(p.fraction * 100) }) }));
+      }
+      this.status.update({ model: "ready", message: undefined });
       return await workspace.completion.complete({
         uri: document.uri,
         path,
@@ -345,6 +364,7 @@ export class DhiServer {
         error instanceof BackendError
       ) {
         this.notifyOnce(MessageType.Error, error.message);
+        this.status.update({ model: "error", message: error.message });
         return null;
       }
       this.logger.error(`completion failed: ${errorMessage(error)}`);

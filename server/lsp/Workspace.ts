@@ -94,6 +94,11 @@ export class Workspace {
     return this.completionInstance;
   }
 
+  /** Request-path counters (budget hits, cache hits) of this workspace's completions so far; zeros before any. */
+  completionBudgetHits(): number {
+    return this.completionInstance?.metrics().budgetHits ?? 0;
+  }
+
   /** Why the last completion showed nothing (prompt context, tokens), when the completion service exists. */
   lastDiscarded(): CompletionService["lastDiscarded"] {
     return this.completionInstance?.lastDiscarded ?? null;
