@@ -52,6 +52,8 @@ interface NvimOutput {
   codeActionsMs?: number;
   resolved?: ResolvedEntry[];
   shownMessages?: { type: number; message: string }[];
+  statusTable?: { model: string; index: string; lastLatencyMs?: number; tokensPerSecond?: number } | null;
+  statusline?: string;
   logMessages?: { type: number; message: string }[];
   error?: string;
 }
@@ -68,6 +70,8 @@ const RESOLVE = [
 ];
 
 const nvim = editorAvailability("nvim", "neovim");
+// The statusline recipe documented in dhi.lua.
+const STATUSLINE = "%f %=%{v:lua.require'dhi'.status()} ";
 
 async function runNeovim(): Promise<{ out: NvimOutput; run: ProcessResult }> {
   assertBuilt();
@@ -78,6 +82,7 @@ async function runNeovim(): Promise<{ out: NvimOutput; run: ProcessResult }> {
     timeoutMs: 30_000,
     completion: { positions: PYTHON_CURSORS },
     codeActions: { range: SELECTION, diagnostics: [], resolve: RESOLVE },
+    status: { statusline: STATUSLINE },
   };
   const run = await runProcess(
     nvim.available ? nvim.path : "nvim",
@@ -106,6 +111,12 @@ describeWithEditor("Neovim (real, headless) with editor-configs/neovim/dhi.lua",
     expect(out.serverCapabilities?.completionProvider).toBeTruthy();
     // Neovim < 0.12 does not advertise textDocument.inlineCompletion, so dhi must not offer it.
     if (!/^0\.(1[2-9]|[2-9]\d)/.test(out.nvimVersion)) expect(out.serverCapabilities?.inlineCompletionProvider).toBeUndefined();
+  });
+
+  it("shows dhi/status in the statusline through require(\"dhi\").status()", () => {
+    expect(out.statusTable).toMatchObject({ model: "ready", index: "ready" });
+    expect(out.statusTable?.lastLatencyMs).toBeGreaterThanOrEqual(0);
+    expect(out.statusline).toMatch(/src\/calc\.py +dhi ready \| index ready \| \d+ ms \| [\d.]+ tok\/s $/);
   });
 
   it("passes the shipped config's settings without a settings error", () => {
