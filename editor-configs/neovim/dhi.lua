@@ -112,7 +112,8 @@ M.config = vim.deepcopy(M.defaults)
 -- The latest dhi/status params per client id.
 M._status = {}
 
-local function on_status(_, result, ctx)
+--- The `dhi/status` handler; other setups (lspconfig.lua) can pass it in `handlers`.
+function M.on_status(_, result, ctx)
   M._status[ctx.client_id] = result
   pcall(vim.cmd, "redrawstatus!")
   pcall(vim.api.nvim_exec_autocmds, "User", { pattern = "DhiStatus", modeline = false })
@@ -162,7 +163,7 @@ function M.client_config(root_dir, config)
     -- workspace/configuration asks for section "dhi"; Neovim answers from here.
     settings = { dhi = settings },
     capabilities = capabilities,
-    handlers = { ["dhi/status"] = on_status },
+    handlers = { ["dhi/status"] = M.on_status },
     on_attach = function(client, bufnr)
       -- 0.7 sets no omnifunc by itself: <C-x><C-o> then asks the attached servers.
       if vim.bo[bufnr].omnifunc == "" then vim.bo[bufnr].omnifunc = "v:lua.vim.lsp.omnifunc" end
