@@ -18,6 +18,8 @@ export interface CompletionServiceOptions {
   getSettings: () => CompletionSettings;
   /** The workspace index when one is open; retrieval is skipped without it. */
   index?: () => CodeIndex | null;
+  /** The workspace folder's name, for repo-level FIM templates (the engine may be shared between folders). */
+  repoName?: string;
   logger: Logger;
   /** Benchmark switches: turn post-processing or verification off. Both default to true. */
   postprocess?: boolean;
@@ -93,6 +95,7 @@ export class CompletionService {
   private readonly engine: InferenceEngine;
   private readonly getSettings: () => CompletionSettings;
   private readonly getIndex: () => CodeIndex | null;
+  private readonly repoName: string | undefined;
   private readonly logger: Logger;
   private readonly switches: Pick<GenerationInput, "postprocess" | "verify">;
   private readonly counter: TokenCounter;
@@ -113,6 +116,7 @@ export class CompletionService {
     this.engine = options.engine;
     this.getSettings = options.getSettings;
     this.getIndex = options.index ?? (() => null);
+    this.repoName = options.repoName;
     this.logger = options.logger;
     this.switches = { postprocess: options.postprocess, verify: options.verify };
     this.counter = new TokenCounter((text) => this.engine.countTokens(text));
@@ -256,7 +260,7 @@ export class CompletionService {
     for (const job of this.jobs.values()) if (job.waiters === 0 && !job.settled) job.abort();
     const index = this.getIndex();
     const job = new GenerationJob(
-      { engine: this.engine, counter: this.counter, recent: this.recent, index, logger: this.logger },
+      { engine: this.engine, counter: this.counter, recent: this.recent, index, logger: this.logger, repoName: this.repoName },
       {
         uri: request.uri,
         path: request.path,

@@ -26,6 +26,8 @@ export interface GenerationDeps {
   recent: RecentFiles;
   index: CodeIndex | null;
   logger: Logger;
+  /** For repo-level FIM templates. */
+  repoName?: string;
 }
 
 export interface GenerationInput {
@@ -210,6 +212,7 @@ export class GenerationJob {
         // The file name alone switches the engine to the repo-level layout; send it only with repo context to
         // show, so models trained on plain FIM (like the shared tiny one) stay on their training format.
         path: assembled.extraContext.length > 0 ? input.path : undefined,
+        repoName: this.deps.repoName,
         maxTokens: input.maxTokens,
         temperature: i === 0 ? 0 : SAMPLE_TEMPERATURE,
         seed: i === 0 ? undefined : SAMPLE_SEED_BASE + i,

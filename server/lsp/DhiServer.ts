@@ -34,6 +34,8 @@ import { IndexSync } from "./IndexSync.js";
 import { withProgress } from "./progress.js";
 import { combineIndexStates, STATUS_NOTIFICATION, StatusReporter } from "./status.js";
 import { Workspace } from "./Workspace.js";
+import { EnginePool } from "./EnginePool.js";
+import { createInferenceEngine } from "../inference/createEngine.js";
 import { UnknownFolderError, WorkspaceFolders } from "./WorkspaceFolders.js";
 
 const LOG_MESSAGE_TYPE: Record<LogLevel, MessageType> = {
@@ -64,6 +66,8 @@ export class DhiServer {
   private readonly shownMessages = new Set<string>();
   /** Completions and code actions in flight: indexing steps aside while they run. */
   private readonly foreground = new ForegroundWork();
+  /** One model per distinct model configuration, shared by the folders that use it. */
+  private readonly engines = new EnginePool((settings) => createInferenceEngine({ settings, logger: this.logger, env: this.env }));
   /** `dhi/status`: model and index state, last latency and speed, budget hits. */
   private readonly status = new StatusReporter((status) => void this.connection.sendNotification(STATUS_NOTIFICATION, status).catch(() => undefined));
 
@@ -78,7 +82,7 @@ export class DhiServer {
   }
 
   private createFolder(root: string | null): FolderParts {
-    const workspace = new Workspace(root, this.logger, this.env, this.foreground);
+    const workspace = new Workspace(root, this.logger, this.env, this.foreground, this.engines);
     const indexSync = new IndexSync(() => workspace, (uri) => this.documents.get(uri) !== undefined, () => this.indexStateChanged());
     let markSettingsLoaded: () => void = () => {};
     const settingsLoaded = new Promise<void>((resolve) => {

@@ -97,6 +97,9 @@ describe("multi-root workspaces", () => {
     expect(retrievedPaths(inA.last)).not.toContain("limits_b.py");
     expect(retrievedPaths(inB.last)).toContain("limits_b.py");
     expect(retrievedPaths(inB.last)).not.toContain("limits_a.py");
+    // Both folders' settings name the same model: one engine serves both, loaded once.
+    const modelLoads = c.progress.filter((p) => (p as { value?: { kind?: string; title?: string } }).value?.title === "dhi: loading model");
+    expect(modelLoads).toHaveLength(1);
     // Each folder's .dhi.json applies to its own documents only.
     const prefixTokens = (last: LastCompletion | null) => last?.context.find((p) => p.kind === "prefix")?.tokens ?? -1;
     expect(prefixTokens(inA.last)).toBeGreaterThan(0);
