@@ -9,6 +9,7 @@ import {
   type Connection,
   type InitializeParams,
   type InitializeResult,
+  type FileEvent,
   type WorkspaceFolder,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
@@ -105,13 +106,14 @@ export class DhiServer {
     });
     connection.onDidChangeConfiguration(() => void this.reloadSettings());
     connection.onDidChangeWatchedFiles((params) => {
-      const settingsFiles = params.changes.filter((change) => change.uri.endsWith(`/${WORKSPACE_SETTINGS_FILE}`));
-      const owners = new Set(settingsFiles.map((change) => this.folders.forDocument(change.uri)));
-      if (owners.size > 0) void this.reloadSettings([...owners]);
-      for (const parts of this.folders.all()) {
-        const own = params.changes.filter((change) => this.folders.forDocument(change.uri) === parts);
-        if (own.length > 0) parts.indexSync.watchedFilesChanged(own);
+      const byFolder = new Map<FolderParts, FileEvent[]>();
+      for (const change of params.changes) {
+        const parts = this.folders.forDocument(change.uri);
+        byFolder.set(parts, [...(byFolder.get(parts) ?? []), change]);
       }
+      const settingsChanged = [...byFolder].filter(([, changes]) => changes.some((change) => change.uri.endsWith(`/${WORKSPACE_SETTINGS_FILE}`)));
+      if (settingsChanged.length > 0) void this.reloadSettings(settingsChanged.map(([parts]) => parts));
+      for (const [parts, changes] of byFolder) parts.indexSync.watchedFilesChanged(changes);
     });
 
     this.documents.onDidClose(({ document }) => {
