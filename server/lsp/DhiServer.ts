@@ -14,8 +14,7 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { ZodError } from "zod";
-import { readWorkspaceSettingsFile, WORKSPACE_SETTINGS_FILE } from "../config/loadSettings.js";
-import { resolveSettings, type SettingsLayer } from "../config/resolveSettings.js";
+import { WORKSPACE_SETTINGS_FILE } from "../config/loadSettings.js";
 import type { ContextPiece } from "../completion/types.js";
 import { version } from "../cli/main.js";
 import { BackendError, FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../inference/errors.js";
@@ -33,6 +32,7 @@ import { uriToPath, workspaceRelativePath } from "./documentPaths.js";
 import { pathToFileURL } from "node:url";
 import { IndexSync } from "./IndexSync.js";
 import { withProgress } from "./progress.js";
+import { configurationItem, resolveFolderSettings } from "./folderSettings.js";
 import { combineIndexStates, STATUS_NOTIFICATION, StatusReporter } from "./status.js";
 import { Workspace } from "./Workspace.js";
 import { EnginePool } from "./EnginePool.js";
@@ -145,8 +145,10 @@ export class DhiServer {
     );
 
     connection.onCodeAction((params) => provideCodeActions(params, this.documents.get(params.textDocument.uri), this.folders.forDocument(params.textDocument.uri).workspace));
-    connection.onCodeActionResolve((action, token) => cancellable(token, (signal) => this.foreground.run(() =>
-      resolveCodeAction(action, this.documents, this.workspaceOfAction(action.data), signal, (title, work) => this.withProgress(title, work)))));
+    connection.onCodeActionResolve((action, token) => cancellable(token, (signal) => this.foreground.run(() => {
+      const workspace = this.workspaceOfAction(action.data);
+      return this.status.whileModelLoads(workspace.engine, () => resolveCodeAction(action, this.documents, workspace, signal, (title, work) => this.withProgress(title, work)));
+    })));
 
     // Debug extension: the server's view of a document, so tests can check incremental sync byte for byte.
     connection.onRequest("dhi/internal/documentText", (params: { uri: string }) => this.documents.get(params.uri)?.getText() ?? null);
@@ -199,7 +201,7 @@ export class DhiServer {
     const folders = params.workspaceFolders ?? [];
     const single = params.rootUri ?? (params.rootPath ? pathToFileURL(params.rootPath).href : null);
     for (const folder of folders.length > 0 ? folders : single ? [{ uri: single, name: "root" }] : []) this.addFolder(folder);
-    for (const parts of this.folders.all()) void this.applyLayers(parts, []);
+    for (const parts of this.folders.all()) void this.applySettings(parts, undefined);
     return {
       capabilities: serverCapabilities(this.client),
       serverInfo: { name: "dhi", version: version() },
@@ -281,34 +283,21 @@ export class DhiServer {
     const clientValues: unknown[] = [];
     if (this.client.workspace?.configuration) {
       try {
-        // One item per folder, scoped to it, so a client can answer per folder.
-        const items = targets.map(({ workspace }) => (workspace.root ? { section: "dhi", scopeUri: pathToFileURL(workspace.root).href } : { section: "dhi" }));
-        clientValues.push(...((await this.connection.workspace.getConfiguration(items)) as unknown[]));
+        clientValues.push(...((await this.connection.workspace.getConfiguration(targets.map((parts) => configurationItem(parts.workspace.root)))) as unknown[]));
       } catch (error) {
         this.logger.debug(`workspace/configuration failed: ${errorMessage(error)}`);
       }
     }
     await Promise.all(targets.map(async (parts, i) => {
-      const values = clientValues[i];
-      await this.applyLayers(parts, values !== null && values !== undefined ? [{ source: "workspace/configuration", values }] : []);
+      await this.applySettings(parts, clientValues[i]);
       parts.markSettingsLoaded();
     }));
   }
 
-  private async applyLayers(parts: FolderParts, clientLayers: SettingsLayer[]): Promise<void> {
-    const layers: SettingsLayer[] = [];
-    const root = parts.workspace.root;
-    const problems: string[] = [];
-    if (root) {
-      const { layer, error } = readWorkspaceSettingsFile(root);
-      if (layer) layers.push(layer);
-      if (error) problems.push(error);
-    }
-    if (this.initializationOptions !== undefined) layers.push({ source: "initializationOptions", values: this.initializationOptions });
-    layers.push(...clientLayers);
-    const resolved = resolveSettings(layers, this.env);
+  private async applySettings(parts: FolderParts, clientValues: unknown): Promise<void> {
+    const resolved = resolveFolderSettings(parts.workspace.root, this.initializationOptions, clientValues, this.env);
     for (const warning of resolved.warnings) this.notifyOnce(MessageType.Warning, warning);
-    for (const error of [...problems, ...resolved.errors]) this.notifyOnce(MessageType.Error, error);
+    for (const error of resolved.errors) this.notifyOnce(MessageType.Error, error);
     await parts.workspace.applySettings(resolved.settings);
   }
 

@@ -1,3 +1,6 @@
+import { isAbortError } from "../util/abort.js";
+import { errorMessage } from "../util/logger.js";
+
 /** The `dhi/status` notification's params, exactly as the contract defines them. */
 export interface DhiStatus {
   model: "none" | "loading" | "ready" | "error";
@@ -50,6 +53,19 @@ export class StatusReporter {
     const change: Partial<DhiStatus> = { lastLatencyMs: Math.round(latencyMs) };
     if (generatedTokens > 0 && modelMs > 0) change.tokensPerSecond = Math.round((10_000 * generatedTokens) / modelMs) / 10;
     this.update(change);
+  }
+
+  /** Runs work that may load `engine`'s model (a code action), keeping the model state up to date. */
+  async whileModelLoads<T>(engine: { readonly loaded: boolean }, work: () => Promise<T>): Promise<T> {
+    if (!engine.loaded) this.update({ model: "loading", message: "dhi: loading the model" });
+    try {
+      return await work();
+    } catch (error) {
+      if (!engine.loaded && !isAbortError(error)) this.update({ model: "error", message: errorMessage(error) });
+      throw error;
+    } finally {
+      if (engine.loaded) this.update({ model: "ready", message: undefined });
+    }
   }
 
   flush(): void {

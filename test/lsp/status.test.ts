@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { InlineCompletionItem } from "vscode-languageserver-protocol";
+import type { CodeAction, InlineCompletionItem } from "vscode-languageserver-protocol";
 import type { DhiStatus } from "../../server/lsp/status.js";
 import { fileUri, TestClient } from "../helpers/lspClient.js";
 import { FIM_MODEL } from "../helpers/paths.js";
@@ -73,4 +73,22 @@ describe("dhi/status", () => {
     expect(statuses.at(-1)?.index).toBe("none");
     expect(await c.shutdown()).toBe(0);
   });
+
+  it("follows the model through a code action's resolve", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dhi-status-"));
+    const text = "def add(a, b):\n    return a + b\n";
+    writeFileSync(join(root, "calc.py"), text);
+    const { c, statuses } = statusClient({ env: { DHI_MODEL: FIM_MODEL }, configuration: { model: { threads: 1, contextSize: 2048 }, index: { enabled: false } } });
+    await c.initialize(root);
+    const uri = fileUri(join(root, "calc.py"));
+    await c.open(uri, "python", text);
+    const range = { start: { line: 0, character: 0 }, end: { line: 1, character: 16 } };
+    const actions = await c.connection.sendRequest<CodeAction[]>("textDocument/codeAction", { textDocument: { uri }, range, context: { diagnostics: [] } });
+    const doc = actions.find((a) => a.title === "dhi: Add doc comment");
+    expect(doc).toBeDefined();
+    await c.connection.sendRequest("codeAction/resolve", doc).catch(() => null); // the tiny model's edit may be rejected: the model loaded either way
+    await c.waitFor(() => statuses.at(-1)?.model === "ready", "the model reported ready after the resolve");
+    expect(statuses.some((s) => s.model === "loading")).toBe(true);
+    expect(await c.shutdown()).toBe(0);
+  }, 60_000);
 });
