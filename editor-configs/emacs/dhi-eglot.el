@@ -28,6 +28,10 @@
 ;; Code actions: M-x eglot-code-actions on a region (dhi titles start "dhi: ").
 ;; Agent: M-x dhi-eglot-agent (C-u: preview the diff in a diff-mode buffer,
 ;; `a' applies, `d' discards), M-x dhi-eglot-agent-undo, M-x dhi-eglot-agent-resume.
+;; Status: the mode line shows dhi's `dhi/status' notification (model and index
+;; state, last latency, tokens/s, budget hits), e.g.
+;; "dhi ready | index ready | 42 ms | 850.0 tok/s"; see dhi-status.el, which
+;; must sit beside this file.
 
 ;;; Code:
 
@@ -43,6 +47,7 @@
 (require 'cl-lib)
 (require 'jsonrpc)
 (load (expand-file-name "dhi-agent" (file-name-directory (or load-file-name buffer-file-name))) nil t)
+(load (expand-file-name "dhi-status" (file-name-directory (or load-file-name buffer-file-name))) nil t)
 
 (defgroup dhi nil
   "The dhi local AI language server."
@@ -111,6 +116,18 @@ Each one replaces that mode's own server in Eglot; see the commentary."
                        (equal (plist-get item :section) "dhi"))
              do (aset answers i (dhi-eglot--settings)))
     answers))
+
+;; dhi/status: kept per server for the mode line (dhi-status.el).
+(cl-defmethod eglot-handle-notification
+  ((server dhi-eglot-server) (_method (eql dhi/status)) &rest params)
+  "Record dhi's status PARAMS for the mode line."
+  (dhi-status-update server params))
+
+(defun dhi-eglot--current-server ()
+  "The current buffer's Eglot server when it is dhi."
+  (let ((server (eglot-current-server)))
+    (and (cl-typep server 'dhi-eglot-server) server)))
+(add-hook 'dhi-status-server-functions #'dhi-eglot--current-server)
 
 (defun dhi-eglot-contact (&rest _)
   "The Eglot contact for dhi, read when a server starts."

@@ -21,12 +21,16 @@
 ;; Code actions: M-x lsp-execute-code-action (titles start with "dhi: ").
 ;; Agent: M-x dhi-lsp-agent (C-u: preview the diff in a diff-mode buffer,
 ;; `a' applies, `d' discards), M-x dhi-lsp-agent-undo, M-x dhi-lsp-agent-resume.
+;; Status: the mode line shows dhi's `dhi/status' notification (model and index
+;; state, last latency, tokens/s, budget hits); see dhi-status.el, which must
+;; sit beside this file.
 
 ;;; Code:
 
 (require 'cl-lib)
 (require 'lsp-mode)
 (load (expand-file-name "dhi-agent" (file-name-directory (or load-file-name buffer-file-name))) nil t)
+(load (expand-file-name "dhi-status" (file-name-directory (or load-file-name buffer-file-name))) nil t)
 
 (defgroup dhi-lsp nil
   "The dhi local AI language server, for lsp-mode."
@@ -71,12 +75,21 @@ Sent as initializationOptions."
   ;; Below the language's own server, so its completions and actions come first
   ;; where lsp-mode has to pick one server.
   :priority -2
-  :initialization-options (lambda () (or dhi-lsp-settings (make-hash-table)))))
+  :initialization-options (lambda () (or dhi-lsp-settings (make-hash-table)))
+  ;; dhi/status, kept per workspace for the mode line (dhi-status.el).
+  :notification-handlers (let ((handlers (make-hash-table :test #'equal)))
+                           (puthash "dhi/status" (lambda (workspace params) (dhi-status-update workspace params)) handlers)
+                           handlers)))
+
+(defun dhi-lsp--workspace ()
+  "The dhi workspace serving the current buffer, if any."
+  (cl-find-if (lambda (w) (eq (lsp--client-server-id (lsp--workspace-client w)) 'dhi))
+              (lsp-workspaces)))
+(add-hook 'dhi-status-server-functions #'dhi-lsp--workspace)
 
 (defun dhi-lsp--command (command argument)
   "Send workspace/executeCommand COMMAND with ARGUMENT to the dhi workspace."
-  (let ((workspace (cl-find-if (lambda (w) (eq (lsp--client-server-id (lsp--workspace-client w)) 'dhi))
-                               (lsp-workspaces))))
+  (let ((workspace (dhi-lsp--workspace)))
     (unless workspace (user-error "dhi is not running in this buffer"))
     (with-lsp-workspace workspace
       (let ((lsp-response-timeout 900))     ; agent runs take minutes, not seconds

@@ -15,6 +15,16 @@
 -- vim.lsp.start_client() + vim.lsp.buf_attach_client() from a FileType autocmd,
 -- with one client per root directory. On 0.12+ it also turns on native ghost
 -- text with vim.lsp.inline_completion.enable().
+--
+-- Status line: dhi sends a `dhi/status` notification (model loading/ready/error,
+-- index building/ready/stale, last latency, tokens per second, budget hits)
+-- whenever it changes. require("dhi").status() renders the current buffer's
+-- as a short string, e.g. "dhi ready | index ready | 42 ms | 850.0 tok/s":
+--
+--   vim.o.statusline = "%f %m%=%{v:lua.require'dhi'.status()} "
+--
+-- or add it to lualine: sections = { lualine_x = { require("dhi").status } }.
+-- Each update also fires `User DhiStatus` and redraws the status lines.
 
 local M = {}
 
@@ -103,6 +113,40 @@ end
 
 M.config = vim.deepcopy(M.defaults)
 
+-- The latest dhi/status params per client id.
+M._status = {}
+
+--- The `dhi/status` handler; other setups (lspconfig.lua) can pass it in `handlers`.
+function M.on_status(_, result, ctx)
+  M._status[ctx.client_id] = result
+  pcall(vim.cmd, "redrawstatus!")
+  pcall(vim.api.nvim_exec_autocmds, "User", { pattern = "DhiStatus", modeline = false })
+end
+
+--- A dhi/status table as one short line ("" for none).
+function M.format_status(s)
+  if type(s) ~= "table" then return "" end
+  local parts = { "dhi " .. tostring(s.model or "none") }
+  if s.index and s.index ~= "none" then table.insert(parts, "index " .. s.index) end
+  if type(s.lastLatencyMs) == "number" then table.insert(parts, string.format("%d ms", s.lastLatencyMs)) end
+  if type(s.tokensPerSecond) == "number" then table.insert(parts, string.format("%.1f tok/s", s.tokensPerSecond)) end
+  if type(s.budgetHits) == "number" and s.budgetHits > 0 then table.insert(parts, s.budgetHits .. " over budget") end
+  local line = table.concat(parts, " | ")
+  if s.model == "error" and type(s.message) == "string" then line = line .. ": " .. s.message end
+  return line
+end
+
+--- The last dhi/status of the dhi client attached to a buffer (default: the current one), or nil.
+function M.status_table(bufnr)
+  local client = M.client(bufnr)
+  return client and M._status[client.id] or nil
+end
+
+--- Statusline component: the current buffer's dhi status as a short string ("" when dhi is not attached).
+function M.status(bufnr)
+  return M.format_status(M.status_table(bufnr))
+end
+
 --- The vim.lsp client config for a root directory.
 function M.client_config(root_dir, config)
   config = config or M.config
@@ -125,6 +169,7 @@ function M.client_config(root_dir, config)
     -- workspace/configuration asks for section "dhi"; Neovim answers from here.
     settings = { dhi = settings },
     capabilities = capabilities,
+    handlers = { ["dhi/status"] = M.on_status },
     on_attach = function(client, bufnr)
       -- 0.7 sets no omnifunc by itself: <C-x><C-o> then asks the attached servers.
       if vim.bo[bufnr].omnifunc == "" then vim.bo[bufnr].omnifunc = "v:lua.vim.lsp.omnifunc" end

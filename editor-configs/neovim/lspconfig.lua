@@ -25,6 +25,11 @@ if vim.fn.executable(cmd[1]) ~= 1 then
   return
 end
 
+-- dhi/status (model/index state, latency, tokens/s): with dhi.lua on the Lua path,
+-- its handler keeps it and require("dhi").status() renders it for the statusline.
+local has_dhi, dhi = pcall(require, "dhi")
+local handlers = has_dhi and { ["dhi/status"] = dhi.on_status } or nil
+
 local function on_attach(client, bufnr)
   -- Neovim 0.12+: LSP inline completion rendered as ghost text.
   if vim.lsp.inline_completion and client.server_capabilities.inlineCompletionProvider then
@@ -45,6 +50,7 @@ if vim.fn.has("nvim-0.11") == 1 and vim.lsp.config then
     root_markers = root_markers,
     init_options = dhi_settings,
     settings = { dhi = dhi_settings }, -- answers workspace/configuration (section "dhi")
+    handlers = handlers,
     on_attach = on_attach,
   })
   vim.lsp.enable("dhi")
@@ -67,6 +73,7 @@ else
         single_file_support = true,
         init_options = dhi_settings,
         settings = { dhi = dhi_settings },
+        handlers = handlers,
       },
       docs = {
         description = "dhi: local AI completions, code actions and agent edits, as a language server.",

@@ -11,7 +11,7 @@ import { RecentFiles } from "./context/RecentFiles.js";
 import { TokenCounter } from "./context/TokenCounter.js";
 import { GenerationJob, newCompletionId, type GenerationInput } from "./GenerationJob.js";
 import { formatLatency, latencyRecord, type CompletionLatency, type LatencyOutcome } from "./latency.js";
-import type { CompletionMetrics, CompletionRequest, CompletionResult } from "./types.js";
+import type { CompletionMetrics, CompletionRequest, CompletionResult, Suggestion } from "./types.js";
 
 export interface CompletionServiceOptions {
   engine: InferenceEngine;
@@ -19,6 +19,8 @@ export interface CompletionServiceOptions {
   getSettings: () => CompletionSettings;
   /** The workspace index when one is open; retrieval is skipped without it. */
   index?: () => CodeIndex | null;
+  /** The workspace folder's name, for repo-level FIM templates (the engine may be shared between folders). */
+  repoName?: string;
   logger: Logger;
   /** Benchmark switches: turn post-processing or verification off. Both default to true. */
   postprocess?: boolean;
@@ -34,6 +36,24 @@ interface RequestTrace {
   waiting: Record<string, number>;
   /** The generation that answered it; `joinedAt` is set when an earlier request had started it. */
   job: { job: GenerationJob; joinedAt: number | null } | null;
+}
+
+/** `entry` and its alternatives as made at `prefix`|`suffix` (an LRU hit from another document or position). */
+function rebase(entry: CompletionEntry, prefix: string, suffix: string): CompletionEntry {
+  return { ...entry, prefix, suffix, alternatives: entry.alternatives?.map((alternative) => ({ ...alternative, prefix, suffix })) };
+}
+
+/** Adds the distinct alternative suggestions (text still to insert at `offset`) to a result. */
+function withAlternatives(result: CompletionResult, alternatives: ReadonlyArray<{ entry: CompletionEntry; text: string }>, offset: number): CompletionResult {
+  const seen = new Set([result.text]);
+  const suggestions: Suggestion[] = [];
+  for (const { entry, text } of alternatives) {
+    if (seen.has(text) || text.length === 0) continue;
+    seen.add(text);
+    suggestions.push({ id: entry.id, text, replaceStart: offset, replaceEnd: offset + entry.replaceLength });
+  }
+  if (suggestions.length > 0) result.alternatives = suggestions;
+  return result;
 }
 
 /** Resolves with `promise`, or rejects with AbortError when `signal` fires first; the listener is always removed. */
@@ -87,6 +107,7 @@ export class CompletionService {
   private readonly engine: InferenceEngine;
   private readonly getSettings: () => CompletionSettings;
   private readonly getIndex: () => CodeIndex | null;
+  private readonly repoName: string | undefined;
   private readonly logger: Logger;
   private readonly switches: Pick<GenerationInput, "postprocess" | "verify">;
   private readonly counter: TokenCounter;
@@ -107,6 +128,7 @@ export class CompletionService {
     this.engine = options.engine;
     this.getSettings = options.getSettings;
     this.getIndex = options.index ?? (() => null);
+    this.repoName = options.repoName;
     this.logger = options.logger;
     this.switches = { postprocess: options.postprocess, verify: options.verify };
     this.counter = new TokenCounter((text) => this.engine.countTokens(text));
@@ -147,11 +169,13 @@ export class CompletionService {
       const suffix = request.text.slice(request.offset);
       const variant = this.variantOf(request, settings);
 
-      const remainder = this.typeThrough.lookup(request.uri, prefix, suffix);
+      // Follows whichever suggestion the user keeps typing; the others that still match stay as alternatives.
+      const [remainder, ...others] = this.typeThrough.lookupAll(request.uri, prefix, suffix).slice(0, settings.suggestions);
       if (remainder) {
         this.counters.typeThroughHits++;
         trace.outcome = "typeThrough";
-        return this.cachedResult(remainder.entry, remainder.text, request.offset, started, "typeThrough");
+        const result = this.cachedResult(remainder.entry, remainder.text, request.offset, started, "typeThrough");
+        return withAlternatives(result, others.map((r) => ({ entry: r.entry, text: r.text })), request.offset);
       }
       const lruKey = this.lru.key(prefix, suffix, variant);
       const hit = this.lru.get(lruKey);
@@ -163,8 +187,9 @@ export class CompletionService {
           this.lastDiscarded = hit.debug;
           return null;
         }
-        this.typeThrough.remember(request.uri, { ...hit, prefix, suffix });
-        return this.cachedResult(hit, hit.text, request.offset, started, "lru");
+        this.typeThrough.rememberAll(request.uri, rebase(hit, prefix, suffix));
+        const result = this.cachedResult(hit, hit.text, request.offset, started, "lru");
+        return withAlternatives(result, (hit.alternatives ?? []).map((entry) => ({ entry, text: entry.text })), request.offset);
       }
 
       if (settings.debounceMs > 0) {
@@ -191,7 +216,11 @@ export class CompletionService {
         }
         const rest = outcome.prefix === prefix ? { text: outcome.text } : remainderOf(outcome, prefix, suffix);
         if (!rest) return null;
-        return this.result(outcome, rest.text, request.offset, started, false, false);
+        const alternatives = (outcome.alternatives ?? []).flatMap((entry) => {
+          const left = entry.prefix === prefix ? { text: entry.text } : remainderOf(entry, prefix, suffix);
+          return left ? [{ entry, text: left.text }] : [];
+        });
+        return withAlternatives(this.result(outcome, rest.text, request.offset, started, false, false), alternatives, request.offset);
       } finally {
         job.waiters--;
       }
@@ -255,6 +284,11 @@ export class CompletionService {
     this.acceptance.accepted(id);
   }
 
+  /** The user accepted part of completion `id`, by word or line (`dhi.completion.partiallyAccepted`). */
+  partiallyAccepted(id: string): void {
+    this.acceptance.partiallyAccepted(id);
+  }
+
   acceptanceStats(): AcceptanceSnapshot {
     return this.acceptance.snapshot();
   }
@@ -293,7 +327,7 @@ export class CompletionService {
   }
 
   private variantOf(request: CompletionRequest, settings: CompletionSettings): string {
-    return `${String(settings.multiline)}|${request.maxTokens ?? settings.maxTokens}|${settings.candidates}`;
+    return `${String(settings.multiline)}|${request.maxTokens ?? settings.maxTokens}|${settings.candidates}|${settings.suggestions}`;
   }
 
   /** A running generation this request can use, or a new one (aborting generations nobody can use). */
@@ -308,7 +342,7 @@ export class CompletionService {
     for (const job of this.jobs.values()) if (job.waiters === 0 && !job.settled) job.abort();
     const index = this.getIndex();
     const job = new GenerationJob(
-      { engine: this.engine, counter: this.counter, recent: this.recent, index, logger: this.logger },
+      { engine: this.engine, counter: this.counter, recent: this.recent, index, logger: this.logger, repoName: this.repoName },
       {
         uri: request.uri,
         path: request.path,
@@ -330,7 +364,7 @@ export class CompletionService {
           return;
         }
         this.lru.set(lruKey, entry);
-        this.typeThrough.remember(request.uri, entry);
+        this.typeThrough.rememberAll(request.uri, entry);
       },
       (error: unknown) => {
         if (!isAbortError(error)) this.logger.debug(`completion: generation failed for ${request.path}: ${errorMessage(error)}`);

@@ -4,6 +4,7 @@ import type { GenerationResult, InferenceEngine, OnText } from "../inference/typ
 import { languageOf } from "../syntax/index.js";
 import type { Logger } from "../util/logger.js";
 import { errorMessage } from "../util/logger.js";
+import { suggestionId } from "./AcceptanceStats.js";
 import type { CompletionEntry } from "./cache/CompletionEntry.js";
 import { assembleContext, type AssembledContext } from "./context/assembleContext.js";
 import type { RecentFiles } from "./context/RecentFiles.js";
@@ -15,7 +16,7 @@ import { stopRule } from "./multiline/stopRule.js";
 import { MINIMAL_CHAIN, POSTPROCESS_CHAIN, postprocess } from "./postprocess/index.js";
 import type { Candidate, FilterContext } from "./postprocess/types.js";
 import type { CompletionResult } from "./types.js";
-import { pickCandidate } from "./verify/pickCandidate.js";
+import { pickSuggestions } from "./verify/pickCandidate.js";
 import { syntaxWindow, type SyntaxWindow } from "./verify/syntaxWindow.js";
 import { verifyCandidate, type Verification } from "./verify/verifyCandidate.js";
 
@@ -25,6 +26,8 @@ export interface GenerationDeps {
   recent: RecentFiles;
   index: CodeIndex | null;
   logger: Logger;
+  /** For repo-level FIM templates. */
+  repoName?: string;
 }
 
 export interface GenerationInput {
@@ -202,7 +205,8 @@ export class GenerationJob {
 
     const raws: GenerationResult[] = [];
     let modelMs = 0;
-    for (let i = 0; i < input.settings.candidates; i++) {
+    const runs = Math.max(input.settings.candidates, input.settings.suggestions);
+    for (let i = 0; i < runs; i++) {
       let onStop: OnText | null = null;
       const t = performance.now();
       const generation = engine.infill({
@@ -212,6 +216,7 @@ export class GenerationJob {
         // The file name alone switches the engine to the repo-level layout; send it only with repo context to
         // show, so models trained on plain FIM (like the shared tiny one) stay on their training format.
         path: assembled.extraContext.length > 0 ? input.path : undefined,
+        repoName: this.deps.repoName,
         maxTokens: input.maxTokens,
         temperature: i === 0 ? 0 : SAMPLE_TEMPERATURE,
         seed: i === 0 ? undefined : SAMPLE_SEED_BASE + i,
@@ -266,7 +271,8 @@ export class GenerationJob {
       if (!window || input.verify === false) return { candidate, addedErrors: 0, trimmed: false, parses: 0 };
       return verifyCandidate(candidate, window, input.offset);
     });
-    const picked = pickCandidate(verified);
+    const suggestions = pickSuggestions(verified, input.settings.suggestions);
+    const picked = suggestions.length > 0 ? { index: suggestions[0], verification: verified[suggestions[0]] } : null;
     timings.verifyMs = performance.now() - t4;
     timings.totalMs = performance.now() - t0;
     // Server overhead: everything except loading the model and the model's own generation time.
@@ -287,36 +293,42 @@ export class GenerationJob {
       };
       return null;
     }
-    const chosen = picked.verification.candidate;
-    const raw = raws[picked.index];
-    const filtersApplied = [...processed[picked.index].applied];
-    if (picked.verification.trimmed) filtersApplied.push("verifySyntax");
-    return {
-      id: newCompletionId(),
-      prefix: this.prefix,
-      suffix: this.suffix,
-      text: chosen.text,
-      replaceLength: chosen.replaceEnd - input.offset,
-      createdAt: Date.now(),
-      debug: {
-        context: assembled.pieces,
-        multiline: decision.multiline,
-        filtersApplied,
-        timings,
-        tokens: {
-          prompt: raw.tokens.prompt,
-          evaluated: raw.tokens.evaluated,
-          reused: raw.tokens.reused,
-          generated: raw.tokens.generated,
-          generatedAllCandidates: raws.reduce((sum, r) => sum + r.tokens.generated, 0),
-          candidates: raws.length,
-          chosenCandidate: picked.index,
-          addedSyntaxErrors: picked.verification.addedErrors,
+    const entryFor = (index: number, rank: number, first?: CompletionEntry): CompletionEntry => {
+      const verification = verified[index];
+      const chosen = verification.candidate as Candidate;
+      const raw = raws[index];
+      const filtersApplied = [...processed[index].applied];
+      if (verification.trimmed) filtersApplied.push("verifySyntax");
+      return {
+        id: first ? suggestionId(first.id, rank) : newCompletionId(),
+        prefix: this.prefix,
+        suffix: this.suffix,
+        text: chosen.text,
+        replaceLength: chosen.replaceEnd - input.offset,
+        createdAt: Date.now(),
+        debug: {
+          context: assembled.pieces,
+          multiline: decision.multiline,
+          filtersApplied,
+          timings,
+          tokens: {
+            prompt: raw.tokens.prompt,
+            evaluated: raw.tokens.evaluated,
+            reused: raw.tokens.reused,
+            generated: raw.tokens.generated,
+            generatedAllCandidates: raws.reduce((sum, r) => sum + r.tokens.generated, 0),
+            candidates: raws.length,
+            chosenCandidate: index,
+            addedSyntaxErrors: verification.addedErrors,
+          },
+          multilineReason: decision.reason,
+          rawText: raw.text,
         },
-        multilineReason: decision.reason,
-        rawText: raw.text,
-      },
+      };
     };
+    const best = entryFor(suggestions[0], 0);
+    if (suggestions.length > 1) best.alternatives = suggestions.slice(1).map((index, i) => entryFor(index, i + 1, best));
+    return best;
   }
 }
 

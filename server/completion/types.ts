@@ -18,6 +18,14 @@ export interface CompletionRequest {
   waited?: Record<string, number>;
 }
 
+/** One more suggestion beside a completion's own text; the same offsets as CompletionResult. */
+export interface Suggestion {
+  id: string;
+  text: string;
+  replaceStart: number;
+  replaceEnd: number;
+}
+
 /** One piece of context that went into the prompt, recorded for `dhi complete --json` debugging. */
 export interface ContextPiece {
   kind: "prefix" | "suffix" | "retrieved" | "recent";
@@ -38,6 +46,8 @@ export interface CompletionResult {
   isIncomplete: boolean;
   /** True when served from the type-through cache or LRU without a model call. */
   cached: boolean;
+  /** Further distinct suggestions for the same position, best first (`completion.suggestions` > 1). */
+  alternatives?: Suggestion[];
   debug: {
     context: ContextPiece[];
     multiline: boolean;

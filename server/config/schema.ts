@@ -59,6 +59,11 @@ export const CompletionSettingsSchema = z.object({
   contextTokens: ContextTokensSchema.default(ContextTokensSchema.parse({})),
   /** Extension: how many candidates to sample; the best that parses wins. */
   candidates: z.number().int().min(1).max(8).default(1),
+  /**
+   * How many distinct suggestions inline completion returns (to cycle through); each is post-processed and
+   * verified. More than `candidates` samples that many. Bounded: each one is a model run.
+   */
+  suggestions: z.number().int().min(1).max(5).default(1),
   /** Extension: FIM prompt layout; "auto" picks psm-line (typing re-evaluates only the cursor line). */
   fimLayout: z.enum(["auto", "psm", "psm-line", "psm-block", "spm"]).default("auto"),
 });

@@ -139,7 +139,7 @@ export class LlamaEngine implements InferenceEngine {
       // Keep at least half the context for the prompt.
       const maxTokens = Math.min(request.maxTokens ?? DEFAULT_MAX_TOKENS, Math.floor(s.sequence.contextSize / 2));
       const tokenizing = performance.now();
-      const prompt = buildFimPrompt(s.model, fim, { ...request, repoName: this.options.repoName }, {
+      const prompt = buildFimPrompt(s.model, fim, { ...request, repoName: request.repoName ?? this.options.repoName }, {
         layout: this.options.fimLayout,
         budget: s.sequence.contextSize - maxTokens - 1,
         memo: s.memo,

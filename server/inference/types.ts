@@ -114,6 +114,8 @@ export interface InfillRequest extends GenerateOptions {
   extraContext?: ContextFile[];
   /** Path of the current file, used by repo-level templates. */
   path?: string;
+  /** Repository name for repo-level templates; overrides the engine's own (one engine can serve several folders). */
+  repoName?: string;
 }
 
 export interface ChatMessage {

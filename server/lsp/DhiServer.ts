@@ -9,11 +9,13 @@ import {
   type Connection,
   type InitializeParams,
   type InitializeResult,
+  type FileEvent,
+  type WorkspaceFolder,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { ZodError } from "zod";
-import { readWorkspaceSettingsFile, WORKSPACE_SETTINGS_FILE } from "../config/loadSettings.js";
-import { resolveSettings, type SettingsLayer } from "../config/resolveSettings.js";
+import { WORKSPACE_SETTINGS_FILE } from "../config/loadSettings.js";
+import type { ContextPiece } from "../completion/types.js";
 import { version } from "../util/version.js";
 import { BackendError, FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../inference/errors.js";
 import { isAbortError } from "../util/abort.js";
@@ -22,7 +24,7 @@ import { errorMessage, Logger, type LogLevel } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
 import { reportInterruptedRuns } from "./agentRecovery.js";
 import { cancellable, cancelledError } from "./cancellation.js";
-import { serverCapabilities } from "./capabilities.js";
+import { clientSupportsWorkspaceFolders, serverCapabilities } from "./capabilities.js";
 import { provideCodeActions, resolveCodeAction } from "./codeActionHandlers.js";
 import { COMMAND_IDS, COMMANDS } from "./commands/index.js";
 import type { CommandContext } from "./commands/types.js";
@@ -30,9 +32,15 @@ import { toCompletionList, toInlineCompletionItems } from "./completionHandlers.
 import { uriToPath, workspaceRelativePath } from "./documentPaths.js";
 import { shareOpenDocuments } from "./editorBuffers.js";
 import { HealthProbe } from "./health.js";
+import { pathToFileURL } from "node:url";
 import { IndexSync } from "./IndexSync.js";
 import { withProgress } from "./progress.js";
+import { configurationItem, resolveFolderSettings } from "./folderSettings.js";
+import { combineIndexStates, STATUS_NOTIFICATION, StatusReporter } from "./status.js";
 import { Workspace } from "./Workspace.js";
+import { EnginePool } from "./EnginePool.js";
+import { createInferenceEngine } from "../inference/createEngine.js";
+import { UnknownFolderError, WorkspaceFolders } from "./WorkspaceFolders.js";
 
 const LOG_MESSAGE_TYPE: Record<LogLevel, MessageType> = {
   error: MessageType.Error,
@@ -41,27 +49,59 @@ const LOG_MESSAGE_TYPE: Record<LogLevel, MessageType> = {
   debug: MessageType.Log,
 };
 
+/** What the server keeps per workspace folder (and once for files outside every folder). */
+interface FolderParts {
+  workspace: Workspace;
+  indexSync: IndexSync;
+  /** Resolves once this folder's settings were first read (requests wait for it). */
+  settingsLoaded: Promise<void>;
+  markSettingsLoaded: () => void;
+  /** Stops the agent of this folder reading the editor's open documents. */
+  unshareDocuments: () => void;
+}
+
 /** The one place that binds protocol handlers to features. */
 export class DhiServer {
   private readonly documents = new TextDocuments(TextDocument);
   private readonly logger = new Logger();
-  private workspace: Workspace = new Workspace(null, this.logger);
+  private readonly folders: WorkspaceFolders<FolderParts>;
+  private initializedDone = false;
+  private lastCompletion: { folder: string | null; uri: string; id: string | null; context: ContextPiece[]; tokens: Record<string, number> } | null = null;
   private client: ClientCapabilities = {};
   private initializationOptions: unknown = undefined;
   private readonly shownMessages = new Set<string>();
-  /** Resolves once the client's workspace/configuration has been read after `initialized`. */
-  private settingsReady: Promise<void> = Promise.resolve();
-  private markSettingsReady: () => void = () => {};
   /** Completions and code actions in flight: indexing steps aside while they run. */
   private readonly foreground = new ForegroundWork();
   /** Resource use for `dhi/internal/health` (soak runs). */
   private readonly health = new HealthProbe();
-  private readonly indexSync = new IndexSync(
-    () => this.workspace,
-    (uri) => this.documents.get(uri) !== undefined,
-  );
+  /** One model per distinct model configuration, shared by the folders that use it. */
+  private readonly engines = new EnginePool((settings) => createInferenceEngine({ settings, logger: this.logger, env: this.env }));
+  /** `dhi/status`: model and index state, last latency and speed, budget hits. */
+  private readonly status = new StatusReporter((status) => void this.connection.sendNotification(STATUS_NOTIFICATION, status).catch(() => undefined));
 
-  constructor(private readonly connection: Connection, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly connection: Connection, private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.folders = new WorkspaceFolders<FolderParts>(
+      (root) => this.createFolder(root),
+      async ({ workspace, indexSync, unshareDocuments }) => {
+        unshareDocuments();
+        indexSync.dispose();
+        await workspace.dispose();
+      },
+    );
+  }
+
+  private createFolder(root: string | null): FolderParts {
+    const workspace = new Workspace(root, this.logger, this.env, this.foreground, this.engines);
+    const indexSync = new IndexSync(() => workspace, (uri) => this.documents.get(uri) !== undefined, () => this.indexStateChanged());
+    let markSettingsLoaded: () => void = () => {};
+    const settingsLoaded = new Promise<void>((resolve) => {
+      markSettingsLoaded = resolve;
+      setTimeout(resolve, 2000).unref(); // a silent client can't stall requests
+    });
+    // The agent reads open documents from the editor's text, never a stale disk copy.
+    const unshareDocuments = root ? shareOpenDocuments(root, this.documents) : () => {};
+    return { workspace, indexSync, settingsLoaded, markSettingsLoaded, unshareDocuments };
+  }
 
   listen(): void {
     const { connection } = this;
@@ -70,54 +110,69 @@ export class DhiServer {
     });
     connection.onInitialize((params) => this.initialize(params));
     connection.onInitialized(() => void this.initialized());
-    connection.onShutdown(async () => {
-      this.indexSync.dispose();
-      await this.workspace.dispose();
+    connection.onShutdown(() => {
+      this.status.dispose();
+      return this.folders.disposeAll();
     });
     connection.onDidChangeConfiguration(() => void this.reloadSettings());
     connection.onDidChangeWatchedFiles((params) => {
-      if (params.changes.some((change) => change.uri.endsWith(`/${WORKSPACE_SETTINGS_FILE}`))) void this.reloadSettings();
-      this.indexSync.watchedFilesChanged(params.changes);
+      const byFolder = new Map<FolderParts, FileEvent[]>();
+      for (const change of params.changes) {
+        const parts = this.folders.forDocument(change.uri);
+        byFolder.set(parts, [...(byFolder.get(parts) ?? []), change]);
+      }
+      const settingsChanged = [...byFolder].filter(([, changes]) => changes.some((change) => change.uri.endsWith(`/${WORKSPACE_SETTINGS_FILE}`)));
+      if (settingsChanged.length > 0) void this.reloadSettings(settingsChanged.map(([parts]) => parts));
+      for (const [parts, changes] of byFolder) parts.indexSync.watchedFilesChanged(changes);
     });
 
     this.documents.onDidClose(({ document }) => {
-      this.workspace.forgetDocument(document.uri);
-      this.indexSync.documentClosed(document);
+      const { workspace, indexSync } = this.folders.forDocument(document.uri);
+      workspace.forgetDocument(document.uri);
+      indexSync.documentClosed(document);
     });
     this.documents.onDidChangeContent(({ document }) => {
-      this.workspace.noteDocument(document, workspaceRelativePath(this.workspace.root, document.uri));
-      this.indexSync.documentChanged(document);
+      const { workspace, indexSync } = this.folders.forDocument(document.uri);
+      workspace.noteDocument(document, workspaceRelativePath(workspace.root, document.uri));
+      indexSync.documentChanged(document);
     });
 
     connection.onCompletion((params, token) =>
       cancellable(token, async (signal) => {
         const document = this.documents.get(params.textDocument.uri);
-        if (!document || !this.workspace.settings.completion.enabled) return { isIncomplete: false, items: [] };
+        if (!document) return { isIncomplete: false, items: [] };
         const result = await this.runCompletion(document, params.position, signal);
-        if (result) this.workspace.completionShown(result.id);
         return toCompletionList(document, result);
       }),
     );
     connection.languages.inlineCompletion.on((params, token) =>
       cancellable(token, async (signal) => {
         const document = this.documents.get(params.textDocument.uri);
-        if (!document || !this.workspace.settings.completion.enabled) return [];
+        if (!document) return [];
         const result = await this.runCompletion(document, params.position, signal);
-        if (result) this.workspace.completionShown(result.id);
         return toInlineCompletionItems(document, result);
       }),
     );
 
-    connection.onCodeAction((params) => provideCodeActions(params, this.documents.get(params.textDocument.uri), this.workspace));
-    connection.onCodeActionResolve((action, token) => cancellable(token, (signal) => this.foreground.run(() =>
-      resolveCodeAction(action, this.documents, this.workspace, signal, (title, work) => this.withProgress(title, work)))));
+    connection.onCodeAction((params) => provideCodeActions(params, this.documents.get(params.textDocument.uri), this.folders.forDocument(params.textDocument.uri).workspace));
+    connection.onCodeActionResolve((action, token) => cancellable(token, (signal) => this.foreground.run(() => {
+      const workspace = this.workspaceOfAction(action.data);
+      return this.status.whileModelLoads(workspace.engine, () => resolveCodeAction(action, this.documents, workspace, signal, (title, work) => this.withProgress(title, work)));
+    })));
 
     // Debug extension: the server's view of a document, so tests can check incremental sync byte for byte.
     connection.onRequest("dhi/internal/documentText", (params: { uri: string }) => this.documents.get(params.uri)?.getText() ?? null);
     connection.onRequest("dhi/internal/health", () => {
-      const engine = this.workspace.engine;
-      return this.health.report(engine.loaded ? (engine.openSequences?.() ?? null) : null);
+      // Folders with the same model share one engine: count each loaded engine's sequences once.
+      const engines = new Set(this.folders.all().map((parts) => parts.workspace.engine).filter((engine) => engine.loaded));
+      const sequences = [...engines].reduce<number | null>((sum, engine) => {
+        const open = engine.openSequences?.();
+        return open === undefined ? sum : (sum ?? 0) + open;
+      }, null);
+      return this.health.report(sequences);
     });
+    // Debug extension: the folder and prompt context records of the last completion shown (as `dhi complete --json` prints them).
+    connection.onRequest("dhi/internal/lastCompletion", () => this.lastCompletion);
 
     connection.onExecuteCommand((params, token) =>
       cancellable(token, async (signal) => {
@@ -125,8 +180,14 @@ export class DhiServer {
         if (!command) {
           throw new ResponseError(ErrorCodes.InvalidParams, `dhi: unknown command "${params.command}"; the commands are ${COMMAND_IDS.join(", ")}`);
         }
+        let workspace: Workspace;
+        try {
+          workspace = this.commandWorkspace(params.command, params.arguments?.[0]);
+        } catch (error) {
+          throw new ResponseError(ErrorCodes.InvalidParams, errorMessage(error));
+        }
         const context: CommandContext = {
-          workspace: this.workspace,
+          workspace,
           signal,
           withProgress: (title, work) => this.withProgress(title, work),
           applyEdit: async (edit, label) => {
@@ -162,17 +223,10 @@ export class DhiServer {
   private initialize(params: InitializeParams): InitializeResult {
     this.client = params.capabilities;
     this.initializationOptions = params.initializationOptions;
-    const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? null;
-    const root = folder ? uriToPath(folder) : params.rootPath ?? null;
-    this.workspace = new Workspace(root, this.logger, this.env, this.foreground);
-    // The agent reads open documents from the editor's text, never a stale disk copy.
-    if (root) shareOpenDocuments(root, this.documents);
-    void this.applyLayers([]);
-    // Requests that depend on settings wait for the client's configuration (bounded, so a silent client can't stall us).
-    this.settingsReady = new Promise<void>((resolve) => {
-      this.markSettingsReady = resolve;
-      setTimeout(resolve, 2000).unref();
-    });
+    const folders = params.workspaceFolders ?? [];
+    const single = params.rootUri ?? (params.rootPath ? pathToFileURL(params.rootPath).href : null);
+    for (const folder of folders.length > 0 ? folders : single ? [{ uri: single, name: "root" }] : []) this.addFolder(folder);
+    for (const parts of this.folders.all()) void this.applySettings(parts, undefined);
     return {
       capabilities: serverCapabilities(this.client),
       serverInfo: { name: "dhi", version: version() },
@@ -189,41 +243,90 @@ export class DhiServer {
         .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*" }] })
         .catch(() => undefined);
     }
+    if (clientSupportsWorkspaceFolders(this.client)) {
+      connection.workspace.onDidChangeWorkspaceFolders(({ added, removed }) => void this.changeFolders(added, removed));
+    }
     await this.reloadSettings();
-    this.markSettingsReady();
-    reportInterruptedRuns(this.workspace, (message) => this.notifyOnce(MessageType.Warning, message));
-    void this.indexSync.initialBuild((title, work) => this.withProgress(title, work));
+    this.initializedDone = true;
+    this.status.update({}); // the first status: nothing loaded yet
+    for (const { parts } of this.folders.entries()) {
+      reportInterruptedRuns(parts.workspace, (message) => this.notifyOnce(MessageType.Warning, message));
+      this.startIndexing(parts);
+    }
   }
 
-  /** Re-reads `.dhi.json`, initializationOptions and workspace/configuration (later wins). */
-  private async reloadSettings(): Promise<void> {
-    const layers: SettingsLayer[] = [];
+  /** `workspace/didChangeWorkspaceFolders`: removed folders are disposed, added ones get settings and an index. */
+  private async changeFolders(added: WorkspaceFolder[], removed: WorkspaceFolder[]): Promise<void> {
+    for (const folder of removed) {
+      try {
+        await this.folders.remove(folder.uri);
+        this.logger.info(`workspace folder removed: ${folder.uri}`);
+        this.indexStateChanged();
+      } catch (error) {
+        if (!(error instanceof UnknownFolderError)) throw error;
+        this.notifyOnce(MessageType.Warning, error.message);
+      }
+    }
+    const fresh = added.map((folder) => this.addFolder(folder)).filter((parts): parts is FolderParts => parts !== null);
+    if (fresh.length === 0) return;
+    await this.reloadSettings(fresh);
+    for (const parts of fresh) this.startIndexing(parts);
+  }
+
+  private addFolder(folder: WorkspaceFolder): FolderParts | null {
+    try {
+      const entry = this.folders.add(folder);
+      this.logger.info(`workspace folder: ${entry.root}`);
+      return entry.parts;
+    } catch (error) {
+      if (!(error instanceof UnknownFolderError)) throw error;
+      this.notifyOnce(MessageType.Warning, error.message);
+      return null;
+    }
+  }
+
+  private indexStateChanged(): void {
+    this.status.update({ index: combineIndexStates(this.folders.entries().map((entry) => entry.parts.indexSync.state)) });
+  }
+
+  private startIndexing(parts: FolderParts): void {
+    if (this.initializedDone) void parts.indexSync.initialBuild((title, work) => this.withProgress(title, work));
+  }
+
+  /** The workspace a command runs in: the folder its `uri`/`uris` argument names, else the first folder. */
+  private commandWorkspace(command: string, argument: unknown): Workspace {
+    const id = typeof argument === "object" && argument !== null ? (argument as { id?: unknown }).id : undefined;
+    if (command.startsWith("dhi.completion.") && typeof id === "string") return this.folders.completionOwner(id);
+    return this.folders.forArgument(argument).workspace;
+  }
+
+  /** The workspace of the document a code action was listed for. */
+  private workspaceOfAction(data: unknown): Workspace {
+    const uri = typeof data === "object" && data !== null ? (data as { uri?: unknown }).uri : undefined;
+    return typeof uri === "string" ? this.folders.forDocument(uri).workspace : this.folders.first().workspace;
+  }
+
+  /** Re-reads `.dhi.json`, initializationOptions and workspace/configuration (later wins), per folder. */
+  private async reloadSettings(targets: FolderParts[] = this.folders.all()): Promise<void> {
+    const clientValues: unknown[] = [];
     if (this.client.workspace?.configuration) {
       try {
-        const [values] = (await this.connection.workspace.getConfiguration([{ section: "dhi" }])) as unknown[];
-        if (values !== null && values !== undefined) layers.push({ source: "workspace/configuration", values });
+        clientValues.push(...((await this.connection.workspace.getConfiguration(targets.map((parts) => configurationItem(parts.workspace.root)))) as unknown[]));
       } catch (error) {
         this.logger.debug(`workspace/configuration failed: ${errorMessage(error)}`);
       }
     }
-    await this.applyLayers(layers);
+    await Promise.all(targets.map(async (parts, i) => {
+      await this.applySettings(parts, clientValues[i]);
+      parts.markSettingsLoaded();
+    }));
   }
 
-  private async applyLayers(clientLayers: SettingsLayer[]): Promise<void> {
-    const layers: SettingsLayer[] = [];
-    const root = this.workspace.root;
-    const problems: string[] = [];
-    if (root) {
-      const { layer, error } = readWorkspaceSettingsFile(root);
-      if (layer) layers.push(layer);
-      if (error) problems.push(error);
-    }
-    if (this.initializationOptions !== undefined) layers.push({ source: "initializationOptions", values: this.initializationOptions });
-    layers.push(...clientLayers);
-    const resolved = resolveSettings(layers, this.env);
+  private async applySettings(parts: FolderParts, clientValues: unknown): Promise<void> {
+    const resolved = resolveFolderSettings(parts.workspace.root, this.initializationOptions, clientValues, this.env);
     for (const warning of resolved.warnings) this.notifyOnce(MessageType.Warning, warning);
-    for (const error of [...problems, ...resolved.errors]) this.notifyOnce(MessageType.Error, error);
-    await this.workspace.applySettings(resolved.settings);
+    for (const error of resolved.errors) this.notifyOnce(MessageType.Error, error);
+    await parts.workspace.applySettings(resolved.settings);
   }
 
   /** Shows a message once per distinct text, so a broken setup never spams the user. */
@@ -239,24 +342,39 @@ export class DhiServer {
     return withProgress(this.connection, this.client.window?.workDoneProgress === true, title, work);
   }
 
-  private runCompletion(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
-    return this.foreground.run(() => this.completeAt(document, position, signal));
-  }
-
-  private async completeAt(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
+  /** Completes in the document's folder (or without retrieval outside every folder); counts the completion shown there. */
+  private async runCompletion(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
+    const parts = this.folders.forDocument(document.uri);
     const waited: Record<string, number> = {};
     const arrived = performance.now();
-    await this.settingsReady;
+    await parts.settingsLoaded;
     waited.settings = performance.now() - arrived;
-    const workspace = this.workspace;
+    const { workspace } = parts;
+    if (!workspace.settings.completion.enabled) return null;
+    const result = await this.foreground.run(() => this.completeAt(workspace, document, position, signal, waited));
+    const budgetHits = this.folders.all().reduce((sum, parts) => sum + parts.workspace.completionBudgetHits(), 0);
+    if (budgetHits > 0) this.status.update({ budgetHits });
+    if (result) {
+      if (!result.cached) this.status.completionServed(result.debug.timings.requestMs ?? 0, result.debug.tokens.generated ?? 0, result.debug.timings.modelMs ?? 0);
+      for (const { id } of [result, ...(result.alternatives ?? [])]) this.folders.rememberCompletion(id, workspace);
+      workspace.completionShown(result.id);
+    }
+    const debug = result?.debug ?? workspace.lastDiscarded();
+    this.lastCompletion = { folder: workspace.root, uri: document.uri, id: result?.id ?? null, context: debug?.context ?? [], tokens: debug?.tokens ?? {} };
+    return result;
+  }
+
+  private async completeAt(workspace: Workspace, document: TextDocument, position: { line: number; character: number }, signal: AbortSignal, waited: Record<string, number>) {
     const path = workspaceRelativePath(workspace.root, document.uri) ?? uriToPath(document.uri) ?? document.uri;
     try {
       const engine = workspace.engine;
       if (!engine.loaded) {
+        this.status.update({ model: "loading", message: "dhi: loading the model" });
         const loading = performance.now();
         await this.withProgress("dhi: loading model", (report) => engine.load({ signal, onProgress: (p) => report({ message: p.message, percentage: Math.round(p.fraction * 100) }) }));
         waited.load = performance.now() - loading;
       }
+      this.status.update({ model: "ready", message: undefined });
       return await workspace.completion.complete({
         waited,
         uri: document.uri,
@@ -275,6 +393,7 @@ export class DhiServer {
         error instanceof BackendError
       ) {
         this.notifyOnce(MessageType.Error, error.message);
+        this.status.update({ model: "error", message: error.message });
         return null;
       }
       this.logger.error(`completion failed: ${errorMessage(error)}`);

@@ -5,6 +5,7 @@ import { isAbortError } from "../util/abort.js";
 import { errorMessage } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
 import { workspaceRelativePath } from "./documentPaths.js";
+import type { IndexState } from "./status.js";
 import type { Workspace } from "./Workspace.js";
 
 /** How long typing must pause before an open document is re-indexed from its in-memory text. */
@@ -24,11 +25,25 @@ export class IndexSync {
   private readonly controller = new AbortController();
   /** How bulk updates report progress (the server's $/progress), set by initialBuild. */
   private withProgress: WithProgress | null = null;
+  /** For `dhi/status`: none (no index), building (a bulk update runs), stale (changes on disk not yet in it, or an update failed), ready. */
+  private indexState: IndexState = "none";
+  private bulkRunning = 0;
 
   constructor(
     private readonly workspace: () => Workspace,
     private readonly isOpen: (uri: string) => boolean,
+    private readonly onStateChange: (state: IndexState) => void = () => {},
   ) {}
+
+  get state(): IndexState {
+    return this.indexState;
+  }
+
+  private setState(state: IndexState): void {
+    if (state === this.indexState) return;
+    this.indexState = state;
+    this.onStateChange(state);
+  }
 
   /** Builds or updates the whole index in the background; never throws. Later bulk updates report progress the same way. */
   initialBuild(withProgress: WithProgress): Promise<void> {
@@ -41,7 +56,10 @@ export class IndexSync {
     const withProgress = this.withProgress ?? (<T>(_title: string, work: (report: OnProgress) => Promise<T>) => work(() => undefined));
     const workspace = this.workspace();
     const index = await workspace.index();
-    if (!index) return;
+    if (!index) return this.setState("none");
+    this.bulkRunning++;
+    this.setState("building");
+    let failed = false;
     try {
       const stats = await withProgress("dhi: indexing", (report) =>
         index.update({
@@ -54,7 +72,10 @@ export class IndexSync {
       );
       workspace.logger.info(`index ready: ${stats.files} files, ${stats.chunks} chunks, ${stats.symbols} symbols, ${stats.embeddings} embeddings in ${stats.seconds.toFixed(1)} s`);
     } catch (error) {
+      failed = true;
       if (!isAbortError(error)) workspace.logger.warn(`indexing failed: ${errorMessage(error)}`);
+    } finally {
+      if (--this.bulkRunning === 0) this.setState(failed ? "stale" : "ready");
     }
   }
 
@@ -88,21 +109,29 @@ export class IndexSync {
       .map((change) => workspaceRelativePath(root, change.uri))
       .filter((path): path is string => path !== null);
     if (paths.length >= BULK_REFRESH_FILES) void this.updateAll(true);
-    else if (paths.length > 0) void this.withIndex(`${paths.length} changed files`, (index) => index.refreshFromDisk(paths));
+    else if (paths.length > 0) {
+      if (this.indexState === "ready") this.setState("stale");
+      void this.withIndex(`${paths.length} changed files`, (index) => index.refreshFromDisk(paths)).then((ok) => {
+        if (ok && this.indexState === "stale" && this.bulkRunning === 0) this.setState("ready");
+      });
+    }
   }
 
-  private update(path: string, text: string | null): Promise<void> {
+  private update(path: string, text: string | null): Promise<boolean> {
     return this.withIndex(path, (index) => index.updateFile(path, text));
   }
 
-  /** Runs one index update; failures are logged, never thrown (the editor must not see indexing errors). */
-  private async withIndex(what: string, work: (index: CodeIndex) => Promise<void>): Promise<void> {
+  /** Runs one index update; failures are logged, never thrown (the editor must not see indexing errors), and leave the index stale. */
+  private async withIndex(what: string, work: (index: CodeIndex) => Promise<void>): Promise<boolean> {
     const workspace = this.workspace();
     try {
       const index = await workspace.index();
       if (index) await work(index);
+      return true;
     } catch (error) {
       workspace.logger.warn(`re-indexing ${what} failed: ${errorMessage(error)}`);
+      if (this.indexState !== "none") this.setState("stale");
+      return false;
     }
   }
 

@@ -14,6 +14,7 @@ import type { Sandbox } from "../sandbox/types.js";
 import type { Foreground } from "../util/foreground.js";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { cacheRoot, workspaceCacheDir } from "../util/paths.js";
+import type { EngineLease, EnginePool } from "./EnginePool.js";
 
 /**
  * The engines and features of one server, built from the current settings.
@@ -22,6 +23,8 @@ import { cacheRoot, workspaceCacheDir } from "../util/paths.js";
 export class Workspace {
   private current: Settings = defaultSettings();
   private engineInstance: InferenceEngine | null = null;
+  /** Set when the engine comes from a pool shared with other workspace folders. */
+  private engineLease: EngineLease | null = null;
   private completionInstance: CompletionService | null = null;
   private indexPromise: Promise<CodeIndex | null> | null = null;
   private indexInstance: CodeIndex | null = null;
@@ -35,6 +38,8 @@ export class Workspace {
     private readonly env: NodeJS.ProcessEnv = process.env,
     /** The editor's requests in flight, for background work to step aside. */
     private readonly foreground?: Foreground,
+    /** Engines shared between workspace folders with the same model settings (the server's); none: own engine. */
+    private readonly engines?: EnginePool,
   ) {}
 
   get settings(): Settings {
@@ -59,12 +64,10 @@ export class Workspace {
       !isDeepStrictEqual(previous.backend, next.backend) ||
       previous.completion.fimLayout !== next.completion.fimLayout;
     if (engineChanged) {
-      const oldEngine = this.engineInstance;
       const oldCompletion = this.completionInstance;
-      this.engineInstance = null;
       this.completionInstance = null;
-      oldCompletion?.dispose();
-      await oldEngine?.dispose().catch((error: unknown) => this.logger.warn(`disposing the model failed: ${errorMessage(error)}`));
+      void oldCompletion?.dispose();
+      await this.releaseEngine().catch((error: unknown) => this.logger.warn(`disposing the model failed: ${errorMessage(error)}`));
     }
     if (!isDeepStrictEqual(previous.sandbox, next.sandbox)) {
       const old = this.sandboxInstance;
@@ -80,13 +83,30 @@ export class Workspace {
   }
 
   get engine(): InferenceEngine {
+    if (!this.engineInstance && this.engines) {
+      this.engineLease = this.engines.acquire(this.current);
+      this.engineInstance = this.engineLease.engine;
+    }
     this.engineInstance ??= createInferenceEngine({
       settings: this.current,
       logger: this.logger,
       env: this.env,
-      repoName: this.root ? basename(this.root) : undefined,
+      repoName: this.repoName,
     });
     return this.engineInstance;
+  }
+
+  private get repoName(): string | undefined {
+    return this.root ? basename(this.root) : undefined;
+  }
+
+  /** Disposes this workspace's engine, or gives a shared one back to the pool. */
+  private async releaseEngine(): Promise<void> {
+    const engine = this.engineInstance;
+    const lease = this.engineLease;
+    this.engineInstance = null;
+    this.engineLease = null;
+    await (lease ? lease.release() : engine?.dispose());
   }
 
   get completion(): CompletionService {
@@ -94,9 +114,20 @@ export class Workspace {
       engine: this.engine,
       getSettings: () => this.current.completion,
       index: () => this.indexInstance,
+      repoName: this.repoName,
       logger: this.logger,
     });
     return this.completionInstance;
+  }
+
+  /** Request-path counters (budget hits, cache hits) of this workspace's completions so far; zeros before any. */
+  completionBudgetHits(): number {
+    return this.completionInstance?.metrics().budgetHits ?? 0;
+  }
+
+  /** Why the last completion showed nothing (prompt context, tokens), when the completion service exists. */
+  lastDiscarded(): CompletionService["lastDiscarded"] {
+    return this.completionInstance?.lastDiscarded ?? null;
   }
 
   /** The index, opened on first use; null when disabled, without a folder, or when it failed to open. */
@@ -148,6 +179,11 @@ export class Workspace {
     this.acceptance?.accepted(id);
   }
 
+  completionPartiallyAccepted(id: string, acceptedLength: number): void {
+    this.completionInstance?.partiallyAccepted(id);
+    this.acceptance?.partiallyAccepted(id, acceptedLength);
+  }
+
   /** Keeps the completion ring buffer in step with an open document's in-memory text. */
   noteDocument(document: TextDocument, relativePath: string | null): void {
     if (relativePath) this.completion.noteDocument(document.uri, relativePath, document.getText());
@@ -161,7 +197,7 @@ export class Workspace {
     this.completionInstance?.dispose();
     this.acceptanceStore?.close();
     await Promise.allSettled([
-      this.engineInstance?.dispose(),
+      this.releaseEngine(),
       this.sandboxInstance?.dispose(),
       this.indexPromise?.then((index) => index?.dispose()),
     ]);

@@ -16,6 +16,11 @@ export function clientSupportsInlineCompletion(client: ClientCapabilities): bool
   return client.textDocument?.inlineCompletion !== undefined;
 }
 
+/** Folder changes are honoured only when the client sends them (vscode-languageserver registers the handler then). */
+export function clientSupportsWorkspaceFolders(client: ClientCapabilities): boolean {
+  return client.workspace?.workspaceFolders === true;
+}
+
 /** Capabilities negotiated per the contract: inline completion only for clients that advertise it. */
 export function serverCapabilities(client: ClientCapabilities): ServerCapabilities {
   const capabilities: ServerCapabilities = {
@@ -23,8 +28,8 @@ export function serverCapabilities(client: ClientCapabilities): ServerCapabiliti
     completionProvider: { resolveProvider: false, triggerCharacters: [".", "(", "[", "{", ",", " ", "\n", ":", "=", ">"] },
     codeActionProvider: { resolveProvider: true, codeActionKinds: [...DHI_CODE_ACTION_KINDS] },
     executeCommandProvider: { commands: [...COMMAND_IDS] },
-    workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
   };
+  if (clientSupportsWorkspaceFolders(client)) capabilities.workspace = { workspaceFolders: { supported: true, changeNotifications: true } };
   if (clientSupportsInlineCompletion(client)) capabilities.inlineCompletionProvider = true;
   return capabilities;
 }

@@ -49,13 +49,12 @@ export function toCompletionList(document: TextDocument, result: CompletionResul
   return { isIncomplete: true, items: [item] };
 }
 
+/** The completion, then its alternative suggestions (`completion.suggestions`), each with its own accept command. */
 export function toInlineCompletionItems(document: TextDocument, result: CompletionResult | null): InlineCompletionItem[] {
   if (!result) return [];
-  return [
-    {
-      insertText: result.text,
-      range: rangeOf(document, result.replaceStart, result.replaceEnd),
-      command: { title: "dhi: completion accepted", command: ACCEPTED_COMMAND, arguments: [{ id: result.id }] },
-    },
-  ];
+  return [result, ...(result.alternatives ?? [])].map((suggestion) => ({
+    insertText: suggestion.text,
+    range: rangeOf(document, suggestion.replaceStart, suggestion.replaceEnd),
+    command: { title: "dhi: completion accepted", command: ACCEPTED_COMMAND, arguments: [{ id: suggestion.id }] },
+  }));
 }

@@ -3,7 +3,7 @@ import { remainderOf, type CompletionEntry } from "../../server/completion/cache
 import { CompletionLru } from "../../server/completion/cache/CompletionLru.js";
 import { TypeThroughCache } from "../../server/completion/cache/TypeThroughCache.js";
 import { RecentFiles, chunkSimilarity } from "../../server/completion/context/RecentFiles.js";
-import { AcceptanceStats } from "../../server/completion/AcceptanceStats.js";
+import { AcceptanceStats, suggestionId } from "../../server/completion/AcceptanceStats.js";
 
 let ids = 0;
 const entry = (prefix: string, suffix: string, text: string): CompletionEntry => ({
@@ -77,6 +77,18 @@ describe("acceptance stats", () => {
     stats.shown("b");
     stats.accepted("b");
     stats.accepted("b");
-    expect(stats.snapshot()).toEqual({ shown: 2, accepted: 1, rate: 0.5 });
+    expect(stats.snapshot()).toEqual({ shown: 2, accepted: 1, rate: 0.5, partiallyAccepted: 0, partialRate: 0 });
+  });
+
+  it("counts a request's suggestions as one completion and partial accepts apart from full ones", () => {
+    const stats = new AcceptanceStats();
+    stats.shown("a");
+    stats.partiallyAccepted(suggestionId("a", 2)); // the user took a word of the third suggestion
+    stats.shown("b");
+    stats.partiallyAccepted("b");
+    stats.accepted(suggestionId("b", 1)); // then all of another one: a full accept wins
+    stats.shown("c");
+    stats.shown("d");
+    expect(stats.snapshot()).toEqual({ shown: 4, accepted: 1, rate: 0.25, partiallyAccepted: 1, partialRate: 0.25 });
   });
 });

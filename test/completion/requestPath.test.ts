@@ -67,7 +67,7 @@ describe("request path (scripted engine, for timing only)", () => {
     const result = await svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: OFFSET });
     svc.shown(result?.id ?? "");
     svc.accepted(result?.id ?? "");
-    expect(svc.acceptanceStats()).toEqual({ shown: 1, accepted: 1, rate: 1 });
+    expect(svc.acceptanceStats()).toMatchObject({ shown: 1, accepted: 1, rate: 1 });
     await svc.dispose();
   });
 });

@@ -85,6 +85,20 @@
                    (dhi-test--put :completionMs (* 1000 (- (float-time) start)))
                    (when (> (length (if (vectorp reply) reply (plist-get reply :items))) 0)
                      (cl-return))))
+        ;; 3. dhi/status in the mode line, once the completion loaded the model.
+        (dhi-test--wait (lambda ()
+                          (let ((status (dhi-status-current)))
+                            (and (equal (plist-get status :model) "ready")
+                                 (equal (plist-get status :index) "ready"))))
+                        30)
+        (dhi-test--put :status (dhi-status-current))
+        ;; Batch Emacs has no frame to render `format-mode-line' on (it returns ""), so
+        ;; evaluate the :eval entries that `mode-line-misc-info' holds, as redisplay would.
+        (dhi-test--put :modeLine
+                       (mapconcat (lambda (entry)
+                                    (let ((value (if (and (symbolp entry) (boundp entry)) (symbol-value entry) entry)))
+                                      (or (and (eq (car-safe value) :eval) (eval (cadr value) t)) "")))
+                                  mode-line-misc-info ""))
         ;; 2. Through completion-at-point, the path company/corfu/M-TAB use.
         (let* ((capf (eglot-completion-at-point))
                (table (nth 2 capf))

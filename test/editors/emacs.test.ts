@@ -43,6 +43,8 @@ interface EmacsOutput {
     undo: string;
     resumed: PreviewState | null;
   };
+  status?: { model: string; index: string; lastLatencyMs?: number };
+  modeLine?: string;
   error?: string;
 }
 interface PreviewState {
@@ -107,6 +109,12 @@ describeWithEditor("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eg
     const range = editRange(item);
     expect(range.start).toEqual(cursor);
     expect(range.end.line).toBe(cursor.line);
+  });
+
+  it("shows dhi/status in the mode line (dhi-status.el)", () => {
+    expect(out.status).toMatchObject({ model: "ready", index: "ready" });
+    expect(out.status?.lastLatencyMs).toBeGreaterThanOrEqual(0);
+    expect(out.modeLine).toMatch(/dhi ready \| index ready \| \d+ ms \| [\d.]+ tok\/s /);
   });
 
   it("offers the dhi item through completion-at-point (what company/corfu use)", () => {

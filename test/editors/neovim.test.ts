@@ -73,6 +73,8 @@ interface NvimOutput {
   codeActionsMs?: number;
   resolved?: ResolvedEntry[];
   shownMessages?: { type: number; message: string }[];
+  statusTable?: { model: string; index: string; lastLatencyMs?: number; tokensPerSecond?: number } | null;
+  statusline?: string;
   logMessages?: { type: number; message: string }[];
   agent?: AgentOutput;
   keys?: { defaults: Record<string, string | null>; custom: Record<string, string | null>; calls: string[]; configKeys: Record<string, string | false> };
@@ -91,6 +93,8 @@ const RESOLVE = [
 ];
 
 const nvim = editorAvailability("nvim", "neovim");
+// The statusline recipe documented in dhi.lua.
+const STATUSLINE = "%f %=%{v:lua.require'dhi'.status()} ";
 
 // :DhiAgent! runs the real agent; the preview's apply key is then tried on this given edit (the tiny model proposes none).
 const AGENT = {
@@ -112,6 +116,7 @@ async function runNeovim(): Promise<{ out: NvimOutput; run: ProcessResult }> {
     codeActions: { range: SELECTION, diagnostics: [], resolve: RESOLVE },
     agent: AGENT,
     keys: KEYS,
+    status: { statusline: STATUSLINE },
   };
   const run = await runProcess(
     nvim.available ? nvim.path : "nvim",
@@ -143,6 +148,12 @@ describeWithEditor("Neovim (real, headless) with editor-configs/neovim/dhi.lua",
     expect(out.serverCapabilities?.completionProvider).toBeTruthy();
     // Neovim < 0.12 does not advertise textDocument.inlineCompletion, so dhi must not offer it.
     if (!/^0\.(1[2-9]|[2-9]\d)/.test(out.nvimVersion)) expect(out.serverCapabilities?.inlineCompletionProvider).toBeUndefined();
+  });
+
+  it("shows dhi/status in the statusline through require(\"dhi\").status()", () => {
+    expect(out.statusTable).toMatchObject({ model: "ready", index: "ready" });
+    expect(out.statusTable?.lastLatencyMs).toBeGreaterThanOrEqual(0);
+    expect(out.statusline).toMatch(/src\/calc\.py +dhi ready \| index ready \| \d+ ms \| [\d.]+ tok\/s $/);
   });
 
   it("passes the shipped config's settings without a settings error", () => {

@@ -219,6 +219,17 @@ local function main()
     end
   end
 
+  -- dhi/status: the completion above loaded the model; the statusline component renders it.
+  if spec.status then
+    vim.wait(timeout, function()
+      local s = dhi.status_table(bufnr)
+      return s ~= nil and s.model == "ready" and s.index == "ready" and s.lastLatencyMs ~= nil
+    end, 20)
+    out.statusTable = dhi.status_table(bufnr) or vim.NIL
+    vim.o.statusline = spec.status.statusline
+    out.statusline = vim.api.nvim_eval_statusline(vim.o.statusline, {}).str
+  end
+
   if spec.codeActions then
     local range = spec.codeActions.range
     local params = {

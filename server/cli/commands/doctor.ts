@@ -163,7 +163,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       const mark = check.ok ? "✓" : check.required ? "✗" : "!";
       io.stdout(`${mark} ${check.name}: ${check.detail}\n`);
     }
-    if (acceptance) io.stdout(`  completions: ${acceptance.accepted}/${acceptance.shown} accepted (${(100 * acceptance.rate).toFixed(1)}%)\n`);
+    if (acceptance) {
+      const percent = (rate: number) => `${(100 * rate).toFixed(1)}%`;
+      io.stdout(`  completions: ${acceptance.accepted}/${acceptance.shown} accepted (${percent(acceptance.rate)}), ${acceptance.partiallyAccepted} more accepted in part (${percent(acceptance.partialRate)})\n`);
+    }
     io.stdout(healthy ? "dhi is ready.\n" : "dhi is not ready: fix the ✗ lines above.\n");
   }
   return healthy ? 0 : 2;

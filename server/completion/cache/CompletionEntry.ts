@@ -12,6 +12,8 @@ export interface CompletionEntry {
   replaceLength: number;
   debug: CompletionResult["debug"];
   createdAt: number;
+  /** Further distinct suggestions for the same position (`completion.suggestions`), best first. */
+  alternatives?: CompletionEntry[];
 }
 
 export interface Remainder {

@@ -1,6 +1,7 @@
 import { remainderOf, type CompletionEntry, type Remainder } from "./CompletionEntry.js";
 
-const PER_DOCUMENT = 4;
+// Room for every suggestion of the last completion (completion.suggestions ≤ 5) and a few older ones.
+const PER_DOCUMENT = 8;
 
 /** The last few completions of each document, for serving the rest of a completion as the user types it. */
 export class TypeThroughCache {
@@ -15,12 +16,24 @@ export class TypeThroughCache {
     if (this.byDocument.size > 64) this.byDocument.delete(this.byDocument.keys().next().value as string);
   }
 
+  /** Remembers a completion and its alternative suggestions, the completion first. */
+  rememberAll(uri: string, entry: CompletionEntry): void {
+    for (const alternative of [...(entry.alternatives ?? [])].reverse()) this.remember(uri, alternative);
+    this.remember(uri, entry);
+  }
+
   lookup(uri: string, prefix: string, suffix: string): Remainder | null {
+    return this.lookupAll(uri, prefix, suffix)[0] ?? null;
+  }
+
+  /** Every remembered completion the user's typing still follows, most recent first, distinct texts. */
+  lookupAll(uri: string, prefix: string, suffix: string): Remainder[] {
+    const found: Remainder[] = [];
     for (const entry of this.byDocument.get(uri) ?? []) {
       const remainder = remainderOf(entry, prefix, suffix);
-      if (remainder) return remainder;
+      if (remainder && !found.some((r) => r.text === remainder.text)) found.push(remainder);
     }
-    return null;
+    return found;
   }
 
   forget(uri: string): void {

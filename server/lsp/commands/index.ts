@@ -3,6 +3,7 @@ import { agentRunCommand } from "./agentRun.js";
 import { agentUndoCommand } from "./agentUndo.js";
 import { architectureCommand } from "./architecture.js";
 import { completionAcceptedCommand } from "./completionAccepted.js";
+import { completionPartiallyAcceptedCommand } from "./completionPartiallyAccepted.js";
 import { indexRebuildCommand } from "./indexRebuild.js";
 import { searchCommand } from "./search.js";
 import { showAnswerCommand } from "./showAnswer.js";
@@ -10,6 +11,6 @@ import { testsRunCommand } from "./testsRun.js";
 import type { LspCommand } from "./types.js";
 
 /** Every executeCommand command the server advertises. Add new commands here. */
-export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand, searchCommand, indexRebuildCommand, agentRunCommand, agentResumeCommand, agentUndoCommand, architectureCommand, testsRunCommand, showAnswerCommand];
+export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand, completionPartiallyAcceptedCommand, searchCommand, indexRebuildCommand, agentRunCommand, agentResumeCommand, agentUndoCommand, architectureCommand, testsRunCommand, showAnswerCommand];
 
 export const COMMAND_IDS: readonly string[] = COMMANDS.map((command) => command.id);
