@@ -4,14 +4,14 @@ import { ActionRejectedError } from "./errors/ActionRejectedError.js";
 import { kindRequested, type ActionKind } from "./kinds.js";
 import { customProvider } from "./providers/customProvider.js";
 import { docProvider } from "./providers/docProvider.js";
-import { explainProvider } from "./providers/explainProvider.js";
+import { explainInWindowProvider, explainProvider } from "./providers/explainProvider.js";
 import { fixProvider } from "./providers/fixProvider.js";
 import { rewriteProvider } from "./providers/rewriteProvider.js";
 import { testsProvider } from "./providers/testsProvider.js";
 import type { ActionEnvironment, ActionOffer, EditPlan, ListRequest, ResolveRequest } from "./types.js";
 
 /** Menu order: the fix for the diagnostic at hand first, then the selection actions, then the user's own. */
-export const DEFAULT_PROVIDERS: readonly ActionProvider[] = [fixProvider, rewriteProvider, explainProvider, docProvider, testsProvider, customProvider];
+export const DEFAULT_PROVIDERS: readonly ActionProvider[] = [fixProvider, rewriteProvider, explainProvider, explainInWindowProvider, docProvider, testsProvider, customProvider];
 
 /** Lists and resolves the AI code actions. Stateless: everything resolve needs travels in the request. */
 export class CodeActionService {

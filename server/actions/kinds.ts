@@ -6,12 +6,14 @@ export const DOC_KIND = "source.dhi.doc";
 export const TESTS_KIND = "source.dhi.tests";
 export const EXPLAIN_KIND = "refactor.dhi.explain";
 
+/** Extension: Explain answering in a window (the contract's Explain inserts a comment; this one leaves the source alone). */
+export const EXPLAIN_WINDOW_KIND = "refactor.dhi.explain.window";
 /** Extension: the user-defined actions of `actions.custom` (which one travels beside the kind). */
 export const CUSTOM_KIND = "refactor.dhi.custom";
 
 /** The contract's five built-in kinds. */
 export const BUILTIN_ACTION_KINDS = [REWRITE_KIND, FIX_KIND, DOC_KIND, TESTS_KIND, EXPLAIN_KIND] as const;
-export const ACTION_KINDS = [...BUILTIN_ACTION_KINDS, CUSTOM_KIND] as const;
+export const ACTION_KINDS = [...BUILTIN_ACTION_KINDS, EXPLAIN_WINDOW_KIND, CUSTOM_KIND] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
 export const TITLES = {
@@ -19,6 +21,7 @@ export const TITLES = {
   doc: "dhi: Add doc comment",
   tests: "dhi: Generate tests",
   explain: "dhi: Explain selection",
+  explainInWindow: "dhi: Explain selection in a window",
 } as const;
 
 const MAX_MESSAGE_IN_TITLE = 80;

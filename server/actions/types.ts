@@ -58,8 +58,6 @@ export interface ResolveRequest {
   diagnostics: ActionDiagnostic[];
   /** Absolute workspace root, or null when the client opened no folder. */
   root: string | null;
-  /** Where Explain answers (`actions.explain`). Defaults to "window". */
-  explainOutput?: "window" | "comment";
   /** The user-defined action to run (kind CUSTOM_KIND). */
   custom?: CustomAction;
 }

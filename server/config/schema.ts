@@ -109,8 +109,6 @@ export const CustomActionSchema = z.object({
 export const ActionsSettingsSchema = z.object({
   /** Candidates tried in turn (greedy first, then seeded samples) until one parses. */
   candidates: z.number().int().min(1).max(8).default(1),
-  /** Where "Explain selection" answers: a window (markdown document or message), or a comment above the code. */
-  explain: z.enum(["window", "comment"]).default("window"),
   custom: z.array(CustomActionSchema).default([]),
 });
 

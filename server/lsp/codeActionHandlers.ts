@@ -188,7 +188,6 @@ export async function resolveCodeAction(
           instruction: data.instruction,
           diagnostics: (data.diagnostics ?? []).map((d) => toActionDiagnostic(document, d)),
           root: workspace.root,
-          explainOutput: workspace.settings.actions.explain,
           custom: data.custom === undefined ? undefined : workspace.settings.actions.custom.find((a) => a.title === data.custom),
         },
         env,

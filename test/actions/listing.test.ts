@@ -17,10 +17,11 @@ const kinds = (r: ListRequest) => service.list(r).map((o) => o.kind);
 
 describe("listing", () => {
   it("offers rewrite, explain, doc and tests for a language with a test layout, and no fix without diagnostics", () => {
-    expect(kinds(request("/p/a.py", "python"))).toEqual(["refactor.rewrite.dhi", "refactor.dhi.explain", "source.dhi.doc", "source.dhi.tests"]);
+    expect(kinds(request("/p/a.py", "python"))).toEqual(["refactor.rewrite.dhi", "refactor.dhi.explain", "refactor.dhi.explain.window", "source.dhi.doc", "source.dhi.tests"]);
     expect(service.list(request("/p/a.py", "python")).map((o) => o.title)).toEqual([
       "dhi: Rewrite selection…",
       "dhi: Explain selection",
+      "dhi: Explain selection in a window",
       "dhi: Add doc comment",
       "dhi: Generate tests",
     ]);
@@ -30,7 +31,7 @@ describe("listing", () => {
     expect(kinds(request("/p/a.c", "c"))).not.toContain("source.dhi.tests");
     expect(kinds(request("/p/a.c", "c"))).toContain("source.dhi.doc");
     expect(kinds(request("/p/a.go", "go"))).toContain("source.dhi.tests");
-    expect(kinds(request("/p/notes.md", "markdown"))).toEqual(["refactor.rewrite.dhi", "refactor.dhi.explain"]);
+    expect(kinds(request("/p/notes.md", "markdown"))).toEqual(["refactor.rewrite.dhi", "refactor.dhi.explain", "refactor.dhi.explain.window"]);
   });
 
   it("offers one quickfix per diagnostic overlapping the range, titled with its message", () => {
@@ -46,7 +47,7 @@ describe("listing", () => {
   it("honours `only` hierarchically", () => {
     const diagnostics = [{ start: 0, end: 1, message: "bad" }];
     expect(kinds(request("/p/a.ts", "typescript", { only: ["quickfix"], diagnostics }))).toEqual(["quickfix.dhi"]);
-    expect(kinds(request("/p/a.ts", "typescript", { only: ["refactor"] }))).toEqual(["refactor.rewrite.dhi", "refactor.dhi.explain"]);
+    expect(kinds(request("/p/a.ts", "typescript", { only: ["refactor"] }))).toEqual(["refactor.rewrite.dhi", "refactor.dhi.explain", "refactor.dhi.explain.window"]);
     expect(kinds(request("/p/a.ts", "typescript", { only: ["source.dhi.tests"] }))).toEqual(["source.dhi.tests"]);
     expect(kinds(request("/p/a.ts", "typescript", { only: ["source.organizeImports"] }))).toEqual([]);
   });

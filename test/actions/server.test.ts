@@ -86,7 +86,7 @@ describe("code actions through the real server", () => {
     const uri = fileUri(join(root, "a.py"));
     await client.open(uri, "python", "x = 1\n");
     const actions = await list(client, uri, range("x = 1\n", 0, 0), { diagnostics: [{ range: range("x = 1\n", 0, 0), message: "bad x" }] });
-    expect(actions.map((a) => a.title)).toEqual(["dhi: Fix bad x", "dhi: Rewrite selection…", "dhi: Explain selection", "dhi: Add doc comment", "dhi: Generate tests"]);
+    expect(actions.map((a) => a.title)).toEqual(["dhi: Fix bad x", "dhi: Rewrite selection…", "dhi: Explain selection", "dhi: Explain selection in a window", "dhi: Add doc comment", "dhi: Generate tests"]);
     expect(actions.every((a) => a.edit === undefined && (a.data as { version: number }).version === 1)).toBe(true);
     expect(client.shownMessages).toEqual([]);
     expect(await client.shutdown()).toBe(0);
@@ -114,10 +114,10 @@ describe("code actions through the real server", () => {
     expect(await client.shutdown()).toBe(0);
   });
 
-  it('explain with actions.explain "comment": a line comment above the selection in each language\'s syntax, within 80 columns', async () => {
+  it('explain: a line comment above the selection in each language\'s syntax, within 80 columns', async () => {
     const py = "def walk(tree):\n    stack = [tree]\n    while stack:\n        node = stack.pop()\n        yield node\n";
     const ts = "export function twice(n: number): number {\n  const doubled = n * 2;\n  return doubled;\n}\n";
-    const { client, root } = await start({ "walk.py": py, "twice.ts": ts }, true, { actions: { explain: "comment" } });
+    const { client, root } = await start({ "walk.py": py, "twice.ts": ts }, true);
     for (const [name, languageId, text, prefix, line] of [
       ["walk.py", "python", py, "    # ", 1],
       ["twice.ts", "typescript", ts, "  // ", 1],
@@ -227,12 +227,12 @@ describe("answers in a window and user-defined actions", () => {
     return resolved.command?.arguments?.[0] as ShowArgs;
   }
 
-  it("explain (the default): the answer opens in a window, as a markdown file in the cache or a message, and the source is untouched", async () => {
+  it("explain in a window: the answer opens in a window, as a markdown file in the cache or a message, and the source is untouched", async () => {
     const py = "def walk(tree):\n    stack = [tree]\n    while stack:\n        node = stack.pop()\n        yield node\n";
     const { client, root } = await start({ "walk.py": py });
     const uri = fileUri(join(root, "walk.py"));
     await client.open(uri, "python", py);
-    const args = await answerOf(client, pick(await list(client, uri, range(py, 1, 2)), "refactor.dhi.explain"));
+    const args = await answerOf(client, pick(await list(client, uri, range(py, 1, 2)), "refactor.dhi.explain.window"));
     // A long answer opens as a document (showDocument); the short-answer path sends a message instead.
     const shown = await execute(client, "dhi.actions.showAnswer", args);
     if (args.message !== undefined) {
@@ -264,7 +264,7 @@ describe("answers in a window and user-defined actions", () => {
     await client.initialize(root, capabilities);
     const uri = fileUri(join(root, "walk.py"));
     await client.open(uri, "python", py);
-    const args = await answerOf(client, pick(await list(client, uri, range(py, 1, 2)), "refactor.dhi.explain"));
+    const args = await answerOf(client, pick(await list(client, uri, range(py, 1, 2)), "refactor.dhi.explain.window"));
     expect(await execute(client, "dhi.actions.showAnswer", { id: args.id })).toEqual({ shown: "message" });
     await client.waitFor(() => client.shownMessages.some((m) => m.message.startsWith("# Explanation: walk.py")), "the answer as a message");
     expect(client.shownDocuments).toEqual([]);
@@ -286,16 +286,16 @@ describe("answers in a window and user-defined actions", () => {
     const error = client.shownMessages.find((m) => m.message.includes("{nope}"));
     expect(error?.message).toMatch(/^dhi: setting "actions\.custom\.2\.prompt" is invalid: unknown placeholder \{nope\}.*ignoring that entry$/);
     const actions = await list(client, uri, range(py, 3, 4));
-    expect(actions.map((a) => a.title)).toEqual(["dhi: Rewrite selection…", "dhi: Explain selection", "dhi: Add doc comment", "dhi: Generate tests", "dhi: Summarize", "dhi: Add logging"]);
+    expect(actions.map((a) => a.title)).toEqual(["dhi: Rewrite selection…", "dhi: Explain selection", "dhi: Explain selection in a window", "dhi: Add doc comment", "dhi: Generate tests", "dhi: Summarize", "dhi: Add logging"]);
     expect(actions.slice(-2).every((a) => a.kind === "refactor.dhi.custom" && a.edit === undefined)).toBe(true);
     expect((await list(client, uri, range(py, 3, 4), { only: ["refactor.dhi.custom"] })).map((a) => a.title)).toEqual(["dhi: Summarize", "dhi: Add logging"]);
     expect(client.progress).toEqual([]);
 
-    const args = await answerOf(client, actions[4]);
+    const args = await answerOf(client, actions[5]);
     const opened = await execute(client, "dhi.actions.showAnswer", { id: args.id });
     expect(readFileSync(fileURLToPath(opened.uri ?? ""), "utf8")).toMatch(/^# Summarize: calc\.py, lines 4-5\n\n./);
 
-    const replaced = await resolve(client, actions[5]).then((a) => a, (e: unknown) => e as ResponseError<void>);
+    const replaced = await resolve(client, actions[6]).then((a) => a, (e: unknown) => e as ResponseError<void>);
     if (replaced instanceof ResponseError) {
       // The tiny model may fail the parse gate: then the rejection names the action, as for a rewrite.
       expect(replaced.message).toMatch(/^dhi: the "Add logging" was rejected/);
@@ -309,7 +309,7 @@ describe("answers in a window and user-defined actions", () => {
     client.configuration = { ...SETTINGS, actions: { custom: [] } };
     await client.connection.sendNotification("workspace/didChangeConfiguration", { settings: null });
     await new Promise((r) => setTimeout(r, 300));
-    const stale = (await resolve(client, actions[4]).then(() => null, (e: unknown) => e)) as ResponseError<void>;
+    const stale = (await resolve(client, actions[5]).then(() => null, (e: unknown) => e)) as ResponseError<void>;
     expect(stale.message).toMatch(/no longer in the settings/);
     expect(await client.shutdown()).toBe(0);
   });

@@ -88,7 +88,7 @@ const INSTRUCTION = "use the sum builtin";
 // is left to the server's own tests: with the tiny model it takes tens of seconds and is (rightly) rejected.
 const RESOLVE = [
   { title: "dhi: Add doc comment" },
-  { title: "dhi: Explain selection", answer: true },
+  { title: "dhi: Explain selection in a window", answer: true },
   { title: "dhi: Rewrite selection", instruction: INSTRUCTION },
 ];
 
@@ -219,8 +219,8 @@ describeWithEditor("Neovim (real, headless) with editor-configs/neovim/dhi.lua",
     expect(entry?.bufferAfter).toContain("def add(self, a, b):");
   });
 
-  it("'dhi: Explain selection' opens its answer in a split window (window/showDocument), leaving the source untouched", () => {
-    const entry = out.resolved?.find((r) => r.title === "dhi: Explain selection");
+  it("'dhi: Explain selection in a window' opens its answer in a split window (window/showDocument), leaving the source untouched", () => {
+    const entry = out.resolved?.find((r) => r.title === "dhi: Explain selection in a window");
     expect(entry?.offered, "the action was not offered in the menu").toBe(true);
     expect(entry?.resolve?.err).toBeNull();
     expect(entry?.resolve?.result?.edit).toBeUndefined();
