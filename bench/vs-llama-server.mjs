@@ -167,9 +167,9 @@ for (const e of Object.values(engines)) await e.dispose();
 // ---- 2. through the LSP ----
 
 /** One dhi server per pattern (a fresh cache and recent-files ring), warmed up with one request. */
-async function withDhi(maxTokens, work) {
+async function withDhi(maxTokens, work, completion = {}) {
   const rootDir = mkdtempSync(join(tmpdir(), "dhi-vs-llama-server-"));
-  const settings = { model: { path: MODEL, threads, contextSize: CTX, flashAttention }, completion: { maxTokens, responseBudgetMs: 0 }, index: { enabled: false } };
+  const settings = { model: { path: MODEL, threads, contextSize: CTX, flashAttention }, completion: { maxTokens, responseBudgetMs: 0, ...completion }, index: { enabled: false } };
   const dhi = await startDhi({ root: rootDir, settings });
   const warm = pathToFileURL(join(rootDir, "warm.py")).href;
   await dhi.open(warm, "python", "def f(x):\n    return ");
@@ -244,7 +244,7 @@ async function lspTyping(maxTokens) {
   });
 }
 
-async function lspNewFiles(problems, maxTokens) {
+async function lspNewFiles(problems, maxTokens, completion = {}) {
   return withDhi(maxTokens, async (dhi, rootDir) => {
     const rows = [];
     for (const [i, p] of problems.entries()) {
@@ -254,13 +254,17 @@ async function lspNewFiles(problems, maxTokens) {
       rows.push(await pair(i, () => dhiInline(dhi, uri, text, p.prompt.length), () => llamaServerInfill(p.prompt, p.suffix, maxTokens)));
     }
     return lspReport(rows);
-  });
+  }, completion);
 }
 
 const lsp = {};
 for (const n of LENGTHS) lsp[`typing${n}`] = await lspTyping(n);
 lsp.newlyOpenedFiles64 = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64);
 lsp.multiLine64 = await lspNewFiles(humanEval("HumanEval-MultiLineInfilling.jsonl.gz", 12), 64);
+// The same two with the recent-files ring off (no extra context): the same prompt content llama-server gets.
+const bare = { contextTokens: { prefix: 1024, suffix: 512, retrieved: 0 } };
+lsp.newlyOpenedFiles64NoExtraContext = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64, bare);
+lsp.multiLine64NoExtraContext = await lspNewFiles(humanEval("HumanEval-MultiLineInfilling.jsonl.gz", 12), 64, bare);
 server.stop();
 
 const report = {
@@ -310,6 +314,8 @@ function markdown(r) {
   for (const n of LENGTHS) lines.push(row(`LSP, typing in one file, ${n} tokens`, r.lsp[`typing${n}`], "–"));
   lines.push(row("LSP, one request per newly opened file, 64 tokens", r.lsp.newlyOpenedFiles64, "–"));
   lines.push(row("LSP, multi-line, each its own file, 64 tokens", r.lsp.multiLine64, "–"));
+  lines.push(row("LSP, newly opened files, 64 tokens, no extra context (`contextTokens.retrieved: 0`)", r.lsp.newlyOpenedFiles64NoExtraContext, "–"));
+  lines.push(row("LSP, multi-line, 64 tokens, no extra context", r.lsp.multiLine64NoExtraContext, "–"));
   lines.push(
     "",
     "Through the LSP dhi post-processes and stops early where its single/multi-line rules say so (generated tokens),",

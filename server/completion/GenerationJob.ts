@@ -132,7 +132,9 @@ export class GenerationJob {
   private precomputePartial(): void {
     const budget = this.input.settings.responseBudgetMs;
     if (budget <= 0 || this.precomputeScheduled || this.settled) return;
-    if (performance.now() - this.startedAt < budget * PRECOMPUTE_AFTER) return;
+    const elapsed = performance.now() - this.startedAt;
+    // Past the budget the partial has been taken: parsing on between tokens would only slow the generation down.
+    if (elapsed < budget * PRECOMPUTE_AFTER || elapsed > budget) return;
     this.precomputeScheduled = true;
     setImmediate(() => {
       this.precomputeScheduled = false;

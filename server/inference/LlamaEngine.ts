@@ -55,10 +55,7 @@ export interface LlamaEngineOptions {
   fimLayout?: FimLayout | "auto";
   /** Repository name for repo-level FIM templates. */
   repoName?: string;
-  /**
-   * Shortest run of cached prompt tokens kept across a gap by shifting it into place, like llama-server's
-   * `--cache-reuse N` (inference/kvReuse.ts). Defaults to MIN_SHIFTED_RUN; 0 reuses the common prefix only.
-   */
+  /** Shortest cached run shifted into place across a gap (llama-server's `--cache-reuse N`); 0 = prefix only. */
   cacheReuse?: number;
 }
 

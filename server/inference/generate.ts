@@ -7,6 +7,7 @@ import type {
 import { AbortError } from "../util/abort.js";
 import { alignSequence } from "./kvReuse.js";
 import { StopStringMatcher } from "./StopStringMatcher.js";
+import { TokenTextStream } from "./tokenText.js";
 import type { Drafter } from "./drafters.js";
 import { PlainStepper, SpeculativeStepper, type Stepper } from "./steppers.js";
 import type { GenerateOptions, GenerationResult, StopReason } from "./types.js";
@@ -64,9 +65,10 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
   checkAbort();
 
   const matcher = new StopStringMatcher([...(options.stop ?? []), ...(run.stopStrings ?? [])]);
-  const contextTail = prompt.slice(-8);
+  const stream = new TokenTextStream(model);
   const generated: Token[] = [];
   let text = "";
+  let stringCut = false;
   let stopReason: StopReason = "eos";
   let promptMs = 0;
   let aborted = false;
@@ -90,9 +92,10 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
       for (const token of batch) {
         if (model.isEogToken(token) || run.stopTokens?.has(token)) break outer;
         generated.push(token);
-        text = model.detokenize(generated, false, contextTail);
+        text = stream.push(token);
         const cut = matcher.find(text);
         if (cut >= 0) {
+          stringCut = true;
           text = text.slice(0, cut);
           stopReason = "stop";
           break outer;
@@ -117,6 +120,7 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
   }
   if (aborted || signal?.aborted) throw new AbortError();
 
+  if (!stringCut) text = stream.finish(); // a character the last tokens left incomplete
   const end = performance.now();
   return {
     text,
