@@ -87,7 +87,7 @@ Sent as initializationOptions."
               (lsp-workspaces)))
 (add-hook 'dhi-status-server-functions #'dhi-lsp--workspace)
 
-(defun dhi-lsp--command (command argument)
+(defun dhi-lsp--execute (command argument)
   "Send workspace/executeCommand COMMAND with ARGUMENT to the dhi workspace."
   (let ((workspace (dhi-lsp--workspace)))
     (unless workspace (user-error "dhi is not running in this buffer"))
@@ -105,7 +105,7 @@ The server applies a verified edit through workspace/applyEdit; with PREVIEW
 \(a prefix argument) the run's diff opens in a `diff-mode' buffer instead,
 where `a' applies it and `d' discards it."
   (interactive "sdhi agent instruction: \nP")
-  (let ((result (dhi-lsp--command "dhi.agent.run" (list :instruction instruction :apply (if preview :json-false t)))))
+  (let ((result (dhi-lsp--execute "dhi.agent.run" (list :instruction instruction :apply (if preview :json-false t)))))
     (setq dhi-agent-last-run-id (lsp-get result :runId))
     (if preview
         (dhi-agent-show-preview result #'dhi-lsp--apply)
@@ -115,7 +115,7 @@ where `a' applies it and `d' discards it."
 (defun dhi-lsp-agent-undo (run-id)
   "Revert the applied agent run RUN-ID (default: the last run) and save the files."
   (interactive (list (dhi-agent-read-run-id)))
-  (let ((edit (dhi-lsp--command "dhi.agent.undo" (list :runId run-id))))
+  (let ((edit (dhi-lsp--execute "dhi.agent.undo" (list :runId run-id))))
     (dhi-lsp--apply edit)
     (dhi-agent-save-edited edit)
     (message "dhi agent: reverted run %s" run-id)
@@ -124,7 +124,7 @@ where `a' applies it and `d' discards it."
 (defun dhi-lsp-agent-resume (run-id)
   "Resume the checkpointed agent run RUN-ID (default: the last run) and preview it."
   (interactive (list (dhi-agent-read-run-id)))
-  (dhi-agent-show-preview (dhi-lsp--command "dhi.agent.resume" (list :runId run-id)) #'dhi-lsp--apply))
+  (dhi-agent-show-preview (dhi-lsp--execute "dhi.agent.resume" (list :runId run-id)) #'dhi-lsp--apply))
 
 (provide 'dhi-lsp-mode)
 ;;; dhi-lsp-mode.el ends here

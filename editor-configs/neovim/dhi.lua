@@ -169,7 +169,6 @@ function M.client_config(root_dir, config)
     -- workspace/configuration asks for section "dhi"; Neovim answers from here.
     settings = { dhi = settings },
     capabilities = capabilities,
-    handlers = { ["dhi/status"] = M.on_status },
     on_attach = function(client, bufnr)
       -- 0.7 sets no omnifunc by itself: <C-x><C-o> then asks the attached servers.
       if vim.bo[bufnr].omnifunc == "" then vim.bo[bufnr].omnifunc = "v:lua.vim.lsp.omnifunc" end
@@ -180,7 +179,7 @@ function M.client_config(root_dir, config)
       end
       if config.on_attach then config.on_attach(client, bufnr) end
     end,
-    handlers = { ["window/showDocument"] = M.show_document },
+    handlers = { ["dhi/status"] = M.on_status, ["window/showDocument"] = M.show_document },
   }
 end
 

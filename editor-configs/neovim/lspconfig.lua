@@ -28,7 +28,7 @@ end
 -- dhi/status (model/index state, latency, tokens/s): with dhi.lua on the Lua path,
 -- its handler keeps it and require("dhi").status() renders it for the statusline.
 local has_dhi, dhi = pcall(require, "dhi")
-local handlers = has_dhi and { ["dhi/status"] = dhi.on_status } or nil
+local handlers = has_dhi and { ["dhi/status"] = dhi.on_status, ["window/showDocument"] = dhi.show_document } or nil
 
 local function on_attach(client, bufnr)
   -- Neovim 0.12+: LSP inline completion rendered as ghost text.

@@ -26,7 +26,7 @@ export async function undoRun(root: string, cacheDir: string, runId: string): Pr
     const current = read?.text ?? null;
     const version = read?.version ?? null;
     if (current !== change.after) {
-      throw new UndoConflictError(runId, change.path, current === null ? "no longer exists" : change.after === null ? "exists again" : version !== null ? `has changed in the editor since the run's edit (now at version ${version})` : "does not hold the run's version (not applied, or edited since)");
+      throw new UndoConflictError(runId, change.path, current === null ? "no longer exists" : change.after === null ? "exists again" : version !== null ? `does not hold the run's edit: not applied, or changed in the editor since (now at version ${version})` : "does not hold the run's version (not applied, or edited since)");
     }
     if (change.kind === "create") reverts.push({ path: change.path, kind: "delete", before: change.after, after: null, protected: change.protected, version });
     else if (change.kind === "delete") reverts.push({ path: change.path, kind: "create", before: null, after: change.before, protected: change.protected });

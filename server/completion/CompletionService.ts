@@ -1,7 +1,7 @@
 import type { CompletionSettings } from "../config/schema.js";
 import type { CodeIndex } from "../index/types.js";
 import type { InferenceEngine } from "../inference/types.js";
-import { AbortError, isAbortError, sleep } from "../util/abort.js";
+import { AbortError, anySignal, isAbortError, raceAbort, sleep } from "../util/abort.js";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { AcceptanceStats, type AcceptanceSnapshot } from "./AcceptanceStats.js";
 import { remainderOf, type CompletionEntry } from "./cache/CompletionEntry.js";
@@ -54,25 +54,6 @@ function withAlternatives(result: CompletionResult, alternatives: ReadonlyArray<
   }
   if (suggestions.length > 0) result.alternatives = suggestions;
   return result;
-}
-
-/** Resolves with `promise`, or rejects with AbortError when `signal` fires first; the listener is always removed. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new AbortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError());
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
@@ -162,7 +143,7 @@ export class CompletionService {
     const superseding = new AbortController();
     this.requests.get(request.uri)?.abort();
     this.requests.set(request.uri, superseding);
-    const signal = request.signal ? AbortSignal.any([request.signal, superseding.signal]) : superseding.signal;
+    const signal = anySignal([request.signal, superseding.signal]);
     try {
       if (signal.aborted) throw new AbortError();
       const prefix = request.text.slice(0, request.offset);

@@ -1,4 +1,4 @@
-import { AbortError } from "../util/abort.js";
+import { AbortError, anySignal } from "../util/abort.js";
 import { BackendError } from "./errors.js";
 import { DEFAULT_MAX_TOKENS } from "./generate.js";
 import { StopStringMatcher } from "./StopStringMatcher.js";
@@ -28,7 +28,7 @@ export interface StreamSource {
 export async function streamGeneration(source: StreamSource, req: GenerateOptions): Promise<GenerationResult> {
   const t0 = performance.now();
   const local = new AbortController();
-  const signal = req.signal ? AbortSignal.any([req.signal, local.signal]) : local.signal;
+  const signal = anySignal([req.signal, local.signal]);
   const values = await source.open(signal);
   let idle = setTimeout(() => local.abort(), source.idleMs);
   const matcher = new StopStringMatcher(req.stop ?? []);

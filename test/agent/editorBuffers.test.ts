@@ -69,7 +69,7 @@ describe("the agent reads open documents from the editor", () => {
       expect(reverts).toEqual([expect.objectContaining({ path: "src/math.js", before: written, after: ONE_BUG_PROJECT["src/math.js"], version: 4 })]);
 
       buffers.set("src/math.js", { text: `${written}// typed after the apply\n`, version: 5 });
-      await expect(undoRun(root, deps.cacheDir, outcome.runId)).rejects.toThrow(/cannot undo run ".*": src\/math\.js has changed in the editor since the run's edit \(now at version 5\)/);
+      await expect(undoRun(root, deps.cacheDir, outcome.runId)).rejects.toThrow(/cannot undo run ".*": src\/math\.js does not hold the run's edit: not applied, or changed in the editor since \(now at version 5\)/);
     } finally {
       unregister();
     }

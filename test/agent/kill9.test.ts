@@ -9,23 +9,13 @@ import { workspaceCacheDir } from "../../server/util/paths.js";
 import { fileUri, TestClient } from "../helpers/lspClient.js";
 import { FIM_MODEL } from "../helpers/paths.js";
 import { makeProject, ONE_BUG_PROJECT } from "./helpers/fixtures.js";
+import { seeded } from "../helpers/seeded.js";
 
 // kill -9 of the real server during an agent run (tiny real model), at states picked by a seeded random
 // generator; a restarted server reports the run as interrupted, and dhi.agent.resume finishes it.
 
 const SETTINGS = { model: { threads: 1, contextSize: 2048 }, sandbox: { backend: "none" }, index: { enabled: false }, agent: { maxIterations: 1, candidates: 1 } };
 const STATES = ["UNDERSTAND", "LOCATE", "PLAN", "GENERATE"] as const;
-
-/** mulberry32: a tiny seeded generator, so the kill points are random but the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const clients: TestClient[] = [];
 afterEach(() => {

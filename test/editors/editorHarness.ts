@@ -223,3 +223,34 @@ export const PYTHON_CURSORS = [
   { line: 2, character: 15 },
   { line: 5, character: 17 },
 ] as const;
+
+/**
+ * Runs batch Emacs (`emacs --batch -Q -l …loads`) in a fresh workspace holding the Python fixture, with the
+ * driver's environment (output file, fixture file, cursors, an agent instruction) plus `extra`, and returns
+ * what the driver wrote.
+ */
+export async function runEmacsDriver<T extends { error?: string }>(
+  emacs: EditorAvailability,
+  what: string,
+  loads: readonly string[],
+  extra: Record<string, string> = {},
+): Promise<{ out: T; run: ProcessResult }> {
+  const home = mkdtempSync(join(tmpdir(), "dhi-emacs-home-"));
+  const root = makeWorkspace({ "src/calc.py": PYTHON_FIXTURE });
+  const outPath = join(home, "out.json");
+  const run = await runProcess(emacs.available ? emacs.path : "emacs", ["--batch", "-Q", ...loads.flatMap((file) => ["-l", file])], {
+    cwd: root,
+    timeoutMs: 150_000,
+    env: editorEnv(home, {
+      DHI_TEST_OUT: outPath,
+      DHI_TEST_FILE: join(root, "src/calc.py"),
+      DHI_TEST_POSITIONS: PYTHON_CURSORS.map((p) => `${p.line}:${p.character}`).join(","),
+      DHI_TEST_AGENT: "fix the bug in add",
+      DHI_SANDBOX: "none",
+      ...extra,
+    }),
+  });
+  const out = readJson<T>(outPath, what, run);
+  if (out.error) throw new Error(`${what} driver failed: ${out.error}\nstderr:\n${run.stderr.slice(-3000)}`);
+  return { out, run };
+}

@@ -85,11 +85,13 @@
                    (dhi-test--put :completionMs (* 1000 (- (float-time) start)))
                    (when (> (length (if (vectorp reply) reply (plist-get reply :items))) 0)
                      (cl-return))))
-        ;; 3. dhi/status in the mode line, once the completion loaded the model.
+        ;; 3. dhi/status in the mode line, once the completion loaded the model. The server
+        ;; coalesces status over 50 ms, so the latency can arrive just after the completion.
         (dhi-test--wait (lambda ()
                           (let ((status (dhi-status-current)))
                             (and (equal (plist-get status :model) "ready")
-                                 (equal (plist-get status :index) "ready"))))
+                                 (equal (plist-get status :index) "ready")
+                                 (plist-get status :lastLatencyMs))))
                         30)
         (dhi-test--put :status (dhi-status-current))
         ;; Batch Emacs has no frame to render `format-mode-line' on (it returns ""), so

@@ -1,13 +1,12 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { ServerCapabilities } from "vscode-languageserver-protocol";
 import {
   EDITOR_CONFIGS,
   EDITOR_TESTS,
   PYTHON_CURSORS,
-  PYTHON_FIXTURE,
   assertBuilt,
   dhiItem,
   editRange,
@@ -15,7 +14,7 @@ import {
   editorAvailability,
   editorEnv,
   makeWorkspace,
-  readJson,
+  runEmacsDriver,
   runProcess,
   pathWithoutDhi,
 } from "./editorHarness.js";
@@ -64,28 +63,9 @@ describeWithEditor("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eg
 
   beforeAll(async () => {
     assertBuilt();
-    const home = mkdtempSync(join(tmpdir(), "dhi-emacs-home-"));
-    const root = makeWorkspace({ "src/calc.py": PYTHON_FIXTURE });
-    const outPath = join(home, "out.json");
-    const run = await runProcess(
-      emacs.available ? emacs.path : "emacs",
-      ["--batch", "-Q", "-l", join(EDITOR_CONFIGS, "emacs/dhi-eglot.el"), "-l", join(EDITOR_TESTS, "emacs-driver.el")],
-      {
-        cwd: root,
-        timeoutMs: 150_000,
-        env: editorEnv(home, {
-          DHI_TEST_OUT: outPath,
-          DHI_TEST_FILE: join(root, "src/calc.py"),
-          DHI_TEST_POSITIONS: PYTHON_CURSORS.map((p) => `${p.line}:${p.character}`).join(","),
-          DHI_TEST_AGENT: "fix the bug in add",
-          DHI_SANDBOX: "none",
-        }),
-      },
-    );
-    out = readJson<EmacsOutput>(outPath, "Emacs", run);
-    if (out.error || out.connected !== true) {
-      throw new Error(`Emacs driver failed: ${out.error ?? "eglot never connected to dhi"}\nstderr:\n${run.stderr.slice(-3000)}`);
-    }
+    const { out: result, run } = await runEmacsDriver<EmacsOutput>(emacs, "Emacs", [join(EDITOR_CONFIGS, "emacs/dhi-eglot.el"), join(EDITOR_TESTS, "emacs-driver.el")]);
+    out = result;
+    if (out.connected !== true) throw new Error(`Emacs driver failed: eglot never connected to dhi\nstderr:\n${run.stderr.slice(-3000)}`);
   }, 160_000);
 
   it("connects Eglot to dhi through the shipped eglot-server-programs entry", () => {

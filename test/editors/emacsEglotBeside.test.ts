@@ -1,9 +1,7 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/paths.js";
-import { EDITOR_TESTS, PYTHON_CURSORS, PYTHON_FIXTURE, assertBuilt, describeWithEditor, editorAvailability, editorEnv, makeWorkspace, readJson, runProcess } from "./editorHarness.js";
+import { EDITOR_TESTS, assertBuilt, describeWithEditor, runEmacsDriver, editorAvailability } from "./editorHarness.js";
 
 // The recipe for dhi BESIDE another server under Eglot (editor-configs/emacs/dhi-eglot-companion.el): Eglot keeps
 // the language's server (here a small stand-in, test/editors/fixtures/other-server.mjs, since none is installed)
@@ -27,24 +25,10 @@ describeWithEditor("Emacs (real, batch): dhi beside another server under Eglot (
 
   beforeAll(async () => {
     assertBuilt();
-    const home = mkdtempSync(join(tmpdir(), "dhi-emacs-beside-home-"));
-    const root = makeWorkspace({ "src/calc.py": PYTHON_FIXTURE });
-    const outPath = join(home, "out.json");
-    const run = await runProcess(emacs.available ? emacs.path : "emacs", ["--batch", "-Q", "-l", join(EDITOR_TESTS, "emacs-companion-driver.el")], {
-      cwd: root,
-      timeoutMs: 150_000,
-      env: editorEnv(home, {
-        DHI_TEST_OUT: outPath,
-        DHI_TEST_FILE: join(root, "src/calc.py"),
-        DHI_TEST_POSITIONS: PYTHON_CURSORS.map((p) => `${p.line}:${p.character}`).join(","),
-        DHI_REPO: REPO_ROOT,
-        DHI_OTHER_SERVER: join(EDITOR_TESTS, "fixtures/other-server.mjs"),
-        DHI_TEST_AGENT: "fix the bug in add",
-        DHI_SANDBOX: "none",
-      }),
-    });
-    out = readJson<CompanionOutput>(outPath, "Emacs companion", run);
-    if (out.error) throw new Error(`Emacs companion driver failed: ${out.error}\nstderr:\n${run.stderr.slice(-3000)}`);
+    ({ out } = await runEmacsDriver<CompanionOutput>(emacs, "Emacs companion", [join(EDITOR_TESTS, "emacs-companion-driver.el")], {
+      DHI_REPO: REPO_ROOT,
+      DHI_OTHER_SERVER: join(EDITOR_TESTS, "fixtures/other-server.mjs"),
+    }));
   }, 160_000);
 
   it("Eglot keeps the other server; dhi-eglot-companion-mode adds dhi's capf before Eglot's", () => {

@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/paths.js";
-import { EDITOR_TESTS, PYTHON_CURSORS, PYTHON_FIXTURE, assertBuilt, describeWithEditor, editorAvailability, type EditorAvailability, editorEnv, makeWorkspace, readJson, runProcess } from "./editorHarness.js";
+import { EDITOR_TESTS, assertBuilt, describeWithEditor, runEmacsDriver, editorAvailability, type EditorAvailability } from "./editorHarness.js";
 
 // dhi-lsp-mode.el in real batch Emacs with the lsp-mode Debian packages (elpa-lsp-mode, 8.0.0 in bookworm;
 // .ci/run installs it). Ghost text needs lsp-mode 9.0.1, which Debian does not have: that part stays untested.
@@ -37,23 +36,9 @@ describeWithEditor("Emacs (real, batch) + lsp-mode (Debian elpa-lsp-mode) with e
 
   beforeAll(async () => {
     assertBuilt();
-    const home = mkdtempSync(join(tmpdir(), "dhi-emacs-lsp-home-"));
-    const root = makeWorkspace({ "src/calc.py": PYTHON_FIXTURE });
-    const outPath = join(home, "out.json");
-    const run = await runProcess(emacs.available ? emacs.path : "emacs", ["--batch", "-Q", "-l", join(EDITOR_TESTS, "emacs-lsp-driver.el")], {
-      cwd: root,
-      timeoutMs: 150_000,
-      env: editorEnv(home, {
-        DHI_TEST_OUT: outPath,
-        DHI_TEST_FILE: join(root, "src/calc.py"),
-        DHI_TEST_POSITIONS: PYTHON_CURSORS.map((p) => `${p.line}:${p.character}`).join(","),
-        DHI_REPO: REPO_ROOT,
-        DHI_TEST_AGENT: "fix the bug in add",
-        DHI_SANDBOX: "none",
-      }),
-    });
-    out = readJson<LspModeOutput>(outPath, "Emacs lsp-mode", run);
-    if (out.error || out.connected !== true) throw new Error(`Emacs lsp-mode driver failed: ${out.error ?? "lsp-mode never connected to dhi"}\nstderr:\n${run.stderr.slice(-3000)}`);
+    const { out: result, run } = await runEmacsDriver<LspModeOutput>(withLspMode, "Emacs lsp-mode", [join(EDITOR_TESTS, "emacs-lsp-driver.el")], { DHI_REPO: REPO_ROOT });
+    out = result;
+    if (out.connected !== true) throw new Error(`Emacs lsp-mode driver failed: lsp-mode never connected to dhi\nstderr:\n${run.stderr.slice(-3000)}`);
   }, 160_000);
 
   it("starts dhi as an lsp-mode add-on client and gets its completion", () => {

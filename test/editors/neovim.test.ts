@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { CodeAction, Range, ServerCapabilities, WorkspaceEdit } from "vscode-languageserver-protocol";
 import {
   EDITOR_CONFIGS,

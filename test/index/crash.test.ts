@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distForChildren } from "./distForChildren.js";
 import type { IndexStore } from "../../server/index/IndexStore.js";
 import { alive, EMBED_MODEL, makeWorkspace, openTestIndex, updateProcessOf } from "./helpers.js";
+import { seeded } from "../helpers/seeded.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/indexChild.mjs", import.meta.url));
 const PATCH_WRITES = fileURLToPath(new URL("./fixtures/patchWrites.mjs", import.meta.url));
@@ -101,17 +102,6 @@ function descendantsOf(parent: number): number[] {
   const queue = [parent];
   while (queue.length > 0) for (const child of children.get(queue.shift() as number) ?? []) queue.push(child), out.push(child);
   return out;
-}
-
-/** mulberry32: seeded, so the "random" kill moments are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Runs the child indexer and SIGKILLs it `ms` after it opened the index (or lets it finish); waits for its helpers to go. */

@@ -68,7 +68,7 @@ describe("undo against the editor's text", () => {
     expect(TextDocument.applyEdits(TextDocument.create(uri, "javascript", 3, AFTER), (edit?.edits ?? []) as TextEdit[])).toBe(BEFORE);
 
     await client.connection.sendNotification("textDocument/didChange", { textDocument: { uri, version: 4 }, contentChanges: [{ text: `${AFTER}// typed after the apply\n` }] });
-    await expect(undo(client, runId)).rejects.toThrow(/cannot undo run "seeded-run": src\/math\.js has changed in the editor since the run's edit \(now at version 4\)/);
+    await expect(undo(client, runId)).rejects.toThrow(/cannot undo run "seeded-run": src\/math\.js does not hold the run's edit: not applied, or changed in the editor since \(now at version 4\)/);
     expect(readFileSync(join(root, "src/math.js"), "utf8")).toBe(AFTER);
 
     // Closed again, the file is read from disk, which still holds the run's text: undo works, unpinned.

@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import { cacheFileName, DEFAULT_DRAFT_MODEL_URI, DEFAULT_MODEL_URI } from "../../inference/defaultModels.js";
 import { downloadErrorMessage } from "../../inference/downloadErrors.js";
 import { expandPath, isRemoteModelUri } from "../../inference/modelSource.js";
+import { anySignal } from "../../util/abort.js";
 import { modelCacheDir } from "../../util/paths.js";
 import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 
@@ -64,7 +65,7 @@ export async function pull(uri: string, dir: string, io: CliIO, signal?: AbortSi
   const huggingFace = io.env.HF_ENDPOINT ?? io.env.MODEL_ENDPOINT ?? process.env.HF_ENDPOINT ?? process.env.MODEL_ENDPOINT ?? "https://huggingface.co/";
   const bar = new ProgressBar(io, basename(cacheFileName(uri)) || uri);
   const stall = new AbortController();
-  const abort = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
+  const abort = anySignal([signal, stall.signal]);
   let timer: NodeJS.Timeout | undefined;
   const watchdog = () => {
     clearTimeout(timer);

@@ -2,6 +2,7 @@ import type { CodeIndex, RetrievedChunk } from "../../index/types.js";
 import type { ContextFile } from "../../inference/types.js";
 import type { CompletionSettings } from "../../config/schema.js";
 import type { Logger } from "../../util/logger.js";
+import { anySignal } from "../../util/abort.js";
 import { errorMessage } from "../../util/logger.js";
 import type { ContextPiece } from "../types.js";
 import type { RecentFiles } from "./RecentFiles.js";
@@ -54,7 +55,7 @@ export function fitBudgets(budgets: CompletionSettings["contextTokens"], context
 async function retrieveWithTimeout(input: AssembleInput, maxChars: number): Promise<RetrievedChunk[] | "timeout"> {
   if (!input.index) return [];
   const controller = new AbortController();
-  const signal = input.signal ? AbortSignal.any([input.signal, controller.signal]) : controller.signal;
+  const signal = anySignal([input.signal, controller.signal]);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => {
