@@ -19,6 +19,7 @@ import { BackendError, FimUnsupportedError, ModelNotConfiguredError, ModelNotFou
 import { isAbortError } from "../util/abort.js";
 import { ForegroundWork } from "../util/foreground.js";
 import { errorMessage, Logger, type LogLevel } from "../util/logger.js";
+import { setRefusalLog } from "../util/safeFiles.js";
 import type { OnProgress } from "../util/progress.js";
 import { cancellable, cancelledError } from "./cancellation.js";
 import { serverCapabilities } from "./capabilities.js";
@@ -63,6 +64,7 @@ export class DhiServer {
     this.logger.addSink((level, message) => {
       void connection.sendNotification("window/logMessage", { type: LOG_MESSAGE_TYPE[level], message }).catch(() => undefined);
     });
+    setRefusalLog((line) => this.logger.warn(line));
     connection.onInitialize((params) => this.initialize(params));
     connection.onInitialized(() => void this.initialized());
     connection.onShutdown(async () => {
