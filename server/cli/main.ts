@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   test: () => import("./commands/test.js"),
   models: () => import("./commands/models.js"),
   doctor: () => import("./commands/doctor.js"),
+  trust: () => import("./commands/trust.js"),
 };
 
 export const HELP = `dhi — a local AI language server (FIM completions, AI code actions, verified agent edits)
@@ -23,6 +24,7 @@ Usage:
   dhi test [--dir DIR] [--json]                Run the project's tests in the sandbox
   dhi models pull [--model NAME] [--draft-model NAME]
   dhi doctor [--json]                          Check model, draft, embeddings, grammars, index, sandbox
+  dhi trust [DIR]                              Trust DIR's .dhi.json so its restricted settings apply
   dhi --version | --help
 
 Positions on the CLI are 1-based. Exit codes: 0 success, 1 failure, 2 bad usage or configuration.

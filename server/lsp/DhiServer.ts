@@ -127,6 +127,7 @@ export class DhiServer {
             const result = await connection.workspace.applyEdit({ label, edit });
             return result.applied;
           },
+          reloadSettings: () => this.reloadSettings(),
         };
         try {
           return await command.execute(params.arguments?.[0], context);
@@ -198,9 +199,11 @@ export class DhiServer {
     const root = this.workspace.root;
     const problems: string[] = [];
     if (root) {
-      const { layer, error } = readWorkspaceSettingsFile(root);
+      const { layer, error, notice } = readWorkspaceSettingsFile(root, this.env);
       if (layer) layers.push(layer);
       if (error) problems.push(error);
+      // One message per content: notifyOnce shows each distinct text once.
+      if (notice) this.notifyOnce(MessageType.Warning, notice);
     }
     if (this.initializationOptions !== undefined) layers.push({ source: "initializationOptions", values: this.initializationOptions });
     layers.push(...clientLayers);

@@ -32,7 +32,7 @@ export class Workspace {
     /** Absolute path of the first workspace folder, or null when the client opened no folder. */
     readonly root: string | null,
     readonly logger: Logger,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    readonly env: NodeJS.ProcessEnv = process.env,
     /** The editor's requests in flight, for background work to step aside. */
     private readonly foreground?: Foreground,
   ) {}

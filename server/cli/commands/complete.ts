@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { loadSettingsForDirectory, WORKSPACE_SETTINGS_FILE } from "../../config/loadSettings.js";
 import { CompletionService } from "../../completion/CompletionService.js";
@@ -9,6 +9,7 @@ import { openIndex } from "../../index/openIndex.js";
 import type { CodeIndex } from "../../index/types.js";
 import { errorMessage, Logger, parseLogLevel } from "../../util/logger.js";
 import { workspaceCacheDir } from "../../util/paths.js";
+import { isRefusal, readBoundedFile } from "../../util/safeFiles.js";
 import { intOption, parseCliArgs, UsageError, type CliIO } from "../args.js";
 
 // `dhi complete FILE:LINE:COL`: the same CompletionService the language server uses, with the response budget
@@ -72,8 +73,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("dhi: usage: dhi complete FILE:LINE:COL [--model P] [--draft-model P] [--max-tokens N] [--json]");
   const position = parsePosition(positionals[0]);
   const file = resolve(io.cwd, position.file);
-  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`dhi: no such file: ${position.file}`);
-  const text = readFileSync(file, "utf8");
+  // A bounded read even of the user's own file: FILE may be a device or a FIFO by mistake.
+  const read = readBoundedFile(file);
+  if (isRefusal(read)) throw new UsageError(read.refused === "missing" ? `dhi: no such file: ${position.file}` : read.message);
+  const text = read.bytes.toString("utf8");
   const offset = offsetOf(text, position);
   const maxTokens = intOption(values["max-tokens"], "--max-tokens", 0);
 

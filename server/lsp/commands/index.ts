@@ -7,8 +7,9 @@ import { indexRebuildCommand } from "./indexRebuild.js";
 import { searchCommand } from "./search.js";
 import { testsRunCommand } from "./testsRun.js";
 import type { LspCommand } from "./types.js";
+import { workspaceTrustCommand } from "./workspaceTrust.js";
 
 /** Every executeCommand command the server advertises. Add new commands here. */
-export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand, searchCommand, indexRebuildCommand, agentRunCommand, agentResumeCommand, agentUndoCommand, architectureCommand, testsRunCommand];
+export const COMMANDS: readonly LspCommand[] = [completionAcceptedCommand, searchCommand, indexRebuildCommand, agentRunCommand, agentResumeCommand, agentUndoCommand, architectureCommand, testsRunCommand, workspaceTrustCommand];
 
 export const COMMAND_IDS: readonly string[] = COMMANDS.map((command) => command.id);

@@ -9,6 +9,8 @@ export interface CommandContext {
   withProgress<T>(title: string, work: (report: OnProgress) => Promise<T>): Promise<T>;
   /** Sends workspace/applyEdit; resolves to whether the client applied it. */
   applyEdit(edit: WorkspaceEdit, label: string): Promise<boolean>;
+  /** Re-reads every settings layer (after the user trusted the workspace's `.dhi.json`). */
+  reloadSettings(): Promise<void>;
 }
 
 /** One `workspace/executeCommand` command; the registry in ./index.ts lists them all. */
