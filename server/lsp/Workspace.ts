@@ -90,6 +90,7 @@ export class Workspace {
       getSettings: () => this.current.completion,
       index: () => this.indexInstance,
       logger: this.logger,
+      maxDocumentLength: () => this.current.index.maxFileBytes,
     });
     return this.completionInstance;
   }
@@ -145,7 +146,14 @@ export class Workspace {
 
   /** Keeps the completion ring buffer in step with an open document's in-memory text. */
   noteDocument(document: TextDocument, relativePath: string | null): void {
+    // A document over index.maxFileBytes is no context for others (and diffing it per edit would block the thread).
+    if (this.isLarge(document)) return;
     if (relativePath) this.completion.noteDocument(document.uri, relativePath, document.getText());
+  }
+
+  /** Over index.maxFileBytes: not indexed, no retrieval, no recent-files context. (Length is O(1) on any string.) */
+  isLarge(document: TextDocument): boolean {
+    return document.getText().length > this.current.index.maxFileBytes;
   }
 
   forgetDocument(uri: string): void {

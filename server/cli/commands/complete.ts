@@ -93,7 +93,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const logger = new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL ?? "warn"));
   const index = await openExistingIndex(root, settings, logger, io.env);
   const engine = createInferenceEngine({ settings, logger, env: io.env });
-  const service = new CompletionService({ engine, getSettings: () => completion, logger, index: () => index });
+  const service = new CompletionService({ engine, getSettings: () => completion, logger, index: () => index, maxDocumentLength: () => settings.index.maxFileBytes });
   try {
     const path = relative(root, file).split("\\").join("/") || file;
     const result = await service.complete({ uri: file, path, text, offset, maxTokens: maxTokens > 0 ? maxTokens : undefined });
