@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { isRefusal, readBoundedFile, readWorkspaceText, resolveInside, unsafeWriteReason } from "../util/safeFiles.js";
 
@@ -22,8 +22,9 @@ export interface WorkspaceFiles {
  * bounded reads. Without a workspace folder (`root` null), reads are still bounded and regular-only.
  */
 export function diskFiles(root: string | null): WorkspaceFiles {
+  /** The real path of an existing entry inside the workspace (anywhere without one), else null. */
   const inside = (path: string): string | null => {
-    if (root === null) return path;
+    if (root === null) return existsSync(path) ? path : null;
     const real = resolveInside(root, path);
     return isRefusal(real) ? null : real;
   };
