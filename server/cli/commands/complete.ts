@@ -59,6 +59,9 @@ function settingsRoot(dir: string, fallback: string): string {
   }
 }
 
+/** The file the user names may be large (it is completed from a window around the position), but not unbounded. */
+const CLI_FILE_CAP = 64 * 1024 * 1024;
+
 function isConfigurationError(error: unknown): boolean {
   return error instanceof ModelNotConfiguredError || error instanceof ModelNotFoundError || error instanceof FimUnsupportedError;
 }
@@ -74,7 +77,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const position = parsePosition(positionals[0]);
   const file = resolve(io.cwd, position.file);
   // A bounded read even of the user's own file: FILE may be a device or a FIFO by mistake.
-  const read = readBoundedFile(file);
+  const read = readBoundedFile(file, CLI_FILE_CAP);
   if (isRefusal(read)) throw new UsageError(read.refused === "missing" ? `dhi: no such file: ${position.file}` : read.message);
   const text = read.bytes.toString("utf8");
   const offset = offsetOf(text, position);
