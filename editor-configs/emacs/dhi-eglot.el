@@ -178,5 +178,18 @@ where `a' applies it and `d' discards it."
   (interactive (list (dhi-agent-read-run-id)))
   (dhi-agent-show-preview (dhi-eglot--command "dhi.agent.resume" (list :runId run-id)) #'dhi-eglot--apply))
 
+(defun dhi-eglot-trust ()
+  "Trust the workspace folder's current .dhi.json (dhi.workspace.trust).
+Its restricted settings (backend, model, sandbox, ...) then take effect.
+Read the file before you trust it; a changed file needs trusting again."
+  (interactive)
+  (let ((result (jsonrpc-request (or (eglot-current-server) (user-error "dhi: no Eglot server in this buffer"))
+                                 :workspace/executeCommand
+                                 (list :command "dhi.workspace.trust" :arguments (vector (make-hash-table))))))
+    (message "dhi trust: %s" (if (eq (plist-get result :trusted) t)
+                                 (format "trusted %s" (plist-get result :file))
+                               (plist-get result :message)))
+    result))
+
 (provide 'dhi-eglot)
 ;;; dhi-eglot.el ends here

@@ -126,5 +126,21 @@ where `a' applies it and `d' discards it."
   (interactive (list (dhi-agent-read-run-id)))
   (dhi-agent-show-preview (dhi-lsp--execute "dhi.agent.resume" (list :runId run-id)) #'dhi-lsp--apply))
 
+(defun dhi-lsp-trust ()
+  "Trust the workspace folder's current .dhi.json (dhi.workspace.trust).
+Its restricted settings (backend, model, sandbox, ...) then take effect.
+Read the file before you trust it; a changed file needs trusting again."
+  (interactive)
+  (let ((workspace (cl-find-if (lambda (w) (eq (lsp--client-server-id (lsp--workspace-client w)) 'dhi))
+                               (lsp-workspaces))))
+    (unless workspace (user-error "dhi is not running in this buffer"))
+    (with-lsp-workspace workspace
+      (let ((result (lsp-request "workspace/executeCommand"
+                                 (list :command "dhi.workspace.trust" :arguments (vector (make-hash-table))))))
+        (message "dhi trust: %s" (if (eq (lsp-get result :trusted) t)
+                                     (format "trusted %s" (lsp-get result :file))
+                                   (lsp-get result :message)))
+        result))))
+
 (provide 'dhi-lsp-mode)
 ;;; dhi-lsp-mode.el ends here

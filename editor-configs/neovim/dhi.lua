@@ -395,6 +395,23 @@ function M.agent_resume(run_id)
   end)
 end
 
+--- Trusts the workspace folder's current .dhi.json (dhi.workspace.trust), so its
+--- restricted settings (backend, model, sandbox, ...) take effect. Read the file first.
+function M.trust()
+  local client = M.client(0)
+  if not client then
+    vim.notify("dhi: not attached to this buffer", vim.log.levels.WARN)
+    return
+  end
+  request(client, "workspace/executeCommand", { command = "dhi.workspace.trust", arguments = { {} } }, function(err, result)
+    if err then
+      vim.notify("dhi trust: " .. (err.message or tostring(err)), vim.log.levels.ERROR)
+    elseif type(result) == "table" then
+      vim.notify("dhi trust: " .. (result.trusted and ("trusted " .. tostring(result.file)) or tostring(result.message)), vim.log.levels.INFO)
+    end
+  end, vim.api.nvim_get_current_buf())
+end
+
 --- "dhi: Rewrite selection…" with an instruction, through the normal code action
 --- path: the instruction travels in the codeAction request's context
 --- (`context.instruction`, a dhi extension) and the action is resolved lazily.
@@ -439,6 +456,9 @@ function M.setup(opts)
   vim.api.nvim_create_user_command("DhiAgentResume", function(cmd) M.agent_resume(cmd.args) end, {
     nargs = "?",
     desc = "dhi: resume a checkpointed agent run (default: the last) and preview it",
+  })
+  vim.api.nvim_create_user_command("DhiTrust", function() M.trust() end, {
+    desc = "dhi: trust this workspace's current .dhi.json (its restricted settings then apply)",
   })
   vim.api.nvim_create_user_command("DhiRewrite", function(cmd)
     local last = vim.api.nvim_buf_get_lines(0, cmd.line2 - 1, cmd.line2, false)[1] or ""

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   models: () => import("./commands/models.js"),
   doctor: () => import("./commands/doctor.js"),
   setup: () => import("./commands/setup.js"),
+  trust: () => import("./commands/trust.js"),
 };
 
 export const COMMAND_NAMES = Object.keys(COMMANDS);
@@ -28,6 +29,7 @@ Usage:
   dhi models pull [--model NAME] [--draft-model NAME]
   dhi doctor [--json]                          Check model, draft, embeddings, grammars, index, sandbox
   dhi setup                                    First run: pull the default models, offer a native llama.cpp build
+  dhi trust [DIR]                              Trust DIR's .dhi.json so its restricted settings apply
   dhi --version | --help | SUB --help
 
 Positions on the CLI are 1-based. Exit codes: 0 success, 1 failure, 2 bad usage or configuration.

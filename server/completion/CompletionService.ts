@@ -7,6 +7,7 @@ import { AcceptanceStats, type AcceptanceSnapshot } from "./AcceptanceStats.js";
 import { remainderOf, type CompletionEntry } from "./cache/CompletionEntry.js";
 import { CompletionLru } from "./cache/CompletionLru.js";
 import { TypeThroughCache } from "./cache/TypeThroughCache.js";
+import { documentWindow } from "./context/largeDocument.js";
 import { RecentFiles } from "./context/RecentFiles.js";
 import { TokenCounter } from "./context/TokenCounter.js";
 import { GenerationJob, newCompletionId, type GenerationInput } from "./GenerationJob.js";
@@ -25,6 +26,11 @@ export interface CompletionServiceOptions {
   /** Benchmark switches: turn post-processing or verification off. Both default to true. */
   postprocess?: boolean;
   verify?: boolean;
+  /**
+   * Documents longer than this (index.maxFileBytes) are completed from a window around the cursor, without
+   * retrieval. Default: no limit.
+   */
+  maxDocumentLength?: () => number;
 }
 
 const TIMEOUT = Symbol("timeout");
@@ -89,6 +95,7 @@ export class CompletionService {
   private readonly getSettings: () => CompletionSettings;
   private readonly getIndex: () => CodeIndex | null;
   private readonly repoName: string | undefined;
+  private readonly maxDocumentLength: () => number;
   private readonly logger: Logger;
   private readonly switches: Pick<GenerationInput, "postprocess" | "verify">;
   private readonly counter: TokenCounter;
@@ -110,17 +117,30 @@ export class CompletionService {
     this.getSettings = options.getSettings;
     this.getIndex = options.index ?? (() => null);
     this.repoName = options.repoName;
+    this.maxDocumentLength = options.maxDocumentLength ?? (() => Infinity);
     this.logger = options.logger;
     this.switches = { postprocess: options.postprocess, verify: options.verify };
     this.counter = new TokenCounter((text) => this.engine.countTokens(text));
   }
 
-  /** Null means nothing worth showing. Rejects with AbortError when superseded or cancelled. */
+  /**
+   * Null means nothing worth showing. Rejects with AbortError when superseded or cancelled. A document over
+   * maxDocumentLength is completed from a window around the cursor, without retrieval.
+   */
   async complete(request: CompletionRequest): Promise<CompletionResult | null> {
+    if (request.text.length <= this.maxDocumentLength() || !Number.isInteger(request.offset) || request.offset < 0 || request.offset > request.text.length) {
+      return this.completeWithin(request, true);
+    }
+    const window = documentWindow(request.text, request.offset);
+    const result = await this.completeWithin({ ...request, text: window.text, offset: request.offset - window.start }, false);
+    return result && { ...result, replaceStart: result.replaceStart + window.start, replaceEnd: result.replaceEnd + window.start };
+  }
+
+  private async completeWithin(request: CompletionRequest, retrieval: boolean): Promise<CompletionResult | null> {
     if (this.disposed) throw new Error("dhi: the completion service was disposed");
     const trace: RequestTrace = { started: performance.now(), outcome: "failed", waiting: { ...request.waited }, job: null };
     try {
-      const result = await this.answer(request, trace);
+      const result = await this.answer(request, trace, retrieval);
       if (trace.outcome === "failed") trace.outcome = result ? "generated" : "empty";
       return result;
     } catch (error) {
@@ -131,7 +151,7 @@ export class CompletionService {
     }
   }
 
-  private async answer(request: CompletionRequest, trace: RequestTrace): Promise<CompletionResult | null> {
+  private async answer(request: CompletionRequest, trace: RequestTrace, retrieval: boolean): Promise<CompletionResult | null> {
     const started = trace.started;
     this.counters.requests++;
     this.lastDiscarded = null; // describes this request only
@@ -180,7 +200,7 @@ export class CompletionService {
       }
       const budgetStart = performance.now();
       const joinedBefore = this.counters.joinedJobs;
-      const job = this.jobFor(request, prefix, suffix, variant, lruKey, settings);
+      const job = this.jobFor(request, prefix, suffix, variant, lruKey, settings, retrieval);
       trace.job = { job, joinedAt: this.counters.joinedJobs > joinedBefore ? budgetStart : null };
       job.waiters++;
       try {
@@ -312,7 +332,7 @@ export class CompletionService {
   }
 
   /** A running generation this request can use, or a new one (aborting generations nobody can use). */
-  private jobFor(request: CompletionRequest, prefix: string, suffix: string, variant: string, lruKey: string, settings: CompletionSettings): GenerationJob {
+  private jobFor(request: CompletionRequest, prefix: string, suffix: string, variant: string, lruKey: string, settings: CompletionSettings, retrieval: boolean): GenerationJob {
     const existing = this.jobs.get(request.uri);
     if (existing && !existing.settled && existing.accepts(prefix, suffix, variant)) {
       this.counters.joinedJobs++;
@@ -321,7 +341,7 @@ export class CompletionService {
     existing?.abort();
     // One model: background work for other documents that no request waits on only delays this one.
     for (const job of this.jobs.values()) if (job.waiters === 0 && !job.settled) job.abort();
-    const index = this.getIndex();
+    const index = retrieval ? this.getIndex() : null;
     const job = new GenerationJob(
       { engine: this.engine, counter: this.counter, recent: this.recent, index, logger: this.logger, repoName: this.repoName },
       {

@@ -44,10 +44,11 @@ export const BackendSettingsSchema = z.object({
   keepAlive: z.union([z.string(), z.number()]).nullable().default("30m"),
 });
 
+// Upper bounds on every limit: a value past them is a mistake or a repository trying to loosen dhi's guards.
 export const ContextTokensSchema = z.object({
-  prefix: z.number().int().min(0).default(1024),
-  suffix: z.number().int().min(0).default(512),
-  retrieved: z.number().int().min(0).default(1024),
+  prefix: z.number().int().min(0).max(131_072).default(1024),
+  suffix: z.number().int().min(0).max(131_072).default(512),
+  retrieved: z.number().int().min(0).max(131_072).default(1024),
 });
 
 export const CompletionSettingsSchema = z.object({
@@ -71,16 +72,19 @@ export const CompletionSettingsSchema = z.object({
 export const IndexSettingsSchema = z.object({
   enabled: z.boolean().default(true),
   embeddingModel: z.string().default("default"),
-  exclude: z.array(z.string()).default([]),
-  maxFileBytes: z.number().int().min(1).default(1_000_000),
+  exclude: z.array(z.string()).max(1000).default([]),
+  /** At most 10 MB: larger files are data, and reading them would stall indexing and completion. */
+  maxFileBytes: z.number().int().min(1).max(10_000_000).default(1_000_000),
 });
 
 export const SandboxSettingsSchema = z.object({
   backend: z.enum(["docker", "bwrap", "none"]).default("docker"),
   image: z.string().nullable().default(null),
   testCommand: z.string().nullable().default(null),
-  timeoutMs: z.number().int().min(100).default(60_000),
-  memoryMb: z.number().int().min(16).default(1024),
+  /** At most 30 minutes. */
+  timeoutMs: z.number().int().min(100).max(1_800_000).default(60_000),
+  /** At most 16 GB. */
+  memoryMb: z.number().int().min(16).max(16_384).default(1024),
   network: z.boolean().default(false),
 });
 
@@ -115,7 +119,7 @@ export const ActionsSettingsSchema = z.object({
 export const AgentSettingsSchema = z.object({
   maxIterations: z.number().int().min(1).max(20).default(3),
   candidates: z.number().int().min(1).max(8).default(3),
-  protectedPaths: z.array(z.string()).default([".git/**", ".env*", ".github/**", ".ci/**"]),
+  protectedPaths: z.array(z.string()).max(1000).default([".git/**", ".env*", ".github/**", ".ci/**"]),
 });
 
 export const SettingsSchema = z.object({

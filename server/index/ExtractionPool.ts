@@ -11,7 +11,8 @@ import type { PreparedFile } from "./prepareFile.js";
 /** One changed file for a child to read, examine and (when it needs indexing) parse. */
 export interface ExtractionJob {
   id: number;
-  abs: string;
+  /** The workspace root: the child reads `path` through the safe reader, which keeps it inside. */
+  root: string;
   path: string;
   known: KnownFile | undefined;
   info: FileStat;

@@ -1,5 +1,4 @@
 import { mkdirSync, rmSync } from "node:fs";
-import { stat } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { Settings } from "../config/schema.js";
 import { languageOf } from "../syntax/index.js";
@@ -9,6 +8,7 @@ import { errorMessage, type Logger } from "../util/logger.js";
 import { Mutex } from "../util/Mutex.js";
 import { workspaceCacheDir } from "../util/paths.js";
 import { releaseMemory } from "../util/releaseMemory.js";
+import { isRefusal, statWorkspaceFile } from "../util/safeFiles.js";
 import { BUSY_MESSAGE, runBulkUpdate } from "./bulkUpdate.js";
 import { proximity } from "./definitionProximity.js";
 import { Embedder } from "./Embedder.js";
@@ -258,7 +258,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   }
 
   private skipped(path: string, why: string): void {
-    this.options.logger.debug(`dhi index: skipping ${path}: ${why}`);
+    // A refusal (a link leading outside, a device, a FIFO) means an odd or hostile repository: say so.
+    this.options.logger.log(why.startsWith("dhi: refused") ? "warn" : "debug", `dhi index: skipping ${path}: ${why}`);
   }
 
   /** The editor opened or closed a document: a running bulk update must leave (or again take) its disk version. */
@@ -355,7 +356,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
         continue;
       }
       const job = await this.readJob(rel, known, maxFileBytes);
-      const exists = await stat(join(this.root, rel)).then((i) => i.isFile(), () => false);
+      const exists = !isRefusal(statWorkspaceFile(this.root, rel));
       if (job) await this.write(() => applyJob(this.store, { job, file: null }, this.files.isOpen));
       else if (!exists && known) await this.write(() => this.store.removeFile(rel));
       await yieldToEventLoop();
@@ -371,7 +372,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.documentOpen(rel, false);
     const job = await this.readJob(rel, undefined, this.options.settings.index.maxFileBytes);
     if (job) await this.write(() => applyJob(this.store, { job, file: null }, this.files.isOpen));
-    else if (!await stat(join(this.root, rel)).then(() => true, () => false)) await this.write(() => this.store.removeFile(rel));
+    else if (isRefusal(statWorkspaceFile(this.root, rel))) await this.write(() => this.store.removeFile(rel));
     this.scheduleEmbedding();
   }
 

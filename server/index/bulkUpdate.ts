@@ -82,7 +82,7 @@ export async function runBulkUpdate(options: BulkUpdateOptions): Promise<BulkUpd
       const info = stats[i];
       if (info === null) return;
       const remote = current && info !== "gone"
-        ? await current.examine({ abs: join(options.root, path), path, known: known.get(path), info, maxFileBytes: options.maxFileBytes, language: languageOf(path) })
+        ? await current.examine({ root: options.root, path, known: known.get(path), info, maxFileBytes: options.maxFileBytes, language: languageOf(path) })
           .catch(() => null)
         : null;
       if (remote?.problem) options.skipped(path, remote.problem);

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { errorMessage } from "../util/logger.js";
+import { isRefusal, readWorkspaceBytes } from "../util/safeFiles.js";
 import { looksMinified, unindexableReason } from "./textFilter.js";
 
 // Deciding what a changed file on disk needs, from its bytes. Pure I/O + CPU, no database: it runs in the
@@ -32,20 +31,18 @@ export function contentHash(text: string): string {
 }
 
 /**
- * Reads `abs` (whose stat says it changed) and decides what it needs. Unreadable, binary, huge or minified files
- * are dropped from the index (null when the index never had them); `problem` says why a read failed. Never throws.
+ * Reads `path` under `root` (whose stat says it changed) through the safe reader and decides what it needs.
+ * Unreadable, refused (links leading outside, devices, FIFOs), binary, huge or minified files are dropped from the
+ * index (null when the index never had them); `problem` says why a read failed or was refused. Never throws.
  */
 export function examineFile(
-  abs: string, path: string, known: KnownFile | undefined, info: FileStat, maxFileBytes: number,
+  root: string, path: string, known: KnownFile | undefined, info: FileStat, maxFileBytes: number,
 ): { job: FileJob | null; problem: string | null } {
   const remove: FileJob | null = known ? { kind: "remove", path } : null;
   if (info.size > maxFileBytes) return { job: remove, problem: null };
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(abs);
-  } catch (error) {
-    return { job: remove, problem: errorMessage(error) };
-  }
+  const read = readWorkspaceBytes(root, path, maxFileBytes);
+  if (isRefusal(read)) return { job: remove, problem: read.message };
+  const bytes = read.bytes;
   if (unindexableReason(bytes, maxFileBytes)) return { job: remove, problem: null };
   const text = bytes.toString("utf8");
   const hash = contentHash(text);

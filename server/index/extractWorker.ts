@@ -15,7 +15,7 @@ let parsed = 0;
 process.on("message", (job: ExtractionJob) => {
   let reply: ExtractionReply;
   try {
-    const { job: fileJob, problem } = examineFile(job.abs, job.path, job.known, job.info, job.maxFileBytes);
+    const { job: fileJob, problem } = examineFile(job.root, job.path, job.known, job.info, job.maxFileBytes);
     if (fileJob?.kind === "index") {
       const file = prepareFile(fileJob.text, job.language);
       parsed++;

@@ -1,7 +1,6 @@
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { languageOf } from "../syntax/index.js";
 import { errorMessage } from "../util/logger.js";
+import { isRefusal, statWorkspaceFile } from "../util/safeFiles.js";
 import { examineFile, type FileJob, type FileStat } from "./examineFile.js";
 import type { FileRecord, IndexStore } from "./IndexStore.js";
 import { prepareFile, type PreparedFile } from "./prepareFile.js";
@@ -27,10 +26,13 @@ export interface FileContext {
 export async function changedStat(ctx: FileContext, path: string, known: FileRecord | undefined): Promise<FileStat | "gone" | null> {
   if (ctx.isOpen(path)) return null;
   try {
-    const info = await stat(join(ctx.root, path));
-    const mtime = Math.floor(info.mtimeMs);
-    if (known && known.mtime === mtime && known.size === info.size) return null;
-    return { mtime, size: info.size };
+    const info = statWorkspaceFile(ctx.root, path);
+    if (isRefusal(info)) {
+      ctx.skipped(path, info.message);
+      return "gone";
+    }
+    if (known && known.mtime === info.mtime && known.size === info.size) return null;
+    return info;
   } catch (error) {
     ctx.skipped(path, errorMessage(error));
     return "gone";
@@ -40,7 +42,7 @@ export async function changedStat(ctx: FileContext, path: string, known: FileRec
 /** examineFile() on this thread; a file that could not be stat'ed is removed from the index. */
 export function examineHere(ctx: FileContext, path: string, known: FileRecord | undefined, info: FileStat | "gone", maxFileBytes: number): FileJob | null {
   if (info === "gone") return known ? { kind: "remove", path } : null;
-  const { job, problem } = examineFile(join(ctx.root, path), path, known, info, maxFileBytes);
+  const { job, problem } = examineFile(ctx.root, path, known, info, maxFileBytes);
   if (problem) ctx.skipped(path, problem);
   return job;
 }

@@ -1,7 +1,8 @@
 import type { Dirent } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import ignore, { type Ignore } from "ignore";
+import { isRefusal, readWorkspaceBytes } from "../util/safeFiles.js";
 
 /** Always skipped, whatever .gitignore says: VCS data, dependency trees and dhi's own cache. */
 const ALWAYS_EXCLUDED = [".git/", ".hg/", ".svn/", "node_modules/", ".dhi-cache/"];
@@ -41,6 +42,14 @@ function skippedByName(name: string): boolean {
   return dot !== -1 && SKIPPED_EXTENSIONS.has(name.slice(dot + 1).toLowerCase());
 }
 
+/** A folder's .gitignore through the safe reader: a hostile one may link to /dev/zero or outside. */
+function readGitignore(root: string, dir: string): string | null {
+  const result = readWorkspaceBytes(root, dir ? `${dir}/.gitignore` : ".gitignore", GITIGNORE_CAP);
+  return isRefusal(result) ? null : result.bytes.toString("utf8");
+}
+
+const GITIGNORE_CAP = 1024 * 1024;
+
 export interface WalkOptions {
   /** Extra gitignore-style patterns (index.exclude). */
   exclude: string[];
@@ -73,7 +82,7 @@ export async function walkWorkspace(root: string, options: WalkOptions): Promise
       }
       // Looked up in the listing: trying to open a missing .gitignore in every folder cost a failed open each.
       if (entries.some((entry) => entry.name === ".gitignore")) {
-        const gitignore = await readFile(join(dir, ".gitignore"), "utf8").catch(() => null);
+        const gitignore = readGitignore(root, rel);
         if (gitignore !== null) here = [...rules, { prefix: rel, ig: ignore().add(gitignore) }];
       }
       for (const entry of entries) {
@@ -104,7 +113,8 @@ export function exclusionMatcher(root: string, exclude: string[]): (path: string
   const rulesOf = (dir: string): Promise<Ignore | null> => {
     let rules = cache.get(dir);
     if (!rules) {
-      rules = readFile(join(root, dir, ".gitignore"), "utf8").then((text) => ignore().add(text), () => null);
+      const text = readGitignore(root, dir);
+      rules = Promise.resolve(text === null ? null : ignore().add(text));
       cache.set(dir, rules);
     }
     return rules;

@@ -21,6 +21,7 @@ import { BackendError, FimUnsupportedError, ModelNotConfiguredError, ModelNotFou
 import { isAbortError } from "../util/abort.js";
 import { ForegroundWork } from "../util/foreground.js";
 import { errorMessage, Logger, type LogLevel } from "../util/logger.js";
+import { setRefusalLog } from "../util/safeFiles.js";
 import type { OnProgress } from "../util/progress.js";
 import { reportInterruptedRuns } from "./agentRecovery.js";
 import { cancellable, cancelledError } from "./cancellation.js";
@@ -108,6 +109,7 @@ export class DhiServer {
     this.logger.addSink((level, message) => {
       void connection.sendNotification("window/logMessage", { type: LOG_MESSAGE_TYPE[level], message }).catch(() => undefined);
     });
+    setRefusalLog((line) => this.logger.warn(line));
     connection.onInitialize((params) => this.initialize(params));
     connection.onInitialized(() => void this.initialized());
     connection.onShutdown(() => {
@@ -201,6 +203,7 @@ export class DhiServer {
             return result.success;
           },
           showMessage: (message) => void connection.sendNotification("window/showMessage", { type: MessageType.Info, message }).catch(() => undefined),
+          reloadSettings: () => this.reloadSettings(),
         };
         try {
           return await command.execute(params.arguments?.[0], context);

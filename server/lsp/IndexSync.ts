@@ -84,6 +84,8 @@ export class IndexSync {
     const path = workspaceRelativePath(workspace.root, document.uri);
     if (!path) return;
     clearTimeout(this.timers.get(document.uri));
+    // Too large to index: hashing and parsing it on this thread would block the server for seconds per edit.
+    if (workspace.isLarge(document)) return;
     this.timers.set(
       document.uri,
       setTimeout(() => {

@@ -35,7 +35,7 @@ export class Workspace {
     /** Absolute path of the first workspace folder, or null when the client opened no folder. */
     readonly root: string | null,
     readonly logger: Logger,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    readonly env: NodeJS.ProcessEnv = process.env,
     /** The editor's requests in flight, for background work to step aside. */
     private readonly foreground?: Foreground,
     /** Engines shared between workspace folders with the same model settings (the server's); none: own engine. */
@@ -116,6 +116,7 @@ export class Workspace {
       index: () => this.indexInstance,
       repoName: this.repoName,
       logger: this.logger,
+      maxDocumentLength: () => this.current.index.maxFileBytes,
     });
     return this.completionInstance;
   }
@@ -186,7 +187,14 @@ export class Workspace {
 
   /** Keeps the completion ring buffer in step with an open document's in-memory text. */
   noteDocument(document: TextDocument, relativePath: string | null): void {
+    // A document over index.maxFileBytes is no context for others (and diffing it per edit would block the thread).
+    if (this.isLarge(document)) return;
     if (relativePath) this.completion.noteDocument(document.uri, relativePath, document.getText());
+  }
+
+  /** Over index.maxFileBytes: not indexed, no retrieval, no recent-files context. (Length is O(1) on any string.) */
+  isLarge(document: TextDocument): boolean {
+    return document.getText().length > this.current.index.maxFileBytes;
   }
 
   forgetDocument(uri: string): void {

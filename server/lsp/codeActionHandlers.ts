@@ -120,12 +120,13 @@ export function provideCodeActions(params: CodeActionParams, document: TextDocum
 }
 
 
-function overlayFiles(documents: TextDocuments<TextDocument>): WorkspaceFiles {
-  const disk = diskFiles();
+function overlayFiles(documents: TextDocuments<TextDocument>, root: string | null): WorkspaceFiles {
+  const disk = diskFiles(root);
   return {
     read: (path) => documents.get(pathToFileURL(path).href)?.getText() ?? disk.read(path),
     exists: (path) => documents.get(pathToFileURL(path).href) !== undefined || disk.exists(path),
     list: (dir) => disk.list(dir),
+    unsafeWrite: (path) => disk.unsafeWrite(path),
   };
 }
 
@@ -174,7 +175,7 @@ export async function resolveCodeAction(
       const env: ActionEnvironment = {
         engine,
         index: await workspace.index(),
-        files: overlayFiles(documents),
+        files: overlayFiles(documents, workspace.root),
         candidates: workspace.settings.actions.candidates,
         signal,
         onProgress: report,

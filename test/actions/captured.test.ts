@@ -33,7 +33,7 @@ async function replay(name: string) {
   const env: ActionEnvironment = {
     engine,
     index: null,
-    files: { read: (p) => c.files?.[p] ?? null, exists: (p) => p in (c.files ?? {}), list: () => [] },
+    files: { read: (p) => c.files?.[p] ?? null, exists: (p) => p in (c.files ?? {}), list: () => [], unsafeWrite: () => null },
     candidates: c.candidates ?? 1,
     signal: new AbortController().signal,
     onProgress: () => {},

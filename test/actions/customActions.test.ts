@@ -16,7 +16,7 @@ function request(custom: ResolveRequest["custom"], selection = { start: PY.index
 }
 
 function env(engine: ScriptedEngine): ActionEnvironment {
-  return { engine, index: null, files: { read: () => null, exists: () => false, list: () => [] }, candidates: 1, signal: new AbortController().signal, onProgress: () => {}, debug: () => {} };
+  return { engine, index: null, files: { read: () => null, exists: () => false, list: () => [], unsafeWrite: () => null }, candidates: 1, signal: new AbortController().signal, onProgress: () => {}, debug: () => {} };
 }
 
 const edited = (changes: FileChange[]) => (changes[0]?.type === "edit" ? applyEdits(changes[0].baseText, changes[0].edits) : "");

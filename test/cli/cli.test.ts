@@ -91,7 +91,8 @@ describe("dhi CLI", () => {
   describe("complete", () => {
     function file(name: string, text: string): string {
       const dir = mkdtempSync(join(tmpdir(), "dhi-complete-"));
-      writeFileSync(join(dir, ".dhi.json"), JSON.stringify({ model: { threads: 1 } }));
+      // Marks the settings root; model.* would be ignored in an untrusted file (threads 0 already means 1 for tiny models).
+      writeFileSync(join(dir, ".dhi.json"), "{}\n");
       writeFileSync(join(dir, name), text);
       return join(dir, name);
     }
@@ -113,7 +114,8 @@ describe("dhi CLI", () => {
 
     it("retrieves from the workspace's index once one is built", () => {
       const dir = mkdtempSync(join(tmpdir(), "dhi-complete-"));
-      writeFileSync(join(dir, ".dhi.json"), JSON.stringify({ model: { threads: 1 } }));
+      // Marks the settings root; model.* would be ignored in an untrusted file (threads 0 already means 1 for tiny models).
+      writeFileSync(join(dir, ".dhi.json"), "{}\n");
       writeFileSync(join(dir, "limits.py"), "MAX_UPLOAD_BYTES = 10 * 1024 * 1024\n");
       writeFileSync(join(dir, "upload.py"), "def accept(size):\n    return size <= MAX_UPLOAD_BYTES and \n");
       const env = { DHI_MODEL: FIM_MODEL, DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-cli-cache-")), DHI_EMBED_MODEL: EMBED_MODEL };

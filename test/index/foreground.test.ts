@@ -231,7 +231,7 @@ describe("extraction processes and the foreground", () => {
   const jobFor = (ws: { root: string }, name: string) => {
     const abs = join(ws.root, name);
     const info = statSync(abs);
-    return { abs, path: name, known: undefined, info: { mtime: Math.floor(info.mtimeMs), size: info.size }, maxFileBytes: 1 << 20, language: "python" as const };
+    return { root: ws.root, path: name, known: undefined, info: { mtime: Math.floor(info.mtimeMs), size: info.size }, maxFileBytes: 1 << 20, language: "python" as const };
   };
 
   it("run at the lowest CPU priority, and hold new jobs while the foreground is busy (bounded)", async () => {

@@ -36,7 +36,7 @@ describe("lifecycle and capabilities", () => {
     expect(fullResult.capabilities.textDocumentSync).toMatchObject({ change: 2 });
     expect(fullResult.capabilities.codeActionProvider).toMatchObject({ resolveProvider: true });
     expect([...(fullResult.capabilities.executeCommandProvider?.commands ?? [])].sort()).toEqual(
-      ["dhi.agent.run", "dhi.agent.resume", "dhi.agent.undo", "dhi.index.rebuild", "dhi.search", "dhi.tests.run", "dhi.architecture", "dhi.completion.accepted", "dhi.completion.partiallyAccepted", "dhi.actions.showAnswer"].sort(),
+      ["dhi.agent.run", "dhi.agent.resume", "dhi.agent.undo", "dhi.index.rebuild", "dhi.search", "dhi.tests.run", "dhi.architecture", "dhi.completion.accepted", "dhi.completion.partiallyAccepted", "dhi.actions.showAnswer", "dhi.workspace.trust"].sort(),
     );
     expect(fullResult.capabilities.codeActionProvider).toMatchObject({
       codeActionKinds: ["refactor.rewrite.dhi", "quickfix.dhi", "source.dhi.doc", "source.dhi.tests", "refactor.dhi.explain", "refactor.dhi.custom", "source.dhi.agent"],

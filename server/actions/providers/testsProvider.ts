@@ -70,6 +70,9 @@ function buildTests(answer: string, c: TestsContext): BuildResult {
   const uri = c.layout.inline ? c.document.uri : pathToFileURL(c.layout.testPath).href;
 
   if (c.layout.inline) return { ok: true, changes: [insertIntoRustModule(c.document, body)] };
+  // A test folder that links out of the workspace would make the editor write there.
+  const unsafe = c.files.unsafeWrite(c.layout.testPath);
+  if (unsafe) return { ok: false, reason: unsafe };
   if (c.existing === null) {
     const header = ownWrapper ? c.layout.header.filter((l) => !l.startsWith("class ")) : c.layout.header;
     const parts = [...header, ...(header.length > 0 && !nested ? [""] : []), body, ...(nested ? ["}"] : [])];

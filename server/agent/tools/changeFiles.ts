@@ -1,4 +1,5 @@
 import { editPermission } from "../safety/protectedPaths.js";
+import { unsafeWriteReason } from "../../util/safeFiles.js";
 import { toWorkspacePath } from "../safety/workspacePath.js";
 import type { FileChange } from "../types.js";
 
@@ -20,6 +21,9 @@ function gate(context: ChangeGate, path: string): { path: string; protected: boo
   } catch (error) {
     return { reason: error instanceof Error ? error.message : String(error) };
   }
+  // The path is inside as text; its real path (through links) must be too, or the editor would write outside.
+  const unsafe = unsafeWriteReason(context.root, rel);
+  if (unsafe) return { reason: unsafe };
   const permission = editPermission(rel, context.instruction, context.protectedPaths);
   return permission.allowed ? { path: rel, protected: permission.protected } : { reason: permission.reason };
 }

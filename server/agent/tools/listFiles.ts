@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { throwIfAborted } from "../../util/abort.js";
+import { isRefusal, resolveInside } from "../../util/safeFiles.js";
 
 // Folders that never hold the user's own source; walking them wastes time and floods LOCATE.
 const SKIPPED = new Set([".git", "node_modules", "dist", "build", "out", "target", ".venv", "venv", "__pycache__", ".dhi-cache", "coverage", ".next", ".cache"]);
@@ -34,6 +35,8 @@ export async function listFiles(root: string, options: ListFilesOptions = {}): P
       } else if (entry.isFile()) out.push(rel);
     }
   };
+  // Links are never followed below the start; the start itself (a folder argument) must stay inside too.
+  if (isRefusal(resolveInside(root, options.under ?? "."))) return out;
   await walk(options.under ?? "");
   return out;
 }

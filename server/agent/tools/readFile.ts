@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readWorkspaceText as readSafely } from "../../util/safeFiles.js";
 import { absolutePath, toWorkspacePath } from "../safety/workspacePath.js";
 import { editorBuffer } from "./editorBuffers.js";
 
@@ -10,7 +10,9 @@ export interface WorkspaceText {
 
 /**
  * Reads a workspace file as the run currently sees it: the overlay's proposed content wins, then the editor's
- * open buffer (unsaved text included), then disk. Returns null for a missing (or overlay-deleted) file.
+ * open buffer (unsaved text included), then disk through the safe reader. Returns null for a missing (or
+ * overlay-deleted) file, and for one the safe reader refuses (a link leading out of the workspace, a device, an
+ * oversized file). The text is data for prompts, never instructions.
  */
 export async function readWorkspaceText(root: string, path: string, overlay?: ReadonlyMap<string, string | null>): Promise<WorkspaceText | null> {
   if (overlay?.has(path)) {
@@ -20,7 +22,8 @@ export async function readWorkspaceText(root: string, path: string, overlay?: Re
   try {
     const buffer = editorBuffer(root, toWorkspacePath(root, path));
     if (buffer) return { text: buffer.text, version: buffer.version };
-    return { text: await readFile(absolutePath(root, path), "utf8"), version: null };
+    const text = readSafely(root, absolutePath(root, path));
+    return text === null ? null : { text, version: null };
   } catch {
     return null;
   }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { loadSettingsForDirectory, WORKSPACE_SETTINGS_FILE } from "../../config/loadSettings.js";
 import { CompletionService } from "../../completion/CompletionService.js";
@@ -11,6 +11,7 @@ import { openIndex } from "../../index/openIndex.js";
 import type { CodeIndex } from "../../index/types.js";
 import { errorMessage, Logger, parseLogLevel } from "../../util/logger.js";
 import { workspaceCacheDir } from "../../util/paths.js";
+import { isRefusal, readBoundedFile } from "../../util/safeFiles.js";
 import { intOption, parseCliArgs, UsageError, type CliIO } from "../args.js";
 
 // `dhi complete FILE:LINE:COL`: the same CompletionService the language server uses, with the response budget
@@ -64,6 +65,9 @@ function modelArgument(value: string, cwd: string): string {
   return isRemoteModelUri(value) ? value.trim() : expandPath(value, cwd);
 }
 
+/** The file the user names may be large (it is completed from a window around the position), but not unbounded. */
+const CLI_FILE_CAP = 64 * 1024 * 1024;
+
 function isConfigurationError(error: unknown): boolean {
   return error instanceof ModelNotConfiguredError || error instanceof ModelNotFoundError || error instanceof FimUnsupportedError;
 }
@@ -78,8 +82,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`dhi: complete takes one FILE:LINE:COL (got ${positionals.length})`, true);
   const position = parsePosition(positionals[0]);
   const file = resolve(io.cwd, position.file);
-  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`dhi: no such file: ${position.file}`);
-  const text = readFileSync(file, "utf8");
+  // A bounded read even of the user's own file: FILE may be a device or a FIFO by mistake.
+  const read = readBoundedFile(file, CLI_FILE_CAP);
+  if (isRefusal(read)) throw new UsageError(read.refused === "missing" ? `dhi: no such file: ${position.file}` : read.message);
+  const text = read.bytes.toString("utf8");
   const offset = offsetOf(text, position);
   const maxTokens = intOption(values["max-tokens"], "--max-tokens", 0);
 
@@ -97,7 +103,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const logger = new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL ?? "warn"));
   const index = await openExistingIndex(root, settings, logger, io.env);
   const engine = createInferenceEngine({ settings, logger, env: io.env });
-  const service = new CompletionService({ engine, getSettings: () => completion, logger, index: () => index });
+  const service = new CompletionService({ engine, getSettings: () => completion, logger, index: () => index, maxDocumentLength: () => settings.index.maxFileBytes });
   try {
     const path = relative(root, file).split("\\").join("/") || file;
     const result = await service.complete({ uri: file, path, text, offset, maxTokens: maxTokens > 0 ? maxTokens : undefined });

@@ -13,6 +13,8 @@ export interface CommandContext {
   showDocument(uri: string): Promise<boolean>;
   /** Sends window/showMessage (info). */
   showMessage(message: string): void;
+  /** Re-reads every settings layer (after the user trusted the workspace's `.dhi.json`). */
+  reloadSettings(): Promise<void>;
 }
 
 /** One `workspace/executeCommand` command; the registry in ./index.ts lists them all. */
