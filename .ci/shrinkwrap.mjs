@@ -1,12 +1,9 @@
 // `npm pack` (prepack): ships npm-shrinkwrap.json, made from package-lock.json, so a global install gets
 // the dependency tree CI tested. npm reads a package's own `overrides` and `allowScripts` only in a
-// project, never in a global install; the shrinkwrap carries both there:
-// - the tree is already resolved, and a peer range that `overrides` overrules (the grammars' stale
-//   `tree-sitter` peer ranges; the one tree-sitter serves them all) is left out of its entry, so npm
-//   neither re-resolves it nor warns about it;
-// - packages that allowScripts denies lose their lockfile `hasInstallScript` flag, which is what npm
-//   reads to decide to run a locked package's install scripts. onnxruntime-node's postinstall only
-//   fetches CUDA providers from outside the npm registry; its CPU binaries ship in the package.
+// project, never in a global install. The shrinkwrap carries the effect of `overrides` there: a peer
+// range that `overrides` overrules (the grammars' stale `tree-sitter` peer ranges; the one tree-sitter
+// serves them all) is left out of its entry, so npm neither re-resolves nor warns about it. It cannot
+// carry allowScripts: npm reads a locked package's scripts from its own package.json (tried).
 // `postpack` removes the file again: the clone keeps package-lock.json only.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 
@@ -16,11 +13,8 @@ if (process.argv[2] === "--remove") {
 }
 const pkg = JSON.parse(readFileSync("package.json", "utf8"));
 const lock = JSON.parse(readFileSync("package-lock.json", "utf8"));
-const denied = new Set(Object.entries(pkg.allowScripts ?? {}).filter(([, allowed]) => allowed === false).map(([name]) => name));
 const overridden = Object.keys(pkg.overrides ?? {});
-for (const [path, entry] of Object.entries(lock.packages)) {
-  const name = path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
-  if (denied.has(name)) delete entry.hasInstallScript;
+for (const entry of Object.values(lock.packages)) {
   for (const peer of overridden) {
     if (entry.peerDependencies?.[peer] === undefined) continue;
     delete entry.peerDependencies[peer];
