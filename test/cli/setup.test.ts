@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -55,6 +55,12 @@ describe("dhi setup", () => {
     const draft = report.checks.find((c) => c.name === "draftModel");
     expect(draft?.detail).toMatch(measured.faster ? /measured faster here/ : /off: measured slower on this CPU/);
     expect(doctor.status).toBe(0);
+
+    // Every CLI command resolves the model the same way: `dhi complete` needs no setting either.
+    writeFileSync(join(project, "point.py"), "class Point:\n    def __init__(self, x, y):\n        self.x = x\n        \n");
+    const completion = await dhi(["complete", "point.py:4:9", "--json"], env(cacheDir, host.url), project);
+    expect(completion.code, completion.stderr).toBe(0);
+    expect(JSON.parse(completion.stdout)).toHaveProperty("text");
 
     const downloads = host.downloads.length;
     const second = await dhi(["setup", "--no-build-llama"], env(cacheDir, host.url), project);

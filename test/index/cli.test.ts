@@ -60,7 +60,11 @@ describe("dhi index / dhi search", () => {
     expect(await main(["index", "a", "b"], io)).toBe(2);
     expect(await main(["index", "/nonexistent/dir"], io)).toBe(2);
     expect(await main(["index", "--bogus"], io)).toBe(2);
-    expect(io.err().trim().split("\n").every((l) => l.startsWith("dhi: "))).toBe(true);
+    // Each error is one "dhi: " line; a malformed command line is followed by the subcommand's usage.
+    const lines = io.err().trim().split("\n");
+    const usage = (l: string) => l.startsWith("usage: dhi ") || l.startsWith("  ");
+    expect(lines.filter((l) => !usage(l)).every((l) => l.startsWith("dhi: "))).toBe(true);
+    expect(lines.filter((l) => l.startsWith("usage: dhi "))).toEqual(["usage: dhi search QUERY [--dir DIR] [-k N] [--json]", "usage: dhi index [DIR] [--json]", "usage: dhi index [DIR] [--json]"]);
   });
 
   it("draws progress on stderr when it is a terminal, and clears it before the stats", async () => {

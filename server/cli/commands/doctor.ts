@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { AcceptanceSnapshot } from "../../completion/AcceptanceStats.js";
 import { ACCEPTANCE_DB, AcceptanceStore } from "../../completion/AcceptanceStore.js";
@@ -110,7 +111,19 @@ async function sandboxCheck(settings: Settings, root: string, env: NodeJS.Proces
   }
 }
 
+/** The embedding runtime is an optional dependency: an install where onnxruntime-node's own install script failed drops it. */
+function embeddingRuntimeMissing(): string | null {
+  try {
+    createRequire(import.meta.url).resolve("@huggingface/transformers");
+    return null;
+  } catch {
+    return "the embedding runtime (@huggingface/transformers) is not installed, usually because onnxruntime-node's install script could not download its CUDA files; reinstall with `ONNXRUNTIME_NODE_INSTALL=skip npm install -g dhi-lsp` (search works without vectors)";
+  }
+}
+
 async function embeddingCheck(settings: Settings, env: NodeJS.ProcessEnv): Promise<Check> {
+  const missing = embeddingRuntimeMissing();
+  if (missing) return { name: "embeddingModel", ok: false, required: false, detail: missing };
   try {
     const { embeddingReadiness } = await import("../../index/embeddingReadiness.js");
     const readiness = await embeddingReadiness(settings, env);

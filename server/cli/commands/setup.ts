@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DRAFT_MODEL_URI, DEFAULT_MODEL_URI, pulledDefaultDraft, pulledDefaultModel } from "../../inference/defaultModels.js";
@@ -54,7 +54,7 @@ async function measure(io: CliIO, signal: AbortSignal): Promise<void> {
   const draft = pulledDefaultDraft(io.env);
   if (!target || !draft) return;
   const known = readDraftMeasurement(io.env);
-  if (known && known.target === target.split("/").at(-1) && known.draft === draft.split("/").at(-1)) {
+  if (known && known.target === basename(target) && known.draft === basename(draft)) {
     io.stderr(`dhi: already measured: draft ${known.faster ? "on" : "off"} (${known.withDraftTokensPerSecond.toFixed(1)} vs ${known.targetTokensPerSecond.toFixed(1)} tok/s)\n`);
     return;
   }
