@@ -89,7 +89,7 @@ export class DhiServer {
         const document = this.documents.get(params.textDocument.uri);
         if (!document || !this.workspace.settings.completion.enabled) return { isIncomplete: false, items: [] };
         const result = await this.runCompletion(document, params.position, signal);
-        if (result) this.workspace.completionShown(result.id);
+        if (result) this.workspace.completionShown(result.id, result.cached ? undefined : result.debug.speculation);
         return toCompletionList(document, result);
       }),
     );
@@ -98,7 +98,7 @@ export class DhiServer {
         const document = this.documents.get(params.textDocument.uri);
         if (!document || !this.workspace.settings.completion.enabled) return [];
         const result = await this.runCompletion(document, params.position, signal);
-        if (result) this.workspace.completionShown(result.id);
+        if (result) this.workspace.completionShown(result.id, result.cached ? undefined : result.debug.speculation);
         return toInlineCompletionItems(document, result);
       }),
     );

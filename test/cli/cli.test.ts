@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, EMBED_MODEL, FIM_MODEL, REPO_ROOT } from "../helpers/paths.js";
+import { CLI, DRAFT_MODEL, EMBED_MODEL, FIM_MODEL, REPO_ROOT } from "../helpers/paths.js";
 
 function dhi(args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT) {
   const cacheDir = mkdtempSync(join(tmpdir(), "dhi-cli-cache-"));
@@ -93,6 +93,27 @@ describe("dhi CLI", () => {
       expect(payload.tokens.generated).toBeLessThanOrEqual(16);
       expect(payload.timings.totalMs).toBeGreaterThan(0);
       expect(payload.context.map((c) => c.kind)).toEqual(expect.arrayContaining(["prefix", "suffix"]));
+    });
+
+    it("--json reports speculative decoding per request, and doctor --json the acceptance rate", () => {
+      const path = file("point.py", "class Point:\n    def __init__(self, x, y):\n        self.x = x\n        \n");
+      const cacheDir = mkdtempSync(join(tmpdir(), "dhi-cli-cache-"));
+      const env = { DHI_MODEL: FIM_MODEL, DHI_CACHE_DIR: cacheDir };
+      const json = dhi(["complete", `${path}:4:9`, "--json", "--max-tokens", "24", "--draft-model", DRAFT_MODEL], env);
+      expect(json.code, json.stderr).toBe(0);
+      const { speculation } = JSON.parse(json.stdout) as { speculation: { kind: string; drafted: number; accepted: number; targetPasses: number } };
+      expect(speculation.kind).toBe("draft");
+      expect(speculation.drafted).toBeGreaterThan(0);
+      expect(speculation.accepted).toBeLessThanOrEqual(speculation.drafted);
+      expect(speculation.targetPasses).toBeGreaterThan(0);
+      const plain = JSON.parse(dhi(["complete", `${path}:4:9`, "--json", "--max-tokens", "8"], env).stdout) as { speculation: { kind: string; drafted: number } };
+      expect(plain.speculation).toMatchObject({ kind: "none", drafted: 0 });
+
+      const doctor = dhi(["doctor", "--json", "--dir", join(path, "..")], env);
+      const report = JSON.parse(doctor.stdout) as { speculation: Record<string, { requests: number; drafted: number; accepted: number; acceptanceRate: number }> };
+      expect(report.speculation.draft).toMatchObject({ requests: 1, drafted: speculation.drafted, accepted: speculation.accepted });
+      expect(report.speculation.draft.acceptanceRate).toBeCloseTo(speculation.accepted / speculation.drafted, 6);
+      expect(report.speculation.none.requests).toBe(1);
     });
 
     it("retrieves from the workspace's index once one is built", () => {
