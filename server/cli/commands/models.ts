@@ -9,7 +9,7 @@ import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 // node-llama-cpp's downloader (hf: URIs, https URLs, split files), a progress bar on stderr, and one
 // clear line when the network is unreachable. `dhi models list` shows what is cached.
 
-const USAGE = "usage: dhi models pull [--model NAME] [--draft-model NAME] [--no-draft] | dhi models list";
+const USAGE = "usage: dhi models pull [--model NAME] [--draft-model NAME] [--no-draft] [--no-embedding] | dhi models list";
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
@@ -19,6 +19,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     model: { type: "string" },
     "draft-model": { type: "string" },
     "no-draft": { type: "boolean" },
+    "no-embedding": { type: "boolean" },
   }, false);
   const targets = [values.model ?? DEFAULT_MODEL_URI];
   if (!values["no-draft"]) targets.push(values["draft-model"] ?? DEFAULT_DRAFT_MODEL_URI);
@@ -38,6 +39,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const [model, draft] = saved;
   io.stdout(`model: ${model}\n${draft ? `draft model: ${draft}\n` : ""}`);
+  if (!values["no-embedding"]) {
+    const { pullEmbeddingModel } = await import("../pullEmbeddingModel.js");
+    const embedding = await pullEmbeddingModel(io);
+    if (embedding === null) return 1;
+    io.stdout(`embedding model: ${embedding}\n`);
+  }
   if (values.model) io.stderr(`dhi: set "model.path" (or DHI_MODEL) to ${model} to use it\n`);
   return 0;
 }
@@ -96,7 +103,11 @@ async function probe(url: string): Promise<void> {
 }
 
 /** One line that says what failed and what to do; network failures are called out as such. */
-export function downloadErrorMessage(uri: string, error: unknown): string {
+export function downloadErrorMessage(
+  uri: string,
+  error: unknown,
+  fix = 'Download the GGUF on another machine and set "model.path" or DHI_MODEL to the file.',
+): string {
   const chain: string[] = [];
   const codes: string[] = [];
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
@@ -106,7 +117,7 @@ export function downloadErrorMessage(uri: string, error: unknown): string {
   const text = `${chain.join(" ")} ${codes.join(" ")}`;
   const offline = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|fetch failed|network|socket hang up/i.test(text);
   if (offline) {
-    return `dhi: cannot download ${uri}: the model host is unreachable (offline?${codes[0] ? ` ${codes[0]}` : ""}). Download the GGUF on another machine and set "model.path" or DHI_MODEL to the file.`;
+    return `dhi: cannot download ${uri}: the model host is unreachable (offline?${codes[0] ? ` ${codes[0]}` : ""}). ${fix}`;
   }
   const first = (chain[0] ?? String(error)).split("\n")[0];
   return `dhi: cannot download ${uri}: ${first}`;
@@ -124,7 +135,7 @@ function list(io: CliIO): number {
 }
 
 /** A one-line progress bar on stderr, redrawn at most 10 times a second. */
-class ProgressBar {
+export class ProgressBar {
   private last = 0;
   private drawn = false;
   constructor(
