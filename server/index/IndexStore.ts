@@ -476,6 +476,26 @@ export class IndexStore {
     return row ? toVector(row.vector) : null;
   }
 
+  /** The stored vector of a chunk (for fusion calibration); null when it has none. */
+  vectorOfChunk(chunkId: number): Float32Array | null {
+    const row = this.db.prepare<[number], { vector: Buffer }>("SELECT vector FROM vectors WHERE chunk_id = ?").get(chunkId);
+    return row ? toVector(row.vector) : null;
+  }
+
+  /** Up to `limit` chunks spread evenly over the index by id (only of `kinds` when given), for fusion calibration. */
+  sampleChunks(limit: number, kinds?: string[]): Array<{ id: number; kind: string; symbol: string | null; text: string }> {
+    const where = kinds ? `WHERE kind IN (${kinds.map(() => "?").join(",")})` : "";
+    const ids = this.db.prepare<string[], { id: number }>(`SELECT id FROM chunks ${where} ORDER BY id`).all(...(kinds ?? [])).map((r) => r.id);
+    const step = Math.max(1, ids.length / limit);
+    const byId = this.db.prepare<[number], { id: number; kind: string; symbol: string | null; text: string }>("SELECT id, kind, symbol, text FROM chunks WHERE id = ?");
+    const out: Array<{ id: number; kind: string; symbol: string | null; text: string }> = [];
+    for (let i = 0; i < ids.length && out.length < limit; i += step) {
+      const row = byId.get(ids[Math.floor(i)]);
+      if (row) out.push(row);
+    }
+    return out;
+  }
+
   clearVectors(): void {
     this.db.exec("DELETE FROM vectors");
   }

@@ -1,0 +1,194 @@
+import { LexicalSearch } from "../LexicalSearch.js";
+import { fuseRankings } from "../rrf.js";
+import { calibrationQuery, type CalibrationChunk, type CalibrationQuery } from "./calibrationQueries.js";
+import { PoolLexicalStore } from "./PoolLexicalStore.js";
+
+// Per-workspace fusion weights. Each ranker (FTS5, vectors, symbol graph) is measured on queries the workspace
+// makes about itself (see calibrationQueries.ts) within a pool of its chunks, and the RRF weights follow from
+// those recalls: a ranker no better than chance gets 0, the others their recall's share of the best one's.
+// Weights from a small grid around that replace them only when they rank the same queries strictly better,
+// so on its own queries the fusion never does worse than its best ranker alone.
+
+export const RANKERS = ["fts", "vectors", "graph"] as const;
+export type RankerName = (typeof RANKERS)[number];
+export type PerRanker = Record<RankerName, number>;
+
+export interface FusionCalibration {
+  /** False when the workspace had fewer than MIN_QUERIES documented functions: the weights are then plain RRF. */
+  measured: boolean;
+  /** The embedding model the vectors came from ("none" without vectors). */
+  embeddingModel: string;
+  /** Chunks in the index when measured (a much larger index is calibrated again). */
+  chunks: number;
+  queries: number;
+  /** Chunks the queries were ranked among. */
+  pool: number;
+  /** Answer in the top 5, per ranker and for the fusion with `weights`. */
+  recallAt5: PerRanker & { hybrid: number };
+  mrr: PerRanker & { hybrid: number };
+  weights: PerRanker;
+}
+
+/** What calibration needs from the index. */
+export interface CalibrationSource {
+  embeddingModel: string;
+  chunkCount: number;
+  /** Up to `limit` chunks spread evenly over the index (of `kinds` when given), in id order. */
+  sampleChunks(limit: number, kinds?: string[]): CalibrationChunk[];
+  /** The stored vector of a chunk; null when it has none. */
+  storedVector(chunkId: number): Float32Array | null;
+  /** The index's embedder; null without vectors. */
+  embed: ((texts: string[]) => Promise<Float32Array[]>) | null;
+  graphRanking(query: string, depth: number): number[];
+  signal?: AbortSignal;
+}
+
+const MAX_QUERIES = 120;
+/** Chunks read to find the queries: most functions have no doc comment. */
+const CANDIDATES = 3000;
+const POOL = 2000;
+const DEPTH = 50;
+/** Chunk text given to the embedder, as the index does. */
+const EMBED_TEXT_CHARS = 1200;
+const GRID = [0, 0.1, 0.25, 0.5, 1];
+/** Fewer queries than this measure nothing: the weights stay plain RRF. */
+export const MIN_QUERIES = 8;
+
+const perRanker = (values: number[]): PerRanker => ({ fts: values[0], vectors: values[1], graph: values[2] });
+
+/** Measures the rankers and picks the weights (plain RRF when the workspace has too few documented functions). */
+export async function calibrateFusion(source: CalibrationSource): Promise<FusionCalibration> {
+  const queries: CalibrationQuery[] = [];
+  const candidates = new Map(source.sampleChunks(CANDIDATES, ["function", "method"]).map((c) => [c.id, c]));
+  for (const chunk of candidates.values()) {
+    const q = calibrationQuery(chunk);
+    if (q && !queries.some((other) => other.query === q.query)) queries.push(q);
+  }
+  if (queries.length < MIN_QUERIES) {
+    const zero = { ...perRanker([0, 0, 0]), hybrid: 0 };
+    return { measured: false, embeddingModel: source.embeddingModel, chunks: source.chunkCount, queries: queries.length, pool: 0, recallAt5: zero, mrr: zero, weights: perRanker([1, 1, 1]) };
+  }
+  const picked = spread(queries, MAX_QUERIES);
+  const answers = new Map(picked.map((q) => [q.chunkId, q]));
+  const others = source.sampleChunks(POOL).filter((c) => !answers.has(c.id)).slice(0, POOL - picked.length);
+  const poolIds = new Set([...answers.keys(), ...others.map((c) => c.id)]);
+
+  const lexicalStore = new PoolLexicalStore();
+  let lists: number[][][];
+  try {
+    lexicalStore.add([...others, ...picked.map((q) => ({ id: q.chunkId, symbol: candidates.get(q.chunkId)?.symbol ?? null, text: q.heldOut }))]);
+    const lexical = new LexicalSearch(lexicalStore);
+    const vectorLists = await vectorRankings(source, picked, others);
+    lists = picked.map((q, i) => [
+      lexical.rank(q.query, DEPTH),
+      vectorLists[i],
+      source.graphRanking(q.query, DEPTH * 4).filter((id) => poolIds.has(id)).slice(0, DEPTH),
+    ]);
+  } finally {
+    lexicalStore.close();
+  }
+
+  const targets = picked.map((q) => q.chunkId);
+  const single = RANKERS.map((_, r) => score(lists.map((l) => l[r]), targets));
+  const chance = Math.min(1, 5 / poolIds.size);
+  const useful = single.map((s) => aboveChance(s.hits, picked.length, chance));
+  const bestRecall = Math.max(...single.map((s, r) => (useful[r] ? s.recall : 0)));
+  let weights = single.map((s, r) => (useful[r] && bestRecall > 0 ? round(s.recall / bestRecall) : 0));
+  if (weights.every((w) => w === 0)) weights = [1, 0, 0];
+  let best = fusedScore(lists, targets, weights);
+  for (const candidate of grid(useful, single.map((s) => s.recall))) {
+    const s = fusedScore(lists, targets, candidate);
+    if (s.hits > best.hits || (s.hits === best.hits && s.mrr > best.mrr + 1e-9)) {
+      best = s;
+      weights = candidate;
+    }
+  }
+  return {
+    measured: true,
+    embeddingModel: source.embeddingModel,
+    chunks: source.chunkCount,
+    queries: picked.length,
+    pool: poolIds.size,
+    recallAt5: { ...perRanker(single.map((s) => round(s.recall))), hybrid: round(best.recall) },
+    mrr: { ...perRanker(single.map((s) => round(s.mrr))), hybrid: round(best.mrr) },
+    weights: perRanker(weights),
+  };
+}
+
+/** Per query, the pool ranked by cosine to the query: answers embedded with their doc comment held out. */
+async function vectorRankings(source: CalibrationSource, picked: CalibrationQuery[], others: CalibrationChunk[]): Promise<number[][]> {
+  if (!source.embed) return picked.map(() => []);
+  const pool: Array<{ id: number; vector: Float32Array }> = [];
+  for (const c of others) {
+    const vector = source.storedVector(c.id);
+    if (vector) pool.push({ id: c.id, vector });
+  }
+  const answerVectors = await source.embed(picked.map((q) => q.heldOut.slice(0, EMBED_TEXT_CHARS)));
+  picked.forEach((q, i) => pool.push({ id: q.chunkId, vector: answerVectors[i] }));
+  source.signal?.throwIfAborted();
+  const queryVectors = await source.embed(picked.map((q) => q.query.slice(0, EMBED_TEXT_CHARS)));
+  return queryVectors.map((qv) =>
+    pool.map((p) => ({ id: p.id, similarity: dot(qv, p.vector) }))
+      .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
+      .slice(0, DEPTH)
+      .map((p) => p.id),
+  );
+}
+
+interface Score {
+  hits: number;
+  recall: number;
+  mrr: number;
+}
+
+function score(rankings: number[][], targets: number[]): Score {
+  let hits = 0;
+  let reciprocal = 0;
+  rankings.forEach((ranking, i) => {
+    const rank = ranking.indexOf(targets[i]);
+    if (rank >= 0 && rank < 5) hits++;
+    if (rank >= 0) reciprocal += 1 / (rank + 1);
+  });
+  return { hits, recall: hits / Math.max(1, targets.length), mrr: reciprocal / Math.max(1, targets.length) };
+}
+
+function fusedScore(lists: number[][][], targets: number[], weights: number[]): Score {
+  return score(lists.map((l) => fuseRankings(l, 60, weights).slice(0, DEPTH).map((r) => r.id)), targets);
+}
+
+/** More hits in the top 5 than chance gives, by two standard deviations, and at least two. */
+function aboveChance(hits: number, n: number, chance: number): boolean {
+  return hits >= 2 && hits > n * chance + 2 * Math.sqrt(n * chance * (1 - chance));
+}
+
+/** Weight vectors with the best useful ranker at 1 and the other useful ones on GRID; useless ones stay 0. */
+function* grid(useful: boolean[], recalls: number[]): Generator<number[]> {
+  const usable = RANKERS.map((_, r) => r).filter((r) => useful[r]);
+  if (usable.length < 2) return;
+  const top = usable.reduce((a, b) => (recalls[b] > recalls[a] ? b : a));
+  const rest = usable.filter((r) => r !== top);
+  const choices = rest.reduce<number[][]>((acc) => acc.flatMap((prefix) => GRID.map((w) => [...prefix, w])), [[]]);
+  for (const choice of choices) {
+    const weights = [0, 0, 0];
+    weights[top] = 1;
+    rest.forEach((r, i) => (weights[r] = choice[i]));
+    yield weights;
+  }
+}
+
+/** Every (n / limit)-th item, so the sample covers the whole list. */
+function spread<T>(items: T[], limit: number): T[] {
+  if (items.length <= limit) return items;
+  const step = items.length / limit;
+  return Array.from({ length: limit }, (_, i) => items[Math.floor(i * step)]);
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length && i < b.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

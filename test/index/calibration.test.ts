@@ -1,0 +1,97 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { calibrateFusion, type FusionCalibration } from "../../server/index/calibration/calibrateFusion.js";
+import { calibrationQuery } from "../../server/index/calibration/calibrationQueries.js";
+import { CALIBRATION_FILE, calibrationStale, readCalibration } from "../../server/index/calibration/calibrationFile.js";
+import type { WorkspaceIndex } from "../../server/index/WorkspaceIndex.js";
+import { REPO_ROOT } from "../helpers/paths.js";
+import { EMBED_MODEL, useIndexedWorkspace } from "./helpers.js";
+
+// Fusion calibration on a fixture workspace: Python functions with docstrings (test/index/fixtures/calibration).
+// Each docstring is a query whose answer is its own function, ranked with the docstring held out.
+
+const FIXTURE = readFileSync(join(REPO_ROOT, "test/index/fixtures/calibration/strings.py"), "utf8");
+
+/** A deterministic embedder whose vectors mean nothing: what calibration must learn to ignore. */
+function randomEmbedder(dims = 64): (texts: string[]) => Promise<Float32Array[]> {
+  let seed = 7;
+  const next = (): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32 - 0.5;
+  };
+  return (texts) => Promise.resolve(texts.map(() => normalised(Float32Array.from({ length: dims }, next))));
+}
+
+function normalised(v: Float32Array): Float32Array {
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+
+function calibrateWithRandomVectors(index: WorkspaceIndex): Promise<FusionCalibration> {
+  const embed = randomEmbedder();
+  const stored = new Map<number, Float32Array>();
+  return calibrateFusion({
+    embeddingModel: "random",
+    chunkCount: index.stats().chunks,
+    sampleChunks: (limit, kinds) => index["store"].sampleChunks(limit, kinds),
+    storedVector: (id) => stored.get(id) ?? null,
+    embed: async (texts) => embed(texts),
+    graphRanking: (query, depth) => index.graphRanking(query, depth),
+  });
+}
+
+describe("calibration queries", () => {
+  it("take a docstring or doc comment as the query and hold it out of the answer", () => {
+    const py = calibrationQuery({ id: 1, kind: "function", symbol: "mean", text: 'def mean(data):\n    """Return the sample arithmetic mean of data."""\n    return sum(data) / len(data)\n' });
+    expect(py).toMatchObject({ query: "Return the sample arithmetic mean of data." });
+    expect(py?.heldOut).not.toContain("arithmetic");
+    expect(py?.heldOut).toContain("return sum(data)");
+    const js = calibrationQuery({ id: 2, kind: "function", symbol: "add", text: "/**\n * Adds two numbers and returns the total.\n * @param a first\n */\nfunction add(a, b) {\n  return a + b;\n}" });
+    expect(js).toMatchObject({ query: "Adds two numbers and returns the total." });
+    expect(js?.heldOut.split("\n")).toHaveLength(7);
+    expect(calibrationQuery({ id: 3, kind: "function", symbol: "f", text: "// too short\nfunction f() {}" })).toBeNull();
+    expect(calibrationQuery({ id: 4, kind: "class", symbol: "C", text: "/** A class with a long doc comment. */\nclass C {}" })).toBeNull();
+  });
+});
+
+describe("fusion calibration with a useless embedder (random vectors)", () => {
+  const fixture = useIndexedWorkspace({ "strings.py": FIXTURE }, { embedModel: null });
+
+  it("gives the vectors weight 0, so hybrid recall equals FTS recall", async () => {
+    const calibration = await calibrateWithRandomVectors(fixture.index);
+    expect(calibration.measured).toBe(true);
+    expect(calibration.queries).toBeGreaterThanOrEqual(25);
+    expect(calibration.recallAt5.fts).toBeGreaterThan(0.3);
+    expect(calibration.weights.vectors).toBe(0);
+    expect(calibration.recallAt5.hybrid).toBe(calibration.recallAt5.fts);
+  });
+
+  it("is stored beside the index, and search uses its weights", async () => {
+    const dir = join(fixture.ws.cache, "workspaces", readdirOne(fixture.ws.cache));
+    expect(existsSync(join(dir, CALIBRATION_FILE))).toBe(true);
+    const saved = readCalibration(dir);
+    expect(saved).not.toBeNull();
+    expect(saved?.embeddingModel).toBe("none");
+    expect(fixture.index.fusionWeights).toEqual([saved?.weights.fts, saved?.weights.vectors, saved?.weights.graph]);
+    expect(calibrationStale(saved, "none", saved?.chunks ?? 0)).toBe(false);
+    expect(calibrationStale(saved, "other-model|128", saved?.chunks ?? 0)).toBe(true);
+    expect(calibrationStale(saved, "none", (saved?.chunks ?? 0) * 2 + 200)).toBe(true);
+  });
+});
+
+describe("fusion calibration with the test embedder", () => {
+  const fixture = useIndexedWorkspace({ "strings.py": FIXTURE }, { embedModel: EMBED_MODEL });
+
+  it("measures vectors above chance and raises their weight above the useless embedder's 0", async () => {
+    const calibration = fixture.index.fusionCalibration;
+    expect(calibration?.measured).toBe(true);
+    expect(calibration?.embeddingModel).toContain("dhi-embed-tiny");
+    expect(calibration?.weights.vectors).toBeGreaterThan(0);
+    expect(calibration?.recallAt5.hybrid).toBeGreaterThanOrEqual(Math.max(calibration?.recallAt5.fts ?? 0, calibration?.recallAt5.vectors ?? 0));
+  });
+});
+
+function readdirOne(cache: string): string {
+  return readdirSync(join(cache, "workspaces"))[0];
+}
