@@ -72,6 +72,22 @@ describe("dhi CLI", () => {
     expect(check()).toMatchObject({ ok: true, detail: expect.stringMatching(/^1 files, 1 chunks, 1 of them with vectors \(100%\), 1 symbols; cache at /) });
   });
 
+  it("index --json and doctor report the fusion calibration: recalls and weights", () => {
+    const dir = mkdtempSync(join(tmpdir(), "dhi-doctor-"));
+    writeFileSync(join(dir, "strings.py"), readFileSync(join(REPO_ROOT, "test/index/fixtures/calibration/strings.py")));
+    const env = { DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-cli-cache-")), DHI_EMBED_MODEL: EMBED_MODEL };
+    const indexed = dhi(["index", "--json"], env, dir);
+    expect(indexed.code, indexed.stderr).toBe(0);
+    type Fusion = { measured: boolean; queries: number; recallAt5: Record<string, number>; weights: Record<string, number> };
+    const { fusion } = JSON.parse(indexed.stdout) as { fusion: Fusion };
+    expect(fusion).toMatchObject({ measured: true, weights: { fts: expect.any(Number), vectors: expect.any(Number), graph: expect.any(Number) } });
+    expect(fusion.queries).toBeGreaterThan(20);
+    expect(Object.keys(fusion.recallAt5).sort()).toEqual(["fts", "graph", "hybrid", "vectors"]);
+    const report = JSON.parse(dhi(["doctor", "--json"], env, dir).stdout) as { fusion: Fusion; checks: Array<{ name: string; detail: string }> };
+    expect(report.fusion).toEqual(fusion);
+    expect(report.checks.find((c) => c.name === "index")?.detail).toMatch(/fusion weights FTS [\d.]+ \/ vectors [\d.]+ \/ graph [\d.]+, from recall@5/);
+  });
+
   describe("complete", () => {
     function file(name: string, text: string): string {
       const dir = mkdtempSync(join(tmpdir(), "dhi-complete-"));

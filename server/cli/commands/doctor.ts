@@ -4,6 +4,7 @@ import type { AcceptanceSnapshot } from "../../completion/AcceptanceStats.js";
 import { ACCEPTANCE_DB, AcceptanceStore, type SpeculationTotals } from "../../completion/AcceptanceStore.js";
 import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import type { Settings } from "../../config/schema.js";
+import { describeCalibration, readCalibration } from "../../index/calibration/calibrationFile.js";
 import { readIndexSummary } from "../../index/indexSummary.js";
 import { createSandbox } from "../../sandbox/createSandbox.js";
 import { grammarFor, SUPPORTED_LANGUAGES } from "../../syntax/index.js";
@@ -87,7 +88,9 @@ function indexCheck(root: string, env: NodeJS.ProcessEnv): Check {
     if (!summary) return notBuilt;
     const { files, chunks, symbols, embeddings } = summary;
     const vectors = chunks > 0 ? `, ${embeddings} of them with vectors (${Math.floor((100 * embeddings) / chunks)}%)` : "";
-    return { name: "index", ok: true, required: false, detail: `${files} files, ${chunks} chunks${vectors}, ${symbols} symbols; cache at ${dir}` };
+    const calibration = readCalibration(dir);
+    const fusion = calibration ? `; ${describeCalibration(calibration)}` : "";
+    return { name: "index", ok: true, required: false, detail: `${files} files, ${chunks} chunks${vectors}, ${symbols} symbols; cache at ${dir}${fusion}` };
   } catch (error) {
     // The server deletes and rebuilds an unreadable database when it opens it.
     return { name: "index", ok: false, required: false, detail: `index at ${dir} is unreadable (${errorMessage(error)}); \`dhi index\` rebuilds it` };
@@ -159,7 +162,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const acceptance = stats && stats.acceptance.shown > 0 ? stats.acceptance : null;
   const speculation = stats?.speculation ?? {};
   if (values.json) {
-    io.stdout(`${JSON.stringify({ ok: healthy, checks, settingsProblems, acceptance, speculation }, null, 2)}\n`);
+    const fusion = readCalibration(workspaceCacheDir(root, io.env));
+    io.stdout(`${JSON.stringify({ ok: healthy, checks, settingsProblems, acceptance, speculation, fusion }, null, 2)}\n`);
   } else {
     for (const problem of settingsProblems) io.stdout(`✗ settings: ${problem}\n`);
     for (const check of checks) {

@@ -1,3 +1,4 @@
+import { describeCalibration } from "../../index/calibration/calibrationFile.js";
 import { openIndex } from "../../index/openIndex.js";
 import type { IndexProgress, IndexStats } from "../../index/types.js";
 import { isAbortError } from "../../util/abort.js";
@@ -33,13 +34,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     // Interrupted while embedding: the files are all indexed, some chunks still lack vectors.
     if (controller.signal.aborted) return interrupted(io, stats);
     if (values.json) {
-      io.stdout(`${JSON.stringify({ ...stats, hasEmbeddings: index.hasEmbeddings, embeddingProblem: index.embeddingProblem })}\n`);
+      io.stdout(`${JSON.stringify({ ...stats, hasEmbeddings: index.hasEmbeddings, embeddingProblem: index.embeddingProblem, fusion: index.fusionCalibration })}\n`);
     } else {
       io.stdout(
         `files ${stats.files}\nchunks ${stats.chunks}\nsymbols ${stats.symbols}\nreferences ${stats.references}\n` +
         `embeddings ${stats.embeddings}\nseconds ${stats.seconds.toFixed(2)}\n`,
       );
       if (!index.hasEmbeddings) io.stderr(`dhi: no vectors: ${index.embeddingProblem}\n`);
+      const fusion = index.fusionCalibration;
+      if (fusion) io.stdout(`${describeCalibration(fusion)}\n`);
     }
     return 0;
   } catch (error) {

@@ -36,3 +36,13 @@ export function calibrationStale(saved: FusionCalibration | null, embeddingModel
   const shrank = chunks * GROWTH <= saved.chunks && saved.chunks - chunks >= MIN_CHANGE;
   return grew || shrank;
 }
+
+/** One line for `dhi doctor` and `dhi index`: the weights and the recalls they came from. */
+export function describeCalibration(c: FusionCalibration): string {
+  if (!c.measured) return `fusion weights: plain RRF (only ${c.queries} documented functions to measure on)`;
+  const { weights: w, recallAt5: r } = c;
+  return (
+    `fusion weights FTS ${w.fts} / vectors ${w.vectors} / graph ${w.graph}, from recall@5 ${r.fts} / ${r.vectors} / ${r.graph} ` +
+    `(hybrid ${r.hybrid}) on ${c.queries} doc comments among ${c.pool} chunks`
+  );
+}
