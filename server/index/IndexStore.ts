@@ -136,8 +136,8 @@ export class IndexStore {
         "SELECT i.spec FROM imports i JOIN files f ON f.id = i.file_id WHERE f.path = ?"),
       pathExists: db.prepare<[string], { one: number }>("SELECT 1 AS one FROM files WHERE path = ?"),
       pathsEndingWith: db.prepare<[string], { path: string }>("SELECT path FROM files WHERE path LIKE ? ESCAPE '\\' LIMIT 20"),
-      fts: db.prepare<[string, number], { id: number; score: number }>(
-        "SELECT rowid AS id, bm25(chunks_fts, 8.0, 1.0) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?"),
+      fts: db.prepare<[number, string, number], { id: number; score: number }>(
+        "SELECT rowid AS id, bm25(chunks_fts, ?, 1.0) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?"),
       ftsUnranked: db.prepare<[string, number], { id: number }>("SELECT rowid AS id FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?"),
       docFreq: db.prepare<[string, number], { n: number }>(
         "SELECT count(*) AS n FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)"),
@@ -432,8 +432,8 @@ export class IndexStore {
   }
 
   /** bm25 over chunk text and symbol names; `match` is an FTS5 query. Best first. */
-  fts(match: string, limit: number): Array<{ id: number; score: number }> {
-    return this.s.fts.all(match, limit);
+  fts(match: string, limit: number, symbolWeight = 8): Array<{ id: number; score: number }> {
+    return this.s.fts.all(symbolWeight, match, limit);
   }
 
   /** Chunks matching `match` in index order, without ranking: cheap however many chunks match. */

@@ -17,7 +17,7 @@ import { contentHash, type FileJob } from "./examineFile.js";
 import { applyJob, changedStat, examineHere, type FileContext } from "./fileJobs.js";
 import { queryIdentifiers } from "./identifiers.js";
 import { IndexStore, isBusyError, type FileRecord } from "./IndexStore.js";
-import { LexicalSearch } from "./LexicalSearch.js";
+import { LexicalSearch, type QueryTuning } from "./LexicalSearch.js";
 import { resolveImport } from "./resolveImport.js";
 import { retrieveContext } from "./retrieveContext.js";
 import { calibrateFusion, type FusionCalibration } from "./calibration/calibrateFusion.js";
@@ -533,8 +533,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   }
 
   /** bm25 over the query's words, within bounded work (see LexicalSearch). */
-  lexicalRanking(query: string, depth = FUSION_DEPTH): number[] {
-    return this.lexical.rank(query, depth);
+  lexicalRanking(query: string, depth = FUSION_DEPTH, tuning?: QueryTuning): number[] {
+    return this.lexical.rank(query, depth, tuning);
   }
 
   async vectorRanking(query: string, depth = FUSION_DEPTH): Promise<number[]> {

@@ -11,13 +11,13 @@ import { symbolTerms } from "../prepareFile.js";
 export class PoolLexicalStore implements LexicalStore {
   private readonly db = new Database(":memory:");
   private count = 0;
-  private readonly ranked: Database.Statement<[string, number], { id: number }>;
+  private readonly ranked: Database.Statement<[string, number, number], { id: number }>;
   private readonly unranked: Database.Statement<[string, number], { id: number }>;
   private readonly frequency: Database.Statement<[string, number], { n: number }>;
 
   constructor() {
     this.db.exec("CREATE VIRTUAL TABLE pool_fts USING fts5(symbols, body, tokenize = 'porter unicode61')");
-    this.ranked = this.db.prepare("SELECT rowid AS id FROM pool_fts WHERE pool_fts MATCH ? ORDER BY bm25(pool_fts, 8.0, 1.0) LIMIT ?");
+    this.ranked = this.db.prepare("SELECT rowid AS id FROM pool_fts WHERE pool_fts MATCH ? ORDER BY bm25(pool_fts, ?, 1.0) LIMIT ?");
     this.unranked = this.db.prepare("SELECT rowid AS id FROM pool_fts WHERE pool_fts MATCH ? LIMIT ?");
     this.frequency = this.db.prepare("SELECT count(*) AS n FROM (SELECT 1 FROM pool_fts WHERE pool_fts MATCH ? LIMIT ?)");
   }
@@ -38,8 +38,8 @@ export class PoolLexicalStore implements LexicalStore {
     return this.frequency.get(match, cap)?.n ?? 0;
   }
 
-  fts(match: string, limit: number): Array<{ id: number }> {
-    return this.ranked.all(match, limit);
+  fts(match: string, limit: number, symbolWeight = 8): Array<{ id: number }> {
+    return this.ranked.all(match, symbolWeight, limit);
   }
 
   ftsUnranked(match: string, limit: number): number[] {
