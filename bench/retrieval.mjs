@@ -158,7 +158,7 @@ async function evaluate(corpus) {
         const [fts, vectors, graph] = await index.rankings(q, undefined, 50);
         const lists = {
           fts, vectors, graph,
-          hybrid: fuseRankings([fts, vectors, graph], 60, index.fusionWeights).map((r) => r.id),
+          hybrid: fuseRankings([fts, vectors, graph], 60, index.fusionWeights(q)).map((r) => r.id),
           hybridPlainRRF: fuseRankings([fts, vectors, graph]).map((r) => r.id),
           hybridNoVectors: fuseRankings([fts, graph]).map((r) => r.id),
         };
@@ -184,7 +184,7 @@ async function evaluate(corpus) {
         const sums = { fts: [0, 0], hybrid: [0, 0] };
         for (const { t, q, lists: [, vectors, graph] } of queries) {
           const fts = index.lexicalRanking(q, 50, tuning);
-          const ranked = { fts, hybrid: fuseRankings([fts, vectors, graph], 60, index.fusionWeights).map((r) => r.id) };
+          const ranked = { fts, hybrid: fuseRankings([fts, vectors, graph], 60, index.fusionWeights(q)).map((r) => r.id) };
           for (const kind of ["fts", "hybrid"]) {
             const rank = ranked[kind].slice(0, 50).findIndex((id) => hit(t, id));
             if (rank >= 0 && rank < 5) sums[kind][0]++;

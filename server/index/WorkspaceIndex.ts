@@ -22,6 +22,7 @@ import { resolveImport } from "./resolveImport.js";
 import { retrieveContext } from "./retrieveContext.js";
 import { calibrateFusion, type FusionCalibration } from "./calibration/calibrateFusion.js";
 import { calibrationStale, readCalibration, writeCalibration } from "./calibration/calibrationFile.js";
+import { queryKind } from "./calibration/calibrationQueries.js";
 import { fuseRankings } from "./rrf.js";
 import type {
   Chunk, CodeIndex, IndexStats, ReferenceLocation, RetrievalRequest, RetrievedChunk, SearchHit, SymbolLocation, UpdateOptions,
@@ -279,6 +280,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       storedVector: (id) => this.store.vectorOfChunk(id),
       embed: embedder && this.vectors && this.vectors.size > 0 ? (texts) => embedder.embed(texts) : null,
       graphRanking: (query, depth) => this.graphRanking(query, depth),
+      callerChunks: (name, limit) => this.store.callerChunks(name, limit),
+      chunkText: (id) => this.store.chunk(id)?.text ?? null,
       signal,
     });
     if (this.disposed || signal?.aborted) return this.calibration;
@@ -510,12 +513,12 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.ensureOpen();
     const k = options.k ?? 10;
     const rankings = await this.rankings(query, options.signal);
-    return this.hits(fuseRankings(rankings, 60, this.fusionWeights).slice(0, k));
+    return this.hits(fuseRankings(rankings, 60, this.fusionWeights(query)).slice(0, k));
   }
 
-  /** [FTS5, vectors, graph] RRF weights: the calibrated ones once measured. */
-  get fusionWeights(): number[] {
-    const w = this.calibration?.weights;
+  /** [FTS5, vectors, graph] RRF weights for a query: the calibrated ones of its kind (prose or code) once measured. */
+  fusionWeights(query: string): number[] {
+    const w = this.calibration?.[queryKind(query)].weights;
     return w ? [w.fts, w.vectors, w.graph] : FUSION_WEIGHTS;
   }
 

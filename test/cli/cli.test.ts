@@ -78,14 +78,15 @@ describe("dhi CLI", () => {
     const env = { DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-cli-cache-")), DHI_EMBED_MODEL: EMBED_MODEL };
     const indexed = dhi(["index", "--json"], env, dir);
     expect(indexed.code, indexed.stderr).toBe(0);
-    type Fusion = { measured: boolean; queries: number; recallAt5: Record<string, number>; weights: Record<string, number> };
-    const { fusion } = JSON.parse(indexed.stdout) as { fusion: Fusion };
-    expect(fusion).toMatchObject({ measured: true, weights: { fts: expect.any(Number), vectors: expect.any(Number), graph: expect.any(Number) } });
-    expect(fusion.queries).toBeGreaterThan(20);
-    expect(Object.keys(fusion.recallAt5).sort()).toEqual(["fts", "graph", "hybrid", "vectors"]);
-    const report = JSON.parse(dhi(["doctor", "--json"], env, dir).stdout) as { fusion: Fusion; checks: Array<{ name: string; detail: string }> };
+    type Kind = { measured: boolean; queries: number; recallAt5: Record<string, number>; weights: Record<string, number> };
+    const { fusion } = JSON.parse(indexed.stdout) as { fusion: { prose: Kind; code: Kind } };
+    expect(fusion.prose).toMatchObject({ measured: true, weights: { fts: expect.any(Number), vectors: expect.any(Number), graph: expect.any(Number) } });
+    expect(fusion.prose.queries).toBeGreaterThan(20);
+    expect(Object.keys(fusion.prose.recallAt5).sort()).toEqual(["fts", "graph", "hybrid", "vectors"]);
+    expect(fusion.code).toMatchObject({ measured: false, weights: { fts: 1, vectors: 1, graph: 1 } });
+    const report = JSON.parse(dhi(["doctor", "--json"], env, dir).stdout) as { fusion: unknown; checks: Array<{ name: string; detail: string }> };
     expect(report.fusion).toEqual(fusion);
-    expect(report.checks.find((c) => c.name === "index")?.detail).toMatch(/fusion weights FTS [\d.]+ \/ vectors [\d.]+ \/ graph [\d.]+, from recall@5/);
+    expect(report.checks.find((c) => c.name === "index")?.detail).toMatch(/fusion weights for doc comments: FTS [\d.]+ \/ vectors [\d.]+ \/ graph [\d.]+ from recall@5 /);
   });
 
   describe("complete", () => {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { calibrateFusion, type FusionCalibration } from "../../server/index/calibration/calibrateFusion.js";
-import { calibrationQuery } from "../../server/index/calibration/calibrationQueries.js";
+import { calibrationQuery, callSiteQuery, queryKind } from "../../server/index/calibration/calibrationQueries.js";
 import { CALIBRATION_FILE, calibrationStale, readCalibration } from "../../server/index/calibration/calibrationFile.js";
 import type { WorkspaceIndex } from "../../server/index/WorkspaceIndex.js";
 import { REPO_ROOT } from "../helpers/paths.js";
@@ -38,10 +38,22 @@ function calibrateWithRandomVectors(index: WorkspaceIndex): Promise<FusionCalibr
     storedVector: (id) => stored.get(id) ?? null,
     embed: async (texts) => embed(texts),
     graphRanking: (query, depth) => index.graphRanking(query, depth),
+    callerChunks: (name, limit) => index["store"].callerChunks(name, limit),
+    chunkText: (id) => index.chunk(id)?.text ?? null,
   });
 }
 
 describe("calibration queries", () => {
+  it("take a call site in another chunk as a code query, and tell code from prose", () => {
+    const target = { id: 1, kind: "function", symbol: "Stats.mean", text: "def mean(data):\n    return sum(data) / len(data)\n" };
+    const caller = { id: 2, text: "def report(rows):\n    values = [r.v for r in rows]\n    avg = mean(values)\n    return avg\n" };
+    const q = callSiteQuery(target, caller);
+    expect(q).toMatchObject({ chunkId: 1, query: "def report(rows):\n    values = [r.v for r in rows]\n    avg = mean(values)" });
+    expect(callSiteQuery(target, { id: 3, text: "def meanwhile():\n    pass\n" })).toBeNull();
+    expect(queryKind(q?.query ?? "")).toBe("code");
+    expect(queryKind("Return the sample arithmetic mean of data.")).toBe("prose");
+  });
+
   it("take a docstring or doc comment as the query and hold it out of the answer", () => {
     const py = calibrationQuery({ id: 1, kind: "function", symbol: "mean", text: 'def mean(data):\n    """Return the sample arithmetic mean of data."""\n    return sum(data) / len(data)\n' });
     expect(py).toMatchObject({ query: "Return the sample arithmetic mean of data." });
@@ -59,12 +71,12 @@ describe("fusion calibration with a useless embedder (random vectors)", () => {
   const fixture = useIndexedWorkspace({ "strings.py": FIXTURE }, { embedModel: null });
 
   it("gives the vectors weight 0, so hybrid recall equals FTS recall", async () => {
-    const calibration = await calibrateWithRandomVectors(fixture.index);
-    expect(calibration.measured).toBe(true);
-    expect(calibration.queries).toBeGreaterThanOrEqual(25);
-    expect(calibration.recallAt5.fts).toBeGreaterThan(0.3);
-    expect(calibration.weights.vectors).toBe(0);
-    expect(calibration.recallAt5.hybrid).toBe(calibration.recallAt5.fts);
+    const { prose } = await calibrateWithRandomVectors(fixture.index);
+    expect(prose.measured).toBe(true);
+    expect(prose.queries).toBeGreaterThanOrEqual(25);
+    expect(prose.recallAt5.fts).toBeGreaterThan(0.3);
+    expect(prose.weights.vectors).toBe(0);
+    expect(prose.recallAt5.hybrid).toBe(prose.recallAt5.fts);
   });
 
   it("is stored beside the index, and search uses its weights", async () => {
@@ -73,7 +85,10 @@ describe("fusion calibration with a useless embedder (random vectors)", () => {
     const saved = readCalibration(dir);
     expect(saved).not.toBeNull();
     expect(saved?.embeddingModel).toBe("none");
-    expect(fixture.index.fusionWeights).toEqual([saved?.weights.fts, saved?.weights.vectors, saved?.weights.graph]);
+    expect(fixture.index.fusionWeights("the sample arithmetic mean")).toEqual([saved?.prose.weights.fts, saved?.prose.weights.vectors, saved?.prose.weights.graph]);
+    // The fixture has too few call sites to measure code queries: those keep plain RRF.
+    expect(saved?.code.measured).toBe(false);
+    expect(fixture.index.fusionWeights("x = mean(values);")).toEqual([1, 1, 1]);
     expect(calibrationStale(saved, "none", saved?.chunks ?? 0)).toBe(false);
     expect(calibrationStale(saved, "other-model|128", saved?.chunks ?? 0)).toBe(true);
     expect(calibrationStale(saved, "none", (saved?.chunks ?? 0) * 2 + 200)).toBe(true);
@@ -84,11 +99,11 @@ describe("fusion calibration with the test embedder", () => {
   const fixture = useIndexedWorkspace({ "strings.py": FIXTURE }, { embedModel: EMBED_MODEL });
 
   it("measures vectors above chance and raises their weight above the useless embedder's 0", async () => {
-    const calibration = fixture.index.fusionCalibration;
-    expect(calibration?.measured).toBe(true);
-    expect(calibration?.embeddingModel).toContain("dhi-embed-tiny");
-    expect(calibration?.weights.vectors).toBeGreaterThan(0);
-    expect(calibration?.recallAt5.hybrid).toBeGreaterThanOrEqual(Math.max(calibration?.recallAt5.fts ?? 0, calibration?.recallAt5.vectors ?? 0));
+    expect(fixture.index.fusionCalibration?.embeddingModel).toContain("dhi-embed-tiny");
+    const prose = fixture.index.fusionCalibration?.prose;
+    expect(prose?.measured).toBe(true);
+    expect(prose?.weights.vectors).toBeGreaterThan(0);
+    expect(prose?.recallAt5.hybrid).toBeGreaterThanOrEqual(Math.max(prose?.recallAt5.fts ?? 0, prose?.recallAt5.vectors ?? 0));
   });
 });
 

@@ -1,6 +1,6 @@
 import { LexicalSearch } from "../LexicalSearch.js";
 import { fuseRankings } from "../rrf.js";
-import { calibrationQuery, type CalibrationChunk, type CalibrationQuery } from "./calibrationQueries.js";
+import { calibrationQuery, callSiteQuery, type CalibrationChunk, type CalibrationQuery } from "./calibrationQueries.js";
 import { PoolLexicalStore } from "./PoolLexicalStore.js";
 
 // Per-workspace fusion weights. Each ranker (FTS5, vectors, symbol graph) is measured on queries the workspace
@@ -13,20 +13,28 @@ export const RANKERS = ["fts", "vectors", "graph"] as const;
 export type RankerName = (typeof RANKERS)[number];
 export type PerRanker = Record<RankerName, number>;
 
-export interface FusionCalibration {
-  /** False when the workspace had fewer than MIN_QUERIES documented functions: the weights are then plain RRF. */
+/** The measurement and the weights for one kind of query. */
+export interface KindCalibration {
+  /** False with fewer than MIN_QUERIES queries of this kind: the weights are then plain RRF. */
   measured: boolean;
-  /** The embedding model the vectors came from ("none" without vectors). */
-  embeddingModel: string;
-  /** Chunks in the index when measured (a much larger index is calibrated again). */
-  chunks: number;
   queries: number;
-  /** Chunks the queries were ranked among. */
-  pool: number;
   /** Answer in the top 5, per ranker and for the fusion with `weights`. */
   recallAt5: PerRanker & { hybrid: number };
   mrr: PerRanker & { hybrid: number };
   weights: PerRanker;
+}
+
+export interface FusionCalibration {
+  /** The embedding model the vectors came from ("none" without vectors). */
+  embeddingModel: string;
+  /** Chunks in the index when measured (a much larger index is calibrated again). */
+  chunks: number;
+  /** Chunks the queries were ranked among. */
+  pool: number;
+  /** Doc comments as queries (natural-language questions). */
+  prose: KindCalibration;
+  /** Call sites as queries (code around the cursor, code pasted into a search). */
+  code: KindCalibration;
 }
 
 /** What calibration needs from the index. */
@@ -40,6 +48,9 @@ export interface CalibrationSource {
   /** The index's embedder; null without vectors. */
   embed: ((texts: string[]) => Promise<Float32Array[]>) | null;
   graphRanking(query: string, depth: number): number[];
+  /** Chunks that call `name`, and a chunk's text. */
+  callerChunks(name: string, limit: number): number[];
+  chunkText(id: number): string | null;
   signal?: AbortSignal;
 }
 
@@ -56,29 +67,52 @@ export const MIN_QUERIES = 8;
 
 const perRanker = (values: number[]): PerRanker => ({ fts: values[0], vectors: values[1], graph: values[2] });
 
-/** Measures the rankers and picks the weights (plain RRF when the workspace has too few documented functions). */
+/** Measures the rankers on both kinds of query and picks each kind's weights. */
 export async function calibrateFusion(source: CalibrationSource): Promise<FusionCalibration> {
-  const queries: CalibrationQuery[] = [];
-  const candidates = new Map(source.sampleChunks(CANDIDATES, ["function", "method"]).map((c) => [c.id, c]));
-  for (const chunk of candidates.values()) {
-    const q = calibrationQuery(chunk);
-    if (q && !queries.some((other) => other.query === q.query)) queries.push(q);
-  }
-  if (queries.length < MIN_QUERIES) {
-    const zero = { ...perRanker([0, 0, 0]), hybrid: 0 };
-    return { measured: false, embeddingModel: source.embeddingModel, chunks: source.chunkCount, queries: queries.length, pool: 0, recallAt5: zero, mrr: zero, weights: perRanker([1, 1, 1]) };
-  }
-  const picked = spread(queries, MAX_QUERIES);
-  const answers = new Map(picked.map((q) => [q.chunkId, q]));
-  const others = source.sampleChunks(POOL).filter((c) => !answers.has(c.id)).slice(0, POOL - picked.length);
-  const poolIds = new Set([...answers.keys(), ...others.map((c) => c.id)]);
+  const candidates = source.sampleChunks(CANDIDATES, ["function", "method"]);
+  const prose = unique(candidates.map(calibrationQuery));
+  const code = unique(candidates.map((c) => {
+    const name = c.symbol?.split(/[.:]+/).pop();
+    const caller = name ? source.callerChunks(name, 3).find((id) => id !== c.id) : undefined;
+    const text = caller === undefined ? null : source.chunkText(caller);
+    return caller === undefined || text === null ? null : callSiteQuery(c, { id: caller, text });
+  }));
+  const pickedProse = spread(prose, MAX_QUERIES);
+  const pickedCode = spread(code, MAX_QUERIES);
+  const answers = new Set([...pickedProse, ...pickedCode].map((q) => q.chunkId));
+  const others = source.sampleChunks(POOL).filter((c) => !answers.has(c.id)).slice(0, Math.max(0, POOL - answers.size));
+  const poolIds = new Set([...answers, ...others.map((c) => c.id)]);
+  const symbols = new Map(candidates.map((c) => [c.id, c.symbol]));
+  const measure = (queries: CalibrationQuery[]): Promise<KindCalibration> => measureKind(source, queries, others, poolIds, symbols);
+  return {
+    embeddingModel: source.embeddingModel,
+    chunks: source.chunkCount,
+    pool: poolIds.size,
+    prose: await measure(pickedProse),
+    code: await measure(pickedCode),
+  };
+}
 
+async function measureKind(
+  source: CalibrationSource,
+  picked: CalibrationQuery[],
+  others: CalibrationChunk[],
+  poolIds: Set<number>,
+  symbols: Map<number, string | null>,
+): Promise<KindCalibration> {
+  if (picked.length < MIN_QUERIES) {
+    const zero = { ...perRanker([0, 0, 0]), hybrid: 0 };
+    return { measured: false, queries: picked.length, recallAt5: zero, mrr: zero, weights: perRanker([1, 1, 1]) };
+  }
   const lexicalStore = new PoolLexicalStore();
   let lists: number[][][];
   try {
-    lexicalStore.add([...others, ...picked.map((q) => ({ id: q.chunkId, symbol: candidates.get(q.chunkId)?.symbol ?? null, text: q.heldOut }))]);
+    // Every answer is in the pool; a prose answer as the rankers may see it (its doc comment held out).
+    const seen = new Set(picked.map((q) => q.chunkId));
+    const rest = others.filter((c) => !seen.has(c.id));
+    lexicalStore.add([...rest, ...dedupe(picked).map((q) => ({ id: q.chunkId, symbol: symbols.get(q.chunkId) ?? null, text: q.heldOut }))]);
     const lexical = new LexicalSearch(lexicalStore);
-    const vectorLists = await vectorRankings(source, picked, others);
+    const vectorLists = await vectorRankings(source, picked, rest);
     lists = picked.map((q, i) => [
       lexical.rank(q.query, DEPTH),
       vectorLists[i],
@@ -105,14 +139,24 @@ export async function calibrateFusion(source: CalibrationSource): Promise<Fusion
   }
   return {
     measured: true,
-    embeddingModel: source.embeddingModel,
-    chunks: source.chunkCount,
     queries: picked.length,
-    pool: poolIds.size,
     recallAt5: { ...perRanker(single.map((s) => round(s.recall))), hybrid: round(best.recall) },
     mrr: { ...perRanker(single.map((s) => round(s.mrr))), hybrid: round(best.mrr) },
     weights: perRanker(weights),
   };
+}
+
+function unique(queries: Array<CalibrationQuery | null>): CalibrationQuery[] {
+  const out: CalibrationQuery[] = [];
+  const seen = new Set<string>();
+  for (const q of queries) if (q && !seen.has(q.query) && seen.add(q.query)) out.push(q);
+  return out;
+}
+
+/** One entry per answer chunk (two call sites may lead to the same function). */
+function dedupe(queries: CalibrationQuery[]): CalibrationQuery[] {
+  const seen = new Set<number>();
+  return queries.filter((q) => !seen.has(q.chunkId) && seen.add(q.chunkId));
 }
 
 /** Per query, the pool ranked by cosine to the query: answers embedded with their doc comment held out. */
@@ -123,8 +167,9 @@ async function vectorRankings(source: CalibrationSource, picked: CalibrationQuer
     const vector = source.storedVector(c.id);
     if (vector) pool.push({ id: c.id, vector });
   }
-  const answerVectors = await source.embed(picked.map((q) => q.heldOut.slice(0, EMBED_TEXT_CHARS)));
-  picked.forEach((q, i) => pool.push({ id: q.chunkId, vector: answerVectors[i] }));
+  const answers = dedupe(picked);
+  const answerVectors = await source.embed(answers.map((q) => q.heldOut.slice(0, EMBED_TEXT_CHARS)));
+  answers.forEach((q, i) => pool.push({ id: q.chunkId, vector: answerVectors[i] }));
   source.signal?.throwIfAborted();
   const queryVectors = await source.embed(picked.map((q) => q.query.slice(0, EMBED_TEXT_CHARS)));
   return queryVectors.map((qv) =>

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { FusionCalibration } from "./calibrateFusion.js";
+import type { FusionCalibration, KindCalibration } from "./calibrateFusion.js";
 
 // The fusion calibration lives beside the index (`<workspace cache>/fusion-calibration.json`). It is measured
 // again when the embedding model changes or the index has grown (or shrunk) a lot since.
@@ -16,7 +16,7 @@ export function readCalibration(cacheDir: string): FusionCalibration | null {
   if (!existsSync(file)) return null;
   try {
     const parsed = JSON.parse(readFileSync(file, "utf8")) as FusionCalibration;
-    return typeof parsed.weights?.fts === "number" ? parsed : null;
+    return typeof parsed.prose?.weights?.fts === "number" && typeof parsed.code?.weights?.fts === "number" ? parsed : null;
   } catch {
     // A torn or hand-edited file is measured again.
     return null;
@@ -37,12 +37,12 @@ export function calibrationStale(saved: FusionCalibration | null, embeddingModel
   return grew || shrank;
 }
 
-/** One line for `dhi doctor` and `dhi index`: the weights and the recalls they came from. */
+/** One line for `dhi doctor` and `dhi index`: each kind's weights and the recalls they came from. */
 export function describeCalibration(c: FusionCalibration): string {
-  if (!c.measured) return `fusion weights: plain RRF (only ${c.queries} documented functions to measure on)`;
-  const { weights: w, recallAt5: r } = c;
-  return (
-    `fusion weights FTS ${w.fts} / vectors ${w.vectors} / graph ${w.graph}, from recall@5 ${r.fts} / ${r.vectors} / ${r.graph} ` +
-    `(hybrid ${r.hybrid}) on ${c.queries} doc comments among ${c.pool} chunks`
-  );
+  const kind = (k: KindCalibration, what: string): string => {
+    if (!k.measured) return `${what}: plain RRF (only ${k.queries} ${what} to measure on)`;
+    const { weights: w, recallAt5: r } = k;
+    return `${what}: FTS ${w.fts} / vectors ${w.vectors} / graph ${w.graph} from recall@5 ${r.fts} / ${r.vectors} / ${r.graph} (fused ${r.hybrid}, ${k.queries} queries)`;
+  };
+  return `fusion weights for ${kind(c.prose, "doc comments")}; for ${kind(c.code, "call sites")}; among ${c.pool} chunks`;
 }

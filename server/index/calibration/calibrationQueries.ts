@@ -1,6 +1,7 @@
-// Queries a workspace gives about itself: a function's doc comment (or docstring) as a natural-language query,
-// and that function's chunk as the answer. The chunk's text with the doc comment blanked out is what the rankers
-// may see of the answer, so no ranker is credited for matching the query against itself.
+// Queries a workspace gives about itself, of two kinds. Prose: a function's doc comment (or docstring) as the
+// query and that function's chunk as the answer; the chunk's text with the doc comment blanked out is what the
+// rankers see of the answer, so no ranker is credited for matching the query against itself. Code: the lines
+// around a call of the function in another chunk, as when completing or searching from code.
 
 export interface CalibrationChunk {
   id: number;
@@ -11,10 +12,28 @@ export interface CalibrationChunk {
 
 export interface CalibrationQuery {
   chunkId: number;
-  /** The doc comment's prose. */
+  /** The doc comment's prose, or the lines of a call site. */
   query: string;
-  /** The chunk text with the doc comment's lines emptied (line count kept). */
+  /** The answer chunk's text as the rankers see it: for prose, with the doc comment's lines emptied. */
   heldOut: string;
+}
+
+/** Which fusion weights a query gets: code (a call, an assignment, braces) or prose. */
+export type QueryKind = "prose" | "code";
+
+export function queryKind(query: string): QueryKind {
+  return /[;{}=]|[\w$]\(/.test(query) ? "code" : "prose";
+}
+
+/** A call of `chunk`'s function in `caller`: the call's line and the two above it; null when none is found. */
+export function callSiteQuery(chunk: CalibrationChunk, caller: { id: number; text: string }): CalibrationQuery | null {
+  const name = chunk.symbol?.split(/[.:]+/).pop();
+  if (!name || name.length < 3 || caller.id === chunk.id) return null;
+  const call = new RegExp(`(^|[^\\w$])${name.replace(/\$/g, "\\$")}\\s*\\(`);
+  const lines = caller.text.split("\n");
+  const i = lines.findIndex((l) => call.test(l) && !/^\s*(\*|\/\/|#|def\s|function\s)/.test(l));
+  if (i < 0) return null;
+  return { chunkId: chunk.id, query: lines.slice(Math.max(0, i - 2), i + 1).join("\n"), heldOut: chunk.text };
 }
 
 const MIN_WORDS = 4;
