@@ -53,6 +53,7 @@ const TUNINGS = {
   "symbolWeight=4": { stopWords: "basic", symbolWeight: 4 },
   "symbolWeight=16": { stopWords: "basic", symbolWeight: 16 },
   "symbolWeight=32": { stopWords: "basic", symbolWeight: 32 },
+  "stopWords=extended, symbolWeight=16": { stopWords: "extended", symbolWeight: 16 },
 };
 const log = (m) => process.stderr.write(`[bench:retrieval] ${m}\n`);
 

@@ -18,11 +18,16 @@ export interface CalibrationQuery {
   heldOut: string;
 }
 
-/** Which fusion weights a query gets: code (a call, an assignment, braces) or prose. */
+/** Which fusion weights a query gets: code (a statement, an assignment, a member call) or prose. */
 export type QueryKind = "prose" | "code";
 
+/** Characters that are dense in code and sparse in prose, even prose that mentions `parse()`. */
+const CODE_PUNCTUATION = /[(){}[\];=<>!&|+*/%]/g;
+
 export function queryKind(query: string): QueryKind {
-  return /[;{}=]|[\w$]\(/.test(query) ? "code" : "prose";
+  if (/[;{}]|=>|[\w$\])]\s*=\s*[\w$"'`[({]|[\w$]\.[\w$]+\(/.test(query)) return "code";
+  const dense = (query.match(CODE_PUNCTUATION)?.length ?? 0) / Math.max(1, query.replace(/\s/g, "").length);
+  return dense > 0.15 ? "code" : "prose";
 }
 
 /** A call of `chunk`'s function in `caller`: the call's line and the two above it; null when none is found. */
