@@ -46,14 +46,14 @@ const CORPORA = [
 const N = Number(args.n);
 /** Query-understanding variants: stop words dropped (none / basic / extended) and the symbol-name bm25 boost. */
 const TUNINGS = {
+  "before: stopWords=basic, symbolWeight=8": { stopWords: "basic", symbolWeight: 8 },
   "stopWords=none": { stopWords: "none", symbolWeight: 8 },
-  "stopWords=basic (default)": { stopWords: "basic", symbolWeight: 8 },
   "stopWords=extended": { stopWords: "extended", symbolWeight: 8 },
   "symbolWeight=1": { stopWords: "basic", symbolWeight: 1 },
   "symbolWeight=4": { stopWords: "basic", symbolWeight: 4 },
   "symbolWeight=16": { stopWords: "basic", symbolWeight: 16 },
   "symbolWeight=32": { stopWords: "basic", symbolWeight: 32 },
-  "stopWords=extended, symbolWeight=16": { stopWords: "extended", symbolWeight: 16 },
+  "default: stopWords=extended, symbolWeight=16": { stopWords: "extended", symbolWeight: 16 },
 };
 const log = (m) => process.stderr.write(`[bench:retrieval] ${m}\n`);
 

@@ -431,8 +431,8 @@ export class IndexStore {
     return this.s.docFreq.get(match, cap)?.n ?? 0;
   }
 
-  /** bm25 over chunk text and symbol names; `match` is an FTS5 query. Best first. */
-  fts(match: string, limit: number, symbolWeight = 8): Array<{ id: number; score: number }> {
+  /** bm25 over chunk text and symbol names (`symbolWeight` against the body's 1); `match` is an FTS5 query. Best first. */
+  fts(match: string, limit: number, symbolWeight: number): Array<{ id: number; score: number }> {
     return this.s.fts.all(symbolWeight, match, limit);
   }
 

@@ -280,6 +280,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       storedVector: (id) => this.store.vectorOfChunk(id),
       embed: embedder && this.vectors && this.vectors.size > 0 ? (texts) => embedder.embed(texts) : null,
       graphRanking: (query, depth) => this.graphRanking(query, depth),
+      rankings: (query, depth) => this.rankings(query, signal, depth),
       callerChunks: (name, limit) => this.store.callerChunks(name, limit),
       chunkText: (id) => this.store.chunk(id)?.text ?? null,
       signal,

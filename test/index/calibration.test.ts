@@ -38,6 +38,7 @@ function calibrateWithRandomVectors(index: WorkspaceIndex): Promise<FusionCalibr
     storedVector: (id) => stored.get(id) ?? null,
     embed: async (texts) => embed(texts),
     graphRanking: (query, depth) => index.graphRanking(query, depth),
+    rankings: async (query, depth) => [index.lexicalRanking(query, depth), [], index.graphRanking(query, depth)],
     callerChunks: (name, limit) => index["store"].callerChunks(name, limit),
     chunkText: (id) => index.chunk(id)?.text ?? null,
   });

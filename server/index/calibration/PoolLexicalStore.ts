@@ -38,7 +38,7 @@ export class PoolLexicalStore implements LexicalStore {
     return this.frequency.get(match, cap)?.n ?? 0;
   }
 
-  fts(match: string, limit: number, symbolWeight = 8): Array<{ id: number }> {
+  fts(match: string, limit: number, symbolWeight: number): Array<{ id: number }> {
     return this.ranked.all(match, symbolWeight, limit);
   }
 

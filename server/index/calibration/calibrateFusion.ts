@@ -48,6 +48,8 @@ export interface CalibrationSource {
   /** The index's embedder; null without vectors. */
   embed: ((texts: string[]) => Promise<Float32Array[]>) | null;
   graphRanking(query: string, depth: number): number[];
+  /** The index's own [FTS5, vectors, graph] lists for a query (code queries need no held-out text). */
+  rankings(query: string, depth: number): Promise<number[][]>;
   /** Chunks that call `name`, and a chunk's text. */
   callerChunks(name: string, limit: number): number[];
   chunkText(id: number): string | null;
@@ -70,40 +72,47 @@ const perRanker = (values: number[]): PerRanker => ({ fts: values[0], vectors: v
 /** Measures the rankers on both kinds of query and picks each kind's weights. */
 export async function calibrateFusion(source: CalibrationSource): Promise<FusionCalibration> {
   const candidates = source.sampleChunks(CANDIDATES, ["function", "method"]);
-  const prose = unique(candidates.map(calibrationQuery));
-  const code = unique(candidates.map((c) => {
+  const proseQueries = unique(candidates.map(calibrationQuery));
+  const codeQueries = unique(candidates.map((c) => {
     const name = c.symbol?.split(/[.:]+/).pop();
     const caller = name ? source.callerChunks(name, 3).find((id) => id !== c.id) : undefined;
     const text = caller === undefined ? null : source.chunkText(caller);
     return caller === undefined || text === null ? null : callSiteQuery(c, { id: caller, text });
   }));
-  const pickedProse = spread(prose, MAX_QUERIES);
-  const pickedCode = spread(code, MAX_QUERIES);
+  const pickedProse = spread(proseQueries, MAX_QUERIES);
+  const pickedCode = spread(codeQueries, MAX_QUERIES);
   const answers = new Set([...pickedProse, ...pickedCode].map((q) => q.chunkId));
   const others = source.sampleChunks(POOL).filter((c) => !answers.has(c.id)).slice(0, Math.max(0, POOL - answers.size));
   const poolIds = new Set([...answers, ...others.map((c) => c.id)]);
   const symbols = new Map(candidates.map((c) => [c.id, c.symbol]));
-  const measure = (queries: CalibrationQuery[]): Promise<KindCalibration> => measureKind(source, queries, others, poolIds, symbols);
-  return {
-    embeddingModel: source.embeddingModel,
-    chunks: source.chunkCount,
-    pool: poolIds.size,
-    prose: await measure(pickedProse),
-    code: await measure(pickedCode),
-  };
+  const prose = pickedProse.length < MIN_QUERIES ? unmeasured(pickedProse.length) : chooseWeights(
+    await poolRankings(source, pickedProse, others, poolIds, symbols), pickedProse.map((q) => q.chunkId), Math.min(1, 5 / poolIds.size),
+  );
+  // A call site is not part of its answer, so code queries run on the whole index as they are.
+  const codeLists: number[][][] = [];
+  for (const q of pickedCode) {
+    source.signal?.throwIfAborted();
+    codeLists.push(await source.rankings(q.query, DEPTH));
+  }
+  const code = pickedCode.length < MIN_QUERIES ? unmeasured(pickedCode.length) : chooseWeights(
+    codeLists, pickedCode.map((q) => q.chunkId), Math.min(1, 5 / Math.max(1, source.chunkCount)),
+  );
+  return { embeddingModel: source.embeddingModel, chunks: source.chunkCount, pool: poolIds.size, prose, code };
 }
 
-async function measureKind(
+function unmeasured(queries: number): KindCalibration {
+  const zero = { ...perRanker([0, 0, 0]), hybrid: 0 };
+  return { measured: false, queries, recallAt5: zero, mrr: zero, weights: perRanker([1, 1, 1]) };
+}
+
+/** Prose queries ranked within the pool, their answers as the rankers may see them (doc comments held out). */
+async function poolRankings(
   source: CalibrationSource,
   picked: CalibrationQuery[],
   others: CalibrationChunk[],
   poolIds: Set<number>,
   symbols: Map<number, string | null>,
-): Promise<KindCalibration> {
-  if (picked.length < MIN_QUERIES) {
-    const zero = { ...perRanker([0, 0, 0]), hybrid: 0 };
-    return { measured: false, queries: picked.length, recallAt5: zero, mrr: zero, weights: perRanker([1, 1, 1]) };
-  }
+): Promise<number[][][]> {
   const lexicalStore = new PoolLexicalStore();
   let lists: number[][][];
   try {
@@ -121,11 +130,13 @@ async function measureKind(
   } finally {
     lexicalStore.close();
   }
+  return lists;
+}
 
-  const targets = picked.map((q) => q.chunkId);
+/** Each ranker's recall, and the weights: recall shares of the useful rankers, or a grid point that does better. */
+function chooseWeights(lists: number[][][], targets: number[], chance: number): KindCalibration {
   const single = RANKERS.map((_, r) => score(lists.map((l) => l[r]), targets));
-  const chance = Math.min(1, 5 / poolIds.size);
-  const useful = single.map((s) => aboveChance(s.hits, picked.length, chance));
+  const useful = single.map((s) => aboveChance(s.hits, targets.length, chance));
   const bestRecall = Math.max(...single.map((s, r) => (useful[r] ? s.recall : 0)));
   let weights = single.map((s, r) => (useful[r] && bestRecall > 0 ? round(s.recall / bestRecall) : 0));
   if (weights.every((w) => w === 0)) weights = [1, 0, 0];
@@ -139,7 +150,7 @@ async function measureKind(
   }
   return {
     measured: true,
-    queries: picked.length,
+    queries: targets.length,
     recallAt5: { ...perRanker(single.map((s) => round(s.recall))), hybrid: round(best.recall) },
     mrr: { ...perRanker(single.map((s) => round(s.mrr))), hybrid: round(best.mrr) },
     weights: perRanker(weights),

@@ -25,8 +25,10 @@ export type QueryKind = "prose" | "code";
 const CODE_PUNCTUATION = /[(){}[\];=<>!&|+*/%]/g;
 
 export function queryKind(query: string): QueryKind {
-  if (/[;{}]|=>|[\w$\])]\s*=\s*[\w$"'`[({]|[\w$]\.[\w$]+\(/.test(query)) return "code";
-  const dense = (query.match(CODE_PUNCTUATION)?.length ?? 0) / Math.max(1, query.replace(/\s/g, "").length);
+  // `code` in backticks is a prose mention of code, not code.
+  const text = query.replace(/`[^`\n]*`/g, " ");
+  if (/;\s*(\n|$)|[{}]|=>|[\w$\])]\s*=\s*[\w$"'[({]|[\w$]\.[\w$]+\(/.test(text)) return "code";
+  const dense = (text.match(CODE_PUNCTUATION)?.length ?? 0) / Math.max(1, text.replace(/\s/g, "").length);
   return dense > 0.15 ? "code" : "prose";
 }
 
