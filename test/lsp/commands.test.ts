@@ -101,7 +101,7 @@ describe("index over LSP", () => {
         if (await check()) return;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`timed out waiting for ${what}; stderr:\n${c.stderr.slice(-3000)}`);
+      throw new Error(`timed out waiting for ${what}`);
     };
 
     // Typing (didChange bursts) re-indexes the in-memory text once typing pauses: the last text wins.
