@@ -6,8 +6,9 @@ import { PoolLexicalStore } from "./PoolLexicalStore.js";
 // Per-workspace fusion weights. Each ranker (FTS5, vectors, symbol graph) is measured on queries the workspace
 // makes about itself (see calibrationQueries.ts) within a pool of its chunks, and the RRF weights follow from
 // those recalls: a ranker no better than chance gets 0, the others their recall's share of the best one's.
-// Weights from a small grid around that replace them only when they rank the same queries strictly better,
-// so on its own queries the fusion never does worse than its best ranker alone.
+// Weights from a small grid around that replace them only when they rank the same queries strictly better, and
+// fusion is used at all only when it beats the best ranker alone by a margin: so on its own queries the fusion
+// never does worse than its best ranker, and where it is not clearly better it is that ranker.
 
 export const RANKERS = ["fts", "vectors", "graph"] as const;
 export type RankerName = (typeof RANKERS)[number];
@@ -64,6 +65,8 @@ const DEPTH = 50;
 /** Chunk text given to the embedder, as the index does. */
 const EMBED_TEXT_CHARS = 1200;
 const GRID = [0, 0.1, 0.25, 0.5, 1];
+/** Answers fusion must add to the top 5 (of up to MAX_QUERIES) over the best single ranker to be used. */
+const FUSION_MARGIN = 2;
 /** Fewer queries than this measure nothing: the weights stay plain RRF. */
 export const MIN_QUERIES = 8;
 
@@ -147,6 +150,13 @@ function chooseWeights(lists: number[][][], targets: number[], chance: number): 
       best = s;
       weights = candidate;
     }
+  }
+  // Fusion must earn its place: unless it ranks FUSION_MARGIN more answers into the top 5 than the best ranker
+  // alone, that ranker alone is used (a gain of one query in 120 did not carry over to other queries).
+  const top = single.reduce((a, b, r) => (b.hits > single[a].hits || (b.hits === single[a].hits && b.mrr > single[a].mrr) ? r : a), 0);
+  if (best.hits < single[top].hits + FUSION_MARGIN) {
+    weights = RANKERS.map((_, r) => (r === top ? 1 : 0));
+    best = single[top];
   }
   return {
     measured: true,
