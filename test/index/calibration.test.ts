@@ -52,7 +52,10 @@ describe("calibration queries", () => {
     expect(q).toMatchObject({ chunkId: 1, query: "def report(rows):\n    values = [r.v for r in rows]\n    avg = mean(values)" });
     expect(callSiteQuery(target, { id: 3, text: "def meanwhile():\n    pass\n" })).toBeNull();
     expect(queryKind(q?.query ?? "")).toBe("code");
-    expect(queryKind("Return the sample arithmetic mean of data.")).toBe("prose");
+    for (const prose of ["Return the sample arithmetic mean of data.", "Calls `parse()` first, then validates it (see settings).", "Fusion with k = 60; best first."]) {
+      expect(queryKind(prose), prose).toBe("prose");
+    }
+    for (const code of ["index.search(query)", "foo(bar, baz)", "if (a && b) return c;", "const f = () => 1"]) expect(queryKind(code), code).toBe("code");
   });
 
   it("take a docstring or doc comment as the query and hold it out of the answer", () => {

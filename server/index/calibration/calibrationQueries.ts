@@ -27,7 +27,8 @@ const CODE_PUNCTUATION = /[(){}[\];=<>!&|+*/%]/g;
 export function queryKind(query: string): QueryKind {
   // `code` in backticks is a prose mention of code, not code.
   const text = query.replace(/`[^`\n]*`/g, " ");
-  if (/;\s*(\n|$)|[{}]|=>|[\w$\])]\s*=\s*[\w$"'[({]|[\w$]\.[\w$]+\(/.test(text)) return "code";
+  // Indented lines are code. Not `x = y` alone: prose writes "k = 60" too.
+  if (/;\s*(\n|$)|[{}]|=>|[\w$]\.[\w$]+\(|\n[ \t]+\S/.test(text)) return "code";
   const dense = (text.match(CODE_PUNCTUATION)?.length ?? 0) / Math.max(1, text.replace(/\s/g, "").length);
   return dense > 0.15 ? "code" : "prose";
 }
