@@ -42,7 +42,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       );
       if (!index.hasEmbeddings) io.stderr(`dhi: no vectors: ${index.embeddingProblem}\n`);
       const fusion = index.fusionCalibration;
-      if (fusion) io.stdout(`${describeCalibration(fusion)}\n`);
+      // stdout keeps the stats lines only (scripts read them); the calibration is a note like the one above.
+      if (fusion) io.stderr(`dhi: ${describeCalibration(fusion)}\n`);
     }
     return 0;
   } catch (error) {
