@@ -1,4 +1,3 @@
-import { describeCalibration } from "../../index/calibration/calibrationFile.js";
 import { openIndex } from "../../index/openIndex.js";
 import type { IndexProgress, IndexStats } from "../../index/types.js";
 import { isAbortError } from "../../util/abort.js";
@@ -41,9 +40,6 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         `embeddings ${stats.embeddings}\nseconds ${stats.seconds.toFixed(2)}\n`,
       );
       if (!index.hasEmbeddings) io.stderr(`dhi: no vectors: ${index.embeddingProblem}\n`);
-      const fusion = index.fusionCalibration;
-      // stdout keeps the stats lines only (scripts read them); the calibration is a note like the one above.
-      if (fusion) io.stderr(`dhi: ${describeCalibration(fusion)}\n`);
     }
     return 0;
   } catch (error) {
