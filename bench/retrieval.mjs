@@ -5,21 +5,25 @@
 // is indexed with the shared tiny embedding model, and each doc comment is used as a query: a hit is a chunk that
 // contains the function's first line. A second query set uses a call site of the function from another file (the
 // line of code around the call), also against the copy. Reported per retriever (FTS5 alone, vectors alone, and the
-// hybrid RRF of FTS5 + vectors + symbol graph, plus two variants: without vectors, and with the vector list
-// weighted 0.2): recall@5 and MRR (over the top 50).
+// hybrid RRF of FTS5 + vectors + symbol graph with the weights the index calibrated on the corpus itself, which is
+// what search uses; plus plain equal-weight RRF, and RRF without vectors): recall@5 and MRR (over the top 50).
+// --embed-model DIR measures another transformers.js model folder instead of the tiny test embedder.
 // A third run puts the second corpus among ~100k chunks of other code from node_modules (--distractors files), to
 // check that search stays as good at that scale (lexical search bounds its work per query there). That run has no
 // vectors (embedding 100k chunks with the tiny model takes minutes): FTS5, graph and their fusion only.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildCorpus, listSources, round } from "./corpus.mjs";
 
 const REPO = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const { values: args } = parseArgs({
-  options: { n: { type: "string", default: "150" }, distractors: { type: "string", default: "11000" }, keep: { type: "boolean", default: false } },
+  options: {
+    n: { type: "string", default: "150" }, distractors: { type: "string", default: "11000" }, keep: { type: "boolean", default: false },
+    "embed-model": { type: "string" },
+  },
 });
 const { openIndex } = await import(join(REPO, "dist/index/openIndex.js"));
 const { extractFile } = await import(join(REPO, "dist/index/extractFile.js"));
@@ -28,7 +32,7 @@ const { fuseRankings } = await import(join(REPO, "dist/index/rrf.js"));
 const { defaultSettings } = await import(join(REPO, "dist/config/schema.js"));
 const { Logger } = await import(join(REPO, "dist/util/logger.js"));
 
-const EMBED_MODEL = resolve(REPO, "../shared/models/dhi-embed-tiny");
+const EMBED_MODEL = resolve(args["embed-model"] ?? join(REPO, "../shared/models/dhi-embed-tiny"));
 const TRANSFORMERS = join(REPO, "node_modules/@huggingface/transformers");
 const CORPORA = [
   { name: "dhi (this repository, server/)", dir: join(REPO, "server") },
@@ -40,6 +44,17 @@ const CORPORA = [
   },
 ];
 const N = Number(args.n);
+/** Query-understanding variants: stop words dropped (none / basic / extended) and the symbol-name bm25 boost. */
+const TUNINGS = {
+  "before: stopWords=basic, symbolWeight=8": { stopWords: "basic", symbolWeight: 8 },
+  "stopWords=none": { stopWords: "none", symbolWeight: 8 },
+  "stopWords=extended": { stopWords: "extended", symbolWeight: 8 },
+  "symbolWeight=1": { stopWords: "basic", symbolWeight: 1 },
+  "symbolWeight=4": { stopWords: "basic", symbolWeight: 4 },
+  "symbolWeight=16": { stopWords: "basic", symbolWeight: 16 },
+  "symbolWeight=32": { stopWords: "basic", symbolWeight: 32 },
+  "default: stopWords=extended, symbolWeight=16": { stopWords: "extended", symbolWeight: 16 },
+};
 const log = (m) => process.stderr.write(`[bench:retrieval] ${m}\n`);
 
 /** A deterministic shuffle (mulberry32), so every run samples the same functions. */
@@ -134,7 +149,7 @@ async function evaluate(corpus) {
       return c !== null && c.path === t.path && c.startLine <= t.line && t.line <= c.endLine;
     };
     const score = async (queryOf) => {
-      const names = withVectors ? ["fts", "vectors", "graph", "hybrid", "hybridNoVectors", "hybridVectorWeight02"] : ["fts", "graph", "hybridNoVectors"];
+      const names = withVectors ? ["fts", "vectors", "graph", "hybrid", "hybridPlainRRF", "hybridNoVectors"] : ["fts", "graph", "hybrid", "hybridPlainRRF"];
       const sums = Object.fromEntries(names.map((k) => [k, [0, 0]]));
       let n = 0;
       for (const t of targets) {
@@ -144,9 +159,9 @@ async function evaluate(corpus) {
         const [fts, vectors, graph] = await index.rankings(q, undefined, 50);
         const lists = {
           fts, vectors, graph,
-          hybrid: fuseRankings([fts, vectors, graph]).map((r) => r.id),
+          hybrid: fuseRankings([fts, vectors, graph], 60, index.fusionWeights(q)).map((r) => r.id),
+          hybridPlainRRF: fuseRankings([fts, vectors, graph]).map((r) => r.id),
           hybridNoVectors: fuseRankings([fts, graph]).map((r) => r.id),
-          hybridVectorWeight02: fuseRankings([fts, vectors, graph], 60, [1, 0.2, 1]).map((r) => r.id),
         };
         for (const name of names) {
           const rank = lists[name].slice(0, 50).findIndex((id) => hit(t, id));
@@ -158,10 +173,36 @@ async function evaluate(corpus) {
       for (const [name, [r5, mrr]] of Object.entries(sums)) out[name] = { recallAt5: round(r5 / Math.max(1, n), 3), mrr: round(mrr / Math.max(1, n), 3) };
       return out;
     };
+    // Query understanding: FTS5 (and the calibrated fusion) with each way of turning the query into terms.
+    const tuningScore = async (queryOf) => {
+      const out = {};
+      const queries = [];
+      for (const t of targets) {
+        const q = queryOf(t);
+        if (q) queries.push({ t, q, lists: await index.rankings(q, undefined, 50) });
+      }
+      for (const [name, tuning] of Object.entries(TUNINGS)) {
+        const sums = { fts: [0, 0], hybrid: [0, 0] };
+        for (const { t, q, lists: [, vectors, graph] } of queries) {
+          const fts = index.lexicalRanking(q, 50, tuning);
+          const ranked = { fts, hybrid: fuseRankings([fts, vectors, graph], 60, index.fusionWeights(q)).map((r) => r.id) };
+          for (const kind of ["fts", "hybrid"]) {
+            const rank = ranked[kind].slice(0, 50).findIndex((id) => hit(t, id));
+            if (rank >= 0 && rank < 5) sums[kind][0]++;
+            if (rank >= 0) sums[kind][1] += 1 / (rank + 1);
+          }
+        }
+        const n = Math.max(1, queries.length);
+        out[name] = Object.fromEntries(Object.entries(sums).map(([k, [r5, mrr]]) => [k, { recallAt5: round(r5 / n, 3), mrr: round(mrr / n, 3) }]));
+      }
+      return out;
+    };
+    const calibration = index.fusionCalibration;
     const result = {
-      corpus: corpus.name, files: stats.files, chunks: stats.chunks,
+      corpus: corpus.name, files: stats.files, chunks: stats.chunks, calibration,
       docComment: await score((t) => t.doc.prose),
       callSite: await score((t) => t.callSite ?? null),
+      queryTuning: { docComment: await tuningScore((t) => t.doc.prose), callSite: await tuningScore((t) => t.callSite ?? null) },
     };
     await index.dispose();
     return result;
@@ -172,4 +213,4 @@ async function evaluate(corpus) {
 
 const results = [];
 for (const corpus of CORPORA) results.push(await evaluate(corpus));
-process.stdout.write(`${JSON.stringify({ model: "dhi-embed-tiny", sampled: N, results }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ model: basename(EMBED_MODEL), sampled: N, results }, null, 2)}\n`);

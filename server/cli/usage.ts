@@ -30,8 +30,9 @@ export const USAGE: Record<string, string> = {
   --dir DIR  project (default: the current directory)
   --json     print the result as JSON
 `,
-  models: `usage: dhi models pull [--model NAME] [--draft-model NAME] [--no-draft] | dhi models list
-  pull  downloads the default models (or NAME: an hf: URI or https URL) into the model cache
+  models: `usage: dhi models pull [--model NAME] [--draft-model NAME] [--no-draft] [--no-embedding] | dhi models list
+  pull  downloads the default models (or NAME: an hf: URI or https URL) and the default embedding model
+        (unless --no-embedding) into the model cache
   list  shows the models in the cache
 `,
   doctor: `usage: dhi doctor [--dir DIR] [--json]
@@ -40,12 +41,19 @@ export const USAGE: Record<string, string> = {
   --dir DIR  workspace to check (default: the current directory)
   --json     print the checks as JSON
 `,
-  setup: `usage: dhi setup [--build-llama | --no-build-llama] [--no-measure]
+  setup: `usage: dhi setup [--build-llama | --no-build-llama] [--no-measure] [--no-embedding]
   First run in one step: downloads the default models (with progress), measures whether the draft model
   speeds up completions on this CPU, and offers to build llama.cpp for this CPU. Safe to run again.
   --build-llama     build llama.cpp here without asking (a few minutes; needs cmake and a C++ compiler)
   --no-build-llama  skip the build
   --no-measure      skip the draft-model measurement (the pulled draft then stays off)
+  --no-embedding    skip the default embedding model (search then runs without vectors)
+`,
+  trust: `usage: dhi trust [DIR]
+  Trusts the current content of DIR's .dhi.json (default: the current directory), so that its restricted
+  settings take effect: backend.*, model.*, sandbox.*, agent.protectedPaths, index.maxFileBytes,
+  index.embeddingModel. Until then dhi ignores them and says which. Trust is kept by content hash in dhi's cache
+  folder (DHI_CACHE_DIR), never in the workspace: a changed file needs trusting again. Read the file first.
 `,
 };
 

@@ -15,7 +15,7 @@ import { decideMultiline, type MultilineDecision } from "./multiline/decideMulti
 import { stopRule } from "./multiline/stopRule.js";
 import { MINIMAL_CHAIN, POSTPROCESS_CHAIN, postprocess } from "./postprocess/index.js";
 import type { Candidate, FilterContext } from "./postprocess/types.js";
-import type { CompletionResult } from "./types.js";
+import type { CompletionResult, RequestSpeculation } from "./types.js";
 import { pickSuggestions } from "./verify/pickCandidate.js";
 import { syntaxWindow, type SyntaxWindow } from "./verify/syntaxWindow.js";
 import { verifyCandidate, type Verification } from "./verify/verifyCandidate.js";
@@ -292,6 +292,7 @@ export class GenerationJob {
         tokens: greedy ? { prompt: greedy.tokens.prompt, evaluated: greedy.tokens.evaluated, reused: greedy.tokens.reused, generated: greedy.tokens.generated } : {},
         multilineReason: decision.reason,
         rawText: greedy?.text,
+        speculation: greedy ? requestSpeculation(greedy) : undefined,
       };
       return null;
     }
@@ -325,6 +326,7 @@ export class GenerationJob {
           },
           multilineReason: decision.reason,
           rawText: raw.text,
+          speculation: requestSpeculation(raw),
         },
       };
     };
@@ -332,6 +334,10 @@ export class GenerationJob {
     if (suggestions.length > 1) best.alternatives = suggestions.slice(1).map((index, i) => entryFor(index, i + 1, best));
     return best;
   }
+}
+
+function requestSpeculation({ speculation }: GenerationResult): RequestSpeculation {
+  return { kind: speculation.kind, drafted: speculation.drafted, accepted: speculation.accepted, targetPasses: speculation.targetPasses };
 }
 
 function lastWordBoundary(text: string): number {

@@ -58,7 +58,21 @@ export interface CompletionResult {
     multilineReason?: string;
     /** The model's text before post-processing (absent for cache hits). */
     rawText?: string;
+    /** Speculative decoding in this request's generation (absent for cache hits). */
+    speculation?: RequestSpeculation;
   };
+}
+
+/** What speculative decoding did for one request: does `--draft-model` (or prompt lookup) pay? */
+export interface RequestSpeculation {
+  /** "draft" (a draft model), "promptLookup", or "none" (plain decoding). */
+  kind: "draft" | "promptLookup" | "none";
+  /** Tokens the drafter proposed. */
+  drafted: number;
+  /** Proposed tokens the target accepted (≤ drafted). */
+  accepted: number;
+  /** Forward passes of the target model, prompt included. */
+  targetPasses: number;
 }
 
 /** In-memory counters of the request path, for `dhi doctor` and the latency benchmark. */

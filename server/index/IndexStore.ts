@@ -136,8 +136,8 @@ export class IndexStore {
         "SELECT i.spec FROM imports i JOIN files f ON f.id = i.file_id WHERE f.path = ?"),
       pathExists: db.prepare<[string], { one: number }>("SELECT 1 AS one FROM files WHERE path = ?"),
       pathsEndingWith: db.prepare<[string], { path: string }>("SELECT path FROM files WHERE path LIKE ? ESCAPE '\\' LIMIT 20"),
-      fts: db.prepare<[string, number], { id: number; score: number }>(
-        "SELECT rowid AS id, bm25(chunks_fts, 8.0, 1.0) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?"),
+      fts: db.prepare<[number, string, number], { id: number; score: number }>(
+        "SELECT rowid AS id, bm25(chunks_fts, ?, 1.0) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?"),
       ftsUnranked: db.prepare<[string, number], { id: number }>("SELECT rowid AS id FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?"),
       docFreq: db.prepare<[string, number], { n: number }>(
         "SELECT count(*) AS n FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)"),
@@ -431,9 +431,9 @@ export class IndexStore {
     return this.s.docFreq.get(match, cap)?.n ?? 0;
   }
 
-  /** bm25 over chunk text and symbol names; `match` is an FTS5 query. Best first. */
-  fts(match: string, limit: number): Array<{ id: number; score: number }> {
-    return this.s.fts.all(match, limit);
+  /** bm25 over chunk text and symbol names (`symbolWeight` against the body's 1); `match` is an FTS5 query. Best first. */
+  fts(match: string, limit: number, symbolWeight: number): Array<{ id: number; score: number }> {
+    return this.s.fts.all(symbolWeight, match, limit);
   }
 
   /** Chunks matching `match` in index order, without ranking: cheap however many chunks match. */
@@ -474,6 +474,26 @@ export class IndexStore {
   vectorByLabel(label: number): Float32Array | null {
     const row = this.s.vectorByLabel.get(label);
     return row ? toVector(row.vector) : null;
+  }
+
+  /** The stored vector of a chunk (for fusion calibration); null when it has none. */
+  vectorOfChunk(chunkId: number): Float32Array | null {
+    const row = this.db.prepare<[number], { vector: Buffer }>("SELECT vector FROM vectors WHERE chunk_id = ?").get(chunkId);
+    return row ? toVector(row.vector) : null;
+  }
+
+  /** Up to `limit` chunks spread evenly over the index by id (only of `kinds` when given), for fusion calibration. */
+  sampleChunks(limit: number, kinds?: string[]): Array<{ id: number; kind: string; symbol: string | null; text: string }> {
+    const where = kinds ? `WHERE kind IN (${kinds.map(() => "?").join(",")})` : "";
+    const ids = this.db.prepare<string[], { id: number }>(`SELECT id FROM chunks ${where} ORDER BY id`).all(...(kinds ?? [])).map((r) => r.id);
+    const step = Math.max(1, ids.length / limit);
+    const byId = this.db.prepare<[number], { id: number; kind: string; symbol: string | null; text: string }>("SELECT id, kind, symbol, text FROM chunks WHERE id = ?");
+    const out: Array<{ id: number; kind: string; symbol: string | null; text: string }> = [];
+    for (let i = 0; i < ids.length && out.length < limit; i += step) {
+      const row = byId.get(ids[Math.floor(i)]);
+      if (row) out.push(row);
+    }
+    return out;
   }
 
   clearVectors(): void {

@@ -1,4 +1,4 @@
-import { queryTerms } from "./identifiers.js";
+import { EXTENDED_STOP_WORDS, queryTerms, STOP_WORDS } from "./identifiers.js";
 
 /** What lexical search needs from the database. */
 export interface LexicalStore {
@@ -6,8 +6,8 @@ export interface LexicalStore {
   chunkCount(): number;
   /** Chunks matching the FTS5 query `match`, counted up to `cap`. */
   documentFrequency(match: string, cap: number): number;
-  /** bm25-ranked chunk ids for an FTS5 query, best first. */
-  fts(match: string, limit: number): Array<{ id: number }>;
+  /** bm25-ranked chunk ids for an FTS5 query, best first; `symbolWeight` is the symbol-name column's bm25 weight. */
+  fts(match: string, limit: number, symbolWeight: number): Array<{ id: number }>;
   /** Chunk ids matching an FTS5 query, unranked (cheap however many match). */
   ftsUnranked(match: string, limit: number): number[];
 }
@@ -28,6 +28,27 @@ const DF_KEPT_FROM = 256;
 const DF_RECOUNT_AFTER_WRITES = 100;
 const DF_CACHE_LIMIT = 20_000;
 
+/** How a query becomes an FTS5 query. DEFAULT_TUNING is what bench:retrieval measured best (bench/retrieval.md). */
+export interface QueryTuning {
+  /** Which English words are dropped from the query ("none" keeps them all). */
+  stopWords: "none" | "basic" | "extended";
+  /** bm25 weight of the symbol-name column (the body's is 1): how much a match in a name counts. */
+  symbolWeight: number;
+}
+
+/**
+ * bench:retrieval (bench/retrieval.md): a symbol-name weight of 1 lost 4-13 points of FTS recall@5 on every corpus,
+ * 16 matched or beat 8 on all three; the extended stop words added a few queries on two corpora and lost one on the
+ * third. Both together ranked best overall (differences of 1-2 queries in 150, so small).
+ */
+export const DEFAULT_TUNING: QueryTuning = { stopWords: "extended", symbolWeight: 16 };
+
+const STOP_WORD_SETS: Record<QueryTuning["stopWords"], ReadonlySet<string>> = {
+  none: new Set(),
+  basic: STOP_WORDS,
+  extended: EXTENDED_STOP_WORDS,
+};
+
 /** bm25 over FTS5 within a bounded amount of work per query, with the document frequencies it needs cached. */
 export class LexicalSearch {
   /** Capped document frequencies of words found in at least DF_KEPT_FROM chunks. */
@@ -44,8 +65,8 @@ export class LexicalSearch {
    * Ranks chunks for the query's words (identifiers split). Common words are dropped, like stop words: they
    * barely move bm25 yet make FTS5 score (and look up the length of) most of the index.
    */
-  rank(query: string, depth: number): number[] {
-    const terms = queryTerms(query);
+  rank(query: string, depth: number, tuning: QueryTuning = DEFAULT_TUNING): number[] {
+    const terms = queryTerms(query, 24, STOP_WORD_SETS[tuning.stopWords]);
     if (terms.length === 0) return [];
     if (this.chunks < 0) this.chunks = this.store.chunkCount();
     const cap = Math.max(COMMON_WORD_MIN_CHUNKS, Math.floor(this.chunks * COMMON_WORD_SHARE));
@@ -61,13 +82,13 @@ export class LexicalSearch {
         chosen.push(`"${term}"`);
         rows += df;
       }
-      return this.store.fts(chosen.join(" OR "), depth).map((r) => r.id);
+      return this.store.fts(chosen.join(" OR "), depth, tuning.symbolWeight).map((r) => r.id);
     }
     // Only common words (`error`, `export function resolve(`): ranking every chunk that has them all took up to
     // 25 ms. Rank the chunks whose symbol names hold them, then fill up with other chunks that have them all.
     if (withDf.length === 0) return [];
     const all = withDf.slice(0, 4).map((t) => `"${t.term}"`).join(" AND ");
-    const ids = this.store.fts(`{symbols} : (${all})`, depth).map((r) => r.id);
+    const ids = this.store.fts(`{symbols} : (${all})`, depth, tuning.symbolWeight).map((r) => r.id);
     if (ids.length < depth) {
       for (const id of this.store.ftsUnranked(all, depth * 2)) {
         if (ids.length >= depth) break;

@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from "node:fs";
-import { isAbsolute, join, relative, sep } from "node:path";
+import { stat } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import type { Settings } from "../config/schema.js";
 import { languageOf } from "../syntax/index.js";
 import { throwIfAborted } from "../util/abort.js";
@@ -17,9 +18,12 @@ import { contentHash, type FileJob } from "./examineFile.js";
 import { applyJob, changedStat, examineHere, type FileContext } from "./fileJobs.js";
 import { queryIdentifiers } from "./identifiers.js";
 import { IndexStore, isBusyError, type FileRecord } from "./IndexStore.js";
-import { LexicalSearch } from "./LexicalSearch.js";
+import { LexicalSearch, type QueryTuning } from "./LexicalSearch.js";
 import { resolveImport } from "./resolveImport.js";
 import { retrieveContext } from "./retrieveContext.js";
+import { calibrateFusion, type FusionCalibration } from "./calibration/calibrateFusion.js";
+import { calibrationStale, readCalibration, writeCalibration } from "./calibration/calibrationFile.js";
+import { queryKind } from "./calibration/calibrationQueries.js";
 import { fuseRankings } from "./rrf.js";
 import type {
   Chunk, CodeIndex, IndexStats, ReferenceLocation, RetrievalRequest, RetrievedChunk, SearchHit, SymbolLocation, UpdateOptions,
@@ -63,11 +67,7 @@ const VECTOR_SAVE_DELAY_MS = 30_000;
 const EMBED_TEXT_CHARS = 1200;
 /** Candidates each ranked list contributes to fusion. */
 const FUSION_DEPTH = 50;
-/**
- * RRF weights of the [FTS5, vectors, symbol graph] lists: plain RRF. bench/retrieval.mjs shows that with the
- * tiny test embedder a vector weight of 0.2 ranks better (its vectors alone reach recall@5 ≈ 0.15); a stronger
- * embedding model should earn its full weight.
- */
+/** RRF weights of the [FTS5, vectors, symbol graph] lists until the workspace's calibration has measured them. */
 const FUSION_WEIGHTS = [1, 1, 1];
 /** The server's connection waits at most this long (blocking) for another process's write lock... */
 const BUSY_TIMEOUT_MS = 100;
@@ -117,6 +117,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
    */
   private embeddedThrough = 0;
   private disposed = false;
+  /** The fusion weights measured on this workspace (calibration/), beside the index; null until measured. */
+  private calibration: FusionCalibration | null;
 
   private constructor(
     private readonly options: WorkspaceIndexOptions,
@@ -130,6 +132,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.lexical = new LexicalSearch(store);
     this.files = { root: this.root, isOpen: (p) => this.overlays.has(p), skipped: (p, why) => this.skipped(p, why) };
     this.excluded = exclusionMatcher(this.root, options.settings.index.exclude);
+    const saved = readCalibration(this.cacheDir);
+    this.calibration = saved && saved.embeddingModel === this.embeddingModelKey ? saved : null;
   }
 
   static async open(options: WorkspaceIndexOptions): Promise<WorkspaceIndex> {
@@ -244,8 +248,48 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
         this.options.logger.warn(`dhi index: embedding failed: ${errorMessage(error)}`);
       });
     }
+    await this.calibrateIfStale(signal).catch((error: unknown) => {
+      if (!signal?.aborted) this.options.logger.warn(`dhi index: fusion calibration failed: ${errorMessage(error)}`);
+    });
     this.lastSeconds = (performance.now() - started) / 1000;
     return this.stats();
+  }
+
+  private get cacheDir(): string {
+    return dirname(this.store.file);
+  }
+
+  /** Which vectors the index holds: the model key stored with them, or "none". */
+  private get embeddingModelKey(): string {
+    return this.embedder ? (this.store.getMeta("embed_model") ?? "none") : "none";
+  }
+
+  /** The measured fusion (recalls and weights); null before the first calibration. */
+  get fusionCalibration(): FusionCalibration | null {
+    return this.calibration;
+  }
+
+  /** Measures the rankers on the workspace's own doc comments when the model changed or the index grew a lot. */
+  async calibrateIfStale(signal?: AbortSignal, force = false): Promise<FusionCalibration | null> {
+    const chunks = this.store.counts().chunks;
+    if (chunks === 0 || (!force && !calibrationStale(this.calibration, this.embeddingModelKey, chunks))) return this.calibration;
+    const embedder = this.embedder;
+    const calibration = await calibrateFusion({
+      embeddingModel: this.embeddingModelKey,
+      chunkCount: chunks,
+      sampleChunks: (limit, kinds) => this.store.sampleChunks(limit, kinds),
+      storedVector: (id) => this.store.vectorOfChunk(id),
+      embed: embedder && this.vectors && this.vectors.size > 0 ? (texts) => embedder.embed(texts) : null,
+      graphRanking: (query, depth) => this.graphRanking(query, depth),
+      rankings: (query, depth) => this.rankings(query, signal, depth),
+      callerChunks: (name, limit) => this.store.callerChunks(name, limit),
+      chunkText: (id) => this.store.chunk(id)?.text ?? null,
+      signal,
+    });
+    if (this.disposed || signal?.aborted) return this.calibration;
+    writeCalibration(this.cacheDir, calibration);
+    this.calibration = calibration;
+    return calibration;
   }
 
   /**
@@ -474,7 +518,13 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     this.ensureOpen();
     const k = options.k ?? 10;
     const rankings = await this.rankings(query, options.signal);
-    return this.hits(fuseRankings(rankings, 60, FUSION_WEIGHTS).slice(0, k));
+    return this.hits(fuseRankings(rankings, 60, this.fusionWeights(query)).slice(0, k));
+  }
+
+  /** [FTS5, vectors, graph] RRF weights for a query: the calibrated ones of its kind (prose or code) once measured. */
+  fusionWeights(query: string): number[] {
+    const w = this.calibration?.[queryKind(query)].weights;
+    return w ? [w.fts, w.vectors, w.graph] : FUSION_WEIGHTS;
   }
 
   /** The three ranked lists that hybrid search fuses; exposed for benchmarks (FTS-only, vectors-only). */
@@ -491,8 +541,8 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
   }
 
   /** bm25 over the query's words, within bounded work (see LexicalSearch). */
-  lexicalRanking(query: string, depth = FUSION_DEPTH): number[] {
-    return this.lexical.rank(query, depth);
+  lexicalRanking(query: string, depth = FUSION_DEPTH, tuning?: QueryTuning): number[] {
+    return this.lexical.rank(query, depth, tuning);
   }
 
   async vectorRanking(query: string, depth = FUSION_DEPTH): Promise<number[]> {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Settings } from "../config/schema.js";
 import { modelCacheDir } from "../util/paths.js";
+import { DEFAULT_EMBEDDING_MODEL, defaultEmbeddingModelDir } from "./defaultEmbeddingModel.js";
 
 /** A local embedding model folder in the transformers.js layout (config.json, tokenizer.json, onnx/model*.onnx). */
 export interface EmbeddingModel {
@@ -27,32 +28,29 @@ function missing(reason: string): EmbeddingReadiness {
   return { ready: false, reason, detail: reason };
 }
 
-const DEFAULT_MODEL_NAME = "dhi-embed-tiny";
-
-function modelAt(dir: string): EmbeddingModel | null {
+/** A complete model folder: config.json (written last by a pull), tokenizer.json and an ONNX file. */
+function modelAt(dir: string, id?: string): EmbeddingModel | null {
   if (!existsSync(join(dir, "config.json")) || !existsSync(join(dir, "tokenizer.json"))) return null;
   const dtype = existsSync(join(dir, "onnx", "model.onnx")) ? "fp32" : existsSync(join(dir, "onnx", "model_quantized.onnx")) ? "q8" : null;
   if (!dtype) return null;
-  return { dir, localModelPath: dirname(dir), name: basename(dir), dtype };
+  return id ? { dir, localModelPath: dir.slice(0, dir.length - id.length - 1), name: id, dtype } : { dir, localModelPath: dirname(dir), name: basename(dir), dtype };
 }
 
 /**
- * Which embedding model the index will use, found without any network access. `"default"` means the
- * embedding model in the model cache (`<cache>/models/dhi-embed-tiny`); a path is a local
- * folder; any other value is a model id looked up in the model cache. Used by the index and by `dhi doctor`.
+ * Which embedding model the index will use, found without any network access. `"default"` means
+ * DEFAULT_EMBEDDING_MODEL in the model cache (`dhi models pull` puts it there); a path is a local folder;
+ * any other value is a model id looked up in the model cache. Used by the index and by `dhi doctor`.
  */
 export function embeddingReadiness(settings: Settings, env: NodeJS.ProcessEnv = process.env): EmbeddingReadiness {
   const configured = env.DHI_EMBED_MODEL || settings.index.embeddingModel;
   const source = env.DHI_EMBED_MODEL ? "DHI_EMBED_MODEL" : "index.embeddingModel";
   if (configured === "default") {
-    const candidates = [join(modelCacheDir(env), DEFAULT_MODEL_NAME)];
-    for (const dir of candidates) {
-      const model = modelAt(dir);
-      if (model) return found(model, `default (${dir})`);
-    }
+    const dir = defaultEmbeddingModelDir(env);
+    const model = modelAt(dir, DEFAULT_EMBEDDING_MODEL.id);
+    if (model) return found(model, `default (${dir})`);
     return missing(
-      `no embedding model: index.embeddingModel is "default" but ${candidates[0]} does not exist; ` +
-        "set DHI_EMBED_MODEL or index.embeddingModel to a local transformers.js model folder (search works without vectors)",
+      `no embedding model: index.embeddingModel is "default" (${DEFAULT_EMBEDDING_MODEL.id}) but it is not in ${dir}; ` +
+        "run `dhi models pull`, or set DHI_EMBED_MODEL / index.embeddingModel to a local transformers.js model folder (search works without vectors)",
     );
   }
   const looksLikePath = isAbsolute(configured) || configured.startsWith(".") || existsSync(configured);

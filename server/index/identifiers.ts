@@ -72,10 +72,10 @@ export function identifierParts(text: string, memo?: Map<string, string>): strin
 }
 
 /** Words of a search query for FTS: each identifier, lower-cased, plus its parts; deduplicated, in order. */
-export function queryTerms(query: string, max = 24): string[] {
+export function queryTerms(query: string, max = 24, stopWords: ReadonlySet<string> = STOP_WORDS): string[] {
   const terms: string[] = [];
   const add = (t: string): void => {
-    if (t.length >= 2 && !terms.includes(t) && !STOP_WORDS.has(t)) terms.push(t);
+    if (t.length >= 2 && !terms.includes(t) && !stopWords.has(t)) terms.push(t);
   };
   for (const m of query.matchAll(/[\p{L}\p{N}_$]+/gu)) {
     const word = m[0];
@@ -106,9 +106,18 @@ export function queryIdentifiers(query: string): string[] {
 }
 
 /** English words too common to help a bm25 query. */
-const STOP_WORDS = new Set([
+export const STOP_WORDS: ReadonlySet<string> = new Set([
   "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "its", "of", "on", "or",
   "that", "the", "this", "to", "was", "with", "if", "else", "when", "which", "will", "returns", "return",
+]);
+
+/** STOP_WORDS plus the question words and filler of natural-language questions (measured in bench:retrieval). */
+export const EXTENDED_STOP_WORDS: ReadonlySet<string> = new Set([
+  ...STOP_WORDS,
+  "how", "what", "where", "why", "who", "does", "do", "did", "can", "should", "would", "could", "we", "you", "our",
+  "there", "then", "than", "so", "but", "not", "no", "all", "any", "each", "has", "have", "had", "been", "being",
+  "given", "whether", "only", "also", "about", "such", "these", "those", "they", "them", "their", "one", "used",
+  "using", "use", "gets", "get",
 ]);
 
 /** Keywords and literals of the indexed languages: never recorded as references. */

@@ -77,7 +77,7 @@ function chunkHash(symbol: string | null, kind: string, parent: string | null, t
 }
 
 /** The FTS `symbols` column: qualified names plus their camelCase/snake_case parts. */
-function symbolTerms(names: string[], memo: Map<string, string[]>): string {
+export function symbolTerms(names: string[], memo: Map<string, string[]> = new Map()): string {
   const words = new Set<string>();
   for (const name of names) {
     for (const piece of name.split(/[.:]+/)) {

@@ -360,7 +360,7 @@ export class DhiServer {
     if (result) {
       if (!result.cached) this.status.completionServed(result.debug.timings.requestMs ?? 0, result.debug.tokens.generated ?? 0, result.debug.timings.modelMs ?? 0);
       for (const { id } of [result, ...(result.alternatives ?? [])]) this.folders.rememberCompletion(id, workspace);
-      workspace.completionShown(result.id);
+      workspace.completionShown(result.id, result.cached ? undefined : result.debug.speculation);
     }
     const debug = result?.debug ?? workspace.lastDiscarded();
     this.lastCompletion = { folder: workspace.root, uri: document.uri, id: result?.id ?? null, context: debug?.context ?? [], tokens: debug?.tokens ?? {} };

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { AcceptanceStore } from "../completion/AcceptanceStore.js";
 import { CompletionService } from "../completion/CompletionService.js";
+import type { RequestSpeculation } from "../completion/types.js";
 import type { Settings } from "../config/schema.js";
 import { defaultSettings } from "../config/schema.js";
 import { createInferenceEngine } from "../inference/createEngine.js";
@@ -170,9 +171,11 @@ export class Workspace {
     return this.acceptanceStore;
   }
 
-  completionShown(id: string): void {
+  /** `speculation` is the decoding behind a fresh generation (none for cache hits), kept for `dhi doctor --json`. */
+  completionShown(id: string, speculation?: RequestSpeculation): void {
     this.completionInstance?.shown(id);
     this.acceptance?.shown(id);
+    if (speculation) this.acceptance?.speculation(speculation);
   }
 
   completionAccepted(id: string): void {

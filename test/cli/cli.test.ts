@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cacheFileName, DEFAULT_MODEL_URI } from "../../server/inference/defaultModels.js";
-import { CLI, EMBED_MODEL, FIM_MODEL, REPO_ROOT } from "../helpers/paths.js";
+import { CLI, DRAFT_MODEL, EMBED_MODEL, FIM_MODEL, REPO_ROOT } from "../helpers/paths.js";
 
 function dhi(args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT) {
   const cacheDir = mkdtempSync(join(tmpdir(), "dhi-cli-cache-"));
@@ -88,6 +88,23 @@ describe("dhi CLI", () => {
     expect(check()).toMatchObject({ ok: true, detail: expect.stringMatching(/^1 files, 1 chunks, 1 of them with vectors \(100%\), 1 symbols; cache at /) });
   });
 
+  it("index --json and doctor report the fusion calibration: recalls and weights", () => {
+    const dir = mkdtempSync(join(tmpdir(), "dhi-doctor-"));
+    writeFileSync(join(dir, "strings.py"), readFileSync(join(REPO_ROOT, "test/index/fixtures/calibration/strings.py")));
+    const env = { DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-cli-cache-")), DHI_EMBED_MODEL: EMBED_MODEL };
+    const indexed = dhi(["index", "--json"], env, dir);
+    expect(indexed.code, indexed.stderr).toBe(0);
+    type Kind = { measured: boolean; queries: number; recallAt5: Record<string, number>; weights: Record<string, number> };
+    const { fusion } = JSON.parse(indexed.stdout) as { fusion: { prose: Kind; code: Kind } };
+    expect(fusion.prose).toMatchObject({ measured: true, weights: { fts: expect.any(Number), vectors: expect.any(Number), graph: expect.any(Number) } });
+    expect(fusion.prose.queries).toBeGreaterThan(20);
+    expect(Object.keys(fusion.prose.recallAt5).sort()).toEqual(["fts", "graph", "hybrid", "vectors"]);
+    expect(fusion.code).toMatchObject({ measured: false, weights: { fts: 1, vectors: 1, graph: 1 } });
+    const report = JSON.parse(dhi(["doctor", "--json"], env, dir).stdout) as { fusion: unknown; checks: Array<{ name: string; detail: string }> };
+    expect(report.fusion).toEqual(fusion);
+    expect(report.checks.find((c) => c.name === "index")?.detail).toMatch(/fusion weights for doc comments: FTS [\d.]+ \/ vectors [\d.]+ \/ graph [\d.]+ from recall@5 /);
+  });
+
   describe("complete", () => {
     function file(name: string, text: string): string {
       const dir = mkdtempSync(join(tmpdir(), "dhi-complete-"));
@@ -110,6 +127,27 @@ describe("dhi CLI", () => {
       expect(payload.tokens.generated).toBeLessThanOrEqual(16);
       expect(payload.timings.totalMs).toBeGreaterThan(0);
       expect(payload.context.map((c) => c.kind)).toEqual(expect.arrayContaining(["prefix", "suffix"]));
+    });
+
+    it("--json reports speculative decoding per request, and doctor --json the acceptance rate", () => {
+      const path = file("point.py", "class Point:\n    def __init__(self, x, y):\n        self.x = x\n        \n");
+      const cacheDir = mkdtempSync(join(tmpdir(), "dhi-cli-cache-"));
+      const env = { DHI_MODEL: FIM_MODEL, DHI_CACHE_DIR: cacheDir };
+      const json = dhi(["complete", `${path}:4:9`, "--json", "--max-tokens", "24", "--draft-model", DRAFT_MODEL], env);
+      expect(json.code, json.stderr).toBe(0);
+      const { speculation } = JSON.parse(json.stdout) as { speculation: { kind: string; drafted: number; accepted: number; targetPasses: number } };
+      expect(speculation.kind).toBe("draft");
+      expect(speculation.drafted).toBeGreaterThan(0);
+      expect(speculation.accepted).toBeLessThanOrEqual(speculation.drafted);
+      expect(speculation.targetPasses).toBeGreaterThan(0);
+      const plain = JSON.parse(dhi(["complete", `${path}:4:9`, "--json", "--max-tokens", "8"], env).stdout) as { speculation: { kind: string; drafted: number } };
+      expect(plain.speculation).toMatchObject({ kind: "none", drafted: 0 });
+
+      const doctor = dhi(["doctor", "--json", "--dir", join(path, "..")], env);
+      const report = JSON.parse(doctor.stdout) as { speculation: Record<string, { requests: number; drafted: number; accepted: number; acceptanceRate: number }> };
+      expect(report.speculation.draft).toMatchObject({ requests: 1, drafted: speculation.drafted, accepted: speculation.accepted });
+      expect(report.speculation.draft.acceptanceRate).toBeCloseTo(speculation.accepted / speculation.drafted, 6);
+      expect(report.speculation.none.requests).toBe(1);
     });
 
     it("retrieves from the workspace's index once one is built", () => {

@@ -41,7 +41,7 @@ describe("dhi setup", () => {
     host = await startModelHost();
     const cacheDir = mkdtempSync(join(tmpdir(), "dhi-setup-"));
     const project = mkdtempSync(join(tmpdir(), "dhi-setup-project-"));
-    const first = await dhi(["setup", "--no-build-llama"], env(cacheDir, host.url), project);
+    const first = await dhi(["setup", "--no-build-llama", "--no-embedding"], env(cacheDir, host.url), project);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(new RegExp(`${TARGET.replace(/\./g, "\\.")} \\[#+\\] 100\\.0%`));
     expect(readdirSync(join(cacheDir, "models")).sort()).toEqual(["draft-measurement.json", DRAFT, TARGET].sort());
@@ -63,7 +63,7 @@ describe("dhi setup", () => {
     expect(JSON.parse(completion.stdout)).toHaveProperty("text");
 
     const downloads = host.downloads.length;
-    const second = await dhi(["setup", "--no-build-llama"], env(cacheDir, host.url), project);
+    const second = await dhi(["setup", "--no-build-llama", "--no-embedding"], env(cacheDir, host.url), project);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain(`${TARGET} is already in`);
     expect(second.stderr).toContain("already measured");
@@ -73,7 +73,7 @@ describe("dhi setup", () => {
   it("Ctrl-C during the download leaves no model file, finished-looking or partial", async () => {
     host = await startModelHost({ slow: true });
     const cacheDir = mkdtempSync(join(tmpdir(), "dhi-setup-"));
-    const child = spawn(process.execPath, [CLI, "setup", "--no-build-llama"], { cwd: cacheDir, env: env(cacheDir, host.url) });
+    const child = spawn(process.execPath, [CLI, "setup", "--no-build-llama", "--no-embedding"], { cwd: cacheDir, env: env(cacheDir, host.url) });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const started = Date.now();
@@ -94,7 +94,7 @@ describe("dhi setup", () => {
     await host.close();
     host = null;
     const cacheDir = mkdtempSync(join(tmpdir(), "dhi-setup-"));
-    const result = await dhi(["setup", "--no-build-llama"], env(cacheDir, endpoint), cacheDir);
+    const result = await dhi(["setup", "--no-build-llama", "--no-embedding"], env(cacheDir, endpoint), cacheDir);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split("\n").at(-1)).toMatch(/^dhi: cannot download hf:ggml-org\/Qwen2\.5-Coder-1\.5B.* unreachable \(offline\? ECONNREFUSED\)\. .*"model\.path" or DHI_MODEL/);
   });

@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { loadSettingsForDirectory, WORKSPACE_SETTINGS_FILE } from "../../config/loadSettings.js";
+import { AcceptanceStore } from "../../completion/AcceptanceStore.js";
 import { CompletionService } from "../../completion/CompletionService.js";
+import type { RequestSpeculation } from "../../completion/types.js";
 import { createInferenceEngine } from "../../inference/createEngine.js";
 import { FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../../inference/errors.js";
 import { chooseModel } from "../../inference/modelResolver.js";
@@ -108,6 +110,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const path = relative(root, file).split("\\").join("/") || file;
     const result = await service.complete({ uri: file, path, text, offset, maxTokens: maxTokens > 0 ? maxTokens : undefined });
     const completionText = result?.text ?? "";
+    recordSpeculation(root, io.env, (result?.debug ?? service.lastDiscarded)?.speculation, logger);
     if (values.json) {
       // An empty answer still explains itself: what went into the prompt and which filter dropped the text.
       const debug = result?.debug ?? service.lastDiscarded;
@@ -122,6 +125,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         tokens: debug?.tokens ?? {},
         context: debug?.context ?? [],
         raw: debug?.rawText ?? null,
+        speculation: debug?.speculation ?? null,
       };
       io.stdout(`${JSON.stringify(payload)}\n`);
     } else {
@@ -135,6 +139,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     await service.dispose();
     await engine.dispose();
     await index?.dispose();
+  }
+}
+
+/** Adds this request's speculative decoding to the workspace's totals, which `dhi doctor --json` reports. */
+function recordSpeculation(root: string, env: NodeJS.ProcessEnv, speculation: RequestSpeculation | undefined, logger: Logger): void {
+  if (!speculation) return;
+  try {
+    const store = AcceptanceStore.inCacheDir(workspaceCacheDir(root, env));
+    store.speculation(speculation);
+    store.close();
+  } catch (error) {
+    logger.warn(`dhi complete: speculation statistics not saved (${errorMessage(error)})`);
   }
 }
 

@@ -2,10 +2,11 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { AcceptanceSnapshot } from "../../completion/AcceptanceStats.js";
-import { ACCEPTANCE_DB, AcceptanceStore } from "../../completion/AcceptanceStore.js";
+import { ACCEPTANCE_DB, AcceptanceStore, type SpeculationTotals } from "../../completion/AcceptanceStore.js";
 import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import type { Settings } from "../../config/schema.js";
 import { OLLAMA_DEFAULT_URL } from "../../inference/OllamaEngine.js";
+import { describeCalibration, readCalibration } from "../../index/calibration/calibrationFile.js";
 import { readIndexSummary } from "../../index/indexSummary.js";
 import { createSandbox } from "../../sandbox/createSandbox.js";
 import { chooseDraft, chooseModel, describeModelChoice } from "../../inference/modelResolver.js";
@@ -93,7 +94,9 @@ function indexCheck(root: string, env: NodeJS.ProcessEnv): Check {
     if (!summary) return notBuilt;
     const { files, chunks, symbols, embeddings } = summary;
     const vectors = chunks > 0 ? `, ${embeddings} of them with vectors (${Math.floor((100 * embeddings) / chunks)}%)` : "";
-    return { name: "index", ok: true, required: false, detail: `${files} files, ${chunks} chunks${vectors}, ${symbols} symbols; cache at ${dir}` };
+    const calibration = readCalibration(dir);
+    const fusion = calibration ? `; ${describeCalibration(calibration)}` : "";
+    return { name: "index", ok: true, required: false, detail: `${files} files, ${chunks} chunks${vectors}, ${symbols} symbols; cache at ${dir}${fusion}` };
   } catch (error) {
     // The server deletes and rebuilds an unreadable database when it opens it.
     return { name: "index", ok: false, required: false, detail: `index at ${dir} is unreadable (${errorMessage(error)}); \`dhi index\` rebuilds it` };
@@ -148,15 +151,21 @@ export async function runChecks(root: string, env: NodeJS.ProcessEnv): Promise<{
   return { checks, settingsProblems: [...resolved.errors, ...resolved.warnings] };
 }
 
-/** Completion acceptance counted locally by the server in this workspace; null before any completion was shown. */
-function acceptanceStats(root: string, env: NodeJS.ProcessEnv): AcceptanceSnapshot | null {
+interface CompletionStats {
+  acceptance: AcceptanceSnapshot;
+  /** Speculative decoding totals per draft kind, with acceptance rates. */
+  speculation: Record<string, SpeculationTotals>;
+}
+
+/** Completion acceptance and speculation counted locally in this workspace; null before any completion ran. */
+function completionStats(root: string, env: NodeJS.ProcessEnv): CompletionStats | null {
   const path = join(workspaceCacheDir(root, env), ACCEPTANCE_DB);
   if (!existsSync(path)) return null;
   try {
     const store = new AcceptanceStore(path);
-    const snapshot = store.snapshot();
+    const stats = { acceptance: store.snapshot(), speculation: store.speculationSnapshot() };
     store.close();
-    return snapshot;
+    return stats;
   } catch {
     return null;
   }
@@ -167,9 +176,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const root = values.dir ?? io.cwd;
   const { checks, settingsProblems } = await runChecks(root, io.env);
   const healthy = checks.every((c) => c.ok || !c.required) && settingsProblems.length === 0;
-  const acceptance = acceptanceStats(root, io.env);
+  const stats = completionStats(root, io.env);
+  const acceptance = stats && stats.acceptance.shown > 0 ? stats.acceptance : null;
+  const speculation = stats?.speculation ?? {};
   if (values.json) {
-    io.stdout(`${JSON.stringify({ ok: healthy, checks, settingsProblems, acceptance }, null, 2)}\n`);
+    const fusion = readCalibration(workspaceCacheDir(root, io.env));
+    io.stdout(`${JSON.stringify({ ok: healthy, checks, settingsProblems, acceptance, speculation, fusion }, null, 2)}\n`);
   } else {
     for (const problem of settingsProblems) io.stdout(`✗ settings: ${problem}\n`);
     for (const check of checks) {
@@ -179,6 +191,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (acceptance) {
       const percent = (rate: number) => `${(100 * rate).toFixed(1)}%`;
       io.stdout(`  completions: ${acceptance.accepted}/${acceptance.shown} accepted (${percent(acceptance.rate)}), ${acceptance.partiallyAccepted} more accepted in part (${percent(acceptance.partialRate)})\n`);
+    }
+    for (const [kind, t] of Object.entries(speculation)) {
+      if (t.drafted > 0) io.stdout(`  speculation (${kind}): ${t.accepted}/${t.drafted} drafted tokens accepted (${(100 * t.acceptanceRate).toFixed(1)}%) over ${t.requests} requests\n`);
     }
     io.stdout(healthy ? "dhi is ready.\n" : "dhi is not ready: fix the ✗ lines above.\n");
   }

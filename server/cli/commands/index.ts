@@ -33,7 +33,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     // Interrupted while embedding: the files are all indexed, some chunks still lack vectors.
     if (controller.signal.aborted) return interrupted(io, stats);
     if (values.json) {
-      io.stdout(`${JSON.stringify({ ...stats, hasEmbeddings: index.hasEmbeddings, embeddingProblem: index.embeddingProblem })}\n`);
+      io.stdout(`${JSON.stringify({ ...stats, hasEmbeddings: index.hasEmbeddings, embeddingProblem: index.embeddingProblem, fusion: index.fusionCalibration })}\n`);
     } else {
       io.stdout(
         `files ${stats.files}\nchunks ${stats.chunks}\nsymbols ${stats.symbols}\nreferences ${stats.references}\n` +

@@ -13,7 +13,7 @@ export { downloadErrorMessage };
 // node-llama-cpp's downloader (hf: URIs, https URLs, split files), a progress bar on stderr, and one
 // clear line when the network is unreachable. `dhi models list` shows what is cached.
 
-const USAGE = "usage: dhi models pull [--model NAME] [--draft-model NAME] [--no-draft] | dhi models list";
+const USAGE = "usage: dhi models pull [--model NAME] [--draft-model NAME] [--no-draft] [--no-embedding] | dhi models list";
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
@@ -23,6 +23,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     model: { type: "string" },
     "draft-model": { type: "string" },
     "no-draft": { type: "boolean" },
+    "no-embedding": { type: "boolean" },
   }, false);
   const targets = [values.model ?? DEFAULT_MODEL_URI];
   if (!values["no-draft"]) targets.push(values["draft-model"] ?? DEFAULT_DRAFT_MODEL_URI);
@@ -42,6 +43,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const [model, draft] = saved;
   io.stdout(`model: ${model}\n${draft ? `draft model: ${draft}\n` : ""}`);
+  if (!values["no-embedding"]) {
+    const { pullEmbeddingModel } = await import("../pullEmbeddingModel.js");
+    const embedding = await pullEmbeddingModel(io);
+    if (embedding === null) return 1;
+    io.stdout(`embedding model: ${embedding}\n`);
+  }
   if (values.model) io.stderr(`dhi: set "model.path" (or DHI_MODEL) to ${model} to use it\n`);
   return 0;
 }
@@ -131,7 +138,7 @@ function list(io: CliIO): number {
 }
 
 /** A one-line progress bar on stderr, redrawn at most 10 times a second. */
-class ProgressBar {
+export class ProgressBar {
   private last = 0;
   private drawn = false;
   constructor(

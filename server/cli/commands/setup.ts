@@ -21,6 +21,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     "build-llama": { type: "boolean" },
     "no-build-llama": { type: "boolean" },
     "no-measure": { type: "boolean" },
+    "no-embedding": { type: "boolean" },
   }, false);
   if (values["build-llama"] && values["no-build-llama"]) throw new UsageError("dhi: --build-llama and --no-build-llama contradict each other", true);
   const controller = new AbortController();
@@ -32,6 +33,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`dhi setup: 1/3 default models → ${dir}\n`);
     for (const uri of [DEFAULT_MODEL_URI, DEFAULT_DRAFT_MODEL_URI]) {
       if ((await pull(uri, dir, io, controller.signal)) === null) return controller.signal.aborted ? INTERRUPTED : 1;
+    }
+    // The default embedding model for code search, the same pull as `dhi models pull`.
+    if (!values["no-embedding"]) {
+      const { pullEmbeddingModel } = await import("../pullEmbeddingModel.js");
+      if ((await pullEmbeddingModel(io, controller.signal)) === null) return controller.signal.aborted ? INTERRUPTED : 1;
     }
     io.stderr("dhi setup: 2/3 draft model on this CPU\n");
     if (values["no-measure"]) io.stderr("dhi: skipped (--no-measure); the pulled draft stays off\n");
