@@ -49,6 +49,14 @@
                                   (vconcat (mapcar (lambda (item) (list :detail (gethash "detail" item) :newText (gethash "newText" (gethash "textEdit" item))))
                                                    (append items nil))))
                    (when (> (length items) 0) (cl-return))))
+        ;; dhi/status through lsp-mode's notification handler (params arrive as a hash table);
+        ;; the latency comes with the status coalesced just after the completion.
+        (dhi-test--wait (lambda ()
+                          (let ((status (dhi-status-current)))
+                            (and status (equal (dhi-status--get status :model) "ready")
+                                 (dhi-status--get status :lastLatencyMs))))
+                        30)
+        (dhi-test--put :statusLine (or (dhi-status-string) :json-false))
         (when (getenv "DHI_TEST_AGENT")
           (let ((source (current-buffer)))
             (dhi-lsp-agent (getenv "DHI_TEST_AGENT") t)

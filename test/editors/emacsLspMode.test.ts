@@ -19,6 +19,7 @@ interface LspModeOutput {
   connected?: boolean;
   serverIds?: string[];
   completionItems?: { detail: string; newText: string }[];
+  statusLine?: string | false;
   runId?: string;
   preview?: PreviewState | null;
   discarded?: boolean;
@@ -48,6 +49,10 @@ describeWithEditor("Emacs (real, batch) + lsp-mode (Debian elpa-lsp-mode) with e
     const item = out.completionItems?.find((i) => i.detail === "dhi");
     expect(item, JSON.stringify(out.completionItems)).toBeDefined();
     expect(item?.newText.trim().length).toBeGreaterThan(0);
+  });
+
+  it("shows dhi/status through lsp-mode's notification handler (dhi-status.el)", () => {
+    expect(out.statusLine).toMatch(/^dhi ready \| index (ready|building|stale) \| \d+ ms/);
   });
 
   it("C-u M-x dhi-lsp-agent previews the run in a diff-mode buffer; d discards; dhi-lsp-agent-resume reopens it", () => {
