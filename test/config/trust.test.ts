@@ -90,7 +90,7 @@ describe("workspace trust", () => {
     const out: string[] = [];
     const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(t), env, cwd: root };
     expect(await main(["trust", "--help"], io)).toBe(0);
-    expect(out.join("")).toMatch(/^Usage: dhi trust \[DIR\]/);
+    expect(out.join("")).toMatch(/^usage: dhi trust \[DIR\]/);
     expect(loadSettingsForDirectory(root, env).settings.backend.url).toBeNull();
     out.length = 0;
     expect(await main(["trust"], io)).toBe(0);
