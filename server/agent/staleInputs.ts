@@ -2,23 +2,28 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { CheckpointStore } from "./checkpoints/CheckpointStore.js";
 import { absolutePath, toWorkspacePath } from "./safety/workspacePath.js";
-import { editorBuffer } from "./tools/editorBuffers.js";
+import { editorBuffer, openPaths } from "./tools/editorBuffers.js";
 import { readWorkspaceText } from "./tools/readFile.js";
 import type { AgentRequest, FileChange } from "./types.js";
 
-/** Workspace-relative path → digest of its text when the run started (null: missing). */
-export type InputDigests = Record<string, string | null>;
+/** What a run started from: digests (null: missing) of the files it was pointed at and of every open document. */
+export interface InputDigests {
+  pointedAt: Record<string, string | null>;
+  open: Record<string, string | null>;
+}
 
 function digest(text: string | null): string | null {
   return text === null ? null : createHash("sha256").update(text).digest("hex");
 }
 
 /**
- * Digests the files a run was pointed at, as the editor or disk holds them now. Synchronous on purpose: the
- * caller takes it before its first await, so an edit that arrives after the request counts as a change.
+ * Digests the files a run was pointed at and the editor's open documents, as they are now. Synchronous on
+ * purpose: the caller takes it before its first await, so an edit that arrives after the request counts.
  */
 export function digestInputs(root: string, paths: readonly string[]): InputDigests {
-  const digests: InputDigests = {};
+  const open: Record<string, string | null> = {};
+  for (const path of openPaths(root)) open[path] = digest(editorBuffer(root, path)?.text ?? null);
+  const pointedAt: Record<string, string | null> = {};
   for (const path of paths) {
     let relative: string;
     try {
@@ -35,25 +40,32 @@ export function digestInputs(root: string, paths: readonly string[]): InputDiges
         text = null;
       }
     }
-    digests[relative] = digest(text);
+    pointedAt[relative] = digest(text);
   }
-  return digests;
+  return { pointedAt, open };
 }
 
 /**
- * The inputs that changed since the run read them: the files it was pointed at (against `started`) and every
- * file it changes (its `before` must still be the current text). An edit for such a file would lose the user's text.
+ * The inputs that changed since the run started: the files it was pointed at, and every file it changes that was
+ * open then (the run read it early, to locate and plan) or whose `before` is no longer its text. An edit for such
+ * a file would lose the user's text.
  */
 export async function changedInputs(root: string, started: InputDigests, changes: readonly FileChange[]): Promise<string[]> {
   const changed = new Set<string>();
-  for (const [path, before] of Object.entries(started)) {
-    if (digest((await readWorkspaceText(root, path))?.text ?? null) !== before) changed.add(path);
+  const current = async (path: string) => (await readWorkspaceText(root, path))?.text ?? null;
+  for (const [path, before] of Object.entries(started.pointedAt)) {
+    if (digest(await current(path)) !== before) changed.add(path);
   }
   for (const change of changes) {
-    if (((await readWorkspaceText(root, change.path))?.text ?? null) !== change.before) changed.add(change.path);
+    const now = await current(change.path);
+    const wasOpen = Object.hasOwn(started.open, change.path);
+    if (now !== change.before || (wasOpen && digest(now) !== started.open[change.path])) changed.add(change.path);
   }
   return [...changed];
 }
+
+/** For a resumed run, whose start is not known: only the changes' `before` texts are checked. */
+export const NO_INPUTS: InputDigests = { pointedAt: {}, open: {} };
 
 /** The request a run was started with, to offer running it again. */
 export function runRequest(cacheDir: string, runId: string): AgentRequest | null {

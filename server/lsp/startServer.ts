@@ -1,6 +1,6 @@
 import { createConnection, ProposedFeatures } from "vscode-languageserver/node";
 import { DhiServer } from "./DhiServer.js";
-import { createStdioTransport } from "./protocol/stdioTransport.js";
+import { createExplicitTransport, createStdioTransport } from "./protocol/transport.js";
 
 /** Starts the language server on stdio (default), `--socket=PORT` or `--node-ipc`. */
 export function startLanguageServer(argv: string[]): void {
@@ -11,8 +11,12 @@ export function startLanguageServer(argv: string[]): void {
   console.debug = toStderr;
 
   const explicitTransport = argv.some((arg) => arg === "--node-ipc" || arg.startsWith("--socket") || arg.startsWith("--pipe"));
+  // Every transport passes the request gate (missing params, requests after shutdown); stdio also gets dhi's framing.
+  const explicit = explicitTransport ? createExplicitTransport(argv) : null;
   let connection;
-  if (explicitTransport) {
+  if (explicit) {
+    connection = createConnection(ProposedFeatures.all, explicit.reader, explicit.writer);
+  } else if (explicitTransport) {
     connection = createConnection(ProposedFeatures.all);
   } else {
     const { reader, writer, gate } = createStdioTransport(process.stdin, process.stdout, process.env);

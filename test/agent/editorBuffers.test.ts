@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { TextDocumentEdit } from "vscode-languageserver-protocol";
 import { startRun } from "../../server/agent/runAgent.js";
-import { changedInputs, digestInputs } from "../../server/agent/staleInputs.js";
+import { changedInputs, digestInputs, NO_INPUTS } from "../../server/agent/staleInputs.js";
+import type { FileChange } from "../../server/agent/types.js";
 import { registerEditorBuffers, type EditorBuffer } from "../../server/agent/tools/editorBuffers.js";
 import { toRunResult } from "../../server/agent/toRunResult.js";
 import { markApplied, undoRun } from "../../server/agent/undoRun.js";
@@ -26,7 +27,7 @@ describe("the agent reads open documents from the editor", () => {
   it("computes its edit against the unsaved buffer and pins the buffer's version", async () => {
     const root = makeProject(ONE_BUG_PROJECT);
     const buffers = new Map<string, EditorBuffer>([["src/math.js", { text: UNSAVED, version: 7 }]]);
-    const unregister = registerEditorBuffers(root, { get: (path) => buffers.get(path) });
+    const unregister = registerEditorBuffers(root, { get: (path) => buffers.get(path), paths: () => [...buffers.keys()] });
     try {
       const engine = fixAdd();
       const outcome = await startRun(testDeps({ root, engine, sandbox: null }), { instruction: "fix add", paths: ["src/math.js"] });
@@ -46,7 +47,14 @@ describe("the agent reads open documents from the editor", () => {
       const started = digestInputs(root, ["src/math.js"]);
       buffers.set("src/math.js", { text: `${UNSAVED}// more\n`, version: 8 });
       expect(await changedInputs(root, started, [])).toEqual(["src/math.js"]);
-      expect(await changedInputs(root, {}, outcome.changes)).toEqual(["src/math.js"]);
+      expect(await changedInputs(root, NO_INPUTS, outcome.changes)).toEqual(["src/math.js"]);
+
+      // A file open when the run started, changed before the run composed its edit (so `before` is the new
+      // text): still a changed input, because the run located and planned on the old text.
+      const openAtStart = digestInputs(root, []);
+      const typed = { text: `${UNSAVED}// typed mid-run\n`, version: 9 };
+      buffers.set("src/math.js", typed);
+      expect(await changedInputs(root, openAtStart, [{ ...(change as FileChange), before: typed.text }])).toEqual(["src/math.js"]);
 
     } finally {
       unregister();
@@ -56,7 +64,7 @@ describe("the agent reads open documents from the editor", () => {
   it("undo reads the buffer: pins its version, and refuses by name once the user typed after the apply", async () => {
     const root = makeProject(ONE_BUG_PROJECT);
     const buffers = new Map<string, EditorBuffer>();
-    const unregister = registerEditorBuffers(root, { get: (path) => buffers.get(path) });
+    const unregister = registerEditorBuffers(root, { get: (path) => buffers.get(path), paths: () => [...buffers.keys()] });
     try {
       const deps = testDeps({ root, engine: fixAdd(), sandbox: null });
       const outcome = await startRun(deps, { instruction: "fix add", paths: ["src/math.js"] });

@@ -93,6 +93,8 @@ describe("transports", () => {
       const result = await connection.sendRequest<{ serverInfo?: { name: string } }>("initialize", { processId: null, rootUri: null, capabilities: {} });
       expect(result.serverInfo?.name).toBe("dhi");
       await connection.sendRequest("shutdown");
+      // The request gate guards every transport, not only stdio.
+      await expect(connection.sendRequest("dhi/internal/documentText", { uri: "file:///x" })).rejects.toMatchObject({ code: -32600 });
       connection.dispose();
       socket.destroy();
       expect(stdout).toBe(""); // logs never go to stdout

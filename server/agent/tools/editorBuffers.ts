@@ -9,6 +9,8 @@ export interface EditorBuffer {
 /** The editor's open documents of one workspace, looked up by workspace-relative "/" path. */
 export interface EditorBuffers {
   get(path: string): EditorBuffer | undefined;
+  /** The workspace-relative paths of every open document in the workspace. */
+  paths(): string[];
 }
 
 // The language server registers its open documents per workspace root; the CLI registers none, so it reads disk.
@@ -22,6 +24,11 @@ export function registerEditorBuffers(root: string, buffers: EditorBuffers): () 
   return () => {
     if (registry.get(key) === buffers) registry.delete(key);
   };
+}
+
+/** The workspace-relative paths the editor has open in `root`. */
+export function openPaths(root: string): string[] {
+  return registry.get(resolve(root))?.paths() ?? [];
 }
 
 /** The editor's buffer of a workspace file, when the editor has it open. */

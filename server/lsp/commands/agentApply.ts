@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { changedInputs, runRequest, type InputDigests } from "../../agent/staleInputs.js";
+import { changedInputs, NO_INPUTS, runRequest, type InputDigests } from "../../agent/staleInputs.js";
 import { markApplied } from "../../agent/undoRun.js";
 import { toRunResult, type AgentRunResult } from "../../agent/toRunResult.js";
 import type { AgentOutcome } from "../../agent/types.js";
@@ -12,7 +12,7 @@ import type { CommandContext } from "./types.js";
  * Only verified changes are applied; an unverified edit is returned for review instead. A run whose inputs
  * changed while it ran returns no edit (it would overwrite the user's text) and offers a re-run instead.
  */
-export async function finishRun(context: CommandContext, root: string, cacheDir: string, outcome: AgentOutcome, started: InputDigests = {}): Promise<AgentRunResult> {
+export async function finishRun(context: CommandContext, root: string, cacheDir: string, outcome: AgentOutcome, started: InputDigests = NO_INPUTS): Promise<AgentRunResult> {
   const result = toRunResult(root, outcome);
   const changed = await changedInputs(root, started, outcome.changes);
   if (changed.length > 0) return staleResult(result, root, cacheDir, changed);

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { startRun } from "../../agent/runAgent.js";
-import { digestInputs } from "../../agent/staleInputs.js";
+import { digestInputs, NO_INPUTS } from "../../agent/staleInputs.js";
 import { finishRun } from "./agentApply.js";
 import { agentDepsFor, asParamsError } from "./agentDeps.js";
 import type { LspCommand } from "./types.js";
@@ -25,7 +25,7 @@ export const agentRunCommand: LspCommand = {
       const args = ArgsSchema.parse(argument);
       const paths = (args.uris ?? []).map(uriToPath);
       // Before the first await: an edit the editor sends after this request counts as a changed input.
-      const started = context.workspace.root ? digestInputs(context.workspace.root, paths) : {};
+      const started = context.workspace.root ? digestInputs(context.workspace.root, paths) : NO_INPUTS;
       return await context.withProgress("dhi agent", async (report) => {
         const deps = await agentDepsFor(context, report);
         const outcome = await startRun(deps, { instruction: args.instruction, paths, apply: args.apply ?? false });
