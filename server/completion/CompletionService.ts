@@ -272,7 +272,8 @@ export class CompletionService {
       tokens,
     });
     this.lastLatency = latency;
-    this.logger.debug(formatLatency(latency));
+    // Every request passes here: format the line only when someone reads it.
+    if (this.logger.enabled("debug")) this.logger.debug(formatLatency(latency));
   }
 
   /** The client showed completion `id` (counted once per id). */
