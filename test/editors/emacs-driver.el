@@ -94,6 +94,8 @@
                                  (plist-get status :lastLatencyMs))))
                         30)
         (dhi-test--put :status (dhi-status-current))
+        ;; The server's log (DHI_LOG_LEVEL=debug): each completion's latency record, for failure messages.
+        (dhi-test--put :serverLog (dhi-test--tail (ignore-errors (jsonrpc-stderr-buffer server)) 6000))
         ;; Batch Emacs has no frame to render `format-mode-line' on (it returns ""), so
         ;; evaluate the :eval entries that `mode-line-misc-info' holds, as redisplay would.
         (dhi-test--put :modeLine

@@ -57,6 +57,8 @@
                                  (dhi-status--get status :lastLatencyMs))))
                         30)
         (dhi-test--put :statusLine (or (dhi-status-string) :json-false))
+        ;; The server's log (DHI_LOG_LEVEL=debug): each completion's latency record, for failure messages.
+        (dhi-test--put :serverLog (dhi-test--tail (cl-find-if (lambda (b) (string-match-p "::stderr\\*\\'" (buffer-name b))) (buffer-list)) 6000))
         (when (getenv "DHI_TEST_AGENT")
           (let ((source (current-buffer)))
             (dhi-lsp-agent (getenv "DHI_TEST_AGENT") t)

@@ -15,6 +15,13 @@
   (with-temp-file (getenv "DHI_TEST_OUT")
     (insert (json-serialize dhi-test--out :null-object nil :false-object :json-false))))
 
+(defun dhi-test--tail (buffer chars)
+  "The last CHARS characters of BUFFER (a buffer or nil), or an empty string."
+  (if (buffer-live-p buffer)
+      (with-current-buffer buffer
+        (buffer-substring-no-properties (max (point-min) (- (point-max) chars)) (point-max)))
+    ""))
+
 (defun dhi-test--wait (predicate seconds)
   "Process events until PREDICATE is non-nil or SECONDS pass."
   (let ((deadline (+ (float-time) seconds)))

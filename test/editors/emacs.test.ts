@@ -44,6 +44,7 @@ interface EmacsOutput {
   };
   status?: { model: string; index: string; lastLatencyMs?: number };
   modeLine?: string;
+  serverLog?: string;
   error?: string;
 }
 interface PreviewState {
@@ -93,7 +94,7 @@ describeWithEditor("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eg
 
   it("shows dhi/status in the mode line (dhi-status.el)", () => {
     expect(out.status).toMatchObject({ model: "ready", index: "ready" });
-    expect(out.status?.lastLatencyMs).toBeGreaterThanOrEqual(0);
+    expect(out.status?.lastLatencyMs, `status ${JSON.stringify(out.status)}; server log:\n${out.serverLog ?? ""}`).toBeGreaterThanOrEqual(0);
     expect(out.modeLine).toMatch(/dhi ready \| index ready \| \d+ ms \| [\d.]+ tok\/s /);
   });
 

@@ -20,6 +20,8 @@ interface LspModeOutput {
   serverIds?: string[];
   completionItems?: { detail: string; newText: string }[];
   statusLine?: string | false;
+  serverLog?: string;
+  serverLog?: string;
   runId?: string;
   preview?: PreviewState | null;
   discarded?: boolean;
@@ -52,7 +54,7 @@ describeWithEditor("Emacs (real, batch) + lsp-mode (Debian elpa-lsp-mode) with e
   });
 
   it("shows dhi/status through lsp-mode's notification handler (dhi-status.el)", () => {
-    expect(out.statusLine).toMatch(/^dhi ready \| index (ready|building|stale) \| \d+ ms/);
+    expect(out.statusLine, `server log:\n${out.serverLog ?? ""}`).toMatch(/^dhi ready \| index (ready|building|stale) \| \d+ ms/);
   });
 
   it("C-u M-x dhi-lsp-agent previews the run in a diff-mode buffer; d discards; dhi-lsp-agent-resume reopens it", () => {
