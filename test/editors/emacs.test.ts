@@ -114,11 +114,11 @@ describeWithEditor("Emacs (real, batch) + Eglot with editor-configs/emacs/dhi-eg
       keys: { a: "dhi-agent-preview-apply", d: "dhi-agent-preview-discard", q: "dhi-agent-preview-discard" },
     });
     expect(agent?.preview?.header[0]).toMatch(new RegExp(`^# dhi agent run ${agent?.runId} \\((verified|UNVERIFIED)\\)$`));
-    expect(agent?.discarded).toBe(true);
+    expect(agent?.discarded, JSON.stringify(agent)).toBe(true);
   });
 
   it("the preview's a key applies the edit through Eglot and saves the file", () => {
-    expect(out.agent?.appliedClosed).toBe(true);
+    expect(out.agent?.appliedClosed, JSON.stringify(out.agent)).toBe(true);
     expect(out.agent?.fileAfterApply).toContain("    def add(self, a, b):\n        return a + b\n");
   });
 

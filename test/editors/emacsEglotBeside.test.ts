@@ -33,7 +33,7 @@ describeWithEditor("Emacs (real, batch): dhi beside another server under Eglot (
 
   it("Eglot keeps the other server; dhi-eglot-companion-mode adds dhi's capf before Eglot's", () => {
     expect(out.eglotServer).toBe("other-server");
-    expect(out.companion).toBe(true);
+    expect(out.companion, JSON.stringify(out)).toBe(true);
     const capfs = out.capfs ?? [];
     expect(capfs.indexOf("dhi-eglot-companion-capf")).toBeGreaterThanOrEqual(0);
     expect(capfs.indexOf("dhi-eglot-companion-capf")).toBeLessThan(capfs.indexOf("eglot-completion-at-point"));

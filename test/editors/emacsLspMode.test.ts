@@ -21,7 +21,6 @@ interface LspModeOutput {
   completionItems?: { detail: string; newText: string }[];
   statusLine?: string | false;
   serverLog?: string;
-  serverLog?: string;
   runId?: string;
   preview?: PreviewState | null;
   discarded?: boolean;
@@ -64,7 +63,7 @@ describeWithEditor("Emacs (real, batch) + lsp-mode (Debian elpa-lsp-mode) with e
       previewMode: true,
       keys: { a: "dhi-agent-preview-apply", d: "dhi-agent-preview-discard", q: "dhi-agent-preview-discard" },
     });
-    expect(out.discarded).toBe(true);
+    expect(out.discarded, JSON.stringify(out)).toBe(true);
     expect(out.resumed?.name).toBe(`*dhi agent ${out.runId}*`);
   });
 });

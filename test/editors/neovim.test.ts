@@ -171,7 +171,7 @@ describeWithEditor("Neovim (real, headless) with editor-configs/neovim/dhi.lua",
     expect(reply, JSON.stringify(out.completion)).toBeDefined();
     expect(reply?.err).toBeNull();
     const result = reply?.result as { isIncomplete?: boolean } | null;
-    expect(result?.isIncomplete).toBe(true);
+    expect(result?.isIncomplete, JSON.stringify(result)).toBe(true);
     const item = dhiItem(reply?.result);
     expect(item, JSON.stringify(reply?.result)).toBeDefined();
     if (!item) return;
@@ -194,14 +194,14 @@ describeWithEditor("Neovim (real, headless) with editor-configs/neovim/dhi.lua",
     const actions = (reply?.result ?? []) as CodeAction[];
     expect(actions.length).toBeGreaterThan(0);
     for (const action of actions) {
-      expect(action.title.startsWith("dhi: ")).toBe(true);
+      expect(action.title.startsWith("dhi: "), action.title).toBe(true);
       expect(action.edit).toBeUndefined(); // computed lazily in codeAction/resolve
     }
     expect(out.codeActionsMs ?? Infinity).toBeLessThan(1000);
     const kinds = new Set(actions.map((a) => a.kind));
-    expect(kinds.has("refactor.rewrite.dhi")).toBe(true);
-    expect(kinds.has("source.dhi.doc")).toBe(true);
-    expect(kinds.has("refactor.dhi.explain")).toBe(true);
+    expect(kinds.has("refactor.rewrite.dhi"), JSON.stringify([...kinds])).toBe(true);
+    expect(kinds.has("source.dhi.doc"), JSON.stringify([...kinds])).toBe(true);
+    expect(kinds.has("refactor.dhi.explain"), JSON.stringify([...kinds])).toBe(true);
     // No diagnostics in the request, so no quickfix.
     expect(kinds.has("quickfix.dhi")).toBe(false);
   });
@@ -243,11 +243,11 @@ describeWithEditor("Neovim (real, headless) with editor-configs/neovim/dhi.lua",
     expect(agent?.preview, JSON.stringify(agent)).toBeTruthy();
     expect(agent?.preview?.name).toMatch(/^dhi:\/\/agent\/[0-9a-f-]+\.diff$/);
     expect(agent?.preview?.filetype).toBe("diff");
-    expect(agent?.preview?.shownInWindow).toBe(true);
+    expect(agent?.preview?.shownInWindow, JSON.stringify(agent?.preview)).toBe(true);
     expect(agent?.preview?.lines[0]).toMatch(new RegExp(`^# dhi agent run ${agent?.runId} \\((verified|UNVERIFIED)\\)$`));
     expect(agent?.preview?.lines[2]).toBe("# a: apply   d or q: discard   :DhiAgentUndo reverts an applied run");
     expect(agent?.preview?.keys).toEqual({ a: "dhi: apply the agent's edit", d: "dhi: discard the agent's edit", q: "dhi: discard the agent's edit" });
-    expect(agent?.discarded).toBe(true);
+    expect(agent?.discarded, JSON.stringify(agent)).toBe(true);
   });
 
   it("the preview's a key applies the edit and writes the file", () => {

@@ -84,7 +84,7 @@ describeInstalled("the packed package, installed globally", (bin) => {
     expect(check("llamaCpp")?.detail).not.toContain("npm run");
     expect(check("embeddingModel")?.ok, check("embeddingModel")?.detail).toBe(true);
     expect(check("grammars")?.ok, check("grammars")?.detail).toBe(true);
-    expect(report.ok).toBe(true);
+    expect(report.ok, JSON.stringify(report)).toBe(true);
     expect(result.status).toBe(0);
   });
 

@@ -43,7 +43,7 @@ describe("an open document over index.maxFileBytes", () => {
     const items = await client.connection.sendRequest<Array<{ insertText: string }>>("textDocument/inlineCompletion", {
       textDocument: { uri }, position, context: { triggerKind: 1 },
     });
-    expect(Array.isArray(items)).toBe(true);
+    expect(items).toBeInstanceOf(Array);
     // Past the re-index debounce (300 ms) with room to spare: an indexed overlay would be searchable by now.
     await new Promise((r) => setTimeout(r, 2000));
     const hits = await client.connection.sendRequest<Array<{ uri: string; symbol?: string }>>("workspace/executeCommand", {
@@ -56,6 +56,6 @@ describe("an open document over index.maxFileBytes", () => {
     const answer = await client.connection.sendRequest("textDocument/inlineCompletion", {
       textDocument: { uri: small }, position: { line: 1, character: 9 }, context: { triggerKind: 1 },
     });
-    expect(Array.isArray(answer)).toBe(true);
+    expect(answer).toBeInstanceOf(Array);
   });
 });

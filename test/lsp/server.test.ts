@@ -133,7 +133,7 @@ describe("settings", () => {
     await c.initialize(root);
     await c.waitFor(() => c.shownMessages.some((m) => m.message.includes("completion.maxTokens")), "the maxTokens error");
     await c.waitFor(() => c.shownMessages.some((m) => m.message.includes("sandbox.timeoutMs")), "the timeoutMs error");
-    expect(c.shownMessages.some((m) => m.message.includes('"bogus"'))).toBe(true);
+    expect(c.shownMessages.some((m) => m.message.includes('"bogus"')), JSON.stringify(c.shownMessages)).toBe(true);
     const list = await c.connection.sendRequest<CompletionList>("textDocument/completion", {
       textDocument: { uri: "file:///nowhere.py" },
       position: { line: 0, character: 0 },
@@ -222,7 +222,7 @@ describe("completion with the shared FIM model", () => {
       expect(inline[0].command?.command).toBe("dhi.completion.accepted");
 
       const list = await c.connection.sendRequest<CompletionList>("textDocument/completion", { textDocument: { uri }, position });
-      expect(list.isIncomplete).toBe(true);
+      expect(list.isIncomplete, JSON.stringify(list)).toBe(true);
       expect(list.items).toHaveLength(1);
       const item = list.items[0];
       const edit = item.textEdit as { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string };

@@ -33,7 +33,7 @@ describe("dhi/status", () => {
     await c.initialize(root);
     await c.waitFor(() => statuses.some((s) => s.index === "ready"), "the index to be reported ready", 60_000);
     expect(statuses[0]).toMatchObject({ model: "none" });
-    expect(statuses.some((s) => s.index === "building")).toBe(true);
+    expect(statuses.some((s) => s.index === "building"), JSON.stringify(statuses)).toBe(true);
 
     const uri = fileUri(join(root, "point.py"));
     await c.open(uri, "python", TEXT);
@@ -42,7 +42,7 @@ describe("dhi/status", () => {
     expect((await request(3, 8)).length).toBe(1);
     await c.waitFor(() => statuses.at(-1)?.model === "ready" && statuses.at(-1)?.lastLatencyMs !== undefined, "the ready status with latency");
     const ready = statuses.at(-1) as DhiStatus;
-    expect(statuses.some((s) => s.model === "loading")).toBe(true);
+    expect(statuses.some((s) => s.model === "loading"), JSON.stringify(statuses)).toBe(true);
     expect(ready.tokensPerSecond).toBeGreaterThan(0);
     expect(ready.lastLatencyMs).toBeGreaterThanOrEqual(0);
     expect(ready.message).toBeUndefined();
@@ -88,7 +88,7 @@ describe("dhi/status", () => {
     expect(doc).toBeDefined();
     await c.connection.sendRequest("codeAction/resolve", doc).catch(() => null); // the tiny model's edit may be rejected: the model loaded either way
     await c.waitFor(() => statuses.at(-1)?.model === "ready", "the model reported ready after the resolve");
-    expect(statuses.some((s) => s.model === "loading")).toBe(true);
+    expect(statuses.some((s) => s.model === "loading"), JSON.stringify(statuses)).toBe(true);
     expect(await c.shutdown()).toBe(0);
   }, 60_000);
 });

@@ -138,7 +138,7 @@ for (const backend of BACKENDS) {
       });
       expect(result.stdout).toMatch(/^ok$/m);
       const [, a, b, c] = /codes (\d+) (\d+) (\d+)/.exec(result.stdout) ?? [];
-      expect([a, b, c].every((code) => code !== "0")).toBe(true);
+      expect([a, b, c].every((code) => code !== "0"), JSON.stringify([a, b, c])).toBe(true);
       expect(result.stderr).toMatch(/Read-only file system/i);
       expect(await readFile(join(project, "package.json"), "utf8")).toBe(before);
       expect((await readdir(project)).includes("new-file")).toBe(false);
@@ -171,7 +171,7 @@ for (const backend of BACKENDS) {
 
     it("kills an infinite loop at the timeout", async () => {
       const result = await run({ cmd: "while :; do :; done", timeoutMs: 1500 });
-      expect(result.timedOut).toBe(true);
+      expect(result.timedOut, JSON.stringify(result)).toBe(true);
       expect(result.exitCode).not.toBe(0);
       expect(result.durationMs).toBeGreaterThanOrEqual(1400);
       expect(result.durationMs).toBeLessThan(8000);
@@ -180,7 +180,7 @@ for (const backend of BACKENDS) {
     it("OOM-kills a 1 GiB allocation under a 512 MB cap", async () => {
       const result = await run({ cmd: "node oom.cjs", memoryMb: 512 });
       expect(result.stdout).not.toContain("allocated");
-      expect(result.oomKilled).toBe(true);
+      expect(result.oomKilled, JSON.stringify(result)).toBe(true);
       expect(result.exitCode).toBe(137);
       expect(result.timedOut).toBe(false);
     });
@@ -224,7 +224,7 @@ for (const backend of BACKENDS) {
         expect(rows.length).toBeGreaterThanOrEqual(8);
         const loop = rows.find((row) => row.command === "while :; do :; done");
         expect(loop).toMatchObject({ backend, timedOut: true, timeoutMs: 1500, memoryMb: 512, network: false });
-        expect(rows.some((row) => row.command === "npm test" && row.exitCode === 0 && row.stdout.includes("suite-ok"))).toBe(true);
+        expect(rows.some((row) => row.command === "npm test" && row.exitCode === 0 && row.stdout.includes("suite-ok")), JSON.stringify(rows)).toBe(true);
       } finally {
         log.close();
       }

@@ -59,10 +59,10 @@ describe.runIf(shouldRun("docker", status))("docker sandbox specifics (real engi
   it("caps output to its head and tail", async () => {
     const result = await sandbox.run({ ...base(), cmd: "yes dhi | head -c 300000; echo; echo last-line", outputLimitBytes: 4096 });
     expect(result.exitCode).toBe(0);
-    expect(result.truncated).toBe(true);
+    expect(result.truncated, JSON.stringify(result)).toBe(true);
     expect(result.stdout.length).toBeLessThan(5000);
     expect(result.stdout).toMatch(/\[… \d+ bytes cut …\]/);
-    expect(result.stdout.trimEnd().endsWith("last-line")).toBe(true);
+    expect(result.stdout.trimEnd().endsWith("last-line"), result.stdout.trimEnd()).toBe(true);
   });
 
   it("sandbox.image overrides the auto-selected image", async () => {

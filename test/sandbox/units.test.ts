@@ -28,10 +28,10 @@ describe("CappedOutput", () => {
     const out = new CappedOutput(20);
     for (let i = 0; i < 100; i++) out.push(Buffer.from(`${String(i).padStart(3, "0")}\n`));
     const text = out.text();
-    expect(text.startsWith("000\n001\n")).toBe(true);
-    expect(text.endsWith("098\n099\n")).toBe(true);
+    expect(text.startsWith("000\n001\n"), text).toBe(true);
+    expect(text.endsWith("098\n099\n"), text).toBe(true);
     expect(text).toContain("[… 380 bytes cut …]");
-    expect(out.truncated).toBe(true);
+    expect(out.truncated, JSON.stringify(out)).toBe(true);
   });
 });
 
