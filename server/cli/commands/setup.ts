@@ -31,21 +31,34 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   try {
     const dir = modelCacheDir(io.env);
     io.stderr(`dhi setup: 1/3 default models → ${dir}\n`);
+    // A failed download ends only its own step: the llama.cpp build needs no model, so an offline user still gets it.
+    const missing: string[] = [];
     for (const uri of [DEFAULT_MODEL_URI, DEFAULT_DRAFT_MODEL_URI]) {
-      if ((await pull(uri, dir, io, controller.signal)) === null) return controller.signal.aborted ? INTERRUPTED : 1;
+      if ((await pull(uri, dir, io, controller.signal)) !== null) continue;
+      if (controller.signal.aborted) return INTERRUPTED;
+      missing.push("the default models");
+      break;
     }
     // The default embedding model for code search, the same pull as `dhi models pull`.
-    if (!values["no-embedding"]) {
+    if (!values["no-embedding"] && missing.length === 0) {
       const { pullEmbeddingModel } = await import("../pullEmbeddingModel.js");
-      if ((await pullEmbeddingModel(io, controller.signal)) === null) return controller.signal.aborted ? INTERRUPTED : 1;
+      if ((await pullEmbeddingModel(io, controller.signal)) === null) {
+        if (controller.signal.aborted) return INTERRUPTED;
+        missing.push("the embedding model");
+      }
     }
     io.stderr("dhi setup: 2/3 draft model on this CPU\n");
     if (values["no-measure"]) io.stderr("dhi: skipped (--no-measure); the pulled draft stays off\n");
+    else if (missing.length > 0) io.stderr("dhi: skipped: the models are not here yet\n");
     else await measure(io, controller.signal);
     if (controller.signal.aborted) return INTERRUPTED;
     io.stderr("dhi setup: 3/3 llama.cpp for this CPU\n");
     const built = await buildLlama(io, values["build-llama"] ? "yes" : values["no-build-llama"] ? "no" : "ask", controller.signal);
     if (controller.signal.aborted) return INTERRUPTED;
+    if (missing.length > 0) {
+      io.stderr(`dhi setup: not finished: ${missing.join(" and ")} could not be downloaded (see above). Run \`dhi setup\` again when the model host is reachable; it keeps what is done.\n`);
+      return 1;
+    }
     io.stdout(`model: ${pulledDefaultModel(io.env)}\ndraft model: ${pulledDefaultDraft(io.env)}\n`);
     io.stdout(built ? "dhi is set up. `dhi doctor` checks the rest.\n" : "dhi is set up, except the llama.cpp build (see above). `dhi doctor` checks the rest.\n");
     return 0;
