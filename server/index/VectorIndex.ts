@@ -6,12 +6,12 @@ const { HierarchicalNSW } = hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
 const INITIAL_CAPACITY = 1024;
-/** Meta key: the vector version (IndexStore.vectorVersion) the HNSW file was saved at. */
+/** Meta key: the vector version (VectorTable.version) the HNSW file was saved at. */
 const HNSW_VERSION = "hnsw_version";
 
 /**
  * Cosine HNSW over chunk vectors, persisted next to the database. SQLite is the source of truth: every vector
- * change bumps the vector version (IndexStore.vectorVersion) in the same transaction, and the file records the
+ * change bumps the vector version (VectorTable.version) in the same transaction, and the file records the
  * version it was saved at. A file saved at an older version (changes since its last save were lost in a crash) is
  * reconciled with SQLite: labels are never reused, so the labels SQLite lacks are deleted and the vectors the file
  * lacks are added. With no usable file the HNSW is rebuilt from the vectors kept in SQLite.
@@ -29,13 +29,13 @@ export class VectorIndex {
 
   static open(store: IndexStore, dims: number, file: string): VectorIndex {
     const index = new VectorIndex(dims, file);
-    const saved = store.getMeta(HNSW_VERSION);
+    const saved = store.meta.get(HNSW_VERSION);
     // Without a recorded save this database never wrote the file (e.g. it was rebuilt): its labels mean nothing.
     if (saved !== null && existsSync(file)) {
       try {
         index.hnsw.readIndexSync(file, true);
         if (index.hnsw.getNumDimensions() === dims) {
-          if (saved === store.vectorVersion()) {
+          if (saved === store.vectors.version()) {
             // getIdsList() also lists markDelete'd labels; SQLite knows the live count and is in sync here.
             index.live = store.counts().vectors;
           } else {
@@ -56,7 +56,7 @@ export class VectorIndex {
 
   /** Brings a file saved before the latest changes in line with SQLite. */
   private reconcile(store: IndexStore): void {
-    const stored = new Set(store.vectorLabels());
+    const stored = new Set(store.vectors.labels());
     const present = new Set<number>();
     for (const label of this.hnsw.getIdsList()) {
       if (stored.has(label)) present.add(label);
@@ -71,7 +71,7 @@ export class VectorIndex {
     this.live = present.size;
     for (const label of stored) {
       if (present.has(label)) continue;
-      const vector = store.vectorByLabel(label);
+      const vector = store.vectors.byLabel(label);
       if (vector && vector.length === this.dims) this.add(label, vector);
     }
     this.dirty = true;
@@ -80,7 +80,7 @@ export class VectorIndex {
   private rebuild(store: IndexStore): void {
     this.hnsw.initIndex({ maxElements: INITIAL_CAPACITY, m: 16, efConstruction: 100, allowReplaceDeleted: true });
     this.live = 0;
-    for (const { label, vector } of store.allVectors()) if (vector.length === this.dims) this.add(label, vector);
+    for (const { label, vector } of store.vectors.all()) if (vector.length === this.dims) this.add(label, vector);
     this.dirty = true;
   }
 
@@ -119,12 +119,12 @@ export class VectorIndex {
   /** Writes the file atomically (temp + rename), then records which vector version it reflects. */
   save(store: IndexStore): void {
     // Inside an uncommitted (bulk) transaction the version read here could still be rolled back by a crash.
-    if (store.db.inTransaction) return;
-    if (!this.dirty && store.getMeta(HNSW_VERSION) === store.vectorVersion()) return;
+    if (store.inTransaction) return;
+    if (!this.dirty && store.meta.get(HNSW_VERSION) === store.vectors.version()) return;
     const tmp = `${this.file}.tmp`;
     this.hnsw.writeIndexSync(tmp);
     renameSync(tmp, this.file);
-    store.setMeta(HNSW_VERSION, store.vectorVersion());
+    store.meta.set(HNSW_VERSION, store.vectors.version());
     this.dirty = false;
   }
 

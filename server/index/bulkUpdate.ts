@@ -110,7 +110,7 @@ export async function runBulkUpdate(options: BulkUpdateOptions): Promise<BulkUpd
     try {
       const labels = work();
       if (labels.length > 0) {
-        store.bumpVectorVersion();
+        store.vectors.bumpVersion();
         removed.push(...labels);
       }
     } catch (error) {
@@ -186,7 +186,7 @@ export async function runBulkUpdate(options: BulkUpdateOptions): Promise<BulkUpd
     throw isBusyError(error) ? new Error(BUSY_MESSAGE) : error;
   } finally {
     // An abort keeps what was written (whole files); after a failed write there is nothing left to commit.
-    if (store.db.inTransaction) commit();
+    if (store.inTransaction) commit();
     await (pool as ExtractionPool | null)?.dispose();
   }
 }

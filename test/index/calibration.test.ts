@@ -34,12 +34,12 @@ function calibrateWithRandomVectors(index: WorkspaceIndex): Promise<FusionCalibr
   return calibrateFusion({
     embeddingModel: "random",
     chunkCount: index.stats().chunks,
-    sampleChunks: (limit, kinds) => index["store"].sampleChunks(limit, kinds),
+    sampleChunks: (limit, kinds) => index["store"].chunks.sample(limit, kinds),
     storedVector: (id) => stored.get(id) ?? null,
     embed: async (texts) => embed(texts),
     graphRanking: (query, depth) => index.graphRanking(query, depth),
     rankings: async (query, depth) => [index.lexicalRanking(query, depth), [], index.graphRanking(query, depth)],
-    callerChunks: (name, limit) => index["store"].callerChunks(name, limit),
+    callerChunks: (name, limit) => index["store"].graph.callerChunks(name, limit),
     chunkText: (id) => index.chunk(id)?.text ?? null,
   });
 }

@@ -259,7 +259,7 @@ describe("crash safety (kill -9 mid-index)", () => {
         return writeFile(...args);
       };
       await expect(index.update()).rejects.toThrow("disk full");
-      expect(store.db.inTransaction).toBe(false);
+      expect(store.inTransaction).toBe(false);
       expect(failed).not.toBe("");
       expect(store.getFile(failed)).toBeUndefined();
       expect(index.consistencyProblems()).toEqual([]);

@@ -1,5 +1,5 @@
 import { LexicalSearch } from "../LexicalSearch.js";
-import { fuseRankings } from "../rrf.js";
+import { fuseRankings, RRF_K } from "../rrf.js";
 import { calibrationQuery, callSiteQuery, type CalibrationChunk, type CalibrationQuery } from "./calibrationQueries.js";
 import { PoolLexicalStore } from "./PoolLexicalStore.js";
 
@@ -219,7 +219,7 @@ function score(rankings: number[][], targets: number[]): Score {
 }
 
 function fusedScore(lists: number[][][], targets: number[], weights: number[]): Score {
-  return score(lists.map((l) => fuseRankings(l, 60, weights).slice(0, DEPTH).map((r) => r.id)), targets);
+  return score(lists.map((l) => fuseRankings(l, RRF_K, weights).slice(0, DEPTH).map((r) => r.id)), targets);
 }
 
 /** More hits in the top 5 than chance gives, by two standard deviations, and at least two. */
