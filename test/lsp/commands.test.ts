@@ -97,7 +97,8 @@ describe("index over LSP", () => {
       c.connection.sendRequest<Hit[]>("workspace/executeCommand", { command: "dhi.search", arguments: [{ query }] });
     const symbolsIn = async (uri: string, query: string) => (await search(query)).filter((h) => h.uri === uri).map((h) => h.symbol);
     const eventually = async (what: string, check: () => Promise<boolean>) => {
-      for (let i = 0; i < 100; i++) {
+      // A deadline, not a speed check: a loaded CI machine may index the burst slowly.
+      for (let i = 0; i < 400; i++) {
         if (await check()) return;
         await new Promise((r) => setTimeout(r, 100));
       }
