@@ -358,7 +358,8 @@ export class DhiServer {
     const budgetHits = this.folders.all().reduce((sum, parts) => sum + parts.workspace.completionBudgetHits(), 0);
     if (budgetHits > 0) this.status.update({ budgetHits });
     if (result) {
-      if (!result.cached) this.status.completionServed(result.debug.timings.requestMs ?? 0, result.debug.tokens.generated ?? 0, result.debug.timings.modelMs ?? 0);
+      // A cache hit is a served completion too: its latency counts; its speed does not (nothing was generated).
+      this.status.completionServed(result.debug.timings.requestMs ?? 0, result.cached ? 0 : result.debug.tokens.generated ?? 0, result.cached ? 0 : result.debug.timings.modelMs ?? 0);
       for (const { id } of [result, ...(result.alternatives ?? [])]) this.folders.rememberCompletion(id, workspace);
       workspace.completionShown(result.id, result.cached ? undefined : result.debug.speculation);
     }

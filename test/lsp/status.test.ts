@@ -48,6 +48,13 @@ describe("dhi/status", () => {
     expect(ready.message).toBeUndefined();
     expect(ready.budgetHits).toBeUndefined();
 
+    // The same request again is a cache hit: it is the last latency now (far below a generation's), with the speed kept.
+    const before = statuses.length;
+    expect((await request(3, 8)).length).toBe(1);
+    await c.waitFor(() => statuses.length > before, "a status for the cache hit");
+    expect(statuses.at(-1)?.lastLatencyMs, JSON.stringify(statuses.slice(before - 1))).toBeLessThan(ready.lastLatencyMs as number);
+    expect(statuses.at(-1)?.tokensPerSecond).toBe(ready.tokensPerSecond);
+
     // A 1 ms budget: the model cannot answer in time, which counts as a budget hit.
     c.configuration = { model: { threads: 1, contextSize: 2048 }, completion: { responseBudgetMs: 1 } };
     await c.connection.sendNotification("workspace/didChangeConfiguration", { settings: null });
