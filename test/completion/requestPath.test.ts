@@ -101,7 +101,7 @@ describe("request path without timers (scripted engine, fake timers)", () => {
     vi.useFakeTimers();
     const long = "w * h  # " + "x".repeat(200); // 1 ms per character: over 200 ms of background work
     // Serial, like the real engine: the second generation runs only once the first has let go of the model.
-    const engine = new ScriptedEngine((request) => (request.prefix.includes("perimeter") ? "2 * (w + h)" : long), 1, true);
+    const engine = new ScriptedEngine((request) => (request.cursor.prefix.includes("perimeter") ? "2 * (w + h)" : long), 1, true);
     const svc = service(engine, { responseBudgetMs: 20, multiline: false });
     const first = svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: OFFSET });
     await vi.advanceTimersByTimeAsync(20);

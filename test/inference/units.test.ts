@@ -9,6 +9,7 @@ import { Mutex } from "../../server/util/Mutex.js";
 import { StopStringMatcher } from "../../server/inference/StopStringMatcher.js";
 import { physicalCores, resolveThreads } from "../../server/inference/threads.js";
 import { isAbortError } from "../../server/util/abort.js";
+import { Cursor } from "../../server/text/Cursor.js";
 
 /** node-llama-cpp brands token ids; tests build them from plain numbers. */
 const tokens = (...ids: number[]): Token[] => ids as Token[];
@@ -82,7 +83,7 @@ describe("inference helpers", () => {
   });
 
   it("client-side FIM text per template and a model-id guess", () => {
-    const input = { prefix: "a = 1\nb = ", suffix: "\nprint(b)\n" };
+    const input = { cursor: Cursor.between("a = 1\nb = ", "\nprint(b)\n") };
     expect(buildFimText(FIM_TEMPLATES.starcoder!, input)).toBe("<fim_prefix>a = 1\n<fim_suffix>\nprint(b)\n<fim_middle>b = ");
     expect(buildFimText(FIM_TEMPLATES.codestral!, input)).toBe("[SUFFIX]\nprint(b)\n[PREFIX]a = 1\nb = ");
     expect(buildFimText(FIM_TEMPLATES["qwen2.5-coder"]!, { ...input, path: "m.py", extraContext: [{ path: "u.py", text: "X = 1" }] })).toBe(
