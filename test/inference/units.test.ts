@@ -4,7 +4,7 @@ import { PromptLookupDrafter } from "../../server/inference/drafters.js";
 import { buildFimText, templateForServerModel } from "../../server/inference/fimText.js";
 import { FIM_TEMPLATES } from "../../server/inference/fimTemplates.js";
 import { planReuse, planShiftReuse } from "../../server/inference/kvReuse.js";
-import { resolveFlashAttention } from "../../server/inference/LlamaEngine.js";
+import { resolveFlashAttention } from "../../server/inference/loadLlama.js";
 import { Mutex } from "../../server/util/Mutex.js";
 import { StopStringMatcher } from "../../server/inference/StopStringMatcher.js";
 import { physicalCores, resolveThreads } from "../../server/inference/threads.js";
