@@ -1,8 +1,8 @@
 import type { CompletionSettings } from "../config/schema.js";
 import type { CodeIndex } from "../index/types.js";
 import type { InferenceEngine } from "../inference/types.js";
-import { AbortError, anySignal, isAbortError, raceAbort, sleep } from "../util/abort.js";
 import { Cursor } from "../text/Cursor.js";
+import { AbortError, anySignal, isAbortError, raceAbort, sleep } from "../util/abort.js";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { AcceptanceStats, type AcceptanceSnapshot } from "./AcceptanceStats.js";
 import { remainderOf, type CompletionEntry } from "./cache/CompletionEntry.js";
