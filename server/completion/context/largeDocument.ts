@@ -1,8 +1,8 @@
+import type { Cursor } from "../../text/Cursor.js";
+
 // A document larger than index.maxFileBytes (a generated file, a log, a 20 MB fixture) is completed from a window
 // around the cursor: every later step (caches, prompt, tree-sitter verification) then costs what it costs on a
 // small file, and the server's thread never walks the whole buffer. Such documents get no retrieval either.
-
-import type { Cursor } from "../../text/Cursor.js";
 
 /** Enough for any prompt: the prefix budget is ~1k tokens (~4 KB), the suffix ~512 tokens. */
 const BEFORE = 32 * 1024;
