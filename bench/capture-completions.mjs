@@ -21,6 +21,7 @@ import { TokenCounter } from "../dist/completion/context/TokenCounter.js";
 import { RecentFiles } from "../dist/completion/context/RecentFiles.js";
 import { assembleContext } from "../dist/completion/context/assembleContext.js";
 import { trailingWhitespace, shiftToCursor } from "../dist/completion/context/trailingWhitespace.js";
+import { Cursor } from "../dist/text/Cursor.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const { values } = parseArgs({
@@ -137,17 +138,16 @@ const cases = [
 ];
 const records = [];
 for (const c of cases) {
-  const linePrefix = c.text.slice(c.text.lastIndexOf("\n", c.offset - 1) + 1, c.offset);
-  const removed = trailingWhitespace(linePrefix);
-  const promptText = c.text.slice(0, c.offset - removed.length) + c.text.slice(c.offset);
+  const cursor = Cursor.at(c.text, c.offset);
+  const removed = trailingWhitespace(cursor.linePrefix);
   const assembled = await assembleContext({
-    uri: c.path, path: c.path, text: promptText, offset: c.offset - removed.length,
+    uri: c.path, path: c.path, cursor: cursor.deleteBefore(removed.length),
     budgets: settings.completion.contextTokens, contextSize: info.contextSize, maxTokens: MAX_TOKENS,
     counter, index: null, recent: new RecentFiles(), logger, retrievalTimeoutMs: 50,
   });
-  const result = await engine.infill({ prefix: assembled.prefix, suffix: assembled.suffix, maxTokens: MAX_TOKENS });
+  const result = await engine.infill({ cursor: assembled.cursor, maxTokens: MAX_TOKENS });
   const record = { ...c, raw: shiftToCursor(result.text, removed), stopReason: result.stopReason };
-  if (records.length % 3 === 0) record.rawSpecial = await rawWithSpecials(assembled.prefix, assembled.suffix);
+  if (records.length % 3 === 0) record.rawSpecial = await rawWithSpecials(assembled.cursor.prefix, assembled.cursor.suffix);
   records.push(record);
   process.stderr.write(".");
 }

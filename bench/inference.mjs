@@ -15,6 +15,7 @@ import { gunzipSync } from "node:zlib";
 import { defaultSettings } from "../dist/config/schema.js";
 import { LlamaEngine } from "../dist/inference/LlamaEngine.js";
 import { physicalCores } from "../dist/inference/threads.js";
+import { Cursor } from "../dist/text/Cursor.js";
 import { Logger } from "../dist/util/logger.js";
 
 const { values: args } = parseArgs({ options: { quick: { type: "boolean" }, file: { type: "string" } } });
@@ -78,7 +79,7 @@ function humanEval(n) {
 async function runSet(e, problems, maxTokens) {
   const results = [];
   const t0 = performance.now();
-  for (const p of problems) results.push(await e.infill({ prefix: p.prompt, suffix: p.suffix, maxTokens }));
+  for (const p of problems) results.push(await e.infill({ cursor: Cursor.between(p.prompt, p.suffix), maxTokens }));
   return { results, ms: performance.now() - t0 };
 }
 
@@ -187,9 +188,9 @@ async function typing() {
     const latencies = [];
     const perKey = [];
     // The first request (empty cache) is reported separately: the session starts warm.
-    const cold = await e.infill({ prefix: before, suffix: after, maxTokens: 8, path: file.split("/").pop() });
+    const cold = await e.infill({ cursor: Cursor.between(before, after), maxTokens: 8, path: file.split("/").pop() });
     for (let i = 1; i <= typed.length; i++) {
-      const r = await e.infill({ prefix: before + typed.slice(0, i), suffix: after, maxTokens: 8, path: file.split("/").pop() });
+      const r = await e.infill({ cursor: Cursor.between(before + typed.slice(0, i), after), maxTokens: 8, path: file.split("/").pop() });
       prompt += r.tokens.prompt;
       evaluated += r.tokens.evaluated;
       reused += r.tokens.reused;

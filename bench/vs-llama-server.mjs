@@ -26,6 +26,7 @@ import { defaultSettings } from "../dist/config/schema.js";
 import { parseLatency } from "../dist/completion/latency.js";
 import { buildFimPrompt } from "../dist/inference/fimPrompt.js";
 import { LlamaEngine } from "../dist/inference/LlamaEngine.js";
+import { Cursor } from "../dist/text/Cursor.js";
 import { Logger } from "../dist/util/logger.js";
 import { startLlamaServer } from "./llamaServer.mjs";
 import { positionAt, startDhi } from "./lspClient.mjs";
@@ -111,7 +112,7 @@ async function divergence(e, prefix, suffix, maxTokens, dhiTokens, serverTokens)
   while (at < dhiTokens.length && at < serverTokens.length && dhiTokens[at] === serverTokens[at]) at++;
   if (at === dhiTokens.length && at === serverTokens.length) return null;
   const s = e.internals;
-  const prompt = buildFimPrompt(s.model, s.fim, { prefix, suffix }, { layout: "psm", budget: s.sequence.contextSize - maxTokens - 1 });
+  const prompt = buildFimPrompt(s.model, s.fim, { cursor: Cursor.between(prefix, suffix) }, { layout: "psm", budget: s.sequence.contextSize - maxTokens - 1 });
   const context = await s.model.createContext({ contextSize: CTX, threads });
   try {
     const tokens = [...prompt.tokens, ...dhiTokens.slice(0, at)];
@@ -146,13 +147,13 @@ function engineReport(rs) {
 
 async function engineTyping(maxTokens) {
   const rows = { psm: [], "psm-line": [] };
-  for (const e of Object.values(engines)) await e.infill({ prefix: before, suffix: after, maxTokens }); // warm-up
+  for (const e of Object.values(engines)) await e.infill({ cursor: Cursor.between(before, after), maxTokens }); // warm-up
   await llamaServerInfill(before, after, maxTokens);
   for (let i = 1; i <= typed.length; i++) {
     const prefix = before + typed.slice(0, i);
     const l = await llamaServerInfill(prefix, after, maxTokens);
     for (const [layout, e] of Object.entries(engines)) {
-      const d = await e.infill({ prefix, suffix: after, maxTokens });
+      const d = await e.infill({ cursor: Cursor.between(prefix, after), maxTokens });
       const diverged = layout === "psm" && d.text !== l.text ? await divergence(e, prefix, after, maxTokens, d.tokenIds ?? [], l.tokenIds) : null;
       rows[layout].push({ divergence: diverged, dhiMs: d.timings.totalMs, serverMs: l.ms, dhiTtftMs: d.timings.promptMs, serverTtftMs: l.ttftMs, same: d.text === l.text, dhiEvaluated: d.tokens.evaluated, serverEvaluated: l.evaluated, dhiGenerated: d.tokens.generated, serverGenerated: l.generated });
     }

@@ -1,6 +1,7 @@
 import type { CompletionSettings } from "../config/schema.js";
 import type { CodeIndex } from "../index/types.js";
 import type { InferenceEngine } from "../inference/types.js";
+import { Cursor } from "../text/Cursor.js";
 import { AbortError, anySignal, isAbortError, raceAbort, sleep } from "../util/abort.js";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { AcceptanceStats, type AcceptanceSnapshot } from "./AcceptanceStats.js";
@@ -11,7 +12,7 @@ import { documentWindow } from "./context/largeDocument.js";
 import { RecentFiles } from "./context/RecentFiles.js";
 import { TokenCounter } from "./context/TokenCounter.js";
 import { GenerationJob, newCompletionId, type GenerationInput } from "./GenerationJob.js";
-import { formatLatency, latencyRecord, type CompletionLatency, type LatencyOutcome } from "./latency.js";
+import { formatLatency, traceLatency, type CompletionLatency, type RequestTrace } from "./latency.js";
 import type { CompletionMetrics, CompletionRequest, CompletionResult, Suggestion } from "./types.js";
 
 export interface CompletionServiceOptions {
@@ -35,14 +36,8 @@ export interface CompletionServiceOptions {
 
 const TIMEOUT = Symbol("timeout");
 
-/** What one request went through, for its latency record. */
-interface RequestTrace {
-  started: number;
-  outcome: LatencyOutcome;
-  waiting: Record<string, number>;
-  /** The generation that answered it; `joinedAt` is set when an earlier request had started it. */
-  job: { job: GenerationJob; joinedAt: number | null } | null;
-}
+/** A request's own fields; its text and offset come as a Cursor (of the document, or of a window of it). */
+type RequestAt = Omit<CompletionRequest, "text" | "offset">;
 
 /** `entry` and its alternatives as made at `prefix`|`suffix` (an LRU hit from another document or position). */
 function rebase(entry: CompletionEntry, prefix: string, suffix: string): CompletionEntry {
@@ -128,46 +123,46 @@ export class CompletionService {
    * maxDocumentLength is completed from a window around the cursor, without retrieval.
    */
   async complete(request: CompletionRequest): Promise<CompletionResult | null> {
-    if (request.text.length <= this.maxDocumentLength() || !Number.isInteger(request.offset) || request.offset < 0 || request.offset > request.text.length) {
-      return this.completeWithin(request, true);
-    }
-    const window = documentWindow(request.text, request.offset);
-    const result = await this.completeWithin({ ...request, text: window.text, offset: request.offset - window.start }, false);
+    // The one place the request's text and offset are read: every later step takes this cursor.
+    const cursor = Cursor.at(request.text, request.offset);
+    if (cursor.length <= this.maxDocumentLength() || !cursor.inside) return this.completeWithin(request, cursor, true);
+    const window = documentWindow(cursor);
+    const result = await this.completeWithin(request, window.cursor, false);
     return result && { ...result, replaceStart: result.replaceStart + window.start, replaceEnd: result.replaceEnd + window.start };
   }
 
-  private async completeWithin(request: CompletionRequest, retrieval: boolean): Promise<CompletionResult | null> {
+  private async completeWithin(request: RequestAt, cursor: Cursor, retrieval: boolean): Promise<CompletionResult | null> {
     if (this.disposed) throw new Error("dhi: the completion service was disposed");
     const trace: RequestTrace = { started: performance.now(), outcome: "failed", waiting: { ...request.waited }, job: null };
     try {
-      const result = await this.answer(request, trace, retrieval);
+      const result = await this.answer(request, cursor, trace, retrieval);
       if (trace.outcome === "failed") trace.outcome = result ? "generated" : "empty";
       return result;
     } catch (error) {
       if (isAbortError(error)) trace.outcome = "cancelled";
       throw error;
     } finally {
-      this.recordLatency(request, trace);
+      const latency = traceLatency(trace, { path: request.path, offset: cursor.offset, waited: request.waited });
+      this.lastLatency = latency;
+      // Every request passes here: format the line only when someone reads it.
+      if (this.logger.enabled("debug")) this.logger.debug(formatLatency(latency));
     }
   }
 
-  private async answer(request: CompletionRequest, trace: RequestTrace, retrieval: boolean): Promise<CompletionResult | null> {
+  private async answer(request: RequestAt, cursor: Cursor, trace: RequestTrace, retrieval: boolean): Promise<CompletionResult | null> {
     const started = trace.started;
     this.counters.requests++;
     this.lastDiscarded = null; // describes this request only
     const settings = this.getSettings();
     if (!settings.enabled) return null;
-    if (!Number.isInteger(request.offset) || request.offset < 0 || request.offset > request.text.length) {
-      throw new RangeError(`dhi: completion offset ${request.offset} is outside the document (length ${request.text.length})`);
-    }
+    if (!cursor.inside) throw new RangeError(`dhi: completion offset ${cursor.offset} is outside the document (length ${cursor.length})`);
+    const { offset, prefix, suffix } = cursor;
     const superseding = new AbortController();
     this.requests.get(request.uri)?.abort();
     this.requests.set(request.uri, superseding);
     const signal = anySignal([request.signal, superseding.signal]);
     try {
       if (signal.aborted) throw new AbortError();
-      const prefix = request.text.slice(0, request.offset);
-      const suffix = request.text.slice(request.offset);
       const variant = this.variantOf(request, settings);
 
       // Follows whichever suggestion the user keeps typing; the others that still match stay as alternatives.
@@ -175,8 +170,8 @@ export class CompletionService {
       if (remainder) {
         this.counters.typeThroughHits++;
         trace.outcome = "typeThrough";
-        const result = this.cachedResult(remainder.entry, remainder.text, request.offset, started, "typeThrough");
-        return withAlternatives(result, others.map((r) => ({ entry: r.entry, text: r.text })), request.offset);
+        const result = this.cachedResult(remainder.entry, remainder.text, offset, started, "typeThrough");
+        return withAlternatives(result, others.map((r) => ({ entry: r.entry, text: r.text })), offset);
       }
       const lruKey = this.lru.key(prefix, suffix, variant);
       const hit = this.lru.get(lruKey);
@@ -189,8 +184,8 @@ export class CompletionService {
           return null;
         }
         this.typeThrough.rememberAll(request.uri, rebase(hit, prefix, suffix));
-        const result = this.cachedResult(hit, hit.text, request.offset, started, "lru");
-        return withAlternatives(result, (hit.alternatives ?? []).map((entry) => ({ entry, text: entry.text })), request.offset);
+        const result = this.cachedResult(hit, hit.text, offset, started, "lru");
+        return withAlternatives(result, (hit.alternatives ?? []).map((entry) => ({ entry, text: entry.text })), offset);
       }
 
       if (settings.debounceMs > 0) {
@@ -200,7 +195,7 @@ export class CompletionService {
       }
       const budgetStart = performance.now();
       const joinedBefore = this.counters.joinedJobs;
-      const job = this.jobFor(request, prefix, suffix, variant, lruKey, settings, retrieval);
+      const job = this.jobFor(request, cursor, variant, lruKey, settings, retrieval);
       trace.job = { job, joinedAt: this.counters.joinedJobs > joinedBefore ? budgetStart : null };
       job.waiters++;
       try {
@@ -209,7 +204,7 @@ export class CompletionService {
         if (outcome === TIMEOUT) {
           this.counters.budgetHits++;
           trace.outcome = "budget";
-          return this.partialResult(job, prefix, suffix, request.offset, started);
+          return this.partialResult(job, cursor, started);
         }
         if (!outcome) {
           this.lastDiscarded = job.discarded;
@@ -221,7 +216,7 @@ export class CompletionService {
           const left = entry.prefix === prefix ? { text: entry.text } : remainderOf(entry, prefix, suffix);
           return left ? [{ entry, text: left.text }] : [];
         });
-        return withAlternatives(this.result(outcome, rest.text, request.offset, started, false, false), alternatives, request.offset);
+        return withAlternatives(this.result(outcome, rest.text, offset, started, false, false), alternatives, offset);
       } finally {
         job.waiters--;
       }
@@ -231,49 +226,6 @@ export class CompletionService {
     } finally {
       if (this.requests.get(request.uri) === superseding) this.requests.delete(request.uri);
     }
-  }
-
-  /** Logs where the request's time went: the waits and the phases of the generation that answered it. */
-  private recordLatency(request: CompletionRequest, trace: RequestTrace): void {
-    const waiting = trace.waiting;
-    const phases: Record<string, number> = {};
-    let tokens: Record<string, number> = {};
-    let outcome = trace.outcome;
-    const job = trace.job?.job;
-    if (job && trace.job?.joinedAt != null) {
-      // The joined generation's phases belong to the request that started it; this one only waited.
-      if (outcome === "generated" || outcome === "empty") outcome = "joined";
-      waiting.joinedJob = performance.now() - trace.job.joinedAt;
-    } else if (job) {
-      const t = job.timings;
-      if (t.loadMs !== undefined) waiting.load = (waiting.load ?? 0) + t.loadMs;
-      if (t.queueMs !== undefined) waiting.engineQueue = t.queueMs;
-      const model = t.modelMs ?? 0;
-      const inModel = (t.queueMs ?? 0) + (t.tokenizeMs ?? 0) + (t.promptMs ?? 0) + (t.generateMs ?? 0);
-      Object.assign(phases, {
-        context: t.contextMs,
-        tokenize: t.tokenizeMs,
-        prompt: t.promptMs,
-        generation: t.generateMs,
-        // Inside the model call but outside the engine's run: yielding to the event loop, further candidates.
-        modelOther: t.modelMs === undefined ? undefined : model - inModel,
-        postprocess: t.postprocessMs,
-        verify: t.verifyMs,
-      });
-      tokens = job.tokens;
-    }
-    const latency = latencyRecord({
-      path: request.path,
-      offset: request.offset,
-      outcome,
-      totalMs: performance.now() - trace.started + (request.waited ? Object.values(request.waited).reduce((a, b) => a + b, 0) : 0),
-      waiting,
-      phases: Object.fromEntries(Object.entries(phases).filter((entry): entry is [string, number] => entry[1] !== undefined)),
-      tokens,
-    });
-    this.lastLatency = latency;
-    // Every request passes here: format the line only when someone reads it.
-    if (this.logger.enabled("debug")) this.logger.debug(formatLatency(latency));
   }
 
   /** The client showed completion `id` (counted once per id). */
@@ -328,14 +280,14 @@ export class CompletionService {
     await this.dispose();
   }
 
-  private variantOf(request: CompletionRequest, settings: CompletionSettings): string {
+  private variantOf(request: RequestAt, settings: CompletionSettings): string {
     return `${String(settings.multiline)}|${request.maxTokens ?? settings.maxTokens}|${settings.candidates}|${settings.suggestions}`;
   }
 
   /** A running generation this request can use, or a new one (aborting generations nobody can use). */
-  private jobFor(request: CompletionRequest, prefix: string, suffix: string, variant: string, lruKey: string, settings: CompletionSettings, retrieval: boolean): GenerationJob {
+  private jobFor(request: RequestAt, cursor: Cursor, variant: string, lruKey: string, settings: CompletionSettings, retrieval: boolean): GenerationJob {
     const existing = this.jobs.get(request.uri);
-    if (existing && !existing.settled && existing.accepts(prefix, suffix, variant)) {
+    if (existing && !existing.settled && existing.accepts(cursor.prefix, cursor.suffix, variant)) {
       this.counters.joinedJobs++;
       return existing;
     }
@@ -349,8 +301,7 @@ export class CompletionService {
         uri: request.uri,
         path: request.path,
         languageId: request.languageId,
-        text: request.text,
-        offset: request.offset,
+        cursor,
         maxTokens: request.maxTokens ?? settings.maxTokens,
         settings,
         ...this.switches,
@@ -377,7 +328,8 @@ export class CompletionService {
     return job;
   }
 
-  private partialResult(job: GenerationJob, prefix: string, suffix: string, offset: number, started: number): CompletionResult | null {
+  private partialResult(job: GenerationJob, cursor: Cursor, started: number): CompletionResult | null {
+    const { prefix, suffix, offset } = cursor;
     const candidate = job.safePartial();
     if (!candidate) return null;
     const partialEntry: CompletionEntry = {
@@ -385,7 +337,7 @@ export class CompletionService {
       prefix: job.prefix,
       suffix: job.suffix,
       text: candidate.text,
-      replaceLength: candidate.replaceEnd - job.input.offset,
+      replaceLength: candidate.replaceEnd - job.input.cursor.offset,
       createdAt: Date.now(),
       debug: { context: [], multiline: false, filtersApplied: [], timings: {}, tokens: {} },
     };

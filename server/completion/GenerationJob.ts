@@ -2,6 +2,7 @@ import type { CodeIndex } from "../index/types.js";
 import type { CompletionSettings } from "../config/schema.js";
 import type { GenerationResult, InferenceEngine, OnText } from "../inference/types.js";
 import { languageOf } from "../syntax/index.js";
+import type { Cursor } from "../text/Cursor.js";
 import type { Logger } from "../util/logger.js";
 import { errorMessage } from "../util/logger.js";
 import { suggestionId } from "./AcceptanceStats.js";
@@ -34,8 +35,8 @@ export interface GenerationInput {
   uri: string;
   path: string;
   languageId?: string;
-  text: string;
-  offset: number;
+  /** Where to complete, in the text the request completes (the document, or a window of a large one). */
+  cursor: Cursor;
   maxTokens: number;
   settings: CompletionSettings;
   /** Benchmark switches; both default to true. */
@@ -88,8 +89,8 @@ export class GenerationJob {
     readonly input: GenerationInput,
     readonly variant: string,
   ) {
-    this.prefix = input.text.slice(0, input.offset);
-    this.suffix = input.text.slice(input.offset);
+    this.prefix = input.cursor.prefix;
+    this.suffix = input.cursor.suffix;
     this.done = this.run().finally(() => {
       this.settled = true;
     });
@@ -119,7 +120,7 @@ export class GenerationJob {
     const text = this.partial.slice(0, cut);
     if (this.partialMemo?.text === text && this.partialMemo.context === context) return this.partialMemo.candidate;
     const { candidate } = postprocess(text, context);
-    const safe = !candidate || !this.window || this.input.verify === false ? candidate : verifyCandidate(candidate, this.window, this.input.offset).candidate;
+    const safe = !candidate || !this.window || this.input.verify === false ? candidate : verifyCandidate(candidate, this.window, this.input.cursor.offset).candidate;
     this.partialMemo = { text, context, candidate: safe };
     return safe;
   }
@@ -150,6 +151,7 @@ export class GenerationJob {
   private async run(): Promise<CompletionEntry | null> {
     const { engine, logger } = this.deps;
     const { input } = this;
+    const { cursor } = input;
     const signal = this.controller.signal;
     const timings = this.timings;
     const t0 = performance.now();
@@ -157,10 +159,7 @@ export class GenerationJob {
     timings.loadMs = performance.now() - t0;
 
     const language = languageOf(input.path, input.languageId);
-    const lineStart = this.prefix.lastIndexOf("\n") + 1;
-    const newline = input.text.indexOf("\n", input.offset);
-    const linePrefix = this.prefix.slice(lineStart);
-    const lineSuffix = input.text.slice(input.offset, newline < 0 ? input.text.length : newline);
+    const { linePrefix } = cursor;
     // The prompt does not depend on the syntax window, only the early stop, post-processing and verification
     // do: the window is parsed while the model evaluates the prompt (on its own thread), or on the first
     // generated text if that comes first. Either way the same window and decision, computed once.
@@ -171,13 +170,13 @@ export class GenerationJob {
       let window: SyntaxWindow | null = null;
       if (language) {
         try {
-          window = syntaxWindow(input.text, input.offset, language);
+          window = syntaxWindow(cursor, language);
         } catch (error) {
           logger.debug(`completion: could not parse ${input.path}: ${errorMessage(error)}`);
         }
       }
-      const decision = decideMultiline(input.settings.multiline, linePrefix, lineSuffix, window);
-      const context = cursorContext(input.text, input.offset, decision.multiline, language);
+      const decision = decideMultiline(input.settings.multiline, linePrefix, cursor.lineSuffix, window);
+      const context = cursorContext(cursor, decision.multiline, language);
       this.window = window;
       this.filterContext = context;
       timings.syntaxMs = performance.now() - t1;
@@ -187,12 +186,10 @@ export class GenerationJob {
 
     const t2 = performance.now();
     const removed = trailingWhitespace(linePrefix);
-    const promptOffset = input.offset - removed.length;
     const assembled: AssembledContext = await assembleContext({
       uri: input.uri,
       path: input.path,
-      text: removed ? input.text.slice(0, promptOffset) + input.text.slice(input.offset) : input.text,
-      offset: promptOffset,
+      cursor: cursor.deleteBefore(removed.length),
       budgets: input.settings.contextTokens,
       contextSize: model.contextSize,
       maxTokens: input.maxTokens,
@@ -212,8 +209,7 @@ export class GenerationJob {
       let onStop: OnText | null = null;
       const t = performance.now();
       const generation = engine.infill({
-        prefix: assembled.prefix,
-        suffix: assembled.suffix,
+        cursor: assembled.cursor,
         extraContext: assembled.extraContext,
         // The file name alone switches the engine to the repo-level layout; send it only with repo context to
         // show, so models trained on plain FIM (like the shared tiny one) stay on their training format.
@@ -271,7 +267,7 @@ export class GenerationJob {
     const verified: Verification[] = processed.map(({ candidate }) => {
       if (!candidate) return { candidate: null, addedErrors: 0, trimmed: false, parses: 0 };
       if (!window || input.verify === false) return { candidate, addedErrors: 0, trimmed: false, parses: 0 };
-      return verifyCandidate(candidate, window, input.offset);
+      return verifyCandidate(candidate, window, cursor.offset);
     });
     const suggestions = pickSuggestions(verified, input.settings.suggestions);
     const picked = suggestions.length > 0 ? { index: suggestions[0], verification: verified[suggestions[0]] } : null;
@@ -282,7 +278,7 @@ export class GenerationJob {
 
     if (!picked || !picked.verification.candidate) {
       const filters = processed.map((p) => p.applied.join(">"));
-      logger.debug(`completion: nothing to show at ${input.path}:${input.offset} (${filters.join(" | ")})`);
+      logger.debug(`completion: nothing to show at ${input.path}:${cursor.offset} (${filters.join(" | ")})`);
       const greedy = raws[0];
       this.discarded = {
         context: assembled.pieces,
@@ -307,7 +303,7 @@ export class GenerationJob {
         prefix: this.prefix,
         suffix: this.suffix,
         text: chosen.text,
-        replaceLength: chosen.replaceEnd - input.offset,
+        replaceLength: chosen.replaceEnd - cursor.offset,
         createdAt: Date.now(),
         debug: {
           context: assembled.pieces,

@@ -1,13 +1,9 @@
 import type { LanguageName } from "../syntax/index.js";
+import type { Cursor } from "../text/Cursor.js";
 import { detectIndentStyle } from "../text/indentation.js";
 import type { FilterContext } from "./postprocess/types.js";
 
 const NEARBY_LINES = 40;
-
-/** Offset where the line holding `offset` starts. (lastIndexOf treats a negative position as 0, hence the guard.) */
-export function lineStartOf(text: string, offset: number): number {
-  return offset === 0 ? 0 : text.lastIndexOf("\n", offset - 1) + 1;
-}
 
 /** Up to `count` lines after the newline at `lineEnd`, without splitting the whole buffer. */
 function linesAfter(text: string, lineEnd: number, count: number): string[] {
@@ -35,17 +31,13 @@ function linesBefore(text: string, lineStart: number, count: number): string[] {
 }
 
 /** Builds what the filters see around the cursor; touches only the lines near it, whatever the buffer size. */
-export function cursorContext(text: string, offset: number, multiline: boolean, language: LanguageName | null): FilterContext {
-  const lineStart = lineStartOf(text, offset);
-  const newline = text.indexOf("\n", offset);
-  const lineEnd = newline < 0 ? text.length : newline;
+export function cursorContext(cursor: Cursor, multiline: boolean, language: LanguageName | null): FilterContext {
+  const { text, offset, lineStart, lineEnd, linePrefix, lineSuffix } = cursor;
   const previousLines = linesBefore(text, lineStart, NEARBY_LINES);
-  const nextLines = newline < 0 ? [] : linesAfter(text, newline, NEARBY_LINES);
-  const linePrefix = text.slice(lineStart, offset);
-  const lineSuffix = text.slice(offset, lineEnd);
+  const nextLines = cursor.hasLineAfter ? linesAfter(text, lineEnd, NEARBY_LINES) : [];
   return {
-    prefix: text.slice(0, offset),
-    suffix: text.slice(offset),
+    prefix: cursor.prefix,
+    suffix: cursor.suffix,
     offset,
     linePrefix,
     lineSuffix,

@@ -40,6 +40,55 @@ export function latencyRecord(input: Omit<CompletionLatency, "unaccountedMs">): 
   return { ...input, totalMs: round(input.totalMs), waiting, phases, tokens: { ...input.tokens }, unaccountedMs: round(input.totalMs - accounted) };
 }
 
+/** What one request went through, for its latency record. */
+export interface RequestTrace {
+  started: number;
+  outcome: LatencyOutcome;
+  waiting: Record<string, number>;
+  /** The generation that answered it; `joinedAt` is set when an earlier request had started it. */
+  job: { job: { readonly timings: Record<string, number>; readonly tokens: Record<string, number> }; joinedAt: number | null } | null;
+}
+
+/** The record of a request that ends now: its waits and the phases of the generation that answered it. */
+export function traceLatency(trace: RequestTrace, request: { path: string; offset: number; waited?: Record<string, number> }): CompletionLatency {
+  const waiting = trace.waiting;
+  const phases: Record<string, number> = {};
+  let tokens: Record<string, number> = {};
+  let outcome = trace.outcome;
+  const job = trace.job?.job;
+  if (job && trace.job?.joinedAt != null) {
+    // The joined generation's phases belong to the request that started it; this one only waited.
+    if (outcome === "generated" || outcome === "empty") outcome = "joined";
+    waiting.joinedJob = performance.now() - trace.job.joinedAt;
+  } else if (job) {
+    const t = job.timings;
+    if (t.loadMs !== undefined) waiting.load = (waiting.load ?? 0) + t.loadMs;
+    if (t.queueMs !== undefined) waiting.engineQueue = t.queueMs;
+    const model = t.modelMs ?? 0;
+    const inModel = (t.queueMs ?? 0) + (t.tokenizeMs ?? 0) + (t.promptMs ?? 0) + (t.generateMs ?? 0);
+    Object.assign(phases, {
+      context: t.contextMs,
+      tokenize: t.tokenizeMs,
+      prompt: t.promptMs,
+      generation: t.generateMs,
+      // Inside the model call but outside the engine's run: yielding to the event loop, further candidates.
+      modelOther: t.modelMs === undefined ? undefined : model - inModel,
+      postprocess: t.postprocessMs,
+      verify: t.verifyMs,
+    });
+    tokens = job.tokens;
+  }
+  return latencyRecord({
+    path: request.path,
+    offset: request.offset,
+    outcome,
+    totalMs: performance.now() - trace.started + (request.waited ? Object.values(request.waited).reduce((a, b) => a + b, 0) : 0),
+    waiting,
+    phases: Object.fromEntries(Object.entries(phases).filter((entry): entry is [string, number] => entry[1] !== undefined)),
+    tokens,
+  });
+}
+
 /** The debug-log line; one JSON object so that scripts can parse it back. */
 export function formatLatency(latency: CompletionLatency): string {
   return `completion latency ${JSON.stringify(latency)}`;

@@ -1,36 +1,16 @@
-import { statSync } from "node:fs";
-import { basename } from "node:path";
-import type {
-  ChatWrapper,
-  GbnfJsonObjectSchema,
-  Llama,
-  LlamaContext,
-  LlamaContextSequence,
-  LlamaModel,
-  Token,
-} from "node-llama-cpp";
+import type { GbnfJsonObjectSchema, LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 import type { ModelSettings } from "../config/schema.js";
-import { AbortError, anySignal } from "../util/abort.js";
+import { anySignal } from "../util/abort.js";
 import type { Logger } from "../util/logger.js";
-import { renderChatPrompt } from "./chatPrompt.js";
-import { DraftModelDrafter, PromptLookupDrafter, type Drafter } from "./drafters.js";
-import { FimUnsupportedError } from "./errors.js";
-import { buildFimPrompt, chooseLayout, TokenMemo, type FimLayout } from "./fimPrompt.js";
-import { resolveFimTemplate, type ResolvedFimTemplate } from "./fimTemplates.js";
-import { DEFAULT_MAX_TOKENS, generate, type RunResult } from "./generate.js";
-import { chooseDraft, chooseModel } from "./modelResolver.js";
-import { resolveModelSource } from "./modelSource.js";
 import { Mutex } from "../util/Mutex.js";
 import { SharedLoad } from "../util/SharedLoad.js";
-import { resolveThreads } from "./threads.js";
-import type {
-  CompleteRequest,
-  GenerationResult,
-  InferenceEngine,
-  InfillRequest,
-  LoadProgress,
-  ModelInfo,
-} from "./types.js";
+import { renderChatPrompt } from "./chatPrompt.js";
+import { PromptLookupDrafter } from "./drafters.js";
+import { FimUnsupportedError } from "./errors.js";
+import { buildFimPrompt, type FimLayout } from "./fimPrompt.js";
+import { DEFAULT_MAX_TOKENS, generate, type RunResult } from "./generate.js";
+import { loadLlama, type LoadedLlama } from "./loadLlama.js";
+import type { CompleteRequest, GenerationResult, InferenceEngine, InfillRequest, LoadProgress, ModelInfo } from "./types.js";
 
 /** Speculative decoding switches. */
 export interface SpeculationOptions {
@@ -64,29 +44,17 @@ interface ChatSlot {
   sequence: LlamaContextSequence;
 }
 
-interface Loaded {
-  llama: Llama;
-  model: LlamaModel;
-  context: LlamaContext;
-  sequence: LlamaContextSequence;
-  draft: { model: LlamaModel; context: LlamaContext; drafter: Drafter } | null;
-  fim: ResolvedFimTemplate | null;
-  /** Why FIM is unavailable when `model.template` names a template the model lacks; infill() throws it. */
-  fimError: Error | null;
-  memo: TokenMemo;
-  chatWrapper: ChatWrapper;
-  threads: number;
-  info: ModelInfo;
-}
-
 /** The embedded backend: node-llama-cpp in this process, one long-lived FIM sequence with KV reuse. */
 export class LlamaEngine implements InferenceEngine {
   readonly stats = { infillCalls: 0, completeCalls: 0 };
-  private state: Loaded | null = null;
+  private state: LoadedLlama | null = null;
   // Each caller can give up on its own; the shared load stops only when nobody waits for it.
-  private readonly loader = new SharedLoad<Loaded>(async (signal) => {
+  private readonly loader = new SharedLoad<LoadedLlama>(async (signal) => {
     try {
-      return (this.state = await this.doLoad(signal));
+      this.lastFraction = 0;
+      const { model, logger, env, speculation, fimLayout } = this.options;
+      const options = { model, logger, env, draft: speculation?.draft, draftMinConfidence: speculation?.draftMinConfidence, fimLayout };
+      return (this.state = await loadLlama(options, signal, (fraction, message) => this.progress(fraction, message)));
     } finally {
       this.progressListeners.clear();
     }
@@ -108,7 +76,7 @@ export class LlamaEngine implements InferenceEngine {
   }
 
   /** The llama.cpp objects, for benchmarks and tests that need lower-level access. Null until loaded. */
-  get internals(): Readonly<Pick<Loaded, "llama" | "model" | "context" | "sequence" | "fim">> | null {
+  get internals(): Readonly<Pick<LoadedLlama, "llama" | "model" | "context" | "sequence" | "fim">> | null {
     return this.state;
   }
 
@@ -227,9 +195,7 @@ export class LlamaEngine implements InferenceEngine {
     return anySignal([signal, this.lifetime.signal]);
   }
 
-  // ---- loading ----
-
-  private async ensureLoaded(signal?: AbortSignal, onProgress?: (p: LoadProgress) => void): Promise<Loaded> {
+  private async ensureLoaded(signal?: AbortSignal, onProgress?: (p: LoadProgress) => void): Promise<LoadedLlama> {
     if (this.disposed) throw new Error("dhi: the inference engine was disposed");
     if (this.state) {
       onProgress?.({ fraction: 1, message: "model loaded" });
@@ -249,118 +215,10 @@ export class LlamaEngine implements InferenceEngine {
     for (const listener of this.progressListeners) listener({ fraction: this.lastFraction, message });
   }
 
-  private async doLoad(signal: AbortSignal): Promise<Loaded> {
-    const settings = this.options.model;
-    const log = this.options.logger;
-    const checkAbort = () => {
-      if (signal.aborted) throw new AbortError("Model loading was cancelled");
-    };
-    this.lastFraction = 0;
-    this.progress(0, "resolving model");
-    // model.path, then DHI_MODEL, then the pulled default (modelResolver.ts).
-    const env = this.options.env ?? process.env;
-    const model = chooseModel(settings, env);
-    const modelPath = await resolveModelSource(model?.source, {
-      env,
-      signal,
-      setting: model?.origin,
-      onProgress: (f, m) => this.progress(0.5 * f, m),
-    });
-    const draft = chooseDraft(settings, model, env);
-    const draftPath =
-      draft.source && this.options.speculation?.draft !== false
-        ? await resolveModelSource(draft.source, { env, signal, setting: draft.origin ?? "model.draftPath" })
-        : null;
-    checkAbort();
-    const threads = resolveThreads(settings.threads, statSync(modelPath, { throwIfNoEntry: false })?.size);
-    const { getLlama, LlamaLogLevel, resolveChatWrapper, GeneralChatWrapper } = await import("node-llama-cpp");
-    this.progress(0.5, "starting llama.cpp");
-    const llama = await getLlama({
-      gpu: llamaGpuOption(settings.gpuLayers),
-      build: "never",
-      maxThreads: threads,
-      logLevel: LlamaLogLevel.warn,
-      logger: (level, message) => {
-        const text = message.trim();
-        // vocab-only loads print "missing tensor" lines that are expected, not errors.
-        if (text === "" || /missing tensor|failed to load model/.test(text)) return;
-        log.debug(`llama.cpp ${level}: ${text}`);
-      },
-    });
-    const cleanup: Array<() => Promise<void>> = [() => llama.dispose()];
-    try {
-      checkAbort();
-      this.progress(0.55, `loading ${basename(modelPath)}`);
-      const model = await llama.loadModel({
-        modelPath,
-        gpuLayers: settings.gpuLayers,
-        loadSignal: signal,
-        onLoadProgress: (p) => this.progress(0.55 + 0.35 * p, `loading ${basename(modelPath)}`),
-      });
-      cleanup.unshift(() => model.dispose());
-      checkAbort();
-      // A context larger than the trained one only produces garbage past that point.
-      const train = model.trainContextSize;
-      const contextSize = train > 0 ? Math.min(settings.contextSize, train) : settings.contextSize;
-      const flashAttention = resolveFlashAttention(settings.flashAttention, llama);
-      let draft: Loaded["draft"] = null;
-      if (draftPath) {
-        this.progress(0.9, `loading draft ${basename(draftPath)}`);
-        const draftModel = await llama.loadModel({ modelPath: draftPath, gpuLayers: settings.gpuLayers, loadSignal: signal });
-        cleanup.unshift(() => draftModel.dispose());
-        const draftContext = await draftModel.createContext({ contextSize, threads, flashAttention, createSignal: signal });
-        cleanup.unshift(() => draftContext.dispose());
-        const drafter = new DraftModelDrafter(draftContext.getSequence(), {
-          minConfidence: this.options.speculation?.draftMinConfidence ?? 0.3,
-        });
-        draft = { model: draftModel, context: draftContext, drafter };
-      }
-      this.progress(0.95, "creating context");
-      const context = await model.createContext({ contextSize, threads, flashAttention, createSignal: signal, sequences: 1 });
-      cleanup.unshift(() => context.dispose());
-      const sequence = context.getSequence();
-      const name = basename(modelPath);
-      let fim: ResolvedFimTemplate | null = null;
-      let fimError: Error | null = null;
-      try {
-        fim = resolveFimTemplate(model, settings.template, name);
-      } catch (error) {
-        // A template the model lacks breaks FIM only: complete() must keep working.
-        fimError = error instanceof Error ? error : new Error(String(error));
-        log.warn(fimError.message);
-      }
-      let chatWrapper: ChatWrapper;
-      try {
-        chatWrapper = resolveChatWrapper(model, { warningLogs: false });
-      } catch {
-        chatWrapper = new GeneralChatWrapper();
-      }
-      const info: ModelInfo = {
-        name,
-        contextSize: context.contextSize,
-        fim: fim ? { name: fim.name, repoLevel: fim.repo !== null, order: fim.order, layout: chooseLayout(fim, this.options.fimLayout) } : null,
-        chatTemplate: chatWrapper.wrapperName,
-        backend: "embedded",
-        threads,
-        draftModel: draftPath ? basename(draftPath) : null,
-        llamaBuild: llama.buildType,
-        flashAttention: context.flashAttention,
-      };
-      log.info(
-        `model ${name} loaded: context ${info.contextSize}, threads ${threads}, llama.cpp ${llama.buildType}, flash attention ${String(context.flashAttention)}, FIM ${fim ? `${fim.name}/${info.fim?.layout}` : "none"}, chat ${info.chatTemplate}${draft ? `, draft ${info.draftModel}` : ""}`,
-      );
-      this.progress(1, "model loaded");
-      return { llama, model, context, sequence, draft, fim, fimError, memo: new TokenMemo(model), chatWrapper, threads, info };
-    } catch (error) {
-      for (const dispose of cleanup) await dispose().catch(() => undefined);
-      throw error;
-    }
-  }
-
   // ---- chat ----
 
   /** The chat sequence lives in its own lazily created context so it never evicts the FIM KV cache. */
-  private async chatSlot(s: Loaded): Promise<ChatSlot> {
+  private async chatSlot(s: LoadedLlama): Promise<ChatSlot> {
     if (this.chat) return this.chat;
     this.chatCreating ??= s.model
       .createContext({ contextSize: s.context.contextSize, threads: s.threads, flashAttention: s.context.flashAttention, sequences: 1 })
@@ -372,27 +230,12 @@ export class LlamaEngine implements InferenceEngine {
     }
   }
 
-  private async grammarState(s: Loaded, schema: CompleteRequest["jsonSchema"]) {
+  private async grammarState(s: LoadedLlama, schema: CompleteRequest["jsonSchema"]) {
     const { LlamaGrammarEvaluationState } = await import("node-llama-cpp");
     // The schema type is checked by node-llama-cpp at runtime; our JsonSchema is deliberately loose.
     const grammar = await s.llama.createGrammarForJsonSchema(schema as unknown as GbnfJsonObjectSchema);
     return new LlamaGrammarEvaluationState({ model: s.model, grammar });
   }
-}
-
-/** node-llama-cpp's `gpu` option for `model.gpuLayers`: 0 layers means the CPU only. */
-export function llamaGpuOption(gpuLayers: ModelSettings["gpuLayers"]): false | "auto" {
-  return gpuLayers === 0 ? false : "auto";
-}
-
-/**
- * "auto" defers to llama.cpp except on a prebuilt binary running on the CPU: its generic CPU variants made
- * generation about 3x slower with flash attention on (measured on a Zen 4 box), while a local build for this CPU
- * (`npm run build:llama`) and GPUs gain from it.
- */
-export function resolveFlashAttention(setting: ModelSettings["flashAttention"], llama: Pick<Llama, "gpu" | "buildType">): boolean | "auto" {
-  if (setting !== "auto") return setting;
-  return llama.gpu === false && llama.buildType === "prebuilt" ? false : "auto";
 }
 
 function withLoad(result: RunResult, loadMs: number): GenerationResult {

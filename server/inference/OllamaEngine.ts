@@ -69,7 +69,7 @@ export class OllamaEngine implements InferenceEngine {
     if (connected.nativeFim) {
       // Ollama's template places prompt and suffix; extra context rides in the prompt as comments.
       const extra = (req.extraContext ?? []).map((f) => commentHeader(f.path, req.path) + f.text + (f.text.endsWith("\n") ? "\n" : "\n\n")).join("");
-      fim = { prompt: extra + req.prefix, suffix: req.suffix };
+      fim = { prompt: extra + req.cursor.prefix, suffix: req.cursor.suffix };
     } else if (connected.rawFim) {
       fim = { prompt: buildFimText(connected.rawFim, req), raw: true };
     } else {

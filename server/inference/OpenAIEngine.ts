@@ -87,11 +87,11 @@ export class OpenAIEngine implements InferenceEngine {
       // llama-server lays out the prompt itself (repo-level chunks, its own 3:1 prefix/suffix window);
       // the cursor line goes in `prompt`, which llama.vim intends to follow the middle token (the
       // llama.cpp bundled with node-llama-cpp 3.22.1 still appends it to the prefix).
-      const lineStart = req.prefix.lastIndexOf("\n") + 1;
+      const { cursor } = req;
       const body = {
-        input_prefix: req.prefix.slice(0, lineStart),
-        input_suffix: req.suffix,
-        prompt: req.prefix.slice(lineStart),
+        input_prefix: cursor.prefix.slice(0, cursor.lineStart),
+        input_suffix: cursor.suffix,
+        prompt: cursor.linePrefix,
         input_extra: (req.extraContext ?? []).map((f) => ({ filename: f.path, text: f.text })),
         n_predict: req.maxTokens ?? DEFAULT_MAX_TOKENS,
         cache_prompt: true,

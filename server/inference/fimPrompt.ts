@@ -1,4 +1,5 @@
 import type { LlamaModel, Token } from "node-llama-cpp";
+import type { Cursor } from "../text/Cursor.js";
 import type { ResolvedFimTemplate } from "./fimTemplates.js";
 import type { ContextFile } from "./types.js";
 
@@ -21,8 +22,7 @@ export type FimLayout = "psm" | "psm-line" | "psm-block" | "spm";
 export const PSM_BLOCK_LINES = 8;
 
 export interface FimPromptInput {
-  prefix: string;
-  suffix: string;
+  cursor: Cursor;
   extraContext?: readonly ContextFile[];
   path?: string;
   /** Repository name for repo-level templates. */
@@ -110,22 +110,23 @@ export function buildFimPrompt(model: TokBos, template: ResolvedFimTemplate, inp
   const layout = chooseLayout(template, options.layout);
   const memo = options.memo ?? new TokenMemo(model, 0);
   const text = (s: string): Token[] => memo.tokenize(s);
-  const lineStart = middleStart(input.prefix, layout);
-  let lineHead = text(input.prefix.slice(lineStart));
+  const { prefix, suffix } = input.cursor;
+  const lineStart = middleStart(input.cursor, layout);
+  let lineHead = text(prefix.slice(lineStart));
   const specials = 4;
   const budget = Math.max(16, options.budget);
   if (lineHead.length > budget / 2) lineHead = lineHead.slice(-Math.floor(budget / 2));
 
   // Prefix and suffix share what is left; the suffix gets at most a quarter when both are long.
   const room = budget - specials - lineHead.length;
-  const prefixLines = input.prefix.slice(0, lineStart);
-  const suffixTokensFull = text(input.suffix);
+  const prefixLines = prefix.slice(0, lineStart);
+  const suffixTokensFull = text(suffix);
   const prefixTokensFull = text(prefixLines);
   let prefixTokens = prefixTokensFull;
   let suffixTokens = suffixTokensFull;
   if (prefixTokensFull.length + suffixTokensFull.length > room) {
     const suffixRoom = Math.min(suffixTokensFull.length, Math.max(Math.floor(room / 4), room - prefixTokensFull.length));
-    suffixTokens = text(memo.keepFromStart(input.suffix, suffixRoom));
+    suffixTokens = text(memo.keepFromStart(suffix, suffixRoom));
     prefixTokens = text(memo.keepFromEnd(prefixLines, room - suffixTokens.length));
   }
 
@@ -186,9 +187,10 @@ export function buildFimPrompt(model: TokBos, template: ResolvedFimTemplate, inp
 }
 
 /** Where the part of the prefix that goes after the middle token starts, per layout. */
-export function middleStart(prefix: string, layout: FimLayout): number {
-  if (layout === "psm-line") return prefix.lastIndexOf("\n") + 1;
-  if (layout !== "psm-block") return prefix.length;
+export function middleStart(cursor: Cursor, layout: FimLayout): number {
+  if (layout === "psm-line") return cursor.lineStart;
+  if (layout !== "psm-block") return cursor.offset;
+  const { prefix } = cursor;
   const starts = [0];
   for (let i = prefix.indexOf("\n"); i >= 0; i = prefix.indexOf("\n", i + 1)) starts.push(i + 1);
   const line = starts.length - 1;

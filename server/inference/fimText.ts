@@ -5,9 +5,10 @@ import { FIM_TEMPLATES, lookupFimTemplate, type FimTemplate } from "./fimTemplat
 // fimPrompt.ts; the server tokenizes the template's special tokens (it must parse special tokens).
 
 export function buildFimText(template: FimTemplate, input: FimPromptInput, layout: FimLayout = template.order === "spm" ? "spm" : "psm-line"): string {
-  const lineStart = middleStart(input.prefix, layout);
-  const prefixLines = input.prefix.slice(0, lineStart);
-  const lineHead = input.prefix.slice(lineStart);
+  const { prefix, suffix } = input.cursor;
+  const lineStart = middleStart(input.cursor, layout);
+  const prefixLines = prefix.slice(0, lineStart);
+  const lineHead = prefix.slice(lineStart);
   const extra = input.extraContext ?? [];
   const repo = template.repoName && template.fileSep && (extra.length > 0 || input.path !== undefined) ? template : null;
   let before = "";
@@ -30,8 +31,8 @@ export function buildFimText(template: FimTemplate, input: FimPromptInput, layou
   const suf = (spaced ? " " : "") + template.suffix;
   const mid = template.middle === "" ? "" : (spaced ? " " : "") + template.middle;
   return layout === "spm"
-    ? `${before}${suf}${input.suffix}${pre}${inPrefix}${input.prefix}${mid}`
-    : `${before}${pre}${inPrefix}${prefixLines}${suf}${input.suffix}${mid}${lineHead}`;
+    ? `${before}${suf}${suffix}${pre}${inPrefix}${prefix}${mid}`
+    : `${before}${pre}${inPrefix}${prefixLines}${suf}${suffix}${mid}${lineHead}`;
 }
 
 /** Picks a FIM template for a server model: the `model.template` setting, else a guess from the model id. */

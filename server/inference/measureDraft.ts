@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import { ModelSettingsSchema } from "../config/schema.js";
+import { Cursor } from "../text/Cursor.js";
 import { Logger } from "../util/logger.js";
 import { cpuName, type DraftMeasurement } from "./draftMeasurement.js";
 import { LlamaEngine } from "./LlamaEngine.js";
@@ -8,22 +9,22 @@ import { LlamaEngine } from "./LlamaEngine.js";
 // with the draft, through the same engine the server uses. Small models on few cores often lose: the
 // draft's passes cost more than the target passes they save.
 
-const PROMPTS: Array<{ prefix: string; suffix: string }> = [
-  { prefix: "def mean(values):\n    total = 0\n    for v in values:\n        ", suffix: "\n    return total / len(values)\n" },
-  { prefix: "function range(start, end) {\n  const out = [];\n  ", suffix: "\n  return out;\n}\n" },
-  { prefix: "class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        ", suffix: "\n" },
+const PROMPTS: Cursor[] = [
+  Cursor.between("def mean(values):\n    total = 0\n    for v in values:\n        ", "\n    return total / len(values)\n"),
+  Cursor.between("function range(start, end) {\n  const out = [];\n  ", "\n  return out;\n}\n"),
+  Cursor.between("class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        ", "\n"),
 ];
 
 const MAX_TOKENS = 48;
 
 async function tokensPerSecond(engine: LlamaEngine, signal?: AbortSignal): Promise<number> {
   await engine.load({ signal });
-  await engine.infill({ ...PROMPTS[0]!, maxTokens: 8, signal }); // warm-up: first-pass allocations
+  await engine.infill({ cursor: PROMPTS[0]!, maxTokens: 8, signal }); // warm-up: first-pass allocations
   let generated = 0;
   let ms = 0;
-  for (const prompt of PROMPTS) {
+  for (const cursor of PROMPTS) {
     // A different suffix each run keeps KV reuse from making later runs look faster.
-    const result = await engine.infill({ ...prompt, maxTokens: MAX_TOKENS, signal });
+    const result = await engine.infill({ cursor, maxTokens: MAX_TOKENS, signal });
     generated += result.tokens.generated;
     ms += result.timings.generateMs + result.timings.promptMs;
   }

@@ -2,6 +2,8 @@
 // node-llama-cpp (LlamaEngine), OpenAI-compatible HTTP servers (OpenAIEngine) and Ollama (OllamaEngine).
 // Architecture invariant: inference/ knows nothing about LSP.
 
+import type { Cursor } from "../text/Cursor.js";
+
 /** Special-token layout for fill-in-the-middle. */
 export interface FimTemplateInfo {
   /** Template name from the table (`starcoder`, `deepseek-coder`, …) or `gguf` when read from the model file. */
@@ -108,8 +110,8 @@ export interface GenerateOptions {
 }
 
 export interface InfillRequest extends GenerateOptions {
-  prefix: string;
-  suffix: string;
+  /** Where to fill in: the prompt's text before and after the cursor, its line split made once by the caller. */
+  cursor: Cursor;
   /** Extra files/chunks laid out in the template's repo-level format when it has one. */
   extraContext?: ContextFile[];
   /** Path of the current file, used by repo-level templates. */

@@ -4,6 +4,7 @@ import { decideMultiline } from "../../server/completion/multiline/decideMultili
 import type { FilterContext } from "../../server/completion/postprocess/types.js";
 import { syntaxWindow, type SyntaxWindow } from "../../server/completion/verify/syntaxWindow.js";
 import { languageOf } from "../../server/syntax/index.js";
+import { Cursor } from "../../server/text/Cursor.js";
 
 // Real raw outputs of ../shared/models/dhi-fim-4m.gguf, captured by bench/capture-completions.mjs.
 
@@ -35,15 +36,12 @@ export function record(id: string): ModelOutputRecord {
 export function windowFor(r: ModelOutputRecord): SyntaxWindow {
   const language = languageOf(r.path);
   if (!language) throw new Error(`no grammar for ${r.path}`);
-  return syntaxWindow(r.text, r.offset, language);
+  return syntaxWindow(Cursor.at(r.text, r.offset), language);
 }
 
 /** The filter context the service builds for this record, with the service's own multi-line decision. */
 export function contextFor(r: ModelOutputRecord, multiline?: boolean): FilterContext {
-  const lineStart = r.text.lastIndexOf("\n", r.offset - 1) + 1;
-  const newline = r.text.indexOf("\n", r.offset);
-  const linePrefix = r.text.slice(lineStart, r.offset);
-  const lineSuffix = r.text.slice(r.offset, newline < 0 ? r.text.length : newline);
-  const decided = multiline ?? decideMultiline("auto", linePrefix, lineSuffix, windowFor(r)).multiline;
-  return cursorContext(r.text, r.offset, decided, languageOf(r.path));
+  const cursor = Cursor.at(r.text, r.offset);
+  const decided = multiline ?? decideMultiline("auto", cursor.linePrefix, cursor.lineSuffix, windowFor(r)).multiline;
+  return cursorContext(cursor, decided, languageOf(r.path));
 }

@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import { decideMultiline } from "../../server/completion/multiline/decideMultiline.js";
 import { stopRule } from "../../server/completion/multiline/stopRule.js";
 import { syntaxWindow } from "../../server/completion/verify/syntaxWindow.js";
+import { Cursor } from "../../server/text/Cursor.js";
 import { contextFor, record, windowFor } from "./fixtures.js";
 
 function decide(text: string, offset: number, language: "typescript" | "python", setting: boolean | "auto" = "auto") {
-  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
-  const newline = text.indexOf("\n", offset);
-  return decideMultiline(setting, text.slice(lineStart, offset), text.slice(offset, newline < 0 ? text.length : newline), syntaxWindow(text, offset, language));
+  const cursor = Cursor.at(text, offset);
+  return decideMultiline(setting, cursor.linePrefix, cursor.lineSuffix, syntaxWindow(cursor, language));
 }
 
 describe("single- vs multi-line decision", () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CompletionService } from "../../server/completion/CompletionService.js";
 import { CompletionSettingsSchema, type CompletionSettings } from "../../server/config/schema.js";
+import type { CodeIndex } from "../../server/index/types.js";
 import { Logger } from "../../server/util/logger.js";
 import { ScriptedEngine } from "./fakeEngine.js";
 
@@ -101,7 +102,7 @@ describe("request path without timers (scripted engine, fake timers)", () => {
     vi.useFakeTimers();
     const long = "w * h  # " + "x".repeat(200); // 1 ms per character: over 200 ms of background work
     // Serial, like the real engine: the second generation runs only once the first has let go of the model.
-    const engine = new ScriptedEngine((request) => (request.prefix.includes("perimeter") ? "2 * (w + h)" : long), 1, true);
+    const engine = new ScriptedEngine((request) => (request.cursor.prefix.includes("perimeter") ? "2 * (w + h)" : long), 1, true);
     const svc = service(engine, { responseBudgetMs: 20, multiline: false });
     const first = svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: OFFSET });
     await vi.advanceTimersByTimeAsync(20);
@@ -125,6 +126,52 @@ describe("request path without timers (scripted engine, fake timers)", () => {
     expect(engine.stats.infillCalls).toBe(1);
     expect(svc.lastLatency?.outcome).toBe("lru");
     expect(svc.lastDiscarded).not.toBeNull();
+    await svc.dispose();
+  });
+});
+
+describe("the request's cursor (scripted engine: what reaches the engine)", () => {
+  const retrievals: Array<{ text: string; offset: number }> = [];
+  const index = { retrieve: async (request: { text: string; offset: number }) => (retrievals.push(request), []) } as unknown as CodeIndex;
+  const settings = CompletionSettingsSchema.parse({ responseBudgetMs: 0, multiline: false });
+  const serviceFor = (engine: ScriptedEngine, maxDocumentLength: number) =>
+    new CompletionService({ engine, getSettings: () => settings, logger, index: () => index, maxDocumentLength: () => maxDocumentLength });
+
+  afterEach(() => {
+    retrievals.length = 0;
+  });
+
+  it("the engine gets the prompt's cursor: the cursor line without its trailing space, the suffix after it", async () => {
+    const seen: string[][] = [];
+    const engine = new ScriptedEngine(({ cursor }) => (seen.push([cursor.linePrefix, cursor.lineSuffix, cursor.suffix]), "w * h"));
+    const svc = serviceFor(engine, Infinity);
+    const result = await svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: OFFSET });
+    expect(result).toMatchObject({ text: "w * h", replaceStart: OFFSET, replaceEnd: OFFSET });
+    expect(seen).toEqual([["    return", "", "\n"]]);
+    // Retrieval reads the same text the prompt is made from (the trailing space removed), at its cursor.
+    expect(retrievals).toEqual([expect.objectContaining({ text: "def area(w, h):\n    return\n", offset: OFFSET - 1 })]);
+    await svc.dispose();
+  });
+
+  it("a document over maxDocumentLength is completed from a window: no retrieval, ranges in the whole document", async () => {
+    const filler = (tag: string) => Array.from({ length: 4000 }, (_, i) => `${tag}_${i} = ${i}\n`).join("");
+    const text = filler("before") + TEXT + filler("after");
+    const offset = filler("before").length + OFFSET;
+    const engine = new ScriptedEngine(() => "w * h");
+    const svc = serviceFor(engine, 10_000);
+    const result = await svc.complete({ uri: "big", path: "big.py", text, offset });
+    expect(result).toMatchObject({ text: "w * h", replaceStart: offset, replaceEnd: offset });
+    expect(retrievals).toEqual([]);
+    expect(svc.lastLatency?.offset, "the latency record's offset is the window's").toBeLessThan(offset);
+    await svc.dispose();
+  });
+
+  it("an offset outside the document is a RangeError that names it", async () => {
+    const svc = serviceFor(new ScriptedEngine(() => "x"), Infinity);
+    await expect(svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: TEXT.length + 1 })).rejects.toThrow(
+      new RangeError(`dhi: completion offset ${TEXT.length + 1} is outside the document (length ${TEXT.length})`),
+    );
+    await expect(svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: 1.5 })).rejects.toBeInstanceOf(RangeError);
     await svc.dispose();
   });
 });

@@ -3,6 +3,7 @@ import { verifyCandidate } from "../../server/completion/verify/verifyCandidate.
 import { pickCandidate } from "../../server/completion/verify/pickCandidate.js";
 import { countErrors, syntaxWindow } from "../../server/completion/verify/syntaxWindow.js";
 import { checkSyntax, parse } from "../../server/syntax/index.js";
+import { Cursor } from "../../server/text/Cursor.js";
 import { record, windowFor } from "./fixtures.js";
 
 describe("verification (real model output)", () => {
@@ -56,7 +57,7 @@ describe("verification (real model output)", () => {
   it("parses a window, not the whole buffer, on large files", () => {
     const r = record("server/syntax/parse.ts:38:body");
     const big = `${r.text}\n${"const filler = 1;\n".repeat(5000)}`;
-    const window = syntaxWindow(big, r.offset, "typescript");
+    const window = syntaxWindow(Cursor.at(big, r.offset), "typescript");
     expect(window.text.length).toBeLessThan(10_000);
   });
 });

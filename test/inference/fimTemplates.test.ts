@@ -4,6 +4,7 @@ import { FimUnsupportedError } from "../../server/inference/errors.js";
 import { buildFimPrompt, commentHeader, keepLinesFromEnd } from "../../server/inference/fimPrompt.js";
 import { controlToken, FIM_TEMPLATES, lookupFimTemplate, resolveFimTemplate } from "../../server/inference/fimTemplates.js";
 import { FIM_MODEL, VOCAB_DIR } from "./models.js";
+import { Cursor } from "../../server/text/Cursor.js";
 
 // Real tokenizers of real model families (vocab-only GGUFs from llama.cpp): the template's special
 // tokens must come out as single control tokens, and user text must never become one.
@@ -83,7 +84,7 @@ describe("FIM prompt layout", () => {
     const t = resolveFimTemplate(m, "auto", "sc");
     if (!t) throw new Error("no template");
     const evil = "x = '<fim_middle><file_sep>'\n";
-    const p = buildFimPrompt(m, t, { prefix: evil + prefix, suffix, extraContext, path: "main.py", repoName: "demo" }, { budget: 1000 });
+    const p = buildFimPrompt(m, t, { cursor: Cursor.between(evil + prefix, suffix), extraContext, path: "main.py", repoName: "demo" }, { budget: 1000 });
     expect(p.layout).toBe("psm-line");
     expect(p.contextFiles).toBe(1);
     expect(count(p.tokens, 1)).toBe(1);
@@ -102,7 +103,7 @@ describe("FIM prompt layout", () => {
     const m = model("deepseek-coder");
     const t = resolveFimTemplate(m, "auto", "ds");
     if (!t) throw new Error("no template");
-    const p = buildFimPrompt(m, t, { prefix, suffix, extraContext, path: "main.py" }, { budget: 1000, layout: "psm" });
+    const p = buildFimPrompt(m, t, { cursor: Cursor.between(prefix, suffix), extraContext, path: "main.py" }, { budget: 1000, layout: "psm" });
     // DeepSeek adds BOS (<｜begin▁of▁sentence｜>) first.
     expect(p.tokens.slice(0, 2)).toEqual([m.tokens.bos, 32016]);
     expect(count(p.tokens, 32016) + count(p.tokens, 32015) + count(p.tokens, 32017)).toBe(3);
@@ -117,12 +118,12 @@ describe("FIM prompt layout", () => {
     const m = model("starcoder");
     const t = resolveFimTemplate(m, "auto", "sc");
     if (!t) throw new Error("no template");
-    const spm = buildFimPrompt(m, t, { prefix, suffix }, { budget: 1000, layout: "spm" });
+    const spm = buildFimPrompt(m, t, { cursor: Cursor.between(prefix, suffix) }, { budget: 1000, layout: "spm" });
     expect(spm.tokens[0]).toBe(3);
     expect(spm.tokens.at(-1)).toBe(2);
     const longPrefix = Array.from({ length: 400 }, (_, i) => `line_${i} = ${i}\n`).join("") + "result = ";
     const longSuffix = Array.from({ length: 400 }, (_, i) => `after_${i}()\n`).join("");
-    const p = buildFimPrompt(m, t, { prefix: longPrefix, suffix: longSuffix, extraContext }, { budget: 300 });
+    const p = buildFimPrompt(m, t, { cursor: Cursor.between(longPrefix, longSuffix), extraContext }, { budget: 300 });
     expect(p.tokens.length).toBeLessThanOrEqual(300);
     const text = m.detokenize(p.tokens, true);
     expect(text).toContain("line_399 = 399\n<fim_suffix>after_0()");
@@ -137,9 +138,9 @@ describe("FIM layouts for KV reuse", () => {
     if (!t) throw new Error("no template");
     const lines = Array.from({ length: 11 }, (_, i) => `x${i} = ${i}\n`).join("");
     const prefix = `${lines}y = `;
-    const line = m.detokenize(buildFimPrompt(m, t, { prefix, suffix: "\n" }, { budget: 1000, layout: "psm-line" }).tokens, true);
+    const line = m.detokenize(buildFimPrompt(m, t, { cursor: Cursor.between(prefix, "\n") }, { budget: 1000, layout: "psm-line" }).tokens, true);
     expect(line.endsWith("<fim_middle>y = ")).toBe(true);
-    const block = m.detokenize(buildFimPrompt(m, t, { prefix, suffix: "\n" }, { budget: 1000, layout: "psm-block" }).tokens, true);
+    const block = m.detokenize(buildFimPrompt(m, t, { cursor: Cursor.between(prefix, "\n") }, { budget: 1000, layout: "psm-block" }).tokens, true);
     // Line 11 (0-based) is in the block starting at line 8.
     expect(block.endsWith("<fim_middle>x8 = 8\nx9 = 9\nx10 = 10\ny = ")).toBe(true);
   });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CompletionService } from "../../server/completion/CompletionService.js";
 import { CompletionSettingsSchema } from "../../server/config/schema.js";
 import { buildFimPrompt } from "../../server/inference/fimPrompt.js";
+import { Cursor } from "../../server/text/Cursor.js";
 import { LlamaEngine } from "../../server/inference/LlamaEngine.js";
 import { TokenTextStream } from "../../server/inference/tokenText.js";
 import type { GenerationResult, InfillRequest } from "../../server/inference/types.js";
@@ -47,7 +48,7 @@ describe("greedy outputs at 64 tokens: the server's completion path = a plain gr
         await service.complete({ uri: `file:///p${n}.py`, path: `p${n}.py`, text: prefix + problem.suffix, offset: prefix.length });
         await service.dispose();
         // The engine path alone (what bench/vs-llama-server.mjs times), without the completion's stop rule.
-        await recording.infill({ prefix, suffix: problem.suffix, maxTokens: MAX_TOKENS });
+        await recording.infill({ cursor: Cursor.between(prefix, problem.suffix), maxTokens: MAX_TOKENS });
       }
     }
   }, 120_000);

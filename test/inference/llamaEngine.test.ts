@@ -7,6 +7,7 @@ import { FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from
 import type { InferenceEngine, LoadProgress } from "../../server/inference/types.js";
 import { AbortError, isAbortError } from "../../server/util/abort.js";
 import { quietLogger, STORIES_MODEL, testSettings } from "./models.js";
+import { Cursor } from "../../server/text/Cursor.js";
 
 const PREFIX = "import os\nimport sys\n\n\ndef read_config(path):\n    with open(path) as f:\n        ";
 const SUFFIX = "\n    return config\n\n\ndef main():\n    config = read_config(sys.argv[1])\n    print(config)\n";
@@ -39,9 +40,9 @@ describe("LlamaEngine with dhi-fim-4m", () => {
   });
 
   it("infills greedily and deterministically, with token stats and timings", async () => {
-    const first = await engine.infill({ prefix: PREFIX, suffix: SUFFIX, maxTokens: 24 });
-    const again = await engine.infill({ prefix: PREFIX, suffix: SUFFIX + " ", maxTokens: 24 });
-    const third = await engine.infill({ prefix: PREFIX, suffix: SUFFIX, maxTokens: 24 });
+    const first = await engine.infill({ cursor: Cursor.between(PREFIX, SUFFIX), maxTokens: 24 });
+    const again = await engine.infill({ cursor: Cursor.between(PREFIX, SUFFIX + " "), maxTokens: 24 });
+    const third = await engine.infill({ cursor: Cursor.between(PREFIX, SUFFIX), maxTokens: 24 });
     expect(first.text.length).toBeGreaterThan(0);
     expect(third.text).toBe(first.text);
     expect(["eos", "maxTokens"]).toContain(first.stopReason);
@@ -55,8 +56,8 @@ describe("LlamaEngine with dhi-fim-4m", () => {
   });
 
   it("reuses the KV cache: a keystroke re-evaluates only the new tokens", async () => {
-    await engine.infill({ prefix: PREFIX, suffix: SUFFIX, maxTokens: 4 });
-    const next = await engine.infill({ prefix: `${PREFIX}con`, suffix: SUFFIX, maxTokens: 4 });
+    await engine.infill({ cursor: Cursor.between(PREFIX, SUFFIX), maxTokens: 4 });
+    const next = await engine.infill({ cursor: Cursor.between(`${PREFIX}con`, SUFFIX), maxTokens: 4 });
     const tokensBefore = await engine.countTokens(PREFIX.slice(PREFIX.lastIndexOf("\n") + 1));
     const tokensAfter = await engine.countTokens(`${PREFIX}con`.slice(PREFIX.lastIndexOf("\n") + 1));
     expect(next.tokens.reused).toBeGreaterThan(0);
@@ -66,19 +67,18 @@ describe("LlamaEngine with dhi-fim-4m", () => {
   });
 
   it("stops at maxTokens, stop strings and onText", async () => {
-    const max = await engine.infill({ prefix: PREFIX, suffix: SUFFIX, maxTokens: 3 });
+    const max = await engine.infill({ cursor: Cursor.between(PREFIX, SUFFIX), maxTokens: 3 });
     expect(max.tokens.generated).toBeLessThanOrEqual(3);
-    const long = await engine.infill({ prefix: PREFIX, suffix: SUFFIX, maxTokens: 40 });
+    const long = await engine.infill({ cursor: Cursor.between(PREFIX, SUFFIX), maxTokens: 40 });
     expect(long.text.length).toBeGreaterThan(4);
     const k = Math.floor(long.text.length / 2);
     const stop = long.text.slice(k, k + 2);
-    const cut = await engine.infill({ prefix: PREFIX, suffix: SUFFIX, maxTokens: 40, stop: ["@@never@@", stop] });
+    const cut = await engine.infill({ cursor: Cursor.between(PREFIX, SUFFIX), maxTokens: 40, stop: ["@@never@@", stop] });
     expect(cut.stopReason).toBe("stop");
     expect(cut.text).toBe(long.text.slice(0, long.text.indexOf(stop)));
     let calls = 0;
     const viaOnText = await engine.infill({
-      prefix: PREFIX,
-      suffix: SUFFIX,
+      cursor: Cursor.between(PREFIX, SUFFIX),
       maxTokens: 40,
       onText: () => (++calls === 2 ? "stop" : undefined),
     });
@@ -90,8 +90,7 @@ describe("LlamaEngine with dhi-fim-4m", () => {
     const controller = new AbortController();
     let tokensAfterAbort = 0;
     const pending = engine.infill({
-      prefix: PREFIX,
-      suffix: SUFFIX,
+      cursor: Cursor.between(PREFIX, SUFFIX),
       maxTokens: 100,
       signal: controller.signal,
       onText: (t) => {
@@ -100,7 +99,7 @@ describe("LlamaEngine with dhi-fim-4m", () => {
       },
     });
     // A second request queues behind the first one on the completion sequence.
-    const queued = engine.infill({ prefix: PREFIX, suffix: SUFFIX, maxTokens: 2 });
+    const queued = engine.infill({ cursor: Cursor.between(PREFIX, SUFFIX), maxTokens: 2 });
     const error = await pending.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AbortError);
     expect(tokensAfterAbort).toBeLessThanOrEqual(1);
@@ -108,15 +107,15 @@ describe("LlamaEngine with dhi-fim-4m", () => {
     expect(after.tokens.generated).toBeGreaterThan(0);
 
     // Aborted while waiting for the lock: rejects without waiting for the running request.
-    const busy = engine.infill({ prefix: PREFIX, suffix: SUFFIX, maxTokens: 30 });
+    const busy = engine.infill({ cursor: Cursor.between(PREFIX, SUFFIX), maxTokens: 30 });
     const waiting = new AbortController();
-    const waiter = engine.infill({ prefix: PREFIX, suffix: SUFFIX, maxTokens: 30, signal: waiting.signal });
+    const waiter = engine.infill({ cursor: Cursor.between(PREFIX, SUFFIX), maxTokens: 30, signal: waiting.signal });
     waiting.abort();
     expect(isAbortError(await waiter.catch((e: unknown) => e))).toBe(true);
     await busy;
 
     const already = AbortSignal.abort();
-    await expect(engine.infill({ prefix: "x", suffix: "", signal: already })).rejects.toBeInstanceOf(AbortError);
+    await expect(engine.infill({ cursor: Cursor.between("x", ""), signal: already })).rejects.toBeInstanceOf(AbortError);
   });
 
   it("tokenizes and counts without special tokens", async () => {
@@ -152,14 +151,14 @@ describe("LlamaEngine errors", () => {
   it("reports a missing model setting, a missing file and a model without FIM", async () => {
     const env = { DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-empty-cache-")) };
     const none = createInferenceEngine({ settings: testSettings({ path: null }), logger: quietLogger, env });
-    await expect(none.infill({ prefix: "a", suffix: "" })).rejects.toBeInstanceOf(ModelNotConfiguredError);
+    await expect(none.infill({ cursor: Cursor.between("a", "") })).rejects.toBeInstanceOf(ModelNotConfiguredError);
     const missing = createInferenceEngine({ settings: testSettings({ path: "/nonexistent/model.gguf" }), logger: quietLogger });
     await expect(missing.load()).rejects.toBeInstanceOf(ModelNotFoundError);
     const stories = createInferenceEngine({ settings: testSettings({ path: STORIES_MODEL, contextSize: 256 }), logger: quietLogger });
     try {
       const info = await stories.load();
       expect(info.fim).toBeNull();
-      await expect(stories.infill({ prefix: "Once", suffix: "" })).rejects.toBeInstanceOf(FimUnsupportedError);
+      await expect(stories.infill({ cursor: Cursor.between("Once", "") })).rejects.toBeInstanceOf(FimUnsupportedError);
       expect(stories.stats.infillCalls).toBe(0);
       const story = await stories.complete({ messages: [{ role: "user", text: "Once upon a time" }], maxTokens: 8 });
       expect(story.tokens.generated).toBeGreaterThan(0);
@@ -170,7 +169,7 @@ describe("LlamaEngine errors", () => {
 
   it("a named template the model lacks breaks infill only; dispose ends in-flight work", async () => {
     const engine = createInferenceEngine({ settings: testSettings({ template: "deepseek-coder" }), logger: quietLogger });
-    await expect(engine.infill({ prefix: "a", suffix: "" })).rejects.toBeInstanceOf(FimUnsupportedError);
+    await expect(engine.infill({ cursor: Cursor.between("a", "") })).rejects.toBeInstanceOf(FimUnsupportedError);
     const inFlight = engine
       .complete({ messages: [{ role: "user", text: "hello" }], maxTokens: 4000 })
       .then(

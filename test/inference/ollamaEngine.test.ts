@@ -8,6 +8,7 @@ import { OllamaEngine, type OllamaEngineOptions } from "../../server/inference/O
 import { AbortError } from "../../server/util/abort.js";
 import { closedPort, jsonResponse, startFakeHttpServer, streamed, type FakeHttpServer, type Handler } from "../helpers/fakeHttpServer.js";
 import { quietLogger } from "./models.js";
+import { Cursor } from "../../server/text/Cursor.js";
 
 // Ollama's native API, served by a local fake on 127.0.0.1. Each response replays a shape from Ollama's
 // API documentation (docs/api.md in github.com/ollama/ollama); fixtures/ollama-README.md says which
@@ -70,7 +71,7 @@ describe("OllamaEngine", () => {
     const info = await e.load();
     expect(info).toMatchObject({ backend: "ollama", name: "qwen2.5-coder:1.5b-base", contextSize: 32768, fim: { name: "ollama" } });
     expect(bodyOf("/api/show")).toEqual({ model: "qwen2.5-coder:1.5b-base" });
-    const r = await e.infill({ prefix: "import os\nx = os.", suffix: "\nprint(x)\n", extraContext: [{ path: "util.py", text: "X = 1\n" }], path: "main.py", maxTokens: 16 });
+    const r = await e.infill({ cursor: Cursor.between("import os\nx = os.", "\nprint(x)\n"), extraContext: [{ path: "util.py", text: "X = 1\n" }], path: "main.py", maxTokens: 16 });
     const req = bodyOf("/api/generate");
     expect(req).toEqual({
       model: "qwen2.5-coder:1.5b-base",
@@ -88,31 +89,31 @@ describe("OllamaEngine", () => {
 
   it("uses raw mode with the client-built FIM prompt when model.template names one, or the template takes no suffix", async () => {
     fake.routes = { ...ollamaRoutes(), "POST /api/generate": ndjson("ollama-generate.ndjson") };
-    await engine(undefined, "starcoder").infill({ prefix: "a = ", suffix: "\nb = 2\n", maxTokens: 8 });
+    await engine(undefined, "starcoder").infill({ cursor: Cursor.between("a = ", "\nb = 2\n"), maxTokens: 8 });
     expect(bodyOf("/api/generate")).toMatchObject({ prompt: "<fim_prefix><fim_suffix>\nb = 2\n<fim_middle>a = ", raw: true });
     expect(bodyOf("/api/generate").suffix).toBeUndefined();
     // An older Ollama without `capabilities`, and a template without .Suffix: the model name picks the template.
     fake.routes = { ...ollamaRoutes({ template: "{{ .Prompt }}", model_info: {} }), "POST /api/generate": ndjson("ollama-generate.ndjson") };
     const guessed = engine();
-    await guessed.infill({ prefix: "a = ", suffix: "\n", maxTokens: 8 });
+    await guessed.infill({ cursor: Cursor.between("a = ", "\n"), maxTokens: 8 });
     expect(bodyOf("/api/generate")).toMatchObject({ prompt: "<|fim_prefix|><|fim_suffix|>\n<|fim_middle|>a = ", raw: true });
     expect((await guessed.load()).contextSize).toBe(defaultSettings().model.contextSize);
   });
 
   it("refuses FIM for a model whose template takes no suffix and whose name gives no template", async () => {
     fake.routes = { ...ollamaRoutes({ capabilities: ["completion"] }), "POST /api/generate": ndjson("ollama-generate.ndjson") };
-    await expect(engine("llama3").infill({ prefix: "a", suffix: "b" })).rejects.toBeInstanceOf(FimUnsupportedError);
+    await expect(engine("llama3").infill({ cursor: Cursor.between("a", "b") })).rejects.toBeInstanceOf(FimUnsupportedError);
     expect(fake.seen.some((s) => s.path === "/api/generate")).toBe(false);
   });
 
   it("reports done_reason length as maxTokens, cuts at stop strings, and stops on onText", async () => {
     fake.routes = { ...ollamaRoutes(), "POST /api/generate": ndjson("ollama-generate-length.ndjson") };
-    expect((await engine().infill({ prefix: "x", suffix: "", maxTokens: 2 })).stopReason).toBe("maxTokens");
+    expect((await engine().infill({ cursor: Cursor.between("x", ""), maxTokens: 2 })).stopReason).toBe("maxTokens");
     fake.routes["POST /api/generate"] = ndjson("ollama-generate.ndjson");
     const e = engine();
-    expect(await e.infill({ prefix: "x", suffix: "", stop: ["(a"] })).toMatchObject({ text: "path.join", stopReason: "stop" });
+    expect(await e.infill({ cursor: Cursor.between("x", ""), stop: ["(a"] })).toMatchObject({ text: "path.join", stopReason: "stop" });
     expect(bodyOf("/api/generate")).toMatchObject({ options: { stop: ["(a"] } });
-    expect(await e.infill({ prefix: "x", suffix: "", onText: (t) => (t.length >= 4 ? "stop" : undefined) })).toMatchObject({ text: "path", stopReason: "stop" });
+    expect(await e.infill({ cursor: Cursor.between("x", ""), onText: (t) => (t.length >= 4 ? "stop" : undefined) })).toMatchObject({ text: "path", stopReason: "stop" });
   });
 
   it("complete() streams /api/chat (the model's own template) and passes the JSON schema as `format`", async () => {
@@ -150,7 +151,7 @@ describe("OllamaEngine", () => {
     const e = engine();
     await e.load();
     fake.routes["GET /api/tags"] = jsonResponse(200, { models: [] });
-    const error = await e.infill({ prefix: "x", suffix: "" }).catch((x: unknown) => x);
+    const error = await e.infill({ cursor: Cursor.between("x", "") }).catch((x: unknown) => x);
     expect((error as Error).message).toMatch(/has no model "qwen2.5-coder:1.5b-base".*ollama pull qwen2.5-coder:1.5b-base.*it has no models yet/);
     expect(e.loaded).toBe(false);
   });
@@ -159,14 +160,14 @@ describe("OllamaEngine", () => {
     const port = await closedPort();
     const s = defaultSettings();
     const refused = new OllamaEngine({ backend: { ...s.backend, type: "ollama", url: `http://127.0.0.1:${port}`, model: "m" }, model: s.model, logger: quietLogger, backoffMs: 1 });
-    const error = await refused.infill({ prefix: "x", suffix: "" }).catch((x: unknown) => x);
+    const error = await refused.infill({ cursor: Cursor.between("x", "") }).catch((x: unknown) => x);
     expect((error as Error).message).toBe(`dhi: cannot connect to Ollama at http://127.0.0.1:${port} (connection refused). Start it with \`ollama serve\`, or set "backend.url".`);
   });
 
   it("aborts mid-stream within one token and closes the connection", async () => {
     fake.routes = { ...ollamaRoutes(), "POST /api/generate": ndjson("ollama-generate.ndjson", 100) };
     const controller = new AbortController();
-    const pending = engine().infill({ prefix: "x", suffix: "", signal: controller.signal, onText: () => controller.abort() });
+    const pending = engine().infill({ cursor: Cursor.between("x", ""), signal: controller.signal, onText: () => controller.abort() });
     await expect(pending).rejects.toBeInstanceOf(AbortError);
     await new Promise((r) => setTimeout(r, 50));
     expect(fake.closedEarly).toContain("/api/generate");

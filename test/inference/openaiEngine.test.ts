@@ -8,6 +8,7 @@ import { AbortError } from "../../server/util/abort.js";
 import { quietLogger } from "./models.js";
 import { readFixture } from "./sseFixtures.js";
 import { closedPort, jsonResponse, startFakeHttpServer, streamed, type FakeHttpServer, type Handler } from "../helpers/fakeHttpServer.js";
+import { Cursor } from "../../server/text/Cursor.js";
 
 // A local HTTP server on 127.0.0.1 replaying SSE as llama-server / OpenAI-compatible servers send it.
 
@@ -63,11 +64,11 @@ describe("OpenAIEngine against llama-server (recorded real streams)", () => {
       "POST /v1/completions": sse(readFixture("llama-server-completions.sse")),
       "POST /v1/chat/completions": sse(readFixture("llama-server-chat.sse")),
     };
-    const cached = await engine({}, "dhi-fim-4m.gguf").infill({ prefix: "def add(a, b):\n    return a", suffix: "\n", maxTokens: 8 });
+    const cached = await engine({}, "dhi-fim-4m.gguf").infill({ cursor: Cursor.between("def add(a, b):\n    return a", "\n"), maxTokens: 8 });
     expect(cached.tokens).toMatchObject({ prompt: 17, evaluated: 4, reused: 13, generated: 8 });
     expect(cached.stopReason).toBe("maxTokens");
     // A named template makes dhi build the prompt itself and use /v1/completions.
-    const viaCompletions = await engine({}, "dhi-fim-4m.gguf", "starcoder").infill({ prefix: "import os\nx = os.", suffix: "\nprint(x)\n", maxTokens: 6 });
+    const viaCompletions = await engine({}, "dhi-fim-4m.gguf", "starcoder").infill({ cursor: Cursor.between("import os\nx = os.", "\nprint(x)\n"), maxTokens: 6 });
     expect(fake.seen.some((s) => s.path === "/v1/completions")).toBe(true);
     expect(viaCompletions.text.length).toBeGreaterThan(0);
     expect(viaCompletions.tokens).toMatchObject({ prompt: 16, evaluated: 16, reused: 0, generated: 5 });
@@ -83,8 +84,7 @@ describe("OpenAIEngine against llama-server (recorded real streams)", () => {
     const info = await e.load();
     expect(info).toMatchObject({ backend: "openai", contextSize: 2048, name: "dhi-fim-4m.gguf" });
     const r = await e.infill({
-      prefix: "def add(a, b):\n    return ",
-      suffix: "\n",
+      cursor: Cursor.between("def add(a, b):\n    return ", "\n"),
       extraContext: [{ path: "util.py", text: "X = 1\n" }],
       maxTokens: 8,
     });
@@ -113,7 +113,7 @@ describe("OpenAIEngine against a generic OpenAI-compatible server", () => {
   it("builds the FIM prompt client-side for /v1/completions and reads usage", async () => {
     fake.routes = { ...genericRoutes("qwen2.5-coder-1.5b"), "POST /v1/completions": sse(readFixture("openai-completions.sse")) };
     const e = engine({}, "qwen2.5-coder-1.5b");
-    const r = await e.infill({ prefix: "import os\nx = os.", suffix: "\nprint(x)\n", maxTokens: 16 });
+    const r = await e.infill({ cursor: Cursor.between("import os\nx = os.", "\nprint(x)\n"), maxTokens: 16 });
     const req = JSON.parse(fake.seen.find((s) => s.path === "/v1/completions")?.body ?? "{}") as { prompt: string; model: string };
     expect(req.model).toBe("qwen2.5-coder-1.5b");
     expect(req.prompt).toBe("<|fim_prefix|>import os\n<|fim_suffix|>\nprint(x)\n<|fim_middle|>x = os.");
@@ -124,18 +124,18 @@ describe("OpenAIEngine against a generic OpenAI-compatible server", () => {
   it("cuts at stop strings and stops streaming when onText says so", async () => {
     fake.routes = { ...genericRoutes("qwen2.5-coder-1.5b"), "POST /v1/completions": sse(readFixture("openai-completions.sse"), 20) };
     const e = engine({}, "qwen2.5-coder-1.5b");
-    const cut = await e.infill({ prefix: "x = os.", suffix: "", stop: ["(a"] });
+    const cut = await e.infill({ cursor: Cursor.between("x = os.", ""), stop: ["(a"] });
     expect(cut).toMatchObject({ text: "path.join", stopReason: "stop" });
-    const viaOnText = await e.infill({ prefix: "x = os.", suffix: "", onText: (t) => (t.length >= 4 ? "stop" : undefined) });
+    const viaOnText = await e.infill({ cursor: Cursor.between("x = os.", ""), onText: (t) => (t.length >= 4 ? "stop" : undefined) });
     expect(viaOnText.stopReason).toBe("stop");
     expect(viaOnText.text).toBe("path");
   });
 
   it("refuses FIM for an unknown model without a template, and honours model.template", async () => {
     fake.routes = { ...genericRoutes("mystery-7b"), "POST /v1/completions": sse(readFixture("openai-completions.sse")) };
-    await expect(engine({}, "mystery-7b").infill({ prefix: "a", suffix: "b" })).rejects.toBeInstanceOf(FimUnsupportedError);
+    await expect(engine({}, "mystery-7b").infill({ cursor: Cursor.between("a", "b") })).rejects.toBeInstanceOf(FimUnsupportedError);
     const e = engine({}, "mystery-7b", "deepseek-coder");
-    await e.infill({ prefix: "a", suffix: "b" });
+    await e.infill({ cursor: Cursor.between("a", "b") });
     const req = JSON.parse(fake.seen.filter((s) => s.path === "/v1/completions").at(-1)?.body ?? "{}") as { prompt: string };
     expect(req.prompt).toBe("<｜fim▁begin｜><｜fim▁hole｜>b<｜fim▁end｜>a");
   });
@@ -169,14 +169,14 @@ describe("OpenAIEngine errors, retries, timeouts and abort", () => {
         return ok(q, b, res);
       },
     };
-    const r = await engine({}, "starcoder2-3b").infill({ prefix: "x", suffix: "" });
+    const r = await engine({}, "starcoder2-3b").infill({ cursor: Cursor.between("x", "") });
     expect(calls).toBe(3);
     expect(r.text).toBe("path.join(a, b)");
   });
 
   it("gives up after the retries with the server's reason", async () => {
     fake.routes = { "GET /v1/models": models("starcoder2-3b"), "POST /v1/completions": json(500, { error: { message: "boom" } }) };
-    await expect(engine({ retries: 2 }, "starcoder2-3b").infill({ prefix: "x", suffix: "" })).rejects.toThrow(/answered 500: boom/);
+    await expect(engine({ retries: 2 }, "starcoder2-3b").infill({ cursor: Cursor.between("x", "") })).rejects.toThrow(/answered 500: boom/);
     expect(fake.seen.filter((s) => s.path === "/v1/completions")).toHaveLength(3);
   });
 
@@ -218,8 +218,7 @@ describe("OpenAIEngine errors, retries, timeouts and abort", () => {
     let after = 0;
     const t0 = performance.now();
     const pending = engine({}, "starcoder2-3b").infill({
-      prefix: "x",
-      suffix: "",
+      cursor: Cursor.between("x", ""),
       signal: controller.signal,
       onText: () => {
         if (controller.signal.aborted) after++;

@@ -5,6 +5,7 @@ import { buildFimPrompt } from "../../server/inference/fimPrompt.js";
 import type { GenerationResult } from "../../server/inference/types.js";
 import { humanEvalProblems } from "./humanEval.js";
 import { DRAFT_MODEL, FIM_MODEL, quietLogger, testSettings } from "./models.js";
+import { Cursor } from "../../server/text/Cursor.js";
 
 // Exactness: with greedy decoding, speculation must never pick a token the target would not pick.
 // llama.cpp's arithmetic depends on the batch size, so a verification batch can flip a near-tie;
@@ -24,7 +25,7 @@ function engine(draftPath: string | null, minConfidence?: number): LlamaEngine {
 
 async function runAll(e: LlamaEngine): Promise<GenerationResult[]> {
   const out: GenerationResult[] = [];
-  for (const p of PROBLEMS) out.push(await e.infill({ prefix: p.prompt, suffix: p.suffix, maxTokens: MAX_TOKENS }));
+  for (const p of PROBLEMS) out.push(await e.infill({ cursor: Cursor.between(p.prompt, p.suffix), maxTokens: MAX_TOKENS }));
   return out;
 }
 
@@ -52,7 +53,7 @@ describe("speculative decoding exactness (12 HumanEval prompts, dhi-fim-4m)", ()
     const p = PROBLEMS[problem];
     const base = baseline[problem];
     if (!p || !base?.tokenIds) throw new Error("no baseline");
-    const prompt = buildFimPrompt(s.model, s.fim, { prefix: p.prompt, suffix: p.suffix }, { budget: s.sequence.contextSize - MAX_TOKENS - 1 });
+    const prompt = buildFimPrompt(s.model, s.fim, { cursor: Cursor.between(p.prompt, p.suffix) }, { budget: s.sequence.contextSize - MAX_TOKENS - 1 });
     const context = await s.model.createContext({ contextSize: 2048, threads: 1 });
     try {
       const seq = context.getSequence();

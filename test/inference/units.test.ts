@@ -4,11 +4,12 @@ import { PromptLookupDrafter } from "../../server/inference/drafters.js";
 import { buildFimText, templateForServerModel } from "../../server/inference/fimText.js";
 import { FIM_TEMPLATES } from "../../server/inference/fimTemplates.js";
 import { planReuse, planShiftReuse } from "../../server/inference/kvReuse.js";
-import { resolveFlashAttention } from "../../server/inference/LlamaEngine.js";
+import { resolveFlashAttention } from "../../server/inference/loadLlama.js";
 import { Mutex } from "../../server/util/Mutex.js";
 import { StopStringMatcher } from "../../server/inference/StopStringMatcher.js";
 import { physicalCores, resolveThreads } from "../../server/inference/threads.js";
 import { isAbortError } from "../../server/util/abort.js";
+import { Cursor } from "../../server/text/Cursor.js";
 
 /** node-llama-cpp brands token ids; tests build them from plain numbers. */
 const tokens = (...ids: number[]): Token[] => ids as Token[];
@@ -82,7 +83,7 @@ describe("inference helpers", () => {
   });
 
   it("client-side FIM text per template and a model-id guess", () => {
-    const input = { prefix: "a = 1\nb = ", suffix: "\nprint(b)\n" };
+    const input = { cursor: Cursor.between("a = 1\nb = ", "\nprint(b)\n") };
     expect(buildFimText(FIM_TEMPLATES.starcoder!, input)).toBe("<fim_prefix>a = 1\n<fim_suffix>\nprint(b)\n<fim_middle>b = ");
     expect(buildFimText(FIM_TEMPLATES.codestral!, input)).toBe("[SUFFIX]\nprint(b)\n[PREFIX]a = 1\nb = ");
     expect(buildFimText(FIM_TEMPLATES["qwen2.5-coder"]!, { ...input, path: "m.py", extraContext: [{ path: "u.py", text: "X = 1" }] })).toBe(

@@ -57,7 +57,7 @@ async function llamaCppCheck(settings: Settings): Promise<Check> {
   if (settings.backend.type !== "embedded") return { name: "llamaCpp", ok: true, required: false, detail: `not used (backend.type is "${settings.backend.type}")` };
   try {
     const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
-    const { llamaGpuOption } = await import("../../inference/LlamaEngine.js");
+    const { llamaGpuOption } = await import("../../inference/loadLlama.js");
     const llama = await getLlama({ gpu: llamaGpuOption(settings.model.gpuLayers), build: "never", logLevel: LlamaLogLevel.error, logger: () => undefined });
     const device = llama.gpu === false ? "CPU" : llama.gpu;
     const hint = llama.buildType === "prebuilt" && llama.gpu === false

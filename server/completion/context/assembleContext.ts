@@ -1,6 +1,7 @@
 import type { CodeIndex, RetrievedChunk } from "../../index/types.js";
 import type { ContextFile } from "../../inference/types.js";
 import type { CompletionSettings } from "../../config/schema.js";
+import { Cursor } from "../../text/Cursor.js";
 import type { Logger } from "../../util/logger.js";
 import { anySignal } from "../../util/abort.js";
 import { errorMessage } from "../../util/logger.js";
@@ -10,8 +11,8 @@ import { prefixWindow, suffixWindow } from "./textWindows.js";
 import type { TokenCounter } from "./TokenCounter.js";
 
 export interface AssembledContext {
-  prefix: string;
-  suffix: string;
+  /** The cursor between the prompt's prefix and suffix windows. */
+  cursor: Cursor;
   extraContext: ContextFile[];
   pieces: ContextPiece[];
   /** Sum of the pieces' tokens (the template's own tokens are not counted). */
@@ -21,8 +22,8 @@ export interface AssembledContext {
 export interface AssembleInput {
   uri: string;
   path: string;
-  text: string;
-  offset: number;
+  /** Where the prompt is made: the document's cursor, trailing whitespace before it already removed. */
+  cursor: Cursor;
   budgets: CompletionSettings["contextTokens"];
   /** The model's context size, so prompt + generation fit. */
   contextSize: number;
@@ -64,7 +65,7 @@ async function retrieveWithTimeout(input: AssembleInput, maxChars: number): Prom
     }, input.retrievalTimeoutMs);
   });
   try {
-    const retrieval = input.index.retrieve({ path: input.path, text: input.text, offset: input.offset, maxChars, signal });
+    const retrieval = input.index.retrieve({ path: input.path, text: input.cursor.text, offset: input.cursor.offset, maxChars, signal });
     retrieval.catch(() => undefined); // settled late after a timeout: nothing waits for it
     return await Promise.race([retrieval, timeout]);
   } catch (error) {
@@ -83,8 +84,8 @@ async function retrieveWithTimeout(input: AssembleInput, maxChars: number): Prom
 export async function assembleContext(input: AssembleInput): Promise<AssembledContext> {
   const budgets = fitBudgets(input.budgets, input.contextSize, input.maxTokens);
   const [prefix, suffix] = await Promise.all([
-    prefixWindow(input.text.slice(0, input.offset), budgets.prefix, input.counter),
-    suffixWindow(input.text.slice(input.offset), budgets.suffix, input.counter),
+    prefixWindow(input.cursor, budgets.prefix, input.counter),
+    suffixWindow(input.cursor.suffix, budgets.suffix, input.counter),
   ]);
   const pieces: ContextPiece[] = [
     { kind: "prefix", path: input.path, tokens: prefix.tokens, reason: prefix.truncated ? "window" : "whole" },
@@ -129,5 +130,5 @@ export async function assembleContext(input: AssembleInput): Promise<AssembledCo
   // retrieved chunks, which follow the cursor. The engine keeps files in this order while they fit.
   const extraContext = [...recentFiles, ...retrievedFiles];
   const tokens = pieces.reduce((sum, piece) => sum + piece.tokens, 0);
-  return { prefix: prefix.text, suffix: suffix.text, extraContext, pieces, tokens };
+  return { cursor: Cursor.between(prefix.text, suffix.text), extraContext, pieces, tokens };
 }

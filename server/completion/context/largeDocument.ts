@@ -1,3 +1,5 @@
+import type { Cursor } from "../../text/Cursor.js";
+
 // A document larger than index.maxFileBytes (a generated file, a log, a 20 MB fixture) is completed from a window
 // around the cursor: every later step (caches, prompt, tree-sitter verification) then costs what it costs on a
 // small file, and the server's thread never walks the whole buffer. Such documents get no retrieval either.
@@ -7,13 +9,15 @@ const BEFORE = 32 * 1024;
 const AFTER = 8 * 1024;
 
 export interface DocumentWindow {
-  text: string;
-  /** Offset in the whole document where `text` starts. */
+  /** The cursor in the window's text. */
+  cursor: Cursor;
+  /** Offset in the whole document where the window starts. */
   start: number;
 }
 
-/** Whole lines around `offset` (cut mid-line only when a line is longer than the window); scans only the window. */
-export function documentWindow(text: string, offset: number): DocumentWindow {
+/** Whole lines around the cursor (cut mid-line only when a line is longer than the window); scans only the window. */
+export function documentWindow(cursor: Cursor): DocumentWindow {
+  const { text, offset } = cursor;
   let start = Math.max(0, offset - BEFORE);
   if (start > 0) {
     const newline = text.slice(start, offset).indexOf("\n");
@@ -24,5 +28,5 @@ export function documentWindow(text: string, offset: number): DocumentWindow {
     const newline = text.slice(offset, end).lastIndexOf("\n");
     if (newline >= 0) end = offset + newline + 1;
   }
-  return { text: text.slice(start, end), start };
+  return { cursor: cursor.within(start, end), start };
 }

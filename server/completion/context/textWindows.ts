@@ -1,3 +1,4 @@
+import type { Cursor } from "../../text/Cursor.js";
 import type { TokenCounter } from "./TokenCounter.js";
 
 export interface TextWindow {
@@ -22,9 +23,9 @@ async function countLines(lines: readonly string[], counter: TokenCounter): Prom
  * The prefix window: the cursor line's text before the cursor (always), then whole earlier lines, nearest first,
  * while they fit in `budget` tokens.
  */
-export async function prefixWindow(prefix: string, budget: number, counter: TokenCounter): Promise<TextWindow> {
-  const lineStart = prefix.lastIndexOf("\n") + 1;
-  const head = prefix.slice(lineStart);
+export async function prefixWindow(cursor: Cursor, budget: number, counter: TokenCounter): Promise<TextWindow> {
+  const { prefix, lineStart } = cursor;
+  const head = cursor.linePrefix;
   const lines: string[] = [];
   let chars = 0;
   let end = lineStart - 1;

@@ -1,5 +1,6 @@
 import type Parser from "tree-sitter";
 import { parse, type LanguageName } from "../../syntax/index.js";
+import type { Cursor } from "../../text/Cursor.js";
 
 // Verification and the multi-line decision parse a window around the cursor, not the whole buffer: parse cost
 // then stays flat on large files (the hot path runs on every keystroke). Error counts are compared between the
@@ -53,9 +54,9 @@ export function countErrors(tree: Parser.Tree): number {
   return count;
 }
 
-export function syntaxWindow(text: string, offset: number, language: LanguageName): SyntaxWindow {
-  const lineStart = offset === 0 ? 0 : text.lastIndexOf("\n", offset - 1) + 1;
-  const start = offset <= MAX_BEFORE ? 0 : topLevelLineStart(text, offset - MAX_BEFORE, lineStart);
+export function syntaxWindow(cursor: Cursor, language: LanguageName): SyntaxWindow {
+  const { text, offset } = cursor;
+  const start = offset <= MAX_BEFORE ? 0 : topLevelLineStart(text, offset - MAX_BEFORE, cursor.lineStart);
   let end = text.length;
   if (text.length - offset > MAX_AFTER) {
     const cut = text.lastIndexOf("\n", offset + MAX_AFTER);
