@@ -32,6 +32,8 @@ export interface CompletionServiceOptions {
    * retrieval. Default: no limit.
    */
   maxDocumentLength?: () => number;
+  /** How long a prompt waits for retrieval (default 80 ms); null waits for it, for one-shot commands. */
+  retrievalTimeoutMs?: number | null;
 }
 
 const TIMEOUT = Symbol("timeout");
@@ -90,6 +92,7 @@ export class CompletionService {
   private readonly getSettings: () => CompletionSettings;
   private readonly getIndex: () => CodeIndex | null;
   private readonly repoName: string | undefined;
+  private readonly retrievalTimeoutMs: number | null | undefined;
   private readonly maxDocumentLength: () => number;
   private readonly logger: Logger;
   private readonly switches: Pick<GenerationInput, "postprocess" | "verify">;
@@ -112,6 +115,7 @@ export class CompletionService {
     this.getSettings = options.getSettings;
     this.getIndex = options.index ?? (() => null);
     this.repoName = options.repoName;
+    this.retrievalTimeoutMs = options.retrievalTimeoutMs;
     this.maxDocumentLength = options.maxDocumentLength ?? (() => Infinity);
     this.logger = options.logger;
     this.switches = { postprocess: options.postprocess, verify: options.verify };
@@ -296,7 +300,7 @@ export class CompletionService {
     for (const job of this.jobs.values()) if (job.waiters === 0 && !job.settled) job.abort();
     const index = retrieval ? this.getIndex() : null;
     const job = new GenerationJob(
-      { engine: this.engine, counter: this.counter, recent: this.recent, index, logger: this.logger, repoName: this.repoName },
+      { engine: this.engine, counter: this.counter, recent: this.recent, index, logger: this.logger, repoName: this.repoName, retrievalTimeoutMs: this.retrievalTimeoutMs },
       {
         uri: request.uri,
         path: request.path,

@@ -29,6 +29,8 @@ export interface GenerationDeps {
   logger: Logger;
   /** For repo-level FIM templates. */
   repoName?: string;
+  /** How long the prompt waits for retrieval before going without it; null waits for it. Default 80 ms. */
+  retrievalTimeoutMs?: number | null;
 }
 
 export interface GenerationInput {
@@ -47,6 +49,7 @@ export interface GenerationInput {
 // Sampled candidates (after the greedy one) use this temperature and fixed seeds, so runs are repeatable.
 const SAMPLE_TEMPERATURE = 0.6;
 const SAMPLE_SEED_BASE = 1000;
+// A keystroke's completion cannot wait longer for retrieval than this.
 const RETRIEVAL_TIMEOUT_MS = 80;
 // Fraction of the response budget after which the safe partial is kept precomputed during generation.
 const PRECOMPUTE_AFTER = 0.5;
@@ -198,7 +201,7 @@ export class GenerationJob {
       recent: this.deps.recent,
       logger,
       signal,
-      retrievalTimeoutMs: RETRIEVAL_TIMEOUT_MS,
+      retrievalTimeoutMs: this.deps.retrievalTimeoutMs === undefined ? RETRIEVAL_TIMEOUT_MS : this.deps.retrievalTimeoutMs,
     });
     timings.contextMs = performance.now() - t2;
 

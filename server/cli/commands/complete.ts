@@ -105,7 +105,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const logger = new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL ?? "warn"));
   const index = await openExistingIndex(root, settings, logger, io.env);
   const engine = createInferenceEngine({ settings, logger, env: io.env });
-  const service = new CompletionService({ engine, getSettings: () => completion, logger, index: () => index, maxDocumentLength: () => settings.index.maxFileBytes });
+  const service = new CompletionService({
+    engine,
+    getSettings: () => completion,
+    logger,
+    index: () => index,
+    maxDocumentLength: () => settings.index.maxFileBytes,
+    // One answer, nobody typing: retrieval is waited for, so the output does not depend on the machine's load.
+    retrievalTimeoutMs: null,
+  });
   try {
     const path = relative(root, file).split("\\").join("/") || file;
     const result = await service.complete({ uri: file, path, text, offset, maxTokens: maxTokens > 0 ? maxTokens : undefined });

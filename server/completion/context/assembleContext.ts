@@ -33,8 +33,8 @@ export interface AssembleInput {
   recent: RecentFiles;
   logger: Logger;
   signal?: AbortSignal;
-  /** Retrieval slower than this is skipped for this request. */
-  retrievalTimeoutMs: number;
+  /** Retrieval slower than this is skipped for this request; null waits for it however long it takes. */
+  retrievalTimeoutMs: number | null;
 }
 
 // Room for FIM control tokens and file separators.
@@ -58,11 +58,13 @@ async function retrieveWithTimeout(input: AssembleInput, maxChars: number): Prom
   const controller = new AbortController();
   const signal = anySignal([input.signal, controller.signal]);
   let timer: NodeJS.Timeout | undefined;
+  const limit = input.retrievalTimeoutMs;
   const timeout = new Promise<"timeout">((resolve) => {
+    if (limit === null) return; // a one-shot command waits for retrieval: nobody is typing
     timer = setTimeout(() => {
       controller.abort();
       resolve("timeout");
-    }, input.retrievalTimeoutMs);
+    }, limit);
   });
   try {
     const retrieval = input.index.retrieve({ path: input.path, text: input.cursor.text, offset: input.cursor.offset, maxChars, signal });
