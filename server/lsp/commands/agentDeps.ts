@@ -1,4 +1,6 @@
 import { ErrorCodes, ResponseError } from "vscode-languageserver/node";
+import { ZodError } from "zod";
+import { AgentRequestError } from "../../agent/errors/AgentRequestError.js";
 import { createSandboxTestRunner } from "../../agent/tools/runTests.js";
 import type { AgentDeps, TestRunner } from "../../agent/types.js";
 import { isAbortError } from "../../util/abort.js";
@@ -33,15 +35,12 @@ export async function agentDepsFor(context: Pick<CommandContext, "workspace" | "
 
 /** Agent errors a caller can fix (unknown run, undo conflict, bad path) become InvalidParams with their one-line message. */
 export function asParamsError(error: unknown): unknown {
-  if (error instanceof Error && ["RunNotFoundError", "UndoConflictError", "PathOutsideWorkspaceError", "ZodError"].includes(error.name)) {
-    const message = error.name === "ZodError" ? `dhi: invalid arguments: ${firstIssue(error)}` : error.message;
-    return new ResponseError(ErrorCodes.InvalidParams, message);
-  }
+  if (error instanceof AgentRequestError) return new ResponseError(ErrorCodes.InvalidParams, error.message);
+  if (error instanceof ZodError) return new ResponseError(ErrorCodes.InvalidParams, `dhi: invalid arguments: ${firstIssue(error)}`);
   return error;
 }
 
-function firstIssue(error: Error): string {
-  const issues = (error as Error & { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues ?? [];
-  const issue = issues[0];
+function firstIssue(error: ZodError): string {
+  const issue = error.issues[0];
   return issue ? `${issue.path.map(String).join(".") || "argument"}: ${issue.message}` : error.message;
 }
