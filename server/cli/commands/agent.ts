@@ -1,8 +1,7 @@
 import { applyToDisk } from "../../agent/applyToDisk.js";
-import { changesPatch } from "../../agent/changesPatch.js";
 import { startRun } from "../../agent/runAgent.js";
 import { createSandboxTestRunner } from "../../agent/tools/runTests.js";
-import { toRunResult } from "../../agent/toRunResult.js";
+import { toRunResult } from "../../lsp/agentRunResult.js";
 import type { TestRunner } from "../../agent/types.js";
 import { markApplied } from "../../agent/undoRun.js";
 import { createInferenceEngine } from "../../inference/createEngine.js";
@@ -14,6 +13,7 @@ import type { Sandbox } from "../../sandbox/types.js";
 import { AbortError } from "../../util/abort.js";
 import { errorMessage, Logger, parseLogLevel } from "../../util/logger.js";
 import { workspaceCacheDir } from "../../util/paths.js";
+import { changesPatch } from "../../text/fileChange.js";
 import { loadCliWorkspace } from "../workspaceArgs.js";
 import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 
