@@ -23,7 +23,7 @@ import { spanOf, toWorkspaceEdit } from "./protocol/convert.js";
 import { wellFormedDiagnostics } from "./protocol/diagnostics.js";
 import { AGENT_ACTION_KIND, agentActionTitle, agentInstructionAt, runAgentAction } from "./agentCodeAction.js";
 import { saveAnswer, SHOW_ANSWER_COMMAND } from "./answers.js";
-import type { Workspace } from "./Workspace.js";
+import type { Workspace } from "../workspace/Workspace.js";
 
 // The LSP edge of the AI code actions: converts ranges ⇄ offsets, carries what resolve needs in `data`,
 // and pins the actions/ edit plan to document versions for protocol/convert.ts to make the WorkspaceEdit.
