@@ -10,8 +10,8 @@ const FEATURES = new Set(["completion", "actions", "agent"]);
 const ENGINES = new Set(["inference", "index", "sandbox", "syntax"]);
 const GROUND = new Set(["text", "util", "config"]);
 const ENTRY = new Set(["lsp", "cli"]);
-/** Files outside lsp/ that may import the protocol's *types* (erased at run time). Debt: they move into lsp/. */
-const PROTOCOL_TYPE_FILES = new Set(["agent/toWorkspaceEdit.ts", "agent/toRunResult.ts"]);
+/** The composition root: builds engines and features from settings for both entry points; knows neither. */
+const COMPOSITION = "workspace";
 const PROTOCOL_PACKAGE = /^vscode-languageserver(-protocol|-types|-textdocument)?(\/|$)/;
 
 /** Every broken rule, one line each (empty when the code follows them all). */
@@ -21,15 +21,15 @@ export function violations(edges: readonly ImportEdge[]): string[] {
     const from = folderOf(e.file);
     const to = e.toFolder;
     if (PROTOCOL_PACKAGE.test(e.specifier) && from !== "lsp") {
-      if (!e.typeOnly) out.push(`${e.file}: imports ${e.specifier} at run time (only lsp/ may)`);
-      else if (!PROTOCOL_TYPE_FILES.has(e.file)) out.push(`${e.file}: imports types of ${e.specifier} (only lsp/ may)`);
+      out.push(`${e.file}: imports ${e.typeOnly ? "types of " : ""}${e.specifier}${e.typeOnly ? "" : " at run time"} (only lsp/ may)`);
     }
     if (to === null || to === from) continue;
     const upward = `${e.file}: imports ${to}/ (${e.specifier})`;
     if (GROUND.has(from) && !GROUND.has(to)) out.push(`${upward}, but the ground floor imports only the ground floor`);
     else if (GROUND.has(from) && from !== "config" && to === "config") out.push(`${upward}, but text/ and util/ know no settings`);
-    if (ENGINES.has(from) && (FEATURES.has(to) || ENTRY.has(to))) out.push(`${upward}, but an engine never imports a feature, lsp/ or cli/`);
-    if (FEATURES.has(from) && (FEATURES.has(to) || ENTRY.has(to))) out.push(`${upward}, but a feature never imports another feature, lsp/ or cli/`);
+    if (ENGINES.has(from) && (FEATURES.has(to) || ENTRY.has(to) || to === COMPOSITION)) out.push(`${upward}, but an engine never imports a feature, workspace/, lsp/ or cli/`);
+    if (FEATURES.has(from) && (FEATURES.has(to) || ENTRY.has(to) || to === COMPOSITION)) out.push(`${upward}, but a feature never imports another feature, workspace/, lsp/ or cli/`);
+    if (from === COMPOSITION && ENTRY.has(to)) out.push(`${upward}, but workspace/ never imports lsp/ or cli/`);
     if (from === "lsp" && to === "cli") out.push(`${upward}, but lsp/ never imports cli/`);
   }
   return [...out, ...folderCycles(edges).map((c) => `folder cycle: ${c}`)];
@@ -40,7 +40,7 @@ describe("architecture", () => {
 
   it("reads the real import graph", () => {
     expect(edges.length).toBeGreaterThan(300);
-    expect(new Set(edges.map((e) => folderOf(e.file)))).toEqual(new Set([...FEATURES, ...ENGINES, ...GROUND, ...ENTRY]));
+    expect(new Set(edges.map((e) => folderOf(e.file)))).toEqual(new Set([...FEATURES, ...ENGINES, ...GROUND, ...ENTRY, COMPOSITION]));
   });
 
   it("keeps every layering rule", () => {
@@ -58,6 +58,8 @@ describe("architecture", () => {
       ...fake("lsp/e.ts", 'import { main } from "../cli/main.js";'),
       ...fake("cli/f.ts", 'import { g } from "../lsp/g.js";'),
       ...fake("util/h.ts", 'const m = await import("../index/h.js");'),
+      ...fake("workspace/i.ts", 'import { j } from "../lsp/j.js";'),
+      ...fake("agent/k.ts", 'import { Workspace } from "../workspace/Workspace.js";'),
     ];
     const found = violations(broken);
     expect(found).toEqual(
@@ -68,11 +70,16 @@ describe("architecture", () => {
         expect.stringContaining("completion/d.ts: imports types of vscode-languageserver-types"),
         expect.stringContaining("lsp/e.ts: imports cli/"),
         expect.stringContaining("util/h.ts: imports index/"),
+        expect.stringContaining("workspace/i.ts: imports lsp/"),
+        expect.stringContaining("agent/k.ts: imports workspace/"),
         "folder cycle: lsp → cli → lsp",
       ]),
     );
-    // A type-only import of the protocol in an allowed file, and imports inside one folder, are fine.
-    expect(violations(fake("agent/toRunResult.ts", 'import type { WorkspaceEdit } from "vscode-languageserver-protocol";'))).toEqual([]);
+    // Even the protocol's types stay in lsp/ (features hand up plain FileChanges); imports inside one folder are fine.
+    expect(violations(fake("agent/toRunResult.ts", 'import type { WorkspaceEdit } from "vscode-languageserver-protocol";'))).toEqual([
+      "agent/toRunResult.ts: imports types of vscode-languageserver-protocol (only lsp/ may)",
+    ]);
+    expect(violations(fake("lsp/protocol/convert.ts", 'import type { WorkspaceEdit } from "vscode-languageserver/node";'))).toEqual([]);
     expect(violations(fake("agent/x.ts", 'import { y } from "./y.js";'))).toEqual([]);
   });
 });

@@ -116,23 +116,24 @@ function verify(changes: readonly FileChange[], languageOfUri: (uri: string) => 
   let added = 0;
   const problems: string[] = [];
   for (const change of changes) {
-    const language = languageOfUri(change.uri);
+    const uri = change.uri ?? change.path;
+    const language = languageOfUri(uri);
     if (!language) continue;
-    const after = change.type === "create" ? change.text : applyEdits(change.baseText, change.edits);
+    const after = change.after ?? "";
     const check = checkSyntax(after, language);
     let before = 0;
-    if (change.type === "edit") {
-      let base = baselines.get(change.uri);
+    if (change.kind === "modify") {
+      let base = baselines.get(uri);
       if (!base) {
-        base = checkSyntax(change.baseText, language);
-        baselines.set(change.uri, base);
+        base = checkSyntax(change.before ?? "", language);
+        baselines.set(uri, base);
       }
       before = base.errorCount;
     }
     if (check.errorCount <= before) continue;
     added += check.errorCount - before;
     const lines = after.split("\n");
-    const name = change.uri.split("/").pop() ?? change.uri;
+    const name = uri.split("/").pop() ?? uri;
     for (const e of check.errors.slice(0, 3)) {
       problems.push(`${name} line ${e.line + 1}: ${e.message} in \`${(lines[e.line] ?? "").trim().slice(0, 80)}\``);
     }

@@ -4,9 +4,13 @@
 import type { CustomAction } from "../config/schema.js";
 import type { CodeIndex } from "../index/types.js";
 import type { InferenceEngine, SpeculationStats } from "../inference/types.js";
+import type { FileChange, OffsetEdit } from "../text/fileChange.js";
 import type { OnProgress } from "../util/progress.js";
 import type { ActionKind } from "./kinds.js";
 import type { WorkspaceFiles } from "./workspaceFiles.js";
+
+/** Actions hand their edits up in the shared shape (`text/fileChange.ts`); lsp/ makes the WorkspaceEdit. */
+export type { FileChange, OffsetEdit };
 
 /** A half-open span of UTF-16 offsets. */
 export interface TextSpan {
@@ -73,16 +77,6 @@ export interface ActionEnvironment {
   onProgress: OnProgress;
   debug: (message: string) => void;
 }
-
-export interface OffsetEdit extends TextSpan {
-  newText: string;
-}
-
-export type FileChange =
-  /** Edits to an existing file; offsets are into `baseText`, the text the edit was computed against. */
-  | { type: "edit"; uri: string; baseText: string; edits: OffsetEdit[] }
-  /** A new file with its whole text. */
-  | { type: "create"; uri: string; text: string };
 
 export interface GenerationReport {
   /** Model calls made (candidates plus the parse-error retry). */

@@ -1,12 +1,16 @@
 // Plain data shared by the agent's states, tools and checkpoints. Everything here is JSON-serialisable,
 // because each state transition is checkpointed and a run must be resumable from its last snapshot.
-// Architecture invariant: agent/ knows nothing about LSP; the WorkspaceEdit is built by toWorkspaceEdit.ts only.
+// Architecture invariant: agent/ knows nothing about LSP; lsp/protocol/convert.ts builds the WorkspaceEdit.
 
 import type { AgentSettings } from "../config/schema.js";
 import type { CodeIndex } from "../index/types.js";
 import type { InferenceEngine } from "../inference/types.js";
+import type { FileChange } from "../text/fileChange.js";
 import type { Logger } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
+
+/** The agent hands its changes up in the shared shape (`text/fileChange.ts`); lsp/ makes the WorkspaceEdit. */
+export type { FileChange };
 
 /** The harness-owned states, in order; VERIFY may loop back to GENERATE. */
 export const AGENT_STATES = ["UNDERSTAND", "LOCATE", "PLAN", "GENERATE", "VERIFY", "COMPLETE"] as const;
@@ -54,18 +58,6 @@ export interface Candidate {
   origin: string;
 }
 
-/** One file as the agent wants it; `after: null` deletes it. */
-export interface FileChange {
-  path: string;
-  kind: "modify" | "create" | "delete";
-  before: string | null;
-  after: string | null;
-  /** It matches `agent.protectedPaths`; allowed only because the instruction named it. */
-  protected: boolean;
-  /** The editor's document version `before` was read at; null or absent when it was read from disk. */
-  version?: number | null;
-}
-
 export interface CheckResult {
   name: string;
   ran: boolean;
@@ -99,7 +91,7 @@ export interface Attempt {
   feedback: string;
 }
 
-/** What the agent core returns; the LSP and the CLI convert it with toWorkspaceEdit. */
+/** What the agent core returns; lsp/ converts it (`lsp/agentRunResult.ts`), for the CLI's --json too. */
 export interface AgentOutcome {
   runId: string;
   changes: FileChange[];

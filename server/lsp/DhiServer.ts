@@ -38,9 +38,8 @@ import { IndexSync } from "./IndexSync.js";
 import { withProgress } from "./progress.js";
 import { configurationItem, resolveFolderSettings } from "./folderSettings.js";
 import { combineIndexStates, STATUS_NOTIFICATION, StatusReporter } from "./status.js";
-import { Workspace } from "./Workspace.js";
-import { EnginePool } from "./EnginePool.js";
-import { createInferenceEngine } from "../inference/createEngine.js";
+import { Workspace } from "../workspace/Workspace.js";
+import { EnginePool } from "../workspace/EnginePool.js";
 import { UnknownFolderError, WorkspaceFolders } from "./WorkspaceFolders.js";
 
 const LOG_MESSAGE_TYPE: Record<LogLevel, MessageType> = {
@@ -76,7 +75,7 @@ export class DhiServer {
   /** Resource use for `dhi/internal/health` (soak runs). */
   private readonly health = new HealthProbe();
   /** One model per distinct model configuration, shared by the folders that use it. */
-  private readonly engines = new EnginePool((settings) => createInferenceEngine({ settings, logger: this.logger, env: this.env }));
+  private readonly engines = new EnginePool();
   /** `dhi/status`: model and index state, last latency and speed, budget hits. */
   private readonly status = new StatusReporter((status) => void this.connection.sendNotification(STATUS_NOTIFICATION, status).catch(() => undefined));
 

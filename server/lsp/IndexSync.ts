@@ -6,7 +6,7 @@ import { errorMessage } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
 import { workspaceRelativePath } from "./documentPaths.js";
 import type { IndexState } from "./status.js";
-import type { Workspace } from "./Workspace.js";
+import type { Workspace } from "../workspace/Workspace.js";
 
 /** How long typing must pause before an open document is re-indexed from its in-memory text. */
 const REINDEX_DEBOUNCE_MS = 300;

@@ -1,7 +1,7 @@
 import { isAbsolute, relative } from "node:path";
 import type { WorkspaceFolder } from "vscode-languageserver/node";
 import { uriToPath } from "./documentPaths.js";
-import type { Workspace } from "./Workspace.js";
+import type { Workspace } from "../workspace/Workspace.js";
 
 /** One workspace folder and what the server keeps for it. */
 export interface FolderEntry<T extends { workspace: Workspace }> {

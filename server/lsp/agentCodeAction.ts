@@ -2,8 +2,9 @@ import type { Range, WorkspaceEdit } from "vscode-languageserver/node";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { findDhiComment, selectionRegion } from "../actions/regions.js";
 import { startRun } from "../agent/runAgent.js";
-import { toRunResult } from "../agent/toRunResult.js";
+import { toRunResult } from "./agentRunResult.js";
 import { agentDepsFor } from "./commands/agentDeps.js";
+import { spanOf } from "./protocol/convert.js";
 import type { CommandContext } from "./commands/types.js";
 
 // The agent as a code action, for editors that cannot pass an instruction to workspace/executeCommand
@@ -16,7 +17,7 @@ export const AGENT_ACTION_KIND = "source.dhi.agent";
 /** The instruction in a `dhi:` comment at the selection, or null. Listing never runs the agent. */
 export function agentInstructionAt(document: TextDocument, range: Range): string | null {
   const text = document.getText();
-  const region = selectionRegion(text, { start: document.offsetAt(range.start), end: document.offsetAt(range.end) }, null);
+  const region = selectionRegion(text, spanOf(document, range), null);
   return findDhiComment(text, region)?.instruction ?? null;
 }
 

@@ -1,6 +1,6 @@
 import { collectInterruptedRuns } from "../agent/interruptedRuns.js";
 import { errorMessage } from "../util/logger.js";
-import type { Workspace } from "./Workspace.js";
+import type { Workspace } from "../workspace/Workspace.js";
 
 /** Tells the user about agent runs a previous server left mid-way (kill -9, crash), and how to resume each. */
 export function reportInterruptedRuns(workspace: Workspace, notify: (message: string) => void): void {

@@ -5,14 +5,10 @@ import {
   ResponseError,
   type CodeAction,
   type CodeActionParams,
-  type CreateFile,
   type Diagnostic,
-  type Range,
-  type TextDocumentEdit,
   type TextDocuments,
-  type WorkspaceEdit,
 } from "vscode-languageserver/node";
-import { TextDocument } from "vscode-languageserver-textdocument";
+import type { TextDocument } from "vscode-languageserver-textdocument";
 import { z } from "zod";
 import { CodeActionService } from "../actions/CodeActionService.js";
 import { ActionRejectedError } from "../actions/errors/ActionRejectedError.js";
@@ -23,13 +19,14 @@ import { isAbortError } from "../util/abort.js";
 import { errorMessage } from "../util/logger.js";
 import type { OnProgress } from "../util/progress.js";
 import { uriToPath } from "./documentPaths.js";
+import { spanOf, toWorkspaceEdit } from "./protocol/convert.js";
 import { wellFormedDiagnostics } from "./protocol/diagnostics.js";
 import { AGENT_ACTION_KIND, agentActionTitle, agentInstructionAt, runAgentAction } from "./agentCodeAction.js";
 import { saveAnswer, SHOW_ANSWER_COMMAND } from "./answers.js";
-import type { Workspace } from "./Workspace.js";
+import type { Workspace } from "../workspace/Workspace.js";
 
 // The LSP edge of the AI code actions: converts ranges ⇄ offsets, carries what resolve needs in `data`,
-// and turns the actions/ edit plan into a versioned WorkspaceEdit.
+// and pins the actions/ edit plan to document versions for protocol/convert.ts to make the WorkspaceEdit.
 
 const service = new CodeActionService();
 
@@ -56,7 +53,7 @@ type DiagnosticData = z.infer<typeof DiagnosticDataSchema>;
 export type WithProgress = <T>(title: string, work: (report: OnProgress) => Promise<T>) => Promise<T>;
 
 function toActionDiagnostic(document: TextDocument, d: DiagnosticData): ActionDiagnostic {
-  return { start: document.offsetAt(d.range.start), end: document.offsetAt(d.range.end), message: d.message, source: d.source };
+  return { ...spanOf(document, d.range), message: d.message, source: d.source };
 }
 
 /** LSP 3.18 allows markup in diagnostic messages: actions only need the text. */
@@ -85,7 +82,7 @@ export function provideCodeActions(params: CodeActionParams, document: TextDocum
   });
   const offers = service.list({
     document: actionDocument(document),
-    selection: { start: document.offsetAt(params.range.start), end: document.offsetAt(params.range.end) },
+    selection: spanOf(document, params.range),
     diagnostics,
     only: params.context.only,
     customActions: workspace.settings.actions.custom,
@@ -185,7 +182,7 @@ export async function resolveCodeAction(
         {
           kind,
           document: actionDoc,
-          selection: { start: document.offsetAt(data.range.start), end: document.offsetAt(data.range.end) },
+          selection: spanOf(document, data.range),
           instruction: data.instruction,
           diagnostics: (data.diagnostics ?? []).map((d) => toActionDiagnostic(document, d)),
           root: workspace.root,
@@ -212,34 +209,19 @@ export async function resolveCodeAction(
     const args = saveAnswer(workspace.answersDir, plan.answer);
     return { ...action, command: { title: plan.answer.title, command: SHOW_ANSWER_COMMAND, arguments: [args] } };
   }
-  return { ...action, edit: toWorkspaceEdit(plan, data, documents) };
+  return { ...action, edit: toWorkspaceEdit(workspace.root, pinnedChanges(plan, data, documents)) };
 }
 
-/** The plan as `documentChanges`: each edit pinned to the version it was computed against. */
-export function toWorkspaceEdit(plan: EditPlan, data: Pick<DhiActionData, "uri" | "version">, documents: TextDocuments<TextDocument>): WorkspaceEdit {
-  const documentChanges: Array<TextDocumentEdit | CreateFile> = [];
-  for (const change of plan.changes) documentChanges.push(...convert(change, data, documents));
-  return { documentChanges };
-}
-
-function convert(change: FileChange, data: Pick<DhiActionData, "uri" | "version">, documents: TextDocuments<TextDocument>): Array<TextDocumentEdit | CreateFile> {
-  const origin: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  if (change.type === "create") {
-    return [
-      { kind: "create", uri: change.uri, options: { overwrite: false, ignoreIfExists: false } },
-      { textDocument: { uri: change.uri, version: null }, edits: [{ range: origin, newText: change.text }] },
-    ];
-  }
-  let version: number | null = null;
-  if (change.uri === data.uri) version = data.version;
-  else {
+/**
+ * The plan's changes pinned to the document versions they were computed against: the listed document's, or an
+ * open document's when its text is still the change's `before` (else the edit would land on other text).
+ */
+function pinnedChanges(plan: EditPlan, data: Pick<DhiActionData, "uri" | "version">, documents: TextDocuments<TextDocument>): FileChange[] {
+  return plan.changes.map((change) => {
+    if (change.kind !== "modify" || change.uri === undefined) return change;
+    if (change.uri === data.uri) return { ...change, version: data.version };
     const open = documents.get(change.uri);
-    if (open && open.getText() !== change.baseText) throw changedError(change.uri, open.version, open.version);
-    version = open ? open.version : null;
-  }
-  const base = TextDocument.create(change.uri, "", 0, change.baseText);
-  const edits = [...change.edits]
-    .sort((a, b) => a.start - b.start)
-    .map((e) => ({ range: { start: base.positionAt(e.start), end: base.positionAt(e.end) }, newText: e.newText }));
-  return [{ textDocument: { uri: change.uri, version }, edits }];
+    if (open && open.getText() !== change.before) throw changedError(change.uri, open.version, open.version);
+    return { ...change, version: open ? open.version : null };
+  });
 }

@@ -4,10 +4,10 @@ import {
   type CompletionItem,
   type CompletionList,
   type InlineCompletionItem,
-  type Range,
 } from "vscode-languageserver/node";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import type { CompletionResult } from "../completion/types.js";
+import { rangeOf } from "./protocol/convert.js";
 
 const ACCEPTED_COMMAND = "dhi.completion.accepted";
 
@@ -16,10 +16,6 @@ function wordStart(text: string, offset: number): number {
   let start = offset;
   while (start > 0 && /[\p{L}\p{N}_$]/u.test(text[start - 1])) start--;
   return start;
-}
-
-function rangeOf(document: TextDocument, start: number, end: number): Range {
-  return { start: document.positionAt(start), end: document.positionAt(end) };
 }
 
 /**

@@ -49,9 +49,11 @@ async function replay(name: string) {
 }
 
 function editedText(request: ResolveRequest, changes: FileChange[]): string {
-  const change = changes.find((c) => c.type === "edit" && c.uri === request.document.uri);
-  if (!change || change.type !== "edit") throw new Error("no edit of the document");
-  return applyEdits(change.baseText, change.edits);
+  const change = changes.find((c) => c.kind === "modify" && c.uri === request.document.uri);
+  if (!change?.edits || change.before === null) throw new Error("no edit of the document");
+  // The exact edits and the whole text they make agree.
+  expect(applyEdits(change.before, change.edits)).toBe(change.after);
+  return applyEdits(change.before, change.edits);
 }
 
 describe("captured model outputs → edits", () => {
@@ -79,7 +81,7 @@ describe("captured model outputs → edits", () => {
   it("fix: edits stay within two lines of the diagnostic", async () => {
     const { request, plan } = await replay("python-fix");
     const change = plan!.changes[0];
-    if (change.type !== "edit") throw new Error("expected an edit");
+    if (change.kind !== "modify" || !change.edits) throw new Error("expected exact edits");
     const lineOf = (offset: number) => request.document.text.slice(0, offset).split("\n").length - 1;
     for (const e of change.edits) {
       expect(lineOf(e.start)).toBeGreaterThanOrEqual(2);
@@ -112,10 +114,10 @@ describe("captured model outputs → edits", () => {
     const { plan } = await replay("python-tests-create");
     expect(plan!.changes).toHaveLength(1);
     const change = plan!.changes[0];
-    expect(change).toMatchObject({ type: "create", uri: "file:///proj/src/test_calc.py" });
-    if (change.type !== "create") throw new Error("expected a create");
-    expect(change.text.startsWith("from calc import add\n\n")).toBe(true);
-    expect(checkSyntax(change.text, "python").errorCount).toBe(0);
+    expect(change).toMatchObject({ kind: "create", uri: "file:///proj/src/test_calc.py", path: "/proj/src/test_calc.py", before: null });
+    const text = change.after ?? "";
+    expect(text.startsWith("from calc import add\n\n")).toBe(true);
+    expect(checkSyntax(text, "python").errorCount).toBe(0);
   });
 
   it("parse check: an answer that breaks the file is retried with the parser's error, then rejected", async () => {

@@ -19,7 +19,7 @@ function env(engine: ScriptedEngine): ActionEnvironment {
   return { engine, index: null, files: { read: () => null, exists: () => false, list: () => [], unsafeWrite: () => null }, candidates: 1, signal: new AbortController().signal, onProgress: () => {}, debug: () => {} };
 }
 
-const edited = (changes: FileChange[]) => (changes[0]?.type === "edit" ? applyEdits(changes[0].baseText, changes[0].edits) : "");
+const edited = (changes: FileChange[]) => (changes[0]?.kind === "modify" && changes[0].edits ? applyEdits(changes[0].before ?? "", changes[0].edits) : "");
 
 describe("user-defined actions", () => {
   it("fills {selection}, {file}, {language} and {instruction} (from the dhi: comment) into the prompt, once each", async () => {

@@ -4,7 +4,7 @@ import type { CodeActionParams } from "vscode-languageserver-protocol";
 import { CodeActionService } from "../../server/actions/CodeActionService.js";
 import type { ListRequest } from "../../server/actions/types.js";
 import { provideCodeActions } from "../../server/lsp/codeActionHandlers.js";
-import { Workspace } from "../../server/lsp/Workspace.js";
+import { Workspace } from "../../server/workspace/Workspace.js";
 import { Logger } from "../../server/util/logger.js";
 
 const service = new CodeActionService();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parse } from "@mermaid-js/parser";
 import { describe, expect, it } from "vitest";
 import { ARCHITECTURE_DOC, buildArchitecture } from "../../server/agent/architecture/buildArchitecture.js";
-import { toWorkspaceEdit } from "../../server/agent/toWorkspaceEdit.js";
+import { toWorkspaceEdit } from "../../server/lsp/protocol/convert.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 import { logger } from "./helpers/agentDeps.js";
 
@@ -29,7 +29,7 @@ describe("dhi.architecture", () => {
     expect(result.diagrams[1]).not.toMatch(/m_server_agent:R --> L:m_server_lsp\b/);
     expect(result.diagrams[1]).toMatch(/m_server_lsp_commands:R --> L:m_server_agent\b/);
 
-    const edit = toWorkspaceEdit(REPO_ROOT, result.changes, { verified: true, description: "d" });
+    const edit = toWorkspaceEdit(REPO_ROOT, result.changes, { verified: true, description: "d", label: "dhi agent" });
     const uris = (edit.documentChanges ?? []).map((c) => ("textDocument" in c ? c.textDocument.uri : "uri" in c ? c.uri : c.newUri));
     expect(uris.every((u) => u.endsWith(ARCHITECTURE_DOC))).toBe(true);
   });

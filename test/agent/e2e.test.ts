@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import type { WorkspaceEdit } from "vscode-languageserver-protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTrail } from "../../server/agent/runAgent.js";
-import type { AgentRunResult } from "../../server/agent/toRunResult.js";
+import type { AgentRunResult } from "../../server/lsp/agentRunResult.js";
 import { workspaceCacheDir } from "../../server/util/paths.js";
 import { fileUri, TestClient } from "../helpers/lspClient.js";
 import { CLI, EMBED_MODEL, FIM_MODEL } from "../helpers/paths.js";

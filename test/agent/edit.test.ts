@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { diffText, unifiedDiff } from "../../server/text/diff.js";
 import { pathsInInstruction, fileLineMentions } from "../../server/agent/tools/projectFiles.js";
 import { testCounts } from "../../server/agent/tools/testCounts.js";
-import { toWorkspaceEdit } from "../../server/agent/toWorkspaceEdit.js";
+import { toWorkspaceEdit } from "../../server/lsp/protocol/convert.js";
 import type { FileChange } from "../../server/agent/types.js";
 
 /** Applies a WorkspaceEdit's text edits to `text` the way a client would (0-based lines, UTF-16 columns). */
@@ -30,7 +30,7 @@ describe("changes → WorkspaceEdit and unified diff", () => {
   ];
   it.each(cases)("round-trips %j → %j through the edit", (before, after) => {
     const change: FileChange = { path: "src/a.js", kind: "modify", before, after, protected: false };
-    const edit = toWorkspaceEdit("/ws", [change], { verified: true, description: "d" });
+    const edit = toWorkspaceEdit("/ws", [change], { verified: true, description: "d", label: "dhi agent" });
     const doc = edit.documentChanges?.[0] as { edits: Parameters<typeof applyEdits>[1] };
     expect(applyEdits(before, doc.edits)).toBe(after);
     expect(diffText(before, after).hunks.length).toBeGreaterThan(0);
@@ -43,7 +43,7 @@ describe("changes → WorkspaceEdit and unified diff", () => {
         { path: "new.js", kind: "create", before: null, after: "x\n", protected: false },
         { path: "old.js", kind: "delete", before: "y\n", after: null, protected: false },
       ],
-      { verified: false, description: "d" },
+      { verified: false, description: "d", label: "dhi agent" },
     );
     expect(edit.documentChanges?.map((c) => ("kind" in c ? c.kind : "edit"))).toEqual(["create", "edit", "delete"]);
     expect(Object.values(edit.changeAnnotations ?? {}).every((a) => a.needsConfirmation && a.label.includes("UNVERIFIED"))).toBe(true);

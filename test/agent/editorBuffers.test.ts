@@ -4,7 +4,7 @@ import { startRun } from "../../server/agent/runAgent.js";
 import { changedInputs, digestInputs, NO_INPUTS } from "../../server/agent/staleInputs.js";
 import type { FileChange } from "../../server/agent/types.js";
 import { registerEditorBuffers, type EditorBuffer } from "../../server/agent/tools/editorBuffers.js";
-import { toRunResult } from "../../server/agent/toRunResult.js";
+import { toRunResult } from "../../server/lsp/agentRunResult.js";
 import { markApplied, undoRun } from "../../server/agent/undoRun.js";
 import { testDeps } from "./helpers/agentDeps.js";
 import { FIXED_ADD, makeProject, ONE_BUG_PROJECT } from "./helpers/fixtures.js";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { applyToDisk } from "../../server/agent/applyToDisk.js";
 import { CheckpointStore } from "../../server/agent/checkpoints/CheckpointStore.js";
 import { resumeRun, runTrail, startRun } from "../../server/agent/runAgent.js";
-import { toRunResult } from "../../server/agent/toRunResult.js";
+import { toRunResult } from "../../server/lsp/agentRunResult.js";
 import { markApplied, undoRun } from "../../server/agent/undoRun.js";
 import { isAbortError } from "../../server/util/abort.js";
 import { agentTrail } from "./helpers/trail.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CheckpointStore } from "../../server/agent/checkpoints/CheckpointStore.js";
 import { runTrail } from "../../server/agent/runAgent.js";
-import type { AgentRunResult } from "../../server/agent/toRunResult.js";
+import type { AgentRunResult } from "../../server/lsp/agentRunResult.js";
 import { workspaceCacheDir } from "../../server/util/paths.js";
 import { fileUri, TestClient } from "../helpers/lspClient.js";
 import { FIM_MODEL } from "../helpers/paths.js";

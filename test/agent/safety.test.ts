@@ -5,7 +5,7 @@ import { startRun } from "../../server/agent/runAgent.js";
 import { matchesGlob } from "../../server/agent/safety/globMatch.js";
 import { editPermission, namedInInstruction } from "../../server/agent/safety/protectedPaths.js";
 import { toWorkspacePath } from "../../server/agent/safety/workspacePath.js";
-import { toRunResult } from "../../server/agent/toRunResult.js";
+import { toRunResult } from "../../server/lsp/agentRunResult.js";
 import { testDeps } from "./helpers/agentDeps.js";
 import { makeProject } from "./helpers/fixtures.js";
 import { fenced, ScriptedEngine } from "./helpers/ScriptedEngine.js";

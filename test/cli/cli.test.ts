@@ -194,4 +194,19 @@ describe("dhi CLI", () => {
       }
     });
   });
+
+  it("agent --json prints the dhi.agent.run result, its edit built by the server's own converter (annotated, never applied without --apply)", { timeout: 90_000 }, () => {
+    const dir = mkdtempSync(join(tmpdir(), "dhi-agent-cli-"));
+    const before = "def add(a, b):\n    return a - b\n";
+    writeFileSync(join(dir, "calc.py"), before);
+    writeFileSync(join(dir, ".dhi.json"), '{"index":{"enabled":false},"agent":{"maxIterations":1,"candidates":1}}\n');
+    const result = dhi(["agent", "fix add in calc.py", "--dir", dir, "--json"], { DHI_MODEL: FIM_MODEL }, dir);
+    expect([0, 1], result.stderr).toContain(result.code);
+    const run = JSON.parse(result.stdout) as { runId: string; edit: { documentChanges: unknown[]; changeAnnotations: Record<string, { needsConfirmation: boolean; label: string }> }; diff: string; summary: string };
+    expect(run.runId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Array.isArray(run.edit.documentChanges)).toBe(true);
+    for (const annotation of Object.values(run.edit.changeAnnotations)) expect(annotation).toMatchObject({ needsConfirmation: true, label: expect.stringMatching(/^dhi agent/) });
+    if (run.edit.documentChanges.length > 0) expect(run.diff).toContain("calc.py");
+    expect(readFileSync(join(dir, "calc.py"), "utf8")).toBe(before);
+  });
 });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { TextDocumentEdit, TextEdit, WorkspaceEdit } from "vscode-languageserver-protocol";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { CheckpointStore } from "../../server/agent/checkpoints/CheckpointStore.js";
-import type { AgentRunResult } from "../../server/agent/toRunResult.js";
+import type { AgentRunResult } from "../../server/lsp/agentRunResult.js";
 import type { RunSnapshot } from "../../server/agent/types.js";
 import { workspaceCacheDir } from "../../server/util/paths.js";
 import { makeProject, ONE_BUG_PROJECT } from "../agent/helpers/fixtures.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Workspace } from "../../server/lsp/Workspace.js";
+import { Workspace } from "../../server/workspace/Workspace.js";
 import { UnknownFolderError, WorkspaceFolders } from "../../server/lsp/WorkspaceFolders.js";
 import { Logger } from "../../server/util/logger.js";
 

@@ -1,3 +1,4 @@
+import { editFile } from "../edit/fileChanges.js";
 import type { JsonSchema } from "../../inference/types.js";
 import { languageOf, type LanguageName } from "../../syntax/index.js";
 import type { ActionProvider } from "../ActionProvider.js";
@@ -101,5 +102,5 @@ function buildDoc(answer: string, document: ActionDocument, language: LanguageNa
     edits = region ? minimalLineEdits(text, region.span, comment) : [{ start: starts[line], end: starts[line], newText: comment }];
   }
   if (edits.length === 0) return { ok: false, reason: "the documentation is unchanged" };
-  return { ok: true, changes: [{ type: "edit", uri: document.uri, baseText: text, edits }] };
+  return { ok: true, changes: [editFile(document.uri, text, edits)] };
 }

@@ -1,3 +1,4 @@
+import { editFile } from "../edit/fileChanges.js";
 import { languageOf } from "../../syntax/index.js";
 import type { ActionProvider } from "../ActionProvider.js";
 import type { ActionEnvironment, EditPlan, ResolveRequest } from "../types.js";
@@ -65,7 +66,7 @@ async function explain(request: ResolveRequest, env: ActionEnvironment, inWindow
       if (prose === "") return { ok: false, reason: "the model returned no explanation" };
       const eol = eolOf(text);
       const comment = lineComment(prose, indent, prefix).join(eol) + eol;
-      return { ok: true, changes: [{ type: "edit", uri: document.uri, baseText: text, edits: [{ start: region.span.start, end: region.span.start, newText: comment }] }] };
+      return { ok: true, changes: [editFile(document.uri, text, [{ start: region.span.start, end: region.span.start, newText: comment }])] };
     },
     languageOfUri: languageOfUriWith(document.uri, document.languageId),
   });

@@ -1,3 +1,4 @@
+import { editFile } from "../edit/fileChanges.js";
 import { extractCode } from "../../text/fences.js";
 import { indentUnit, reindent } from "../../text/indentation.js";
 import { minimalLineEdits } from "../edit/minimalEdits.js";
@@ -62,7 +63,7 @@ export function buildRegionReplacement(text: string, r: RegionReplacement): Buil
     const [first, ...rest] = extracted.code.trim().split("\n");
     const newText = [first, ...(rest.length > 0 ? reindent(rest.join("\n"), { baseIndent: indent, unit: indentUnit(doc) }).split("\n") : [])].join("\n");
     if (newText === doc.slice(r.inline.start, r.inline.end)) return { ok: false, reason: "the model returned the selection unchanged" };
-    return { ok: true, changes: [{ type: "edit", uri: r.document.uri, baseText: doc, edits: [{ ...r.inline, newText }] }] };
+    return { ok: true, changes: [editFile(r.document.uri, doc, [{ ...r.inline, newText }])] };
   }
   const oldRegion = doc.slice(r.region.span.start, r.region.span.end);
   const originalLines = oldRegion.replace(/\r\n/g, "\n").split("\n");
@@ -72,5 +73,5 @@ export function buildRegionReplacement(text: string, r: RegionReplacement): Buil
   const span = r.removeLine ? { start: Math.min(r.removeLine.span.start, r.region.span.start), end: Math.max(r.removeLine.span.end, r.region.span.end) } : r.region.span;
   const edits = minimalLineEdits(doc, span, code);
   if (edits.length === 0) return { ok: false, reason: "the model returned the code unchanged" };
-  return { ok: true, changes: [{ type: "edit", uri: r.document.uri, baseText: doc, edits }] };
+  return { ok: true, changes: [editFile(r.document.uri, doc, edits)] };
 }

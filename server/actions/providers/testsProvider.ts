@@ -1,3 +1,4 @@
+import { createFile, editFile } from "../edit/fileChanges.js";
 import { pathToFileURL } from "node:url";
 import { languageOf, parse, type LanguageName } from "../../syntax/index.js";
 import type { ActionProvider } from "../ActionProvider.js";
@@ -77,7 +78,7 @@ function buildTests(answer: string, c: TestsContext): BuildResult {
     const header = ownWrapper ? c.layout.header.filter((l) => !l.startsWith("class ")) : c.layout.header;
     const parts = [...header, ...(header.length > 0 && !nested ? [""] : []), body, ...(nested ? ["}"] : [])];
     const text = `${parts.join("\n").replace(/\n{3,}/g, "\n\n").replace(/\s+$/, "")}\n`;
-    return { ok: true, changes: [{ type: "create", uri, text }] };
+    return { ok: true, changes: [createFile(uri, text)] };
   }
   return { ok: true, changes: [appendToTestFile(uri, c.existing, c.layout, body, nested)] };
 }
@@ -104,12 +105,12 @@ function appendToTestFile(uri: string, existing: string, layout: TestLayout, bod
     if (close >= 0) {
       const lineStart = existing.lastIndexOf("\n", close - 1) + 1;
       edits.push({ start: lineStart, end: lineStart, newText: eol + block + eol });
-      return { type: "edit", uri, baseText: existing, edits };
+      return editFile(uri, existing, edits);
     }
   }
   const lead = existing === "" ? "" : existing.endsWith("\n") ? eol : eol + eol;
   edits.push({ start: existing.length, end: existing.length, newText: lead + block + eol });
-  return { type: "edit", uri, baseText: existing, edits };
+  return editFile(uri, existing, edits);
 }
 
 /** Rust: into `mod tests` when the file has one, else a new `#[cfg(test)] mod tests` at the end. */
@@ -125,11 +126,11 @@ function insertIntoRustModule(document: ActionDocument, body: string): FileChang
     const closeLine = lineAt(starts, list.endIndex - 1);
     const at = starts[closeLine];
     if (text.slice(at, list.endIndex - 1).trim() === "") {
-      return { type: "edit", uri: document.uri, baseText: text, edits: [{ start: at, end: at, newText: eol + block + eol }] };
+      return editFile(document.uri, text, [{ start: at, end: at, newText: eol + block + eol }]);
     }
   }
   const lead = text === "" ? "" : text.endsWith("\n") ? eol : eol + eol;
   const unit = indentUnit(text);
   const module2 = ["#[cfg(test)]", "mod tests {", `${unit}use super::*;`, "", ...body.split("\n"), "}"].join(eol);
-  return { type: "edit", uri: document.uri, baseText: text, edits: [{ start: text.length, end: text.length, newText: lead + module2 + eol }] };
+  return editFile(document.uri, text, [{ start: text.length, end: text.length, newText: lead + module2 + eol }]);
 }

@@ -1,19 +1,13 @@
 import { applyToDisk } from "../../agent/applyToDisk.js";
-import { changesPatch } from "../../agent/changesPatch.js";
 import { startRun } from "../../agent/runAgent.js";
-import { createSandboxTestRunner } from "../../agent/tools/runTests.js";
-import { toRunResult } from "../../agent/toRunResult.js";
-import type { TestRunner } from "../../agent/types.js";
+import { toRunResult } from "../../lsp/agentRunResult.js";
 import { markApplied } from "../../agent/undoRun.js";
-import { createInferenceEngine } from "../../inference/createEngine.js";
-import type { InferenceEngine } from "../../inference/types.js";
-import { openIndex } from "../../index/openIndex.js";
-import type { CodeIndex } from "../../index/types.js";
-import { createSandbox } from "../../sandbox/createSandbox.js";
-import type { Sandbox } from "../../sandbox/types.js";
 import { AbortError } from "../../util/abort.js";
-import { errorMessage, Logger, parseLogLevel } from "../../util/logger.js";
+import { Logger, parseLogLevel } from "../../util/logger.js";
 import { workspaceCacheDir } from "../../util/paths.js";
+import { changesPatch } from "../../text/fileChange.js";
+import { agentDeps } from "../../workspace/agentDeps.js";
+import { Workspace } from "../../workspace/Workspace.js";
 import { loadCliWorkspace } from "../workspaceArgs.js";
 import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 
@@ -32,41 +26,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   process.once("SIGINT", onInterrupt);
   process.once("SIGTERM", onInterrupt);
 
-  let engine: InferenceEngine | null = null;
-  let index: CodeIndex | null = null;
-  let sandbox: Sandbox | null = null;
+  const workspace = await Workspace.withSettings(dir, settings, logger, io.env);
   try {
-    engine = createInferenceEngine({ settings, logger, env: io.env });
-    if (settings.index.enabled) {
-      try {
-        index = await openIndex({ root: dir, settings, logger, env: io.env });
-        await index.update({ signal: controller.signal });
-      } catch (error) {
-        if (controller.signal.aborted) throw error;
-        io.stderr(`dhi: index unavailable (${errorMessage(error)}); locating code by a lexical scan\n`);
-      }
-    }
-    let tests: TestRunner | null = null;
-    try {
-      sandbox = createSandbox({ settings: settings.sandbox, logger, cacheDir, env: io.env });
-      tests = createSandboxTestRunner({ sandbox, root: dir, settings: settings.sandbox, logger, cacheDir, env: io.env });
-    } catch (error) {
-      io.stderr(`dhi: no sandbox (${errorMessage(error)}); tests will not run\n`);
-    }
-    const outcome = await startRun(
-      {
-        root: dir,
-        settings: settings.agent,
-        engine,
-        index,
-        tests,
-        cacheDir,
-        logger,
-        signal: controller.signal,
-        onProgress: values.json ? undefined : (p) => io.stderr(`${p.message}\n`),
-      },
-      { instruction, apply: values.apply ?? false },
-    );
+    const deps = await agentDeps(workspace, {
+      signal: controller.signal,
+      onProgress: values.json ? undefined : (p) => io.stderr(`${p.message}\n`),
+      warn: (message) => io.stderr(`${message}\n`),
+    });
+    const outcome = await startRun(deps, { instruction, apply: values.apply ?? false });
     const result = toRunResult(dir, outcome);
     if (values.apply) {
       if (outcome.ok && outcome.changes.length > 0) {
@@ -87,6 +54,6 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   } finally {
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onInterrupt);
-    await Promise.allSettled([engine?.dispose(), index?.dispose(), sandbox?.dispose()]);
+    await workspace.dispose();
   }
 }

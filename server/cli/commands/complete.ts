@@ -2,18 +2,14 @@ import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { loadSettingsForDirectory, WORKSPACE_SETTINGS_FILE } from "../../config/loadSettings.js";
 import { AcceptanceStore } from "../../completion/AcceptanceStore.js";
-import { CompletionService } from "../../completion/CompletionService.js";
 import type { RequestSpeculation } from "../../completion/types.js";
-import { createInferenceEngine } from "../../inference/createEngine.js";
 import { FimUnsupportedError, ModelNotConfiguredError, ModelNotFoundError } from "../../inference/errors.js";
 import { chooseModel } from "../../inference/modelResolver.js";
 import { expandPath, isRemoteModelUri } from "../../inference/modelSource.js";
-import type { Settings } from "../../config/schema.js";
-import { openIndex } from "../../index/openIndex.js";
-import type { CodeIndex } from "../../index/types.js";
 import { errorMessage, Logger, parseLogLevel } from "../../util/logger.js";
 import { workspaceCacheDir } from "../../util/paths.js";
 import { isRefusal, readBoundedFile } from "../../util/safeFiles.js";
+import { Workspace } from "../../workspace/Workspace.js";
 import { intOption, parseCliArgs, UsageError, type CliIO } from "../args.js";
 
 // `dhi complete FILE:LINE:COL`: the same CompletionService the language server uses, with the response budget
@@ -103,17 +99,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const completion = { ...settings.completion, responseBudgetMs: 0, debounceMs: 0, enabled: true };
 
   const logger = new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL ?? "warn"));
-  const index = await openExistingIndex(root, settings, logger, io.env);
-  const engine = createInferenceEngine({ settings, logger, env: io.env });
-  const service = new CompletionService({
-    engine,
-    getSettings: () => completion,
-    logger,
-    index: () => index,
-    maxDocumentLength: () => settings.index.maxFileBytes,
-    // One answer, nobody typing: retrieval is waited for, so the output does not depend on the machine's load.
-    retrievalTimeoutMs: null,
-  });
+  const workspace = await Workspace.withSettings(root, { ...settings, completion }, logger, io.env);
+  // Read as it is: an index built before (by `dhi index` or the server) gives retrieval; none is created here.
+  await workspace.existingIndex();
+  const service = workspace.completion;
   try {
     const path = relative(root, file).split("\\").join("/") || file;
     const result = await service.complete({ uri: file, path, text, offset, maxTokens: maxTokens > 0 ? maxTokens : undefined });
@@ -144,9 +133,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (isConfigurationError(error)) throw new UsageError(error instanceof Error ? error.message : String(error));
     throw error;
   } finally {
-    await service.dispose();
-    await engine.dispose();
-    await index?.dispose();
+    await workspace.dispose();
   }
 }
 
@@ -159,16 +146,5 @@ function recordSpeculation(root: string, env: NodeJS.ProcessEnv, speculation: Re
     store.close();
   } catch (error) {
     logger.warn(`dhi complete: speculation statistics not saved (${errorMessage(error)})`);
-  }
-}
-
-/** The workspace's index when one was built; a missing or unreadable one just means no retrieval. */
-async function openExistingIndex(root: string, settings: Settings, logger: Logger, env: NodeJS.ProcessEnv): Promise<CodeIndex | null> {
-  if (!settings.index.enabled || !existsSync(join(workspaceCacheDir(root, env), "index.db"))) return null;
-  try {
-    return await openIndex({ root, settings, logger, env });
-  } catch (error) {
-    logger.warn(`dhi complete: the index of ${root} is unavailable (${errorMessage(error)}); completing without retrieval`);
-    return null;
   }
 }

@@ -8,12 +8,12 @@ import type { Settings } from "../../config/schema.js";
 import { OLLAMA_DEFAULT_URL } from "../../inference/OllamaEngine.js";
 import { describeCalibration, readCalibration } from "../../index/calibration/calibrationFile.js";
 import { readIndexSummary } from "../../index/indexSummary.js";
-import { createSandbox } from "../../sandbox/createSandbox.js";
 import { chooseDraft, chooseModel, describeModelChoice } from "../../inference/modelResolver.js";
 import { isRemoteModelUri } from "../../inference/modelSource.js";
 import { grammarFor, SUPPORTED_LANGUAGES } from "../../syntax/index.js";
 import { errorMessage, Logger } from "../../util/logger.js";
 import { workspaceCacheDir } from "../../util/paths.js";
+import { Workspace } from "../../workspace/Workspace.js";
 import { parseCliArgs, type CliIO } from "../args.js";
 
 export interface Check {
@@ -105,9 +105,8 @@ function indexCheck(root: string, env: NodeJS.ProcessEnv): Check {
 
 async function sandboxCheck(settings: Settings, root: string, env: NodeJS.ProcessEnv): Promise<Check> {
   try {
-    const sandbox = createSandbox({ settings: settings.sandbox, logger: new Logger("error"), cacheDir: workspaceCacheDir(root, env), env });
-    const readiness = await sandbox.readiness();
-    await sandbox.dispose();
+    const workspace = await Workspace.withSettings(root, settings, new Logger("error"), env);
+    const readiness = await workspace.sandbox.readiness().finally(() => workspace.dispose());
     return { name: "sandbox", ok: readiness.ready, required: false, detail: `${readiness.backend}: ${readiness.detail}` };
   } catch (error) {
     return { name: "sandbox", ok: false, required: false, detail: errorMessage(error) };

@@ -1,7 +1,7 @@
-import { openIndex } from "../../index/openIndex.js";
 import type { IndexProgress, IndexStats } from "../../index/types.js";
 import { isAbortError } from "../../util/abort.js";
 import { Logger } from "../../util/logger.js";
+import { Workspace } from "../../workspace/Workspace.js";
 import { loadCliWorkspace } from "../workspaceArgs.js";
 import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 
@@ -21,9 +21,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const onInterrupt = (): void => controller.abort();
   process.once("SIGINT", onInterrupt);
   process.once("SIGTERM", onInterrupt);
-  const index = await openIndex({ root, settings, logger, env: io.env }).catch((error: unknown) => {
+  const workspace = await Workspace.withSettings(root, settings, logger, io.env);
+  const index = await workspace.openIndex().catch((error: unknown) => {
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onInterrupt);
+    void workspace.dispose();
     throw new Error(`cannot open the index of ${root}: ${error instanceof Error ? error.message : String(error)}`);
   });
   const progress = io.stderrIsTerminal ? new ProgressLine(io) : null;
@@ -49,7 +51,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   } finally {
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onInterrupt);
-    await index.dispose();
+    await workspace.dispose();
   }
 }
 

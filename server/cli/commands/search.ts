@@ -1,5 +1,5 @@
-import { openIndex } from "../../index/openIndex.js";
 import { Logger } from "../../util/logger.js";
+import { Workspace } from "../../workspace/Workspace.js";
 import { loadCliWorkspace } from "../workspaceArgs.js";
 import { intOption, parseCliArgs, UsageError, type CliIO } from "../args.js";
 
@@ -14,8 +14,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (query === "") throw new UsageError("dhi: search needs a QUERY, e.g. dhi search \"parse settings\"", true);
   const k = intOption(values.k, "-k", 10);
   const { dir: root, settings } = loadCliWorkspace(values.dir, io);
-  const index = await openIndex({ root, settings, logger: new Logger("warn"), env: io.env });
+  const workspace = await Workspace.withSettings(root, settings, new Logger("warn"), io.env);
   try {
+    const index = await workspace.openIndex();
     await index.update();
     const hits = await index.search(query, { k });
     if (values.json) {
@@ -30,6 +31,6 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     return 0;
   } finally {
-    await index.dispose();
+    await workspace.dispose();
   }
 }

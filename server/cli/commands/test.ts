@@ -2,6 +2,7 @@ import { runProjectTests, describeOutcome } from "../../sandbox/runProjectTests.
 import { SandboxError } from "../../sandbox/SandboxError.js";
 import { Logger, parseLogLevel } from "../../util/logger.js";
 import { workspaceCacheDir } from "../../util/paths.js";
+import { Workspace } from "../../workspace/Workspace.js";
 import { loadCliWorkspace } from "../workspaceArgs.js";
 import { parseCliArgs, UsageError, type CliIO } from "../args.js";
 
@@ -17,14 +18,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const onInterrupt = () => controller.abort(new SandboxError("dhi: test run interrupted"));
   process.once("SIGINT", onInterrupt);
   process.once("SIGTERM", onInterrupt);
+  const workspace = await Workspace.withSettings(dir, settings, new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL)), io.env);
   try {
     const result = await runProjectTests({
       projectDir: dir,
       settings: settings.sandbox,
-      logger: new Logger(parseLogLevel(io.env.DHI_LOG_LEVEL)),
+      logger: workspace.logger,
       cacheDir: workspaceCacheDir(dir, io.env),
       env: io.env,
       signal: controller.signal,
+      sandbox: workspace.sandbox,
     });
     const passed = result.exitCode === 0 && !result.timedOut;
     if (values.json) {
@@ -45,5 +48,6 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   } finally {
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onInterrupt);
+    await workspace.dispose();
   }
 }

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { changedInputs, NO_INPUTS, runRequest, type InputDigests } from "../../agent/staleInputs.js";
 import { markApplied } from "../../agent/undoRun.js";
-import { toRunResult, type AgentRunResult } from "../../agent/toRunResult.js";
+import { toRunResult, type AgentRunResult } from "../agentRunResult.js";
 import type { AgentOutcome } from "../../agent/types.js";
 import { errorMessage } from "../../util/logger.js";
 import type { CommandContext } from "./types.js";

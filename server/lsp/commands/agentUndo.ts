@@ -1,6 +1,6 @@
 import { ErrorCodes, ResponseError } from "vscode-languageserver/node";
 import { z } from "zod";
-import { toWorkspaceEdit } from "../../agent/toWorkspaceEdit.js";
+import { toWorkspaceEdit } from "../protocol/convert.js";
 import { undoRun } from "../../agent/undoRun.js";
 import { asParamsError } from "./agentDeps.js";
 import type { LspCommand } from "./types.js";

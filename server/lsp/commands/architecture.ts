@@ -1,6 +1,6 @@
 import { ErrorCodes, ResponseError } from "vscode-languageserver/node";
 import { buildArchitecture } from "../../agent/architecture/buildArchitecture.js";
-import { toWorkspaceEdit } from "../../agent/toWorkspaceEdit.js";
+import { toWorkspaceEdit } from "../protocol/convert.js";
 import type { LspCommand } from "./types.js";
 
 /** `dhi.architecture` → a WorkspaceEdit creating or updating docs/ARCHITECTURE.dhi.md (repo map + Mermaid). */

@@ -1,6 +1,6 @@
 import type { WorkspaceEdit } from "vscode-languageserver/node";
 import type { OnProgress } from "../../util/progress.js";
-import type { Workspace } from "../Workspace.js";
+import type { Workspace } from "../../workspace/Workspace.js";
 
 export interface CommandContext {
   workspace: Workspace;

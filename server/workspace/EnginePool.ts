@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Settings } from "../config/schema.js";
+import { createInferenceEngine } from "../inference/createEngine.js";
 import type { InferenceEngine } from "../inference/types.js";
+import type { Logger } from "../util/logger.js";
 
 /** What an engine is built from: folders whose settings agree here can share one. */
 type EngineKey = Pick<Settings, "model" | "backend"> & { fimLayout: Settings["completion"]["fimLayout"] };
@@ -22,13 +24,12 @@ function keyOf(settings: Settings): EngineKey {
 export class EnginePool {
   private readonly entries: Array<{ key: EngineKey; engine: InferenceEngine; users: number }> = [];
 
-  constructor(private readonly create: (settings: Settings) => InferenceEngine) {}
-
-  acquire(settings: Settings): EngineLease {
+  /** `logger` and `env` build an engine that no folder holds yet (the server's are the same for every folder). */
+  acquire(settings: Settings, logger: Logger, env: NodeJS.ProcessEnv): EngineLease {
     const key = keyOf(settings);
     let entry = this.entries.find((e) => isDeepStrictEqual(e.key, key));
     if (!entry) {
-      entry = { key, engine: this.create(settings), users: 0 };
+      entry = { key, engine: createInferenceEngine({ settings, logger, env }), users: 0 };
       this.entries.push(entry);
     }
     entry.users++;

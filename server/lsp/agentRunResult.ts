@@ -1,9 +1,9 @@
-import type { WorkspaceEdit } from "vscode-languageserver-protocol";
-import { changesPatch } from "./changesPatch.js";
-import { toWorkspaceEdit } from "./toWorkspaceEdit.js";
-import type { AgentOutcome } from "./types.js";
+import type { WorkspaceEdit } from "vscode-languageserver/node";
+import type { AgentOutcome } from "../agent/types.js";
+import { changesPatch } from "../text/fileChange.js";
+import { toWorkspaceEdit } from "./protocol/convert.js";
 
-/** The contract's `dhi.agent.run` result (plus `ok`, `intent`, `notes`, `diff` and `verified.checks` as additions). */
+/** The contract's `dhi.agent.run` result (also what `dhi agent --json` prints) (plus `ok`, `intent`, `notes`, `diff` and `verified.checks` as additions). */
 export interface AgentRunResult {
   runId: string;
   edit: WorkspaceEdit;
@@ -24,7 +24,7 @@ export interface AgentRunResult {
 export function toRunResult(root: string, outcome: AgentOutcome): AgentRunResult {
   return {
     runId: outcome.runId,
-    edit: toWorkspaceEdit(root, outcome.changes, { verified: outcome.ok, description: outcome.summary }),
+    edit: toWorkspaceEdit(root, outcome.changes, { verified: outcome.ok, description: outcome.summary, label: "dhi agent" }),
     summary: outcome.summary,
     verified: outcome.verified,
     iterations: outcome.iterations,

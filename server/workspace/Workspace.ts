@@ -1,6 +1,6 @@
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import type { TextDocument } from "vscode-languageserver-textdocument";
 import { AcceptanceStore } from "../completion/AcceptanceStore.js";
 import { CompletionService } from "../completion/CompletionService.js";
 import type { RequestSpeculation } from "../completion/types.js";
@@ -16,10 +16,25 @@ import type { Foreground } from "../util/foreground.js";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { cacheRoot, workspaceCacheDir } from "../util/paths.js";
 import type { EngineLease, EnginePool } from "./EnginePool.js";
+import { NoWorkspaceFolderError } from "./errors.js";
+
+/** The index as opened: the CodeIndex plus what `dhi index` reports (embedding state, fusion calibration). */
+type OpenedIndex = Awaited<ReturnType<typeof openIndex>>;
+
+/** The index's database in the workspace cache folder. */
+const INDEX_DB = "index.db";
+
+/** An open document as the workspace sees it (the editor's buffer; lsp/ passes its TextDocument). */
+export interface OpenDocument {
+  readonly uri: string;
+  getText(): string;
+}
 
 /**
- * The engines and features of one server, built from the current settings.
- * Engines are rebuilt only when the settings they depend on change.
+ * The composition root, free of LSP: builds a workspace's engines (the inference engine, alone or from a pool
+ * shared between folders, the index, the sandbox) and features (completion, acceptance counts) from resolved
+ * settings, for the server (one per workspace folder) and for the CLI commands alike. Engines are built on first
+ * use and rebuilt only when the settings they depend on change.
  */
 export class Workspace {
   private current: Settings = defaultSettings();
@@ -27,10 +42,14 @@ export class Workspace {
   /** Set when the engine comes from a pool shared with other workspace folders. */
   private engineLease: EngineLease | null = null;
   private completionInstance: CompletionService | null = null;
+  /** The opening of the index (a rejection is kept: it is not retried until the index settings change). */
+  private indexOpening: Promise<OpenedIndex> | null = null;
   private indexPromise: Promise<CodeIndex | null> | null = null;
   private indexInstance: CodeIndex | null = null;
   private sandboxInstance: Sandbox | null = null;
   private acceptanceStore: AcceptanceStore | null | undefined = undefined;
+  /** A one-shot command's workspace (the CLI's): nobody is typing, so a completion waits for retrieval. */
+  private oneShot = false;
 
   constructor(
     /** Absolute path of the first workspace folder, or null when the client opened no folder. */
@@ -42,6 +61,14 @@ export class Workspace {
     /** Engines shared between workspace folders with the same model settings (the server's); none: own engine. */
     private readonly engines?: EnginePool,
   ) {}
+
+  /** A workspace on `settings` from the start (the CLI's one-shot commands). */
+  static async withSettings(root: string, settings: Settings, logger: Logger, env: NodeJS.ProcessEnv): Promise<Workspace> {
+    const workspace = new Workspace(root, logger, env);
+    workspace.oneShot = true;
+    await workspace.applySettings(settings);
+    return workspace;
+  }
 
   get settings(): Settings {
     return this.current;
@@ -75,8 +102,9 @@ export class Workspace {
       this.sandboxInstance = null;
       await old?.dispose().catch(() => undefined);
     }
-    if (!isDeepStrictEqual(previous.index, next.index) && this.indexPromise) {
-      const old = this.indexPromise;
+    if (!isDeepStrictEqual(previous.index, next.index) && this.indexOpening) {
+      const old = this.indexOpening;
+      this.indexOpening = null;
       this.indexPromise = null;
       this.indexInstance = null;
       await (await old.catch(() => null))?.dispose().catch(() => undefined);
@@ -85,7 +113,7 @@ export class Workspace {
 
   get engine(): InferenceEngine {
     if (!this.engineInstance && this.engines) {
-      this.engineLease = this.engines.acquire(this.current);
+      this.engineLease = this.engines.acquire(this.current, this.logger, this.env);
       this.engineInstance = this.engineLease.engine;
     }
     this.engineInstance ??= createInferenceEngine({
@@ -118,6 +146,8 @@ export class Workspace {
       repoName: this.repoName,
       logger: this.logger,
       maxDocumentLength: () => this.current.index.maxFileBytes,
+      // A one-shot answer does not depend on the machine's load; a keystroke's waits at most 80 ms.
+      retrievalTimeoutMs: this.oneShot ? null : undefined,
     });
     return this.completionInstance;
   }
@@ -132,20 +162,30 @@ export class Workspace {
     return this.completionInstance?.lastDiscarded ?? null;
   }
 
-  /** The index, opened on first use; null when disabled, without a folder, or when it failed to open. */
+  /** The index, opened on first use; null when disabled, without a folder, or when it failed to open (logged once). */
   index(): Promise<CodeIndex | null> {
     if (!this.root || !this.current.index.enabled) return Promise.resolve(null);
-    this.indexPromise ??= openIndex({ root: this.root, settings: this.current, logger: this.logger, env: this.env, foreground: this.foreground }).then(
-      (index) => {
-        this.indexInstance = index;
-        return index;
-      },
-      (error: unknown) => {
-        this.logger.warn(`index unavailable: ${errorMessage(error)}`);
-        return null;
-      },
-    );
+    this.indexPromise ??= this.openIndex().catch((error: unknown) => {
+      this.logger.warn(`index unavailable: ${errorMessage(error)}`);
+      return null;
+    });
     return this.indexPromise;
+  }
+
+  /** The index, opened on first use whatever `index.enabled` says (`dhi index`, `dhi search`); rejects when it cannot open. */
+  openIndex(): Promise<OpenedIndex> {
+    if (!this.root) return Promise.reject(new NoWorkspaceFolderError("the index"));
+    this.indexOpening ??= openIndex({ root: this.root, settings: this.current, logger: this.logger, env: this.env, foreground: this.foreground }).then((index) => {
+      this.indexInstance = index;
+      return index;
+    });
+    return this.indexOpening;
+  }
+
+  /** The index only when one was built before (`dhi complete` reads it as it is and never creates one). */
+  existingIndex(): Promise<CodeIndex | null> {
+    const cacheDir = this.cacheDir;
+    return cacheDir && existsSync(join(cacheDir, INDEX_DB)) ? this.index() : Promise.resolve(null);
   }
 
   get sandbox(): Sandbox {
@@ -189,14 +229,14 @@ export class Workspace {
   }
 
   /** Keeps the completion ring buffer in step with an open document's in-memory text. */
-  noteDocument(document: TextDocument, relativePath: string | null): void {
+  noteDocument(document: OpenDocument, relativePath: string | null): void {
     // A document over index.maxFileBytes is no context for others (and diffing it per edit would block the thread).
     if (this.isLarge(document)) return;
     if (relativePath) this.completion.noteDocument(document.uri, relativePath, document.getText());
   }
 
   /** Over index.maxFileBytes: not indexed, no retrieval, no recent-files context. (Length is O(1) on any string.) */
-  isLarge(document: TextDocument): boolean {
+  isLarge(document: OpenDocument): boolean {
     return document.getText().length > this.current.index.maxFileBytes;
   }
 
@@ -210,7 +250,7 @@ export class Workspace {
     await Promise.allSettled([
       this.releaseEngine(),
       this.sandboxInstance?.dispose(),
-      this.indexPromise?.then((index) => index?.dispose()),
+      this.indexOpening?.then((index) => index.dispose()),
     ]);
   }
 }
