@@ -71,12 +71,19 @@ describe("every consumer sees the table's declarations", () => {
     expect(outline(path, text).map((s) => `${s.name}:${s.kind}:${s.parent}`)).toEqual(expected);
   });
 
-  it.each(SAMPLED)("%s: the action symbol at each declaration's name is that declaration", (language) => {
+  it.each(SAMPLED)("%s: the action symbol at each declaration's name is that declaration (or the function it is local to)", (language) => {
     const { text, declarations } = sample(language);
+    const isFunction = (d: Declaration): boolean => d.kind === "function" || d.kind === "method";
+    /** The outermost function around `d`, else `d`: helpers inside a function belong to it. */
+    const owner = (d: Declaration): Declaration => {
+      let found = d;
+      for (let p = d.parent; p; p = p.parent) if (isFunction(p)) found = p;
+      return found;
+    };
     const found = declarations.map((d) => {
       const symbol = symbolAt(text, language, { start: d.nameStart, end: d.nameStart });
       return `${symbol?.name}:${symbol?.isFunction}`;
     });
-    expect(found).toEqual(declarations.map((d) => `${d.name}:${d.kind === "function" || d.kind === "method"}`));
+    expect(found).toEqual(declarations.map((d) => `${owner(d).name}:${isFunction(owner(d))}`));
   });
 });

@@ -22,12 +22,23 @@ export interface SymbolInfo {
   leadingComments: TextSpan[];
 }
 
-/** The file's declarations (the language's declaration table), found from any node inside one. */
+/** A function's own helpers and locals are part of it: a selection there is about the function. */
+function insideFunction(declaration: Declaration): boolean {
+  for (let owner = declaration.parent; owner; owner = owner.parent) {
+    if (owner.kind === "function" || owner.kind === "method") return true;
+  }
+  return false;
+}
+
+/** The file's declarations (the language's declaration table) outside functions, found from any node inside one. */
 class Declarations {
   private readonly byNode = new Map<number, Declaration>();
 
-  constructor(readonly tree: Parser.Tree, readonly list: Declaration[]) {
-    for (const declaration of list) {
+  readonly list: Declaration[];
+
+  constructor(readonly tree: Parser.Tree, all: Declaration[]) {
+    this.list = all.filter((declaration) => !insideFunction(declaration));
+    for (const declaration of this.list) {
       this.byNode.set(declaration.node.id, declaration);
       this.byNode.set(statementOf(declaration).id, declaration);
     }
