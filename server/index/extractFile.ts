@@ -1,5 +1,6 @@
 import type Parser from "tree-sitter";
-import { loadQuery, nodeStart, nodeStartRow, parse, type LanguageName } from "../syntax/index.js";
+import { findDeclarations, TYPE_KINDS, VALUE_KINDS, type Declaration } from "../syntax/declarations/index.js";
+import { nodeStart, nodeStartRow, parse, type LanguageName } from "../syntax/index.js";
 import type { ChunkDraft, FileExtraction, RefDraft, SymbolDraft } from "./extractTypes.js";
 import { isIdentifierPart, isIdentifierStart, KEYWORDS } from "./identifiers.js";
 import { lineWindows } from "./lineWindows.js";
@@ -12,29 +13,12 @@ export const MIN_CHUNK_CHARS = 200;
 const MAX_STORED_CHARS = 8000;
 const MAX_DEPTH = 16;
 
-/** Owner kinds whose nested functions are methods. */
-const TYPE_KINDS = new Set(["class", "struct", "interface", "trait", "impl", "enum"]);
 /**
- * Definitions of values (module constants, fields, macros, enum members). They are symbols like any other, but
- * for chunking a small one is just a line among its neighbours: only one of MIN_CHUNK_CHARS or more (a config
- * object, a table) stands as a chunk named after it.
+ * A definition, from the language's declaration table. Values (VALUE_KINDS: constants, fields, …) are symbols
+ * like any other, but for chunking a small one is just a line among its neighbours: only one of MIN_CHUNK_CHARS
+ * or more (a config object, a table) stands as a chunk named after it.
  */
-const VALUE_KINDS = new Set(["constant", "variable", "field", "macro", "variant"]);
-
-interface Def {
-  start: number;
-  end: number;
-  startRow: number;
-  endRow: number;
-  name: string;
-  nameStart: number;
-  kind: string;
-  pattern: number;
-  explicitParent: string | null;
-  parent: Def | null;
-  qualified: string;
-  index: number;
-}
+type Def = Declaration;
 
 interface Item {
   start: number;
@@ -84,55 +68,11 @@ function toDraft(c: RowChunk, lines: string[]): ChunkDraft {
 }
 
 function runQuery(text: string, language: LanguageName, tree: Parser.Tree) {
-  const byNode = new Map<string, Def>();
   const imports: string[] = [];
   const ignores: Array<[number, number]> = [];
-  for (const match of loadQuery(language, "index").matches(tree.rootNode)) {
-    let defNode: Parser.SyntaxNode | null = null;
-    let kind = "";
-    let nameNode: Parser.SyntaxNode | null = null;
-    let explicitParent: string | null = null;
-    for (const { name, node } of match.captures) {
-      if (name === "ignore") ignores.push([nodeStart(node), node.endIndex]);
-      else if (name === "import") imports.push(text.slice(node.startIndex, node.endIndex).replace(/^["'<`]|["'>`]$/g, ""));
-      else if (name === "name") nameNode = node;
-      else if (name === "parent") explicitParent = text.slice(node.startIndex, node.endIndex);
-      else if (name.startsWith("definition.")) {
-        defNode = node;
-        kind = name.slice("definition.".length);
-      }
-    }
-    if (!defNode || !nameNode) continue;
-    const defStart = nodeStart(defNode);
-    const defEnd = defNode.endIndex;
-    const key = `${defStart}:${defEnd}`;
-    const existing = byNode.get(key);
-    // Several patterns can match one node (Go `type_spec`); the earliest pattern is the most specific.
-    if (existing && existing.pattern <= match.pattern) continue;
-    const nameStart = nodeStart(nameNode);
-    let name = text.slice(nameStart, nameNode.endIndex);
-    const qualifier = name.match(/^(.*)(?:::|\.)([^:.]+)$/);
-    if (qualifier) {
-      explicitParent ??= qualifier[1].replace(/::/g, ".");
-      name = qualifier[2];
-    }
-    byNode.set(key, {
-      start: defStart, end: defEnd, startRow: nodeStartRow(defNode), endRow: defNode.endPosition.row,
-      name, nameStart, kind, pattern: match.pattern, explicitParent, parent: null, qualified: name, index: 0,
-    });
-  }
-  const defs = [...byNode.values()].sort((a, b) => a.start - b.start || b.end - a.end);
-  const stack: Def[] = [];
-  defs.forEach((def, index) => {
-    def.index = index;
-    while (stack.length > 0 && stack[stack.length - 1].end <= def.start) stack.pop();
-    def.parent = stack[stack.length - 1] ?? null;
-    const owner = def.explicitParent ?? def.parent?.qualified ?? null;
-    if (def.kind === "function" && (def.explicitParent !== null || (def.parent !== null && TYPE_KINDS.has(def.parent.kind)))) {
-      def.kind = "method";
-    }
-    def.qualified = owner ? `${owner}.${def.name}` : def.name;
-    stack.push(def);
+  const defs = findDeclarations(text, tree, language, (name, node) => {
+    if (name === "ignore") ignores.push([nodeStart(node), node.endIndex]);
+    else if (name === "import") imports.push(text.slice(node.startIndex, node.endIndex).replace(/^["'<`]|["'>`]$/g, ""));
   });
   ignores.sort((a, b) => a[0] - b[0]);
   return { defs, imports, ignores };

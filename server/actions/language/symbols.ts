@@ -1,9 +1,10 @@
 import type Parser from "tree-sitter";
+import { findDeclarations, statementOf, wrappedStatementOf, type Declaration } from "../../syntax/declarations/index.js";
 import { parse, type LanguageName } from "../../syntax/index.js";
 import type { TextSpan } from "../types.js";
 
-// Tree-sitter lookups on the declaration around a selection. Node indices are UTF-16 offsets because
-// syntax/parse() feeds the parser JavaScript string slices.
+// Tree-sitter lookups on the declaration around a selection, from the language's declaration table. Node
+// indices are UTF-16 offsets because syntax/parse() feeds the parser JavaScript string slices.
 
 export interface SymbolInfo {
   name: string;
@@ -21,80 +22,77 @@ export interface SymbolInfo {
   leadingComments: TextSpan[];
 }
 
-const SYMBOL_TYPES: Record<LanguageName, readonly string[]> = {
-  typescript: ["function_declaration", "generator_function_declaration", "method_definition", "class_declaration", "abstract_class_declaration", "interface_declaration", "type_alias_declaration", "enum_declaration", "lexical_declaration", "variable_declaration", "public_field_definition", "method_signature", "abstract_method_signature", "function_signature"],
-  tsx: [],
-  javascript: ["function_declaration", "generator_function_declaration", "method_definition", "class_declaration", "lexical_declaration", "variable_declaration", "field_definition"],
-  python: ["function_definition", "class_definition"],
-  go: ["function_declaration", "method_declaration", "type_declaration"],
-  rust: ["function_item", "function_signature_item", "struct_item", "enum_item", "impl_item", "trait_item", "mod_item", "type_item", "const_item", "static_item"],
-  java: ["method_declaration", "constructor_declaration", "class_declaration", "interface_declaration", "enum_declaration", "record_declaration"],
-  c: ["function_definition", "struct_specifier", "enum_specifier", "declaration", "type_definition"],
-  cpp: ["function_definition", "struct_specifier", "class_specifier", "enum_specifier", "declaration", "type_definition", "namespace_definition"],
-};
-
-function symbolTypes(language: LanguageName): readonly string[] {
-  return language === "tsx" ? SYMBOL_TYPES.typescript : SYMBOL_TYPES[language];
+/** A function's own helpers and locals are part of it: a selection there is about the function. */
+function insideFunction(declaration: Declaration): boolean {
+  for (let owner = declaration.parent; owner; owner = owner.parent) {
+    if (owner.kind === "function" || owner.kind === "method") return true;
+  }
+  return false;
 }
 
-/** Declarations that only count at the top level (a `const` inside a function is not a symbol). */
-const TOP_LEVEL_ONLY = new Set(["lexical_declaration", "variable_declaration", "declaration", "type_definition"]);
-const TOP_LEVEL_PARENTS = new Set(["program", "source_file", "translation_unit", "export_statement", "module", "declaration_list"]);
+/** The file's declarations (the language's declaration table) outside functions, found from any node inside one. */
+class Declarations {
+  private readonly byNode = new Map<number, Declaration>();
 
-function isSymbol(node: Parser.SyntaxNode, types: readonly string[]): boolean {
-  if (!types.includes(node.type)) return false;
-  if (!TOP_LEVEL_ONLY.has(node.type)) return true;
-  if (!node.parent || !TOP_LEVEL_PARENTS.has(node.parent.type)) return false;
-  // A C `declaration` is a symbol only when it declares a function (a prototype).
-  if (node.type === "declaration") return descendantOfType(node, "function_declarator") !== null;
-  return true;
+  readonly list: Declaration[];
+
+  constructor(readonly tree: Parser.Tree, all: Declaration[]) {
+    this.list = all.filter((declaration) => !insideFunction(declaration));
+    for (const declaration of this.list) {
+      this.byNode.set(declaration.node.id, declaration);
+      this.byNode.set(statementOf(declaration).id, declaration);
+    }
+  }
+
+  static of(text: string, language: LanguageName): Declarations {
+    const tree = parse(text, language);
+    return new Declarations(tree, findDeclarations(text, tree, language));
+  }
+
+  /** The declaration `node` is (or stands as, a `const` holding it), else null. */
+  at(node: Parser.SyntaxNode): Declaration | null {
+    return this.byNode.get(node.id) ?? null;
+  }
+
+  /** The innermost declaration around `node`, `node` included. */
+  around(node: Parser.SyntaxNode | null): Declaration | null {
+    for (let n = node; n; n = n.parent) {
+      const declaration = this.at(n);
+      if (declaration) return declaration;
+    }
+    return null;
+  }
 }
 
 /** The innermost declaration containing the selection, else the first one starting inside it. */
 export function symbolAt(text: string, language: LanguageName, selection: TextSpan): SymbolInfo | null {
-  const tree = parse(text, language);
-  const types = symbolTypes(language);
+  const declarations = Declarations.of(text, language);
   let start = selection.start;
   while (start < selection.end && /\s/.test(text[start])) start++;
   let end = selection.end;
   while (end > start && /\s/.test(text[end - 1])) end--;
-  let node: Parser.SyntaxNode | null = tree.rootNode.descendantForIndex(start, Math.max(start, end - 1));
-  while (node && !isSymbol(node, types)) node = node.parent;
-  if (!node && end > start) node = firstSymbolIn(tree.rootNode, types, { start, end });
-  return node ? describe(node, text, language) : null;
+  let found = declarations.around(declarations.tree.rootNode.descendantForIndex(start, Math.max(start, end - 1)));
+  if (!found && end > start) found = declarations.list.find((d) => statementOf(d).startIndex >= start && statementOf(d).startIndex < end) ?? null;
+  return found ? describe(found, text, language) : null;
 }
 
 /** The innermost declaration strictly larger than `span` (the context the selected code lives in), or null. */
 export function containingSymbol(text: string, language: LanguageName, span: TextSpan): SymbolInfo | null {
-  const tree = parse(text, language);
-  const types = symbolTypes(language);
-  let node: Parser.SyntaxNode | null = tree.rootNode.descendantForIndex(span.start, Math.max(span.start, span.end - 1));
-  while (node) {
-    if (isSymbol(node, types)) {
-      const info = describe(node, text, language);
-      if (info.outer.start < span.start || info.outer.end > span.end) {
-        if (text.slice(info.outer.start, span.start).trim() !== "" || text.slice(span.end, info.outer.end).trim() !== "") return info;
-      }
+  const declarations = Declarations.of(text, language);
+  let found = declarations.around(declarations.tree.rootNode.descendantForIndex(span.start, Math.max(span.start, span.end - 1)));
+  while (found) {
+    const info = describe(found, text, language);
+    if (info.outer.start < span.start || info.outer.end > span.end) {
+      if (text.slice(info.outer.start, span.start).trim() !== "" || text.slice(span.end, info.outer.end).trim() !== "") return info;
     }
-    node = node.parent;
+    found = declarations.around(statementOf(found).parent);
   }
   return null;
 }
 
-function firstSymbolIn(root: Parser.SyntaxNode, types: readonly string[], span: TextSpan): Parser.SyntaxNode | null {
-  const stack = [...root.namedChildren].reverse();
-  while (stack.length > 0) {
-    const node = stack.pop() as Parser.SyntaxNode;
-    if (node.endIndex <= span.start || node.startIndex >= span.end) continue;
-    if (node.startIndex >= span.start && isSymbol(node, types)) return node;
-    stack.push(...[...node.namedChildren].reverse());
-  }
-  return null;
-}
-
-function describe(node: Parser.SyntaxNode, text: string, language: LanguageName): SymbolInfo {
-  let outer = node;
-  while (outer.parent && (outer.parent.type === "export_statement" || outer.parent.type === "decorated_definition")) outer = outer.parent;
+function describe(declaration: Declaration, text: string, language: LanguageName): SymbolInfo {
+  const node = statementOf(declaration);
+  const outer = wrappedStatementOf(declaration);
   let outerStart = outer.startIndex;
   // Rust attributes (`#[derive(…)]`) are siblings above the item: the doc comment goes above them.
   let prev = outer.previousNamedSibling;
@@ -109,17 +107,16 @@ function describe(node: Parser.SyntaxNode, text: string, language: LanguageName)
     above = prev.startIndex;
     prev = prev.previousNamedSibling;
   }
-  const declarator = node.type === "lexical_declaration" || node.type === "variable_declaration" ? node.namedChildren.find((c) => c.type === "variable_declarator") ?? null : null;
-  const value = declarator?.childForFieldName("value") ?? null;
-  const isFunction = /function|method|constructor/.test(node.type) || (value !== null && /function|arrow/.test(value.type));
+  const isFunction = declaration.kind === "function" || declaration.kind === "method";
+  const value = declaration.node.childForFieldName("value");
   return {
-    name: symbolName(node, declarator),
+    name: declaration.name,
     type: node.type,
     isFunction,
     node: { start: node.startIndex, end: node.endIndex },
     outer: { start: outerStart, end: outer.endIndex },
-    params: isFunction ? paramNames(value ?? node, language) : [],
-    body: language === "python" ? node.childForFieldName("body") : null,
+    params: isFunction ? paramNames(value ?? declaration.node, language) : [],
+    body: language === "python" ? declaration.node.childForFieldName("body") : null,
     leadingComments: comments,
   };
 }
@@ -128,14 +125,6 @@ function describe(node: Parser.SyntaxNode, text: string, language: LanguageName)
 function adjacentLines(text: string, a: number, b: number): boolean {
   const between = text.slice(a, b);
   return /^[ \t]*\r?\n[ \t]*$/.test(between);
-}
-
-function symbolName(node: Parser.SyntaxNode, declarator: Parser.SyntaxNode | null): string {
-  const named = declarator?.childForFieldName("name") ?? node.childForFieldName("name") ?? node.childForFieldName("type");
-  if (named) return named.text;
-  const inner = node.childForFieldName("declarator");
-  const id = inner ? firstIdentifier(inner) : firstIdentifier(node);
-  return id?.text ?? "";
 }
 
 function descendantOfType(node: Parser.SyntaxNode, type: string): Parser.SyntaxNode | null {
