@@ -69,13 +69,13 @@ describe("captured model outputs → edits", () => {
     const prompt = engine.requests[0].messages.map((m) => m.text).join("\n");
     expect(prompt).toContain("Instruction: add type hints");
     expect(prompt).toContain("The code is part of `Calc`");
-    expect(engine.requests[0].inputGrounded).toBe(true);
+    expect(engine.requests[0].inputGrounded, JSON.stringify(engine.requests[0])).toBe(true);
     const after = editedText(request, plan!.changes);
     expect(after).not.toContain("dhi: add type hints");
-    expect(after.startsWith("import math\n\n\nclass Calc:\n")).toBe(true);
-    expect(after.endsWith("\n    def double(self, x):\n        return x * 2\n")).toBe(true);
+    expect(after.startsWith("import math\n\n\nclass Calc:\n"), after).toBe(true);
+    expect(after.endsWith("\n    def double(self, x):\n        return x * 2\n"), after).toBe(true);
     // The tiny model's answer is indented under the class body.
-    expect(after.split("\n").slice(4, 8).every((l) => l === "" || l.startsWith("    "))).toBe(true);
+    expect(after.split("\n").slice(4, 8).every((l) => l === "" || l.startsWith("    ")), JSON.stringify(after.split("\n").slice(4, 8))).toBe(true);
   });
 
   it("fix: edits stay within two lines of the diagnostic", async () => {
@@ -107,7 +107,7 @@ describe("captured model outputs → edits", () => {
     const ts = await replay("ts-explain");
     const after = editedText(ts.request, ts.plan!.changes);
     expect(after).toMatch(/\n  \/\/ .+\n  return \(\) => \{/);
-    expect(after.split("\n").every((l) => l.length <= 80)).toBe(true);
+    expect(after.split("\n").every((l) => l.length <= 80), JSON.stringify(after.split("\n"))).toBe(true);
   });
 
   it("tests: a new pytest file beside the source, importing the subject", async () => {
@@ -116,7 +116,7 @@ describe("captured model outputs → edits", () => {
     const change = plan!.changes[0];
     expect(change).toMatchObject({ kind: "create", uri: "file:///proj/src/test_calc.py", path: "/proj/src/test_calc.py", before: null });
     const text = change.after ?? "";
-    expect(text.startsWith("from calc import add\n\n")).toBe(true);
+    expect(text.startsWith("from calc import add\n\n"), text).toBe(true);
     expect(checkSyntax(text, "python").errorCount).toBe(0);
   });
 

@@ -67,7 +67,7 @@ describe("listing", () => {
     const elapsed = performance.now() - started;
     expect(elapsed).toBeLessThan(5);
     expect(actions.map((a) => a.title)).toContain('dhi: Fix Undefined name "b"');
-    expect(actions.every((a) => a.edit === undefined)).toBe(true);
+    expect(actions.every((a) => a.edit === undefined), JSON.stringify(actions)).toBe(true);
     expect(actions[0].data).toEqual({
       dhi: true,
       kind: "quickfix.dhi",

@@ -70,7 +70,7 @@ function textEdits(edit: WorkspaceEdit | undefined): PlainDocumentEdit[] {
   return out.map((change) => {
     const edits = change.edits.filter((e): e is TextEdit => "newText" in e);
     expect(edits).toHaveLength(change.edits.length);
-    for (const e of edits) expect(e.range.start.line <= e.range.end.line).toBe(true);
+    for (const e of edits) expect(e.range.start.line <= e.range.end.line, JSON.stringify(e.range)).toBe(true);
     return { ...change, edits };
   });
 }
@@ -87,7 +87,7 @@ describe("code actions through the real server", () => {
     await client.open(uri, "python", "x = 1\n");
     const actions = await list(client, uri, range("x = 1\n", 0, 0), { diagnostics: [{ range: range("x = 1\n", 0, 0), message: "bad x" }] });
     expect(actions.map((a) => a.title)).toEqual(["dhi: Fix bad x", "dhi: Rewrite selection…", "dhi: Explain selection", "dhi: Explain selection in a window", "dhi: Add doc comment", "dhi: Generate tests"]);
-    expect(actions.every((a) => a.edit === undefined && (a.data as { version: number }).version === 1)).toBe(true);
+    expect(actions.every((a) => a.edit === undefined && (a.data as { version: number }).version === 1), JSON.stringify(actions)).toBe(true);
     expect(client.shownMessages).toEqual([]);
     expect(await client.shutdown()).toBe(0);
   });
@@ -108,8 +108,8 @@ describe("code actions through the real server", () => {
     }
     const after = apply(text, change);
     expect(after).not.toContain("# dhi: add type hints");
-    expect(after.startsWith("import math\n\n\nclass Calc:\n")).toBe(true);
-    expect(after.endsWith("\n    def double(self, x):\n        return x * 2\n")).toBe(true);
+    expect(after.startsWith("import math\n\n\nclass Calc:\n"), after).toBe(true);
+    expect(after.endsWith("\n    def double(self, x):\n        return x * 2\n"), after).toBe(true);
     await client.waitFor(() => client.logMessages.some((m) => /speculation promptLookup/.test(m.message)), "the speculation report in debug output");
     expect(await client.shutdown()).toBe(0);
   });
@@ -131,7 +131,7 @@ describe("code actions through the real server", () => {
       const inserted = change.edits[0].newText.split("\n").slice(0, -1);
       expect(inserted.length).toBeGreaterThan(0);
       for (const l of inserted) {
-        expect(l.startsWith(prefix.trimEnd())).toBe(true);
+        expect(l.startsWith(prefix.trimEnd()), l).toBe(true);
         expect(l.length).toBeLessThanOrEqual(80);
       }
     }
@@ -165,7 +165,7 @@ describe("code actions through the real server", () => {
     expect(changes[0]).toEqual({ kind: "create", uri: testUri, options: { overwrite: false, ignoreIfExists: false } } satisfies CreateFile);
     const [fill] = textEdits(resolved.edit);
     expect(fill.textDocument).toEqual({ uri: testUri, version: null });
-    expect(fill.edits[0].newText.startsWith("from calc import add\n")).toBe(true);
+    expect(fill.edits[0].newText.startsWith("from calc import add\n"), fill.edits[0].newText).toBe(true);
     expect(await client.shutdown()).toBe(0);
   });
 
@@ -244,7 +244,7 @@ describe("answers in a window and user-defined actions", () => {
     expect(opened.shown).toBe("document");
     expect(client.shownDocuments).toEqual([opened.uri]);
     const path = fileURLToPath(opened.uri ?? "");
-    expect(path.startsWith(join(client.cacheDir, "answers"))).toBe(true);
+    expect(path.startsWith(join(client.cacheDir, "answers")), path).toBe(true);
     expect(readFileSync(path, "utf8")).toMatch(/^# Explanation: walk\.py, lines 2-3\n\n[\s\S]+\n\n```py\n    stack = \[tree\]\n    while stack:\n```\n$/);
     expect(readFileSync(join(root, "walk.py"), "utf8")).toBe(py);
     // Only answer files can be opened.
@@ -287,7 +287,7 @@ describe("answers in a window and user-defined actions", () => {
     expect(error?.message).toMatch(/^dhi: setting "actions\.custom\.2\.prompt" is invalid: unknown placeholder \{nope\}.*ignoring that entry$/);
     const actions = await list(client, uri, range(py, 3, 4));
     expect(actions.map((a) => a.title)).toEqual(["dhi: Rewrite selection…", "dhi: Explain selection", "dhi: Explain selection in a window", "dhi: Add doc comment", "dhi: Generate tests", "dhi: Summarize", "dhi: Add logging"]);
-    expect(actions.slice(-2).every((a) => a.kind === "refactor.dhi.custom" && a.edit === undefined)).toBe(true);
+    expect(actions.slice(-2).every((a) => a.kind === "refactor.dhi.custom" && a.edit === undefined), JSON.stringify(actions.slice(-2))).toBe(true);
     expect((await list(client, uri, range(py, 3, 4), { only: ["refactor.dhi.custom"] })).map((a) => a.title)).toEqual(["dhi: Summarize", "dhi: Add logging"]);
     expect(client.progress).toEqual([]);
 
@@ -303,7 +303,7 @@ describe("answers in a window and user-defined actions", () => {
       const [change] = textEdits(replaced.edit);
       expect(change.textDocument).toEqual({ uri, version: 1 });
       for (const e of change.edits) expect(e.range.start.line).toBeGreaterThanOrEqual(3);
-      expect(apply(py, change).startsWith("import math\n\n\n")).toBe(true);
+      expect(apply(py, change).startsWith("import math\n\n\n"), apply(py, change)).toBe(true);
     }
     // Removed from the settings since listing: a clear error, no crash.
     client.configuration = { ...SETTINGS, actions: { custom: [] } };
@@ -329,7 +329,7 @@ describe("answers in a window and user-defined actions", () => {
     expect(action.title).toBe("dhi: Run agent: fix the bug in add so the tests pass");
     expect(action.edit).toBeUndefined();
     const resolved = await resolve(client, action);
-    expect(Array.isArray(resolved.edit?.documentChanges)).toBe(true);
+    expect(resolved.edit?.documentChanges).toBeInstanceOf(Array);
     await client.waitFor(() => client.logMessages.some((m) => /agent run [0-9a-f-]+ \(code action\): /.test(m.message)), "the agent run in the log");
     expect(await client.shutdown()).toBe(0);
   });

@@ -31,7 +31,7 @@ describe("dhi.architecture", () => {
 
     const edit = toWorkspaceEdit(REPO_ROOT, result.changes, { verified: true, description: "d", label: "dhi agent" });
     const uris = (edit.documentChanges ?? []).map((c) => ("textDocument" in c ? c.textDocument.uri : "uri" in c ? c.uri : c.newUri));
-    expect(uris.every((u) => u.endsWith(ARCHITECTURE_DOC))).toBe(true);
+    expect(uris.every((u) => u.endsWith(ARCHITECTURE_DOC)), JSON.stringify(uris)).toBe(true);
   });
 
   it("re-summarises only folders whose files changed", async () => {

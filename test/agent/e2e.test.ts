@@ -28,7 +28,7 @@ const INSTRUCTION = "fix the bug in add so the tests pass";
 /** The contract's result shape, checked field by field. */
 function expectWellFormed(result: AgentRunResult): void {
   expect(typeof result.runId).toBe("string");
-  expect(Array.isArray(result.edit.documentChanges)).toBe(true);
+  expect(result.edit.documentChanges).toBeInstanceOf(Array);
   expect(typeof result.summary).toBe("string");
   expect(typeof result.verified.parsed).toBe("boolean");
   expect(result.verified.tests).toEqual({ ran: expect.any(Boolean), passed: expect.any(Number), failed: expect.any(Number), output: expect.any(String) });
@@ -39,7 +39,7 @@ function expectWellFormed(result: AgentRunResult): void {
 /** Honesty: "ok" only with passing tests; otherwise the summary and annotations say it is not verified. */
 function expectHonest(result: AgentRunResult): void {
   if (result.ok) {
-    expect(result.verified.parsed).toBe(true);
+    expect(result.verified.parsed, JSON.stringify(result.verified)).toBe(true);
     expect(result.verified.tests).toMatchObject({ ran: true, failed: 0 });
     expect(result.verified.tests.passed).toBeGreaterThanOrEqual(2);
   } else {

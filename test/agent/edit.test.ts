@@ -46,7 +46,7 @@ describe("changes → WorkspaceEdit and unified diff", () => {
       { verified: false, description: "d", label: "dhi agent" },
     );
     expect(edit.documentChanges?.map((c) => ("kind" in c ? c.kind : "edit"))).toEqual(["create", "edit", "delete"]);
-    expect(Object.values(edit.changeAnnotations ?? {}).every((a) => a.needsConfirmation && a.label.includes("UNVERIFIED"))).toBe(true);
+    expect(Object.values(edit.changeAnnotations ?? {}).every((a) => a.needsConfirmation && a.label.includes("UNVERIFIED")), JSON.stringify(Object.values(edit.changeAnnotations ?? {}))).toBe(true);
   });
 
   it("prints a git-style unified diff", () => {

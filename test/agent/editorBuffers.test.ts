@@ -35,7 +35,7 @@ describe("the agent reads open documents from the editor", () => {
       expect(change?.before).toBe(UNSAVED);
       expect(change?.version).toBe(7);
       expect(change?.after).toContain("// unsaved line typed in the editor");
-      expect(engine.calls.some((c) => c.prompt.includes("unsaved note in add"))).toBe(true);
+      expect(engine.calls.some((c) => c.prompt.includes("unsaved note in add")), JSON.stringify(engine.calls)).toBe(true);
 
       const edit = toRunResult(root, outcome).edit.documentChanges?.find((c): c is TextDocumentEdit => "textDocument" in c);
       expect(edit?.textDocument.version).toBe(7);

@@ -39,9 +39,9 @@ describe("agent FSM (scripted model, real syntax checks, real sandbox, real SQLi
     const deps = testDeps({ root, engine, sandbox });
     const outcome = await startRun(deps, { instruction: "fix the failing tests for add and formatSum" });
 
-    expect(outcome.ok).toBe(true);
+    expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
     expect(outcome.changes.map((c) => c.path)).toEqual(["src/math.js", "src/format.js"]); // dependency first
-    expect(outcome.verified.parsed).toBe(true);
+    expect(outcome.verified.parsed, JSON.stringify(outcome.verified)).toBe(true);
     expect(outcome.verified.tests).toMatchObject({ ran: true, passed: 3, failed: 0 });
     expect(outcome.iterations).toBe(1);
     // The overlay never touched the user's files.
@@ -49,9 +49,9 @@ describe("agent FSM (scripted model, real syntax checks, real sandbox, real SQLi
 
     const result = toRunResult(root, outcome);
     expect(Object.values(result.edit.changeAnnotations ?? {})).toHaveLength(2);
-    expect(Object.values(result.edit.changeAnnotations ?? {}).every((a) => a.needsConfirmation === true)).toBe(true);
+    expect(Object.values(result.edit.changeAnnotations ?? {}).every((a) => a.needsConfirmation === true), JSON.stringify(Object.values(result.edit.changeAnnotations ?? {}))).toBe(true);
     expect(agentTrail(deps.cacheDir, outcome.runId)).toEqual(["UNDERSTAND", "LOCATE", "PLAN", "GENERATE", "VERIFY", "COMPLETE", "DONE"]);
-    expect(deps.progress.some((m) => m.includes("VERIFY"))).toBe(true);
+    expect(deps.progress.some((m) => m.includes("VERIFY")), JSON.stringify(deps.progress)).toBe(true);
   });
 
   withSandbox("retries with the failing test's output in the prompt, then passes", async () => {
@@ -60,7 +60,7 @@ describe("agent FSM (scripted model, real syntax checks, real sandbox, real SQLi
     const deps = testDeps({ root, engine, sandbox });
     const outcome = await startRun(deps, { instruction: "fix add so the tests pass" });
 
-    expect(outcome.ok).toBe(true);
+    expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
     expect(outcome.iterations).toBe(2);
     const generates = engine.calls.filter((c) => c.kind === "generate");
     expect(generates).toHaveLength(2);
@@ -79,7 +79,7 @@ describe("agent FSM (scripted model, real syntax checks, real sandbox, real SQLi
 
     expect(outcome.ok).toBe(false);
     expect(outcome.iterations).toBe(2);
-    expect(outcome.verified.tests.ran).toBe(true);
+    expect(outcome.verified.tests.ran, JSON.stringify(outcome.verified.tests)).toBe(true);
     expect(outcome.verified.tests.failed).toBeGreaterThan(0);
     expect(outcome.verified.tests.passed).toBe(1); // mul passes, add does not: what really happened
     expect(outcome.summary).toMatch(/UNVERIFIED/);
@@ -110,7 +110,7 @@ describe("agent FSM (scripted model, real syntax checks, real sandbox, real SQLi
     // A new process: new engine, new store handle, same cache folder.
     const second = new ScriptedEngine(fixScript(["add"], () => FIXED_ADD));
     const outcome = await resumeRun(testDeps({ root, engine: second, sandbox, cacheDir }), runId);
-    expect(outcome.ok).toBe(true);
+    expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
     expect(second.calls.map((c) => c.kind)).toEqual(["generate"]);
     expect(agentTrail(cacheDir, runId)).toEqual(["UNDERSTAND", "LOCATE", "PLAN", "GENERATE", "GENERATE", "VERIFY", "COMPLETE", "DONE"]);
     // Resuming a finished run returns its result again.
@@ -122,7 +122,7 @@ describe("agent FSM (scripted model, real syntax checks, real sandbox, real SQLi
     const engine = new ScriptedEngine(fixScript(["add", "formatSum"], (s) => (s === "add" ? FIXED_ADD : FIXED_FORMAT)));
     const deps = testDeps({ root, engine, sandbox });
     const outcome = await startRun(deps, { instruction: "fix the failing tests for add and formatSum" });
-    expect(outcome.ok).toBe(true);
+    expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
 
     await expect(undoRun(root, deps.cacheDir, outcome.runId)).rejects.toThrow(/does not hold the run's version/);
     await applyToDisk(root, outcome.changes);
@@ -150,10 +150,10 @@ describe("agent FSM (scripted model, real syntax checks, real sandbox, real SQLi
     const store = CheckpointStore.open(deps.cacheDir);
     expect(store.load(runId)?.state).toBe("CANCELLED");
     store.close();
-    expect(deps.progress.some((m) => m.includes("GENERATE"))).toBe(true);
+    expect(deps.progress.some((m) => m.includes("GENERATE")), JSON.stringify(deps.progress)).toBe(true);
 
     const resumed = await resumeRun(testDeps({ root, engine: new ScriptedEngine(fixScript(["add"], () => FIXED_ADD)), sandbox, cacheDir: deps.cacheDir }), runId);
-    expect(resumed.ok).toBe(true);
+    expect(resumed.ok, JSON.stringify(resumed)).toBe(true);
     expect(runTrail(deps.cacheDir, runId).map((t) => t.toState)).toContain("CANCELLED");
   });
 });

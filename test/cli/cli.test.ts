@@ -204,7 +204,7 @@ describe("dhi CLI", () => {
     expect([0, 1], result.stderr).toContain(result.code);
     const run = JSON.parse(result.stdout) as { runId: string; edit: { documentChanges: unknown[]; changeAnnotations: Record<string, { needsConfirmation: boolean; label: string }> }; diff: string; summary: string };
     expect(run.runId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(Array.isArray(run.edit.documentChanges)).toBe(true);
+    expect(run.edit.documentChanges).toBeInstanceOf(Array);
     for (const annotation of Object.values(run.edit.changeAnnotations)) expect(annotation).toMatchObject({ needsConfirmation: true, label: expect.stringMatching(/^dhi agent/) });
     if (run.edit.documentChanges.length > 0) expect(run.diff).toContain("calc.py");
     expect(readFileSync(join(dir, "calc.py"), "utf8")).toBe(before);

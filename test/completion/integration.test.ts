@@ -58,7 +58,7 @@ describe("completion service with the real model", () => {
     expect(generation.text).not.toContain("function get(");
     expect(generation.tokens.generated).toBeLessThan(64);
     // Whatever survives verification stays inside the block.
-    for (const line of (result?.text ?? "").split("\n").slice(1)) expect(line.startsWith("    ")).toBe(true);
+    for (const line of (result?.text ?? "").split("\n").slice(1)) expect(line.startsWith("    "), line).toBe(true);
   });
 
   it("serves typed-through characters from cache without calling the model", async () => {
@@ -73,7 +73,7 @@ describe("completion service with the real model", () => {
       text = text.slice(0, offset) + ch + text.slice(offset);
       offset++;
       const next = await service.complete({ uri: "file:///c.ts", path: r.path, text, offset });
-      expect(next?.cached).toBe(true);
+      expect(next?.cached, JSON.stringify(next)).toBe(true);
       expect(next?.id).toBe(first?.id);
       expect(next?.replaceEnd).toBe(offset + 1);
     }
@@ -90,7 +90,7 @@ describe("completion service with the real model", () => {
     const result = await several.complete({ uri: "file:///d.ts", path: r.path, text: r.text, offset: r.offset });
     expect(engine.stats.infillCalls - calls).toBe(3);
     expect(result?.debug.tokens.candidates).toBe(3);
-    expect(result?.debug.tokens.addedSyntaxErrors === 0 || result?.debug.filtersApplied.includes("verifySyntax")).toBe(true);
+    expect(result?.debug.tokens.addedSyntaxErrors === 0 || result?.debug.filtersApplied.includes("verifySyntax"), JSON.stringify(result?.debug)).toBe(true);
     await several.dispose();
   });
 });

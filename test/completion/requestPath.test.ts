@@ -44,7 +44,7 @@ describe("request path (scripted engine, for timing only)", () => {
     const early = await svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: OFFSET });
     expect(performance.now() - started).toBeLessThan(250);
     expect(early === null || early.isIncomplete).toBe(true);
-    if (early) expect("w * h  # the area of the rectangle".startsWith(early.text)).toBe(true);
+    if (early) expect("w * h  # the area of the rectangle".startsWith(early.text), early.text).toBe(true);
     await new Promise((r) => setTimeout(r, 600));
     const calls = engine.stats.infillCalls;
     const later = await svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: OFFSET });

@@ -26,7 +26,7 @@ describe("verification (real model output)", () => {
     const r = record("server/config/loadSettings.ts:8:args");
     const v = verifyCandidate({ text: "path, options) {", replaceEnd: r.offset + 1 }, windowFor(r), r.offset);
     expect(v.addedErrors).toBeGreaterThan(0);
-    expect(v.trimmed).toBe(true);
+    expect(v.trimmed, JSON.stringify(v)).toBe(true);
     expect(v.candidate).toEqual({ text: "path, options", replaceEnd: r.offset });
   });
 

@@ -76,7 +76,7 @@ describe("fusion calibration with a useless embedder (random vectors)", () => {
 
   it("gives the vectors weight 0, so hybrid recall equals FTS recall", async () => {
     const { prose } = await calibrateWithRandomVectors(fixture.index);
-    expect(prose.measured).toBe(true);
+    expect(prose.measured, JSON.stringify(prose)).toBe(true);
     expect(prose.queries).toBeGreaterThanOrEqual(25);
     expect(prose.recallAt5.fts).toBeGreaterThan(0.3);
     expect(prose.weights.vectors).toBe(0);
@@ -105,7 +105,7 @@ describe("fusion calibration with the test embedder", () => {
   it("measures vectors above chance and raises their weight above the useless embedder's 0", async () => {
     expect(fixture.index.fusionCalibration?.embeddingModel).toContain("dhi-embed-tiny");
     const prose = fixture.index.fusionCalibration?.prose;
-    expect(prose?.measured).toBe(true);
+    expect(prose?.measured, JSON.stringify(prose)).toBe(true);
     expect(prose?.weights.vectors).toBeGreaterThan(0);
     expect(prose?.recallAt5.hybrid).toBeGreaterThanOrEqual(Math.max(prose?.recallAt5.fts ?? 0, prose?.recallAt5.vectors ?? 0));
   });

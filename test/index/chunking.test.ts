@@ -240,7 +240,7 @@ describe("chunking with tree-sitter", () => {
     const text = [`function huge(a) {`, body("  ", (i) => `const value${i} = compute(a, ${i}) + transform(a, ${i * 7});`, 120), `  return a;`, `}`].join("\n");
     const x = extractFile(text, "javascript");
     expect(x.chunks.length).toBeGreaterThan(3);
-    expect(x.chunks.every((c) => c.symbol === "huge" && c.kind === "function")).toBe(true);
+    expect(x.chunks.every((c) => c.symbol === "huge" && c.kind === "function"), JSON.stringify(x.chunks)).toBe(true);
     expect(x.chunks[0].startLine).toBe(1);
     expect(x.chunks[x.chunks.length - 1].endLine).toBe(123);
     for (let i = 1; i < x.chunks.length; i++) expect(x.chunks[i].startLine).toBe(x.chunks[i - 1].endLine + 1);
@@ -257,7 +257,7 @@ describe("chunking with tree-sitter", () => {
     const text = Array.from({ length: 200 }, (_, i) => `line ${i} of some notes`).join("\n");
     const x = extractFile(text, null);
     expect(x.chunks.length).toBeGreaterThan(2);
-    expect(x.chunks.every((c) => c.kind === "window")).toBe(true);
+    expect(x.chunks.every((c) => c.kind === "window"), JSON.stringify(x.chunks)).toBe(true);
     expect(x.chunks[0].startLine).toBe(1);
     expect(x.chunks[x.chunks.length - 1].endLine).toBe(200);
   });
@@ -266,7 +266,7 @@ describe("chunking with tree-sitter", () => {
     for (const lang of SUPPORTED_LANGUAGES) {
       for (const text of ["", "\n\n", "function (((( {{{ class", "\u0000\u0001binary\uFFFD", "x".repeat(100_000)]) {
         const x = extractFile(text, lang);
-        expect(Array.isArray(x.chunks)).toBe(true);
+        expect(x.chunks).toBeInstanceOf(Array);
       }
     }
   });

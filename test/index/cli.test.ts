@@ -63,7 +63,7 @@ describe("dhi index / dhi search", () => {
     // Each error is one "dhi: " line; a malformed command line is followed by the subcommand's usage.
     const lines = io.err().trim().split("\n");
     const usage = (l: string) => l.startsWith("usage: dhi ") || l.startsWith("  ");
-    expect(lines.filter((l) => !usage(l)).every((l) => l.startsWith("dhi: "))).toBe(true);
+    expect(lines.filter((l) => !usage(l)).every((l) => l.startsWith("dhi: ")), JSON.stringify(lines.filter((l) => !usage(l)))).toBe(true);
     expect(lines.filter((l) => l.startsWith("usage: dhi "))).toEqual(["usage: dhi search QUERY [--dir DIR] [-k N] [--json]", "usage: dhi index [DIR] [--json]", "usage: dhi index [DIR] [--json]"]);
   });
 
@@ -74,7 +74,7 @@ describe("dhi index / dhi search", () => {
       expect(await main(["index", "."], io)).toBe(0);
       expect(io.err()).toContain("\rdhi index: Indexing files (2/2, 100%)");
       expect(io.err()).toContain("\rdhi index: Embedding chunks (2/2, 100%)");
-      expect(io.err().endsWith("\r")).toBe(true); // the line is blanked out, nothing left behind
+      expect(io.err().endsWith("\r"), io.err()).toBe(true); // the line is blanked out, nothing left behind
       expect(io.out()).toMatch(/^files 2\nchunks 2\n/);
     } finally {
       fresh.cleanup();

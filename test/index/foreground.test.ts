@@ -64,7 +64,7 @@ describe("ForegroundWork", () => {
     await fg.whenIdle(10_000); // idle: at once
     let finish = (): void => undefined;
     const running = fg.run(() => new Promise<string>((resolve) => (finish = () => resolve("done"))));
-    expect(fg.busy).toBe(true);
+    expect(fg.busy, JSON.stringify(fg)).toBe(true);
     let woke = false;
     const waiting = fg.whenIdle(10_000).then(() => (woke = true));
     await settle(30);
@@ -82,7 +82,7 @@ describe("ForegroundWork", () => {
     const t = performance.now();
     await fg.whenIdle(50);
     expect(performance.now() - t).toBeGreaterThanOrEqual(45);
-    expect(fg.busy).toBe(true);
+    expect(fg.busy, JSON.stringify(fg)).toBe(true);
     finish();
     await expect(running).rejects.toThrow("boom");
     expect(fg.busy).toBe(false);

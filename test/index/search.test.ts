@@ -93,7 +93,7 @@ describe("hybrid search without vectors", () => {
     expect(picked[0]).toMatchObject({ reason: "definition", chunk: { symbol: "loadSettingsForDirectory" } });
     expect(picked.reduce((n, p) => n + p.chunk.text.length, 0)).toBeLessThanOrEqual(2000);
     const own = await fx.index.retrieve({ path: "src/settings.ts", text, offset: text.length, maxChars: 2000 });
-    expect(own.every((p) => p.chunk.path !== "src/settings.ts")).toBe(true);
+    expect(own.every((p) => p.chunk.path !== "src/settings.ts"), JSON.stringify(own)).toBe(true);
     expect(await fx.index.retrieve({ path: "x.ts", text, offset: text.length, maxChars: 10 })).toEqual([]);
   });
 });
@@ -187,7 +187,7 @@ describe("embeddings (dhi-embed-tiny)", () => {
   });
 
   it("embeds every chunk into the HNSW index", () => {
-    expect(fx.index.hasEmbeddings).toBe(true);
+    expect(fx.index.hasEmbeddings, JSON.stringify(fx.index)).toBe(true);
     const stats = fx.index.stats();
     expect(stats.embeddings).toBe(stats.chunks);
     expect(fx.index.vectorCount).toBe(stats.chunks);

@@ -38,7 +38,7 @@ describe("FIM templates against real vocabularies", () => {
     const t = resolveFimTemplate(model("starcoder"), "auto", "starcoder");
     expect(t).toMatchObject({ name: "starcoder", prefix: 1, suffix: 3, middle: 2, order: "psm" });
     expect(t?.repo).toMatchObject({ style: "starcoder2" });
-    expect(t?.stopTokens.has(0 as Token)).toBe(true); // <|endoftext|>
+    expect(t?.stopTokens.has(0 as Token), JSON.stringify([...(t?.stopTokens ?? [])])).toBe(true); // <|endoftext|>
     for (const text of ["<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<file_sep>", "<repo_name>"]) {
       expect(controlToken(model("starcoder"), text), text).not.toBeNull();
     }
@@ -96,7 +96,7 @@ describe("FIM prompt layout", () => {
     expect(text).toContain("<repo_name>demo<file_sep>util/helpers.py\ndef helper()");
     expect(text).toContain("<file_sep><fim_prefix>main.py\nx = '<fim_middle><file_sep>'");
     // psm-line: the cursor line's head follows <fim_middle>.
-    expect(text.endsWith("<fim_middle>    path = os.path.join(")).toBe(true);
+    expect(text.endsWith("<fim_middle>    path = os.path.join("), text).toBe(true);
   });
 
   it("DeepSeek: no repo tokens, so extra files become commented headers inside the prefix", () => {
@@ -127,7 +127,7 @@ describe("FIM prompt layout", () => {
     expect(p.tokens.length).toBeLessThanOrEqual(300);
     const text = m.detokenize(p.tokens, true);
     expect(text).toContain("line_399 = 399\n<fim_suffix>after_0()");
-    expect(text.endsWith("<fim_middle>result = ")).toBe(true);
+    expect(text.endsWith("<fim_middle>result = "), text).toBe(true);
   });
 });
 
@@ -139,10 +139,10 @@ describe("FIM layouts for KV reuse", () => {
     const lines = Array.from({ length: 11 }, (_, i) => `x${i} = ${i}\n`).join("");
     const prefix = `${lines}y = `;
     const line = m.detokenize(buildFimPrompt(m, t, { cursor: Cursor.between(prefix, "\n") }, { budget: 1000, layout: "psm-line" }).tokens, true);
-    expect(line.endsWith("<fim_middle>y = ")).toBe(true);
+    expect(line.endsWith("<fim_middle>y = "), line).toBe(true);
     const block = m.detokenize(buildFimPrompt(m, t, { cursor: Cursor.between(prefix, "\n") }, { budget: 1000, layout: "psm-block" }).tokens, true);
     // Line 11 (0-based) is in the block starting at line 8.
-    expect(block.endsWith("<fim_middle>x8 = 8\nx9 = 9\nx10 = 10\ny = ")).toBe(true);
+    expect(block.endsWith("<fim_middle>x8 = 8\nx9 = 9\nx10 = 10\ny = "), block).toBe(true);
   });
 
   it("the trimmed prefix window starts on a 16-line boundary, so it moves rarely while typing", () => {

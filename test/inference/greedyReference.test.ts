@@ -92,7 +92,7 @@ describe("greedy outputs at 64 tokens: the server's completion path = a plain gr
     if (!s?.fim) throw new Error("not loaded");
     expect(recorded.length).toBe(2 * PROBLEMS.length * KEYSTROKES + 6);
     // The sessions really reused the KV cache (otherwise this would only compare two cold evaluations).
-    expect(recorded.some((r) => r.result.tokens.reused > 0)).toBe(true);
+    expect(recorded.some((r) => r.result.tokens.reused > 0), JSON.stringify(recorded)).toBe(true);
     let compared = 0;
     for (const { request, result } of recorded) {
       const prompt = buildFimPrompt(s.model, s.fim, request, { budget: s.sequence.contextSize - MAX_TOKENS - 1 });
@@ -108,6 +108,6 @@ describe("greedy outputs at 64 tokens: the server's completion path = a plain gr
       compared++;
     }
     // At least one request ran the full 64 tokens, so the check covers long generations.
-    expect(recorded.some((r) => r.result.tokens.generated === MAX_TOKENS)).toBe(true);
+    expect(recorded.some((r) => r.result.tokens.generated === MAX_TOKENS), JSON.stringify(recorded)).toBe(true);
   });
 });

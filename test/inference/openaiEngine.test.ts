@@ -69,7 +69,7 @@ describe("OpenAIEngine against llama-server (recorded real streams)", () => {
     expect(cached.stopReason).toBe("maxTokens");
     // A named template makes dhi build the prompt itself and use /v1/completions.
     const viaCompletions = await engine({}, "dhi-fim-4m.gguf", "starcoder").infill({ cursor: Cursor.between("import os\nx = os.", "\nprint(x)\n"), maxTokens: 6 });
-    expect(fake.seen.some((s) => s.path === "/v1/completions")).toBe(true);
+    expect(fake.seen.some((s) => s.path === "/v1/completions"), JSON.stringify(fake.seen)).toBe(true);
     expect(viaCompletions.text.length).toBeGreaterThan(0);
     expect(viaCompletions.tokens).toMatchObject({ prompt: 16, evaluated: 16, reused: 0, generated: 5 });
     const chat = await engine({}, "dhi-fim-4m.gguf").complete({ messages: [{ role: "user", text: "ok?" }], maxTokens: 6 });

@@ -97,7 +97,7 @@ describe("speculative decoding exactness (12 HumanEval prompts, dhi-fim-4m)", ()
       expect(await checkExact(results)).toBeGreaterThanOrEqual(10);
       const drafted = results.reduce((n, r) => n + r.speculation.drafted, 0);
       const accepted = results.reduce((n, r) => n + r.speculation.accepted, 0);
-      expect(results.every((r) => r.speculation.kind === "draft")).toBe(true);
+      expect(results.every((r) => r.speculation.kind === "draft"), JSON.stringify(results)).toBe(true);
       expect(drafted).toBeGreaterThan(0);
       expect(accepted / drafted).toBeGreaterThan(0.3);
       const passes = results.reduce((n, r) => n + r.speculation.targetPasses, 0);

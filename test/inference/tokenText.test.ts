@@ -27,7 +27,7 @@ describe("generated text as token pieces (dhi-fim-4m's byte-level BPE)", () => {
     for (const token of tokens) seen.push(stream.push(token));
     expect(stream.finish()).toBe(CODE);
     // Text so far only grows, and never ends inside a multi-byte character.
-    for (let i = 1; i < seen.length; i++) expect(seen[i].startsWith(seen[i - 1])).toBe(true);
+    for (let i = 1; i < seen.length; i++) expect(seen[i].startsWith(seen[i - 1]), seen[i]).toBe(true);
     expect(seen.some((text) => text.includes("\uFFFD"))).toBe(false);
   });
 });

@@ -91,7 +91,7 @@ describe("index over LSP", () => {
       await new Promise((r) => setTimeout(r, 200));
       found = await c.connection.sendRequest<Hit[]>("workspace/executeCommand", { command: "dhi.search", arguments: [{ query: "frobnicateGadget" }] });
     }
-    expect(found.some((h) => h.uri === draft && h.symbol === "frobnicateGadget")).toBe(true);
+    expect(found.some((h) => h.uri === draft && h.symbol === "frobnicateGadget"), JSON.stringify(found)).toBe(true);
 
     const search = (query: string) =>
       c.connection.sendRequest<Hit[]>("workspace/executeCommand", { command: "dhi.search", arguments: [{ query }] });

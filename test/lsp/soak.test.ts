@@ -23,7 +23,7 @@ describe("soak (short)", () => {
       noChildProcessLeft: true, noFdLeak: true, llamaSequencesUnchanged: true, noContainerLeft: true,
       everyRequestAnswered: true, indexFinished: true, exitedCleanly: true,
     });
-    expect(rssUnderMax).toBe(true);
+    expect(rssUnderMax, JSON.stringify(result.samples.slice(-3))).toBe(true);
     expect(readFileSync(`${out}.svg`, "utf8")).toContain("<svg");
     expect(result.samples.length).toBeGreaterThan(3);
   });

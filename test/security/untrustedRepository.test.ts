@@ -36,7 +36,7 @@ async function completeUnsaved(client: Awaited<ReturnType<typeof startServer>>["
   const uri = fileUri(join(root, "src/app.ts"));
   const text = `// ${UNSAVED}\nexport function main() {\n  const total = `;
   await client.open(uri, "typescript", text);
-  expect(Array.isArray(await inlineCompletion(client, uri, { line: 2, character: 16 }))).toBe(true);
+  expect(await inlineCompletion(client, uri, { line: 2, character: 16 })).toBeInstanceOf(Array);
 }
 
 describe("untrusted repository", () => {
@@ -56,7 +56,7 @@ describe("untrusted repository", () => {
 
       // The user trusts the file: then (and only then) its backend is used, with the editor's text.
       const trusted = await client.connection.sendRequest<{ trusted: boolean }>("workspace/executeCommand", { command: "dhi.workspace.trust", arguments: [{}] });
-      expect(trusted.trusted).toBe(true);
+      expect(trusted.trusted, JSON.stringify(trusted)).toBe(true);
       // New text, so no cache answers for the model.
       const uri = fileUri(join(root, "src/app.ts"));
       await client.connection.sendNotification("textDocument/didChange", {
@@ -130,7 +130,7 @@ describe("untrusted repository", () => {
       const hits = await search(client, `token leak ${OUTSIDE_SECRET}`);
       expect(hits.filter((h) => h.uri.includes("linked.ts") || h.uri.includes("/linkdir/"))).toEqual([]);
       expect(outsideAccesses(sandbox, accessLog)).toEqual([]);
-      expect(client.logMessages.some((m) => /refused src\/linked\.ts: it links to .* outside the workspace/.test(m.message))).toBe(true);
+      expect(client.logMessages.some((m) => /refused src\/linked\.ts: it links to .* outside the workspace/.test(m.message)), JSON.stringify(client.logMessages)).toBe(true);
       await completeUnsaved(client, root);
     } finally {
       await client.shutdown();
@@ -154,7 +154,7 @@ describe("untrusted repository", () => {
       await completeUnsaved(client, root);
       expect(rssMb(client)).toBeLessThan(1500);
       expect(outsideAccesses(sandbox, accessLog)).toEqual([]);
-      expect(client.shownMessages.some((m) => /refused \.dhi\.json: it links to \/dev\/zero/.test(m.message))).toBe(true);
+      expect(client.shownMessages.some((m) => /refused \.dhi\.json: it links to \/dev\/zero/.test(m.message)), JSON.stringify(client.shownMessages)).toBe(true);
     } finally {
       await client.shutdown();
     }
@@ -175,7 +175,7 @@ describe("untrusted repository", () => {
       const uri = fileUri(join(root, "src/huge.ts"));
       await client.open(uri, "typescript", text);
       const last = text.split("\n").length - 1;
-      expect(Array.isArray(await inlineCompletion(client, uri, { line: last, character: 16 }))).toBe(true);
+      expect(await inlineCompletion(client, uri, { line: last, character: 16 })).toBeInstanceOf(Array);
       await sleep(1500);
       expect((await search(client, "hugeFileMarker bulk123")).filter((h) => h.uri.endsWith("/huge.ts"))).toEqual([]);
       await completeUnsaved(client, root);

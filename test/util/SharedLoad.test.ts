@@ -53,7 +53,7 @@ describe("SharedLoad", () => {
       expect.objectContaining({ status: "rejected" }),
       expect.objectContaining({ status: "rejected" }),
     ]);
-    expect(seen.aborted).toBe(true);
+    expect(seen.aborted, JSON.stringify(seen)).toBe(true);
     await Promise.resolve();
     expect(load.running).toBe(false);
     void load.wait().catch(() => undefined);

@@ -11,7 +11,7 @@ describe("cleanModelArtifacts (real model output past end-of-text)", () => {
 
   it("leaves nothing when the model's first token is end-of-text", () => {
     const r = record("SingleLineInfilling/HumanEval/6/L5");
-    expect(r.rawSpecial?.startsWith("<|endoftext|>")).toBe(true);
+    expect(r.rawSpecial?.startsWith("<|endoftext|>"), r.rawSpecial).toBe(true);
     expect(cleanModelArtifacts(r.rawSpecial ?? "")).toBe("");
   });
 

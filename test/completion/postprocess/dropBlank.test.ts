@@ -11,7 +11,7 @@ describe("dropBlank (real model output)", () => {
 
   it("trims the trailing newline and whitespace", () => {
     const r = record("SingleLineInfilling/HumanEval/0/L3");
-    expect(r.raw.endsWith("\n")).toBe(true);
+    expect(r.raw.endsWith("\n"), r.raw).toBe(true);
     expect(trimCompletionEnd(r.raw, "", "")).toBe("    if len(n.is_next):\n        return False");
   });
 

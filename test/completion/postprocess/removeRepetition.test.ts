@@ -5,7 +5,7 @@ import { record, records } from "../fixtures.js";
 describe("removeRepetition (real model output)", () => {
   it("cuts a line the model repeats", () => {
     const r = record("SingleLineInfilling/HumanEval/11/L3");
-    expect(r.raw.startsWith("    if x:\n        return x\n    return x\n    return x\n")).toBe(true);
+    expect(r.raw.startsWith("    if x:\n        return x\n    return x\n    return x\n"), r.raw).toBe(true);
     expect(removeRepetition(r.raw)).toBe("    if x:\n        return x\n    return x");
   });
 

@@ -5,7 +5,7 @@ import { record } from "../fixtures.js";
 describe("stripLeadingSpace (real model output)", () => {
   it("keeps the indentation the model writes at column 0", () => {
     const r = record("SingleLineInfilling/HumanEval/2/L0");
-    expect(r.raw.startsWith("    if")).toBe(true);
+    expect(r.raw.startsWith("    if"), r.raw).toBe(true);
     expect(stripLeadingSpace(r.raw, "")).toBe(r.raw);
   });
 
