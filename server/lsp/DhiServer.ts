@@ -12,7 +12,8 @@ import {
   type FileEvent,
   type WorkspaceFolder,
 } from "vscode-languageserver/node";
-import { TextDocument } from "vscode-languageserver-textdocument";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import { OPEN_DOCUMENTS } from "./documents/OpenDocument.js";
 import { ZodError } from "zod";
 import { WORKSPACE_SETTINGS_FILE } from "../config/loadSettings.js";
 import type { ContextPiece } from "../completion/types.js";
@@ -63,7 +64,7 @@ interface FolderParts {
 
 /** The one place that binds protocol handlers to features. */
 export class DhiServer {
-  private readonly documents = new TextDocuments(TextDocument);
+  private readonly documents = new TextDocuments(OPEN_DOCUMENTS);
   private readonly logger = new Logger();
   private readonly folders: WorkspaceFolders<FolderParts>;
   private initializedDone = false;

@@ -16,6 +16,7 @@ import type { Foreground } from "../util/foreground.js";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { cacheRoot, workspaceCacheDir } from "../util/paths.js";
 import type { EngineLease, EnginePool } from "./EnginePool.js";
+import { documentLength } from "./documents/OpenDocument.js";
 
 /**
  * The engines and features of one server, built from the current settings.
@@ -195,9 +196,9 @@ export class Workspace {
     if (relativePath) this.completion.noteDocument(document.uri, relativePath, document.getText());
   }
 
-  /** Over index.maxFileBytes: not indexed, no retrieval, no recent-files context. (Length is O(1) on any string.) */
+  /** Over index.maxFileBytes: not indexed, no retrieval, no recent-files context. (Never builds the text.) */
   isLarge(document: TextDocument): boolean {
-    return document.getText().length > this.current.index.maxFileBytes;
+    return documentLength(document) > this.current.index.maxFileBytes;
   }
 
   forgetDocument(uri: string): void {
