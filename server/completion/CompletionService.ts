@@ -128,7 +128,7 @@ export class CompletionService {
    * maxDocumentLength is completed from a window around the cursor, without retrieval.
    */
   async complete(request: CompletionRequest): Promise<CompletionResult | null> {
-    if (request.text.length <= this.maxDocumentLength() || !Number.isInteger(request.offset) || request.offset < 0 || request.offset > request.text.length) {
+    if ((request.documentLength ?? request.text.length) <= this.maxDocumentLength() || !Number.isInteger(request.offset) || request.offset < 0 || request.offset > request.text.length) {
       return this.completeWithin(request, true);
     }
     const window = documentWindow(request.text, request.offset);

@@ -14,6 +14,7 @@ import {
 } from "vscode-languageserver/node";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { OPEN_DOCUMENTS } from "./documents/OpenDocument.js";
+import { completionSpan, inDocument } from "./documents/completionSpan.js";
 import { ZodError } from "zod";
 import { WORKSPACE_SETTINGS_FILE } from "../config/loadSettings.js";
 import type { ContextPiece } from "../completion/types.js";
@@ -379,15 +380,10 @@ export class DhiServer {
         waited.load = performance.now() - loading;
       }
       this.status.update({ model: "ready", message: undefined });
-      return await workspace.completion.complete({
-        waited,
-        uri: document.uri,
-        path,
-        languageId: document.languageId,
-        text: document.getText(),
-        offset: document.offsetAt(position),
-        signal,
-      });
+      const span = completionSpan(document, document.offsetAt(position), workspace.settings.index.maxFileBytes);
+      const { text, offset, documentLength } = span;
+      const result = await workspace.completion.complete({ waited, uri: document.uri, path, languageId: document.languageId, text, offset, documentLength, signal });
+      return inDocument(result, span);
     } catch (error) {
       if (isAbortError(error) || signal.aborted) throw error;
       if (
