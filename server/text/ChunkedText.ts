@@ -38,13 +38,56 @@ function cut(text: string): string[] {
   const pieces: string[] = [];
   let start = 0;
   while (text.length - start > CHUNK * 1.5) {
-    let end = start + CHUNK;
-    if (text.charCodeAt(end - 1) === CR && text.charCodeAt(end) === LF) end++;
+    const end = start + CHUNK + (text.charCodeAt(start + CHUNK - 1) === CR && text.charCodeAt(start + CHUNK) === LF ? 1 : 0);
     pieces.push(text.slice(start, end));
     start = end;
   }
   if (start < text.length) pieces.push(text.slice(start));
   return pieces;
+}
+
+/**
+ * Builds a ChunkedText from text that arrives in parts (a 20 MB didOpen decoded as its bytes come in): each part
+ * costs what it holds, and the text is never one string.
+ */
+export class ChunkedTextBuilder {
+  private readonly chunks: string[] = [];
+  private readonly ends: number[][] = [];
+  private pending = "";
+
+  append(text: string): this {
+    this.pending += text;
+    // Cut only while the unit after a cut is known, so a "\r" at the end can still meet its "\n".
+    const pieces = cut(this.pending);
+    if (pieces.length > 1) {
+      this.pending = pieces.pop()!;
+      for (const piece of pieces) this.push(piece);
+    }
+    return this;
+  }
+
+  /** The text so far as one string value without copying it (a V8 rope: only a reader that needs it flat pays). */
+  rope(): string {
+    let parts = [...this.chunks, this.pending];
+    while (parts.length > 1) {
+      const next: string[] = [];
+      for (let i = 0; i < parts.length; i += 2) next.push(i + 1 < parts.length ? parts[i]! + parts[i + 1]! : parts[i]!);
+      parts = next;
+    }
+    return parts[0]!;
+  }
+
+  /** The chunks and their line ends (the builder is spent). */
+  finish(): { chunks: string[]; ends: number[][] } {
+    for (const piece of cut(this.pending)) this.push(piece);
+    this.pending = "";
+    return { chunks: this.chunks, ends: this.ends };
+  }
+
+  private push(chunk: string): void {
+    this.chunks.push(chunk);
+    this.ends.push(lineEnds(chunk));
+  }
 }
 
 /** Largest i with values[i] <= target (values ascending, values[0] <= target). */
@@ -73,9 +116,10 @@ export class ChunkedText {
   private totalEnds = 0;
   private flat: string | null = null;
 
-  constructor(text = "") {
-    this.splice(0, 0, cut(text));
-    this.flat = text;
+  constructor(text: string | ChunkedTextBuilder = "") {
+    const built = typeof text === "string" ? new ChunkedTextBuilder().append(text).finish() : text.finish();
+    this.splice(0, 0, built.chunks, built.ends);
+    this.flat = typeof text === "string" ? text : null;
   }
 
   get length(): number {
@@ -185,10 +229,10 @@ export class ChunkedText {
     return lastAtMost(this.starts, offset, this.chunks.length);
   }
 
-  private splice(at: number, remove: number, pieces: string[]): void {
+  private splice(at: number, remove: number, pieces: string[], pieceEnds = pieces.map(lineEnds)): void {
     // Not splice(...pieces): a pasted 100 MB is 6,400 pieces, and spread arguments have a low limit.
     this.chunks = [...this.chunks.slice(0, at), ...pieces, ...this.chunks.slice(at + remove)];
-    this.ends = [...this.ends.slice(0, at), ...pieces.map(lineEnds), ...this.ends.slice(at + remove)];
+    this.ends = [...this.ends.slice(0, at), ...pieceEnds, ...this.ends.slice(at + remove)];
     this.starts.length = this.chunks.length;
     this.endsBefore.length = this.chunks.length;
     let offset = at > 0 ? this.starts[at - 1]! + this.chunks[at - 1]!.length : 0;

@@ -1,16 +1,17 @@
 import type { TextDocumentContentChangeEvent, TextDocumentsConfiguration } from "vscode-languageserver/node";
 import type { Position, Range, TextDocument } from "vscode-languageserver-textdocument";
-import { ChunkedText } from "../../text/ChunkedText.js";
+import type { ChunkedText } from "../../text/ChunkedText.js";
+import { chunkedTextOf } from "./longTexts.js";
 
 /**
  * An open document as `TextDocuments` keeps it: the `TextDocument` interface over a `ChunkedText`, so an
  * incremental edit costs what the edit touches, not the document's size (see text/ChunkedText.ts).
  */
 export class OpenDocument implements TextDocument {
-  private readonly text: ChunkedText;
+  private text: ChunkedText;
 
   constructor(readonly uri: string, readonly languageId: string, private currentVersion: number, content: string) {
-    this.text = new ChunkedText(content);
+    this.text = chunkedTextOf(content);
   }
 
   get version(): number {
@@ -60,7 +61,7 @@ export class OpenDocument implements TextDocument {
   update(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
     for (const change of changes) {
       if (isIncremental(change)) this.text.edit(change.range.start, change.range.end, change.text);
-      else if (isFull(change)) this.text.replace(0, this.text.length, change.text);
+      else if (isFull(change)) this.text = chunkedTextOf(change.text);
       else throw new Error("Unknown change event received");
     }
     this.currentVersion = version;

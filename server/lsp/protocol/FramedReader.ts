@@ -11,6 +11,10 @@ export interface FramedReaderOptions {
   onUndecodable(reason: string): void;
 }
 
+import { StreamedBody } from "./StreamedBody.js";
+
+/** Bodies from this size on are parsed as they arrive (StreamedBody.ts), never as one buffer. */
+const STREAMED_BODY_BYTES = 1024 * 1024;
 const HEADER_END = Buffer.from("\r\n\r\n", "latin1");
 const MAX_HEADER_BYTES = 8192;
 const CONTENT_LENGTH = /content-length[ \t]*:[ \t]*(\d+)[ \t]*(?:\r\n|$)/gi;
@@ -27,6 +31,8 @@ export class FramedReader extends AbstractMessageReader implements MessageReader
   private bodyLength = -1;
   private stallTimer: NodeJS.Timeout | undefined;
   private callback: DataCallback | undefined;
+  /** The large body being parsed as it arrives, and how many of its bytes it has had. */
+  private streamed: { body: StreamedBody; bytes: number } | null = null;
 
   constructor(private readonly input: NodeJS.ReadableStream, private readonly options: FramedReaderOptions) {
     super();
@@ -66,12 +72,16 @@ export class FramedReader extends AbstractMessageReader implements MessageReader
     for (;;) {
       if (this.bodyLength < 0 && !this.readHeaders()) break;
       if (this.bodyLength < 0) continue;
+      if (this.bodyLength >= STREAMED_BODY_BYTES) {
+        if (!this.stream()) break;
+        continue;
+      }
       if (this.buffered < this.bodyLength) break;
       const body = this.take(this.bodyLength);
       this.bodyLength = -1;
-      this.deliver(body);
+      this.deliver(() => JSON.parse(body.toString("utf8")));
     }
-    if (this.buffered > 0) this.armStall();
+    if (this.buffered > 0 || this.streamed) this.armStall();
   }
 
   /** Parses one header block; false when it is not complete yet. A bad block is dropped (bodyLength stays -1). */
@@ -101,10 +111,28 @@ export class FramedReader extends AbstractMessageReader implements MessageReader
     return true;
   }
 
-  private deliver(body: Buffer): void {
+  /** Feeds the buffered bytes of a large body to its parser; true once the body is complete (and delivered). */
+  private stream(): boolean {
+    const streamed = (this.streamed ??= { body: new StreamedBody(), bytes: 0 });
+    while (this.chunks.length > 0 && streamed.bytes < this.bodyLength) {
+      const chunk = this.chunks.shift()!;
+      const part = chunk.subarray(0, this.bodyLength - streamed.bytes);
+      if (part.length < chunk.length) this.chunks.unshift(chunk.subarray(part.length));
+      this.buffered -= part.length;
+      streamed.bytes += part.length;
+      streamed.body.push(part);
+    }
+    if (streamed.bytes < this.bodyLength) return false;
+    this.streamed = null;
+    this.bodyLength = -1;
+    this.deliver(() => streamed.body.finish());
+    return true;
+  }
+
+  private deliver(parse: () => unknown): void {
     let message: Message;
     try {
-      message = JSON.parse(body.toString("utf8")) as Message;
+      message = parse() as Message;
     } catch (error) {
       const reason = `dhi: a JSON-RPC frame is not valid JSON (${error instanceof Error ? error.message : String(error)})`;
       this.options.log(reason);
@@ -118,9 +146,10 @@ export class FramedReader extends AbstractMessageReader implements MessageReader
     if (this.stallTimer) return;
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
-      const what = this.bodyLength >= 0 ? `a frame declaring Content-Length ${this.bodyLength} received only ${this.buffered} bytes` : `${this.buffered} bytes never formed a header`;
+      const what = this.bodyLength >= 0 ? `a frame declaring Content-Length ${this.bodyLength} received only ${this.buffered + (this.streamed?.bytes ?? 0)} bytes` : `${this.buffered} bytes never formed a header`;
       this.options.log(`dhi: dropped a stalled JSON-RPC frame: ${what} in ${this.options.stallTimeoutMs} ms`);
       this.bodyLength = -1;
+      this.streamed = null;
       this.resync("a stalled frame");
       this.drain();
     }, this.options.stallTimeoutMs);
