@@ -114,19 +114,39 @@ export class FramedReader extends AbstractMessageReader implements MessageReader
   /** Feeds the buffered bytes of a large body to its parser; true once the body is complete (and delivered). */
   private stream(): boolean {
     const streamed = (this.streamed ??= { body: new StreamedBody(), bytes: 0 });
-    while (this.chunks.length > 0 && streamed.bytes < this.bodyLength) {
-      const chunk = this.chunks.shift()!;
-      const part = chunk.subarray(0, this.bodyLength - streamed.bytes);
-      if (part.length < chunk.length) this.chunks.unshift(chunk.subarray(part.length));
-      this.buffered -= part.length;
+    // The bytes stay buffered (not copied) until the body is complete: if it stalls, resync still finds the
+    // frames that arrived after it.
+    let skip = streamed.bytes;
+    for (const chunk of this.chunks) {
+      if (streamed.bytes >= this.bodyLength) break;
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      const part = chunk.subarray(skip, skip + this.bodyLength - streamed.bytes);
+      skip = 0;
       streamed.bytes += part.length;
       streamed.body.push(part);
     }
     if (streamed.bytes < this.bodyLength) return false;
+    this.drop(this.bodyLength);
     this.streamed = null;
     this.bodyLength = -1;
     this.deliver(() => streamed.body.finish());
     return true;
+  }
+
+  /** Drops `count` buffered bytes without joining the chunks. */
+  private drop(count: number): void {
+    let left = count;
+    while (left > 0 && this.chunks.length > 0) {
+      const first = this.chunks[0]!;
+      const used = Math.min(left, first.length);
+      if (used === first.length) this.chunks.shift();
+      else this.chunks[0] = first.subarray(used);
+      left -= used;
+    }
+    this.buffered -= count - left;
   }
 
   private deliver(parse: () => unknown): void {
@@ -146,7 +166,7 @@ export class FramedReader extends AbstractMessageReader implements MessageReader
     if (this.stallTimer) return;
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
-      const what = this.bodyLength >= 0 ? `a frame declaring Content-Length ${this.bodyLength} received only ${this.buffered + (this.streamed?.bytes ?? 0)} bytes` : `${this.buffered} bytes never formed a header`;
+      const what = this.bodyLength >= 0 ? `a frame declaring Content-Length ${this.bodyLength} received only ${this.buffered} bytes` : `${this.buffered} bytes never formed a header`;
       this.options.log(`dhi: dropped a stalled JSON-RPC frame: ${what} in ${this.options.stallTimeoutMs} ms`);
       this.bodyLength = -1;
       this.streamed = null;
