@@ -129,10 +129,13 @@ export class CompletionService {
   async complete(request: CompletionRequest): Promise<CompletionResult | null> {
     // The one place the request's text and offset are read: every later step takes this cursor.
     const cursor = Cursor.at(request.text, request.offset);
-    if (cursor.length <= this.maxDocumentLength() || !cursor.inside) return this.completeWithin(request, cursor, true);
+    if ((request.documentLength ?? cursor.length) <= this.maxDocumentLength() || !cursor.inside) return this.completeWithin(request, cursor, true);
     const window = documentWindow(cursor);
     const result = await this.completeWithin(request, window.cursor, false);
-    return result && { ...result, replaceStart: result.replaceStart + window.start, replaceEnd: result.replaceEnd + window.start };
+    if (!result) return null;
+    // Back into the document's offsets: the suggestion and each alternative.
+    const shift = <T extends { replaceStart: number; replaceEnd: number }>(s: T): T => ({ ...s, replaceStart: s.replaceStart + window.start, replaceEnd: s.replaceEnd + window.start });
+    return { ...shift(result), alternatives: result.alternatives?.map(shift) };
   }
 
   private async completeWithin(request: RequestAt, cursor: Cursor, retrieval: boolean): Promise<CompletionResult | null> {

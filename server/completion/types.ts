@@ -7,8 +7,10 @@ export interface CompletionRequest {
   /** Workspace-relative path when known, else the file path; used for language detection and context. */
   path: string;
   languageId?: string;
-  /** The whole buffer. */
+  /** The whole buffer, or a span of it around the cursor when `documentLength` is set. */
   text: string;
+  /** Set when `text` is only a span of a longer document (lsp/ never builds a huge document's text): its length. */
+  documentLength?: number;
   /** Cursor offset in `text`, in UTF-16 code units (JS string indices, which is what LSP positions map to). */
   offset: number;
   signal?: AbortSignal;

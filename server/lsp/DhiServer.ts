@@ -12,7 +12,9 @@ import {
   type FileEvent,
   type WorkspaceFolder,
 } from "vscode-languageserver/node";
-import { TextDocument } from "vscode-languageserver-textdocument";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import { OPEN_DOCUMENTS } from "./documents/OpenDocument.js";
+import { completionSpan, inDocument } from "./documents/completionSpan.js";
 import { ZodError } from "zod";
 import { WORKSPACE_SETTINGS_FILE } from "../config/loadSettings.js";
 import type { ContextPiece } from "../completion/types.js";
@@ -62,7 +64,7 @@ interface FolderParts {
 
 /** The one place that binds protocol handlers to features. */
 export class DhiServer {
-  private readonly documents = new TextDocuments(TextDocument);
+  private readonly documents = new TextDocuments(OPEN_DOCUMENTS);
   private readonly logger = new Logger();
   private readonly folders: WorkspaceFolders<FolderParts>;
   private initializedDone = false;
@@ -378,15 +380,10 @@ export class DhiServer {
         waited.load = performance.now() - loading;
       }
       this.status.update({ model: "ready", message: undefined });
-      return await workspace.completion.complete({
-        waited,
-        uri: document.uri,
-        path,
-        languageId: document.languageId,
-        text: document.getText(),
-        offset: document.offsetAt(position),
-        signal,
-      });
+      const span = completionSpan(document, document.offsetAt(position), workspace.settings.index.maxFileBytes);
+      const { text, offset, documentLength } = span;
+      const result = await workspace.completion.complete({ waited, uri: document.uri, path, languageId: document.languageId, text, offset, documentLength, signal });
+      return inDocument(result, span);
     } catch (error) {
       if (isAbortError(error) || signal.aborted) throw error;
       if (

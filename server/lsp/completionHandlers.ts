@@ -24,9 +24,12 @@ function wordStart(text: string, offset: number): number {
  */
 export function toCompletionList(document: TextDocument, result: CompletionResult | null): CompletionList {
   if (!result) return { isIncomplete: true, items: [] };
-  const text = document.getText();
-  const start = Math.min(wordStart(text, result.replaceStart), result.replaceStart);
-  const newText = text.slice(start, result.replaceStart) + result.text;
+  // The word before the insertion never spans lines: read its line only, never a huge document's whole text.
+  const at = document.positionAt(result.replaceStart);
+  const before = document.getText({ start: { line: at.line, character: 0 }, end: at });
+  const word = before.slice(wordStart(before, before.length));
+  const start = result.replaceStart - word.length;
+  const newText = word + result.text;
   const firstLine = newText.split("\n")[0];
   const label = (firstLine.trim() || newText.trim()).slice(0, 80);
   const item: CompletionItem = {

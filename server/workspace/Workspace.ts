@@ -25,9 +25,11 @@ type OpenedIndex = Awaited<ReturnType<typeof openIndex>>;
 const INDEX_DB = "index.db";
 
 /** An open document as the workspace sees it (the editor's buffer; lsp/ passes its TextDocument). */
-export interface OpenDocument {
+export interface EditorDocument {
   readonly uri: string;
   getText(): string;
+  /** Its length, where the editor layer knows it without building the text (large documents). */
+  readonly length?: number;
 }
 
 /**
@@ -229,15 +231,15 @@ export class Workspace {
   }
 
   /** Keeps the completion ring buffer in step with an open document's in-memory text. */
-  noteDocument(document: OpenDocument, relativePath: string | null): void {
+  noteDocument(document: EditorDocument, relativePath: string | null): void {
     // A document over index.maxFileBytes is no context for others (and diffing it per edit would block the thread).
     if (this.isLarge(document)) return;
     if (relativePath) this.completion.noteDocument(document.uri, relativePath, document.getText());
   }
 
-  /** Over index.maxFileBytes: not indexed, no retrieval, no recent-files context. (Length is O(1) on any string.) */
-  isLarge(document: OpenDocument): boolean {
-    return document.getText().length > this.current.index.maxFileBytes;
+  /** Over index.maxFileBytes: not indexed, no retrieval, no recent-files context. (Never builds a large text.) */
+  isLarge(document: EditorDocument): boolean {
+    return (document.length ?? document.getText().length) > this.current.index.maxFileBytes;
   }
 
   forgetDocument(uri: string): void {

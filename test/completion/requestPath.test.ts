@@ -166,6 +166,21 @@ describe("the request's cursor (scripted engine: what reaches the engine)", () =
     await svc.dispose();
   });
 
+  it("in that window, each alternative suggestion's range is in the whole document too", async () => {
+    const filler = (tag: string) => Array.from({ length: 4000 }, (_, i) => `${tag}_${i} = ${i}\n`).join("");
+    const text = filler("before") + TEXT + filler("after");
+    const offset = filler("before").length + OFFSET;
+    const answers = ["w * h", "h * w", "w * h * 1"];
+    let calls = 0;
+    const engine = new ScriptedEngine(() => answers[calls++ % answers.length]);
+    const twoSuggestions = CompletionSettingsSchema.parse({ responseBudgetMs: 0, multiline: false, suggestions: 2 });
+    const svc = new CompletionService({ engine, getSettings: () => twoSuggestions, logger, index: () => index, maxDocumentLength: () => 10_000 });
+    const result = await svc.complete({ uri: "big", path: "big.py", text, offset });
+    expect(result?.alternatives?.length, JSON.stringify(result)).toBeGreaterThan(0);
+    for (const suggestion of [result, ...(result?.alternatives ?? [])]) expect(suggestion).toMatchObject({ replaceStart: offset, replaceEnd: offset });
+    await svc.dispose();
+  });
+
   it("an offset outside the document is a RangeError that names it", async () => {
     const svc = serviceFor(new ScriptedEngine(() => "x"), Infinity);
     await expect(svc.complete({ uri: "a", path: "a.py", text: TEXT, offset: TEXT.length + 1 })).rejects.toThrow(

@@ -58,4 +58,23 @@ describe("an open document over index.maxFileBytes", () => {
     });
     expect(answer).toBeInstanceOf(Array);
   });
+
+  it("a document in a frame over 1 MB (parsed as its bytes arrive) is exactly the text sent, and takes edits", async () => {
+    // Escapes of every kind, multi-byte UTF-8, surrogate pairs and all three line ends, across the whole frame.
+    const line = 'const s = "a \\"quoted\\" \\\\ path\u0001 😀 漢字";\r\nlet t = 1;\rmore\n';
+    const text = line.repeat(Math.ceil(1_200_000 / line.length));
+    const uri = fileUri(join(root, "streamed.ts"));
+    await client.open(uri, "typescript", text);
+    expect(await client.connection.sendRequest("dhi/internal/documentText", { uri })).toBe(text);
+    const lines = text.split(/\r\n|\r|\n/).length;
+    const edits = [
+      { range: { start: { line: lines - 1, character: 0 }, end: { line: lines - 1, character: 0 } }, text: "tail();" },
+      { range: { start: { line: 30_000, character: 10 }, end: { line: 30_001, character: 3 } }, text: "X\r\n😀" },
+    ];
+    await client.connection.sendNotification("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: edits });
+    const middle = text.split(/(?<=\r\n|\r(?!\n)|\n)/);
+    middle[lines - 1] = `tail();${middle[lines - 1] ?? ""}`;
+    middle.splice(30_000, 2, `${middle[30_000]!.slice(0, 10)}X\r\n😀${middle[30_001]!.slice(3)}`);
+    expect(await client.connection.sendRequest("dhi/internal/documentText", { uri })).toBe(middle.join(""));
+  });
 });

@@ -35,6 +35,15 @@ describe("stalled frames", () => {
     expect(c.stderr).toMatch(/dropped a stalled JSON-RPC frame/);
   });
 
+  it("recovers a request that arrived while a large frame (parsed as it arrives) stalled", async () => {
+    const c = rawClient();
+    await c.initialize();
+    c.write(`Content-Length: 2000000\r\n\r\n{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"text":"${"x".repeat(100_000)}`);
+    const id = c.request("dhi/internal/documentText", { uri: DOC });
+    expect(await c.response(id)).toMatchObject({ result: null });
+    expect(c.stderr).toMatch(/dropped a stalled JSON-RPC frame: a frame declaring Content-Length 2000000/);
+  });
+
   it("answers a body that is not JSON with ParseError and keeps serving", async () => {
     const c = rawClient();
     await c.initialize();

@@ -11,6 +11,10 @@ export interface FramedReaderOptions {
   onUndecodable(reason: string): void;
 }
 
+import { StreamedBody } from "./StreamedBody.js";
+
+/** Bodies from this size on are parsed as they arrive (StreamedBody.ts), never as one buffer. */
+const STREAMED_BODY_BYTES = 1024 * 1024;
 const HEADER_END = Buffer.from("\r\n\r\n", "latin1");
 const MAX_HEADER_BYTES = 8192;
 const CONTENT_LENGTH = /content-length[ \t]*:[ \t]*(\d+)[ \t]*(?:\r\n|$)/gi;
@@ -27,6 +31,8 @@ export class FramedReader extends AbstractMessageReader implements MessageReader
   private bodyLength = -1;
   private stallTimer: NodeJS.Timeout | undefined;
   private callback: DataCallback | undefined;
+  /** The large body being parsed as it arrives, and how many of its bytes it has had. */
+  private streamed: { body: StreamedBody; bytes: number } | null = null;
 
   constructor(private readonly input: NodeJS.ReadableStream, private readonly options: FramedReaderOptions) {
     super();
@@ -66,12 +72,16 @@ export class FramedReader extends AbstractMessageReader implements MessageReader
     for (;;) {
       if (this.bodyLength < 0 && !this.readHeaders()) break;
       if (this.bodyLength < 0) continue;
+      if (this.bodyLength >= STREAMED_BODY_BYTES) {
+        if (!this.stream()) break;
+        continue;
+      }
       if (this.buffered < this.bodyLength) break;
       const body = this.take(this.bodyLength);
       this.bodyLength = -1;
-      this.deliver(body);
+      this.deliver(() => JSON.parse(body.toString("utf8")));
     }
-    if (this.buffered > 0) this.armStall();
+    if (this.buffered > 0 || this.streamed) this.armStall();
   }
 
   /** Parses one header block; false when it is not complete yet. A bad block is dropped (bodyLength stays -1). */
@@ -101,10 +111,48 @@ export class FramedReader extends AbstractMessageReader implements MessageReader
     return true;
   }
 
-  private deliver(body: Buffer): void {
+  /** Feeds the buffered bytes of a large body to its parser; true once the body is complete (and delivered). */
+  private stream(): boolean {
+    const streamed = (this.streamed ??= { body: new StreamedBody(), bytes: 0 });
+    // The bytes stay buffered (not copied) until the body is complete: if it stalls, resync still finds the
+    // frames that arrived after it.
+    let skip = streamed.bytes;
+    for (const chunk of this.chunks) {
+      if (streamed.bytes >= this.bodyLength) break;
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      const part = chunk.subarray(skip, skip + this.bodyLength - streamed.bytes);
+      skip = 0;
+      streamed.bytes += part.length;
+      streamed.body.push(part);
+    }
+    if (streamed.bytes < this.bodyLength) return false;
+    this.drop(this.bodyLength);
+    this.streamed = null;
+    this.bodyLength = -1;
+    this.deliver(() => streamed.body.finish());
+    return true;
+  }
+
+  /** Drops `count` buffered bytes without joining the chunks. */
+  private drop(count: number): void {
+    let left = count;
+    while (left > 0 && this.chunks.length > 0) {
+      const first = this.chunks[0]!;
+      const used = Math.min(left, first.length);
+      if (used === first.length) this.chunks.shift();
+      else this.chunks[0] = first.subarray(used);
+      left -= used;
+    }
+    this.buffered -= count - left;
+  }
+
+  private deliver(parse: () => unknown): void {
     let message: Message;
     try {
-      message = JSON.parse(body.toString("utf8")) as Message;
+      message = parse() as Message;
     } catch (error) {
       const reason = `dhi: a JSON-RPC frame is not valid JSON (${error instanceof Error ? error.message : String(error)})`;
       this.options.log(reason);
@@ -121,6 +169,7 @@ export class FramedReader extends AbstractMessageReader implements MessageReader
       const what = this.bodyLength >= 0 ? `a frame declaring Content-Length ${this.bodyLength} received only ${this.buffered} bytes` : `${this.buffered} bytes never formed a header`;
       this.options.log(`dhi: dropped a stalled JSON-RPC frame: ${what} in ${this.options.stallTimeoutMs} ms`);
       this.bodyLength = -1;
+      this.streamed = null;
       this.resync("a stalled frame");
       this.drain();
     }, this.options.stallTimeoutMs);
