@@ -2,13 +2,12 @@ import { languageOf } from "../../syntax/index.js";
 import type { ActionProvider } from "../ActionProvider.js";
 import { lineAt, lineStarts } from "../../text/lines.js";
 import { ActionRejectedError } from "../errors/ActionRejectedError.js";
-import { generateVerified, languageOfUriWith } from "../generateVerified.js";
 import { FIX_KIND, fixTitle } from "../kinds.js";
 import { fenceTags } from "../language/style.js";
-import { contextSections, fenced, systemMessage } from "../prompt/messages.js";
+import { contextSections, fenced } from "../prompt/messages.js";
 import { lineRegion } from "../regions.js";
 import type { ActionDiagnostic, TextSpan } from "../types.js";
-import { buildRegionReplacement } from "./regionEdit.js";
+import { generateRegionReplacement } from "./regionEdit.js";
 
 /** Lines of context kept around the diagnostics: the model may only change this window. */
 const CONTEXT_LINES = 2;
@@ -42,14 +41,6 @@ export const fixProvider: ActionProvider = {
     sections.push(`Diagnostics to fix:\n${listed.join("\n")}`);
     sections.push(`Lines ${region.startLine + 1}-${region.endLine + 1}:\n${fenced(tags[0], code)}`);
     sections.push(`Answer with these lines corrected, complete, in one \`\`\`${tags[0]} block. Change only what fixing the diagnostics requires.`);
-    return generateVerified({
-      env,
-      label: "fix",
-      messages: [systemMessage(language ?? document.languageId), { role: "user", text: sections.join("\n\n") }],
-      maxTokens: Math.min(2048, Math.ceil(code.length / 2.5) + 128),
-      inputGrounded: true,
-      build: (answer) => buildRegionReplacement(answer, { document, region, fenceTags: tags }),
-      languageOfUri: languageOfUriWith(document.uri, document.languageId),
-    });
+    return generateRegionReplacement(env, { label: "fix", language, sections, code, maxTokensCap: 2048, replacement: { document, region, fenceTags: tags } });
   },
 };

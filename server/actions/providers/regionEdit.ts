@@ -3,11 +3,12 @@ import { extractCode } from "../../text/fences.js";
 import { indentUnit, reindent } from "../../text/indentation.js";
 import { minimalLineEdits } from "../edit/minimalEdits.js";
 import { leadingWhitespace } from "../../text/lines.js";
-import type { BuildResult } from "../generateVerified.js";
+import { generateVerified, languageOfUriWith, type BuildResult } from "../generateVerified.js";
+import { systemMessage } from "../prompt/messages.js";
 import type { LanguageName } from "../../syntax/index.js";
 import { ActionRejectedError } from "../errors/ActionRejectedError.js";
 import { findDhiComment, isInlineSelection, lineRegion, selectionRegion, type LineRegion } from "../regions.js";
-import type { ActionDocument, TextSpan } from "../types.js";
+import type { ActionDocument, ActionEnvironment, EditPlan, TextSpan } from "../types.js";
 
 export interface RegionReplacement {
   document: ActionDocument;
@@ -74,4 +75,25 @@ export function buildRegionReplacement(text: string, r: RegionReplacement): Buil
   const edits = minimalLineEdits(doc, span, code);
   if (edits.length === 0) return { ok: false, reason: "the model returned the code unchanged" };
   return { ok: true, changes: [editFile(r.document.uri, doc, edits)] };
+}
+
+/**
+ * Asks the model for the region's new code (the user prompt's `sections`, under the language's system message)
+ * and returns the verified edit that puts it in place. The answer is grounded in the given code, so its length
+ * bounds the tokens: `maxTokensCap` at most.
+ */
+export function generateRegionReplacement(
+  env: ActionEnvironment,
+  options: { label: string; language: string | null; sections: string[]; code: string; maxTokensCap: number; replacement: RegionReplacement },
+): Promise<EditPlan> {
+  const { document } = options.replacement;
+  return generateVerified({
+    env,
+    label: options.label,
+    messages: [systemMessage(options.language ?? document.languageId), { role: "user", text: options.sections.join("\n\n") }],
+    maxTokens: Math.min(options.maxTokensCap, Math.ceil(options.code.length / 2.5) + 128),
+    inputGrounded: true,
+    build: (answer) => buildRegionReplacement(answer, options.replacement),
+    languageOfUri: languageOfUriWith(document.uri, document.languageId),
+  });
 }

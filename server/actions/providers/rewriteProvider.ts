@@ -1,10 +1,9 @@
 import { languageOf } from "../../syntax/index.js";
 import type { ActionProvider } from "../ActionProvider.js";
-import { generateVerified, languageOfUriWith } from "../generateVerified.js";
 import { REWRITE_KIND, TITLES } from "../kinds.js";
 import { fenceTags } from "../language/style.js";
-import { contextSections, fenced, systemMessage } from "../prompt/messages.js";
-import { buildRegionReplacement, rewriteTarget, type RegionReplacement } from "./regionEdit.js";
+import { contextSections, fenced } from "../prompt/messages.js";
+import { generateRegionReplacement, rewriteTarget, type RegionReplacement } from "./regionEdit.js";
 
 const DEFAULT_INSTRUCTION = "Improve this code: make it clearer and more idiomatic without changing its behaviour.";
 
@@ -27,14 +26,6 @@ export const rewriteProvider: ActionProvider = {
     sections.push(`Instruction: ${instruction}`);
     sections.push(`Answer with the complete rewritten code in one \`\`\`${tags[0]} block. Keep everything the instruction does not ask to change exactly as it is.`);
     const replacement: RegionReplacement = { document, region, removeLine, inline, fenceTags: tags };
-    return generateVerified({
-      env,
-      label: "rewrite",
-      messages: [systemMessage(language ?? document.languageId), { role: "user", text: sections.join("\n\n") }],
-      maxTokens: Math.min(4096, Math.ceil(code.length / 2.5) + 128),
-      inputGrounded: true,
-      build: (answer) => buildRegionReplacement(answer, replacement),
-      languageOfUri: languageOfUriWith(document.uri, document.languageId),
-    });
+    return generateRegionReplacement(env, { label: "rewrite", language, sections, code, maxTokensCap: 4096, replacement });
   },
 };
