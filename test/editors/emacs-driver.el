@@ -78,7 +78,14 @@
                  (forward-char col)
                  (let* ((start (float-time))
                         (params (eglot--CompletionParams))
-                        (reply (jsonrpc-request server :textDocument/completion params :timeout 30)))
+                        (reply (dhi-test--await
+                                (lambda (done)
+                                  (jsonrpc-async-request server :textDocument/completion params
+                                                         :success-fn done
+                                                         :error-fn (lambda (e) (funcall done (cons :dhi-test-error e)))
+                                                         :timeout 30
+                                                         :timeout-fn (lambda () (funcall done (cons :dhi-test-error "timeout")))))
+                                31)))
                    (dhi-test--put :completionParams params)
                    (dhi-test--put :completionAttempt attempt)
                    (dhi-test--put :completion reply)

@@ -42,7 +42,12 @@
                  do (goto-char (point-min))
                  (forward-line line)
                  (forward-char col)
-                 (let* ((reply (lsp-request "textDocument/completion" (lsp--text-document-position-params)))
+                 (let* ((params (lsp--text-document-position-params))
+                        (reply (dhi-test--await
+                                (lambda (done)
+                                  (lsp-request-async "textDocument/completion" params done
+                                                     :error-handler (lambda (e) (funcall done (cons :dhi-test-error e)))))
+                                31))
                         (items (if (hash-table-p reply) (gethash "items" reply) reply)))
                    (dhi-test--put :completionAttempt attempt)
                    (dhi-test--put :completionItems

@@ -22,6 +22,19 @@
         (buffer-substring-no-properties (max (point-min) (- (point-max) chars)) (point-max)))
     ""))
 
+(defun dhi-test--await (start seconds)
+  "Call START with a callback, process events until it is called, and return its argument.
+Signal an error after SECONDS without an answer.  Asynchronous on purpose: a
+synchronous request (`jsonrpc-request', `lsp-request') throws out of the client's
+process filter when its reply arrives, so a message read together with that reply
+\(a dhi/status notification) stays unparsed until the server writes again."
+  (let ((result :dhi-test-pending))
+    (funcall start (lambda (value) (setq result value)))
+    (dhi-test--wait (lambda () (not (eq result :dhi-test-pending))) seconds)
+    (when (eq result :dhi-test-pending) (error "dhi-test: no answer within %s s" seconds))
+    (when (eq (car-safe result) :dhi-test-error) (error "dhi-test: the request failed: %S" (cdr result)))
+    result))
+
 (defun dhi-test--wait (predicate seconds)
   "Process events until PREDICATE is non-nil or SECONDS pass."
   (let ((deadline (+ (float-time) seconds)))
