@@ -2,6 +2,7 @@ import type { CompletionSettings } from "../config/schema.js";
 import type { CodeIndex } from "../index/types.js";
 import type { InferenceEngine } from "../inference/types.js";
 import { Cursor } from "../text/Cursor.js";
+import { shiftResult } from "./shiftResult.js";
 import { AbortError, anySignal, isAbortError, raceAbort, sleep } from "../util/abort.js";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { AcceptanceStats, type AcceptanceSnapshot } from "./AcceptanceStats.js";
@@ -132,10 +133,7 @@ export class CompletionService {
     if ((request.documentLength ?? cursor.length) <= this.maxDocumentLength() || !cursor.inside) return this.completeWithin(request, cursor, true);
     const window = documentWindow(cursor);
     const result = await this.completeWithin(request, window.cursor, false);
-    if (!result) return null;
-    // Back into the document's offsets: the suggestion and each alternative.
-    const shift = <T extends { replaceStart: number; replaceEnd: number }>(s: T): T => ({ ...s, replaceStart: s.replaceStart + window.start, replaceEnd: s.replaceEnd + window.start });
-    return { ...shift(result), alternatives: result.alternatives?.map(shift) };
+    return result && shiftResult(result, window.start);
   }
 
   private async completeWithin(request: RequestAt, cursor: Cursor, retrieval: boolean): Promise<CompletionResult | null> {

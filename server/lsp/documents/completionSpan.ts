@@ -1,4 +1,5 @@
 import type { TextDocument } from "vscode-languageserver-textdocument";
+import { shiftResult } from "../../completion/shiftResult.js";
 import type { CompletionResult } from "../../completion/types.js";
 import { documentLength, OpenDocument } from "./OpenDocument.js";
 
@@ -31,7 +32,5 @@ export function completionSpan(document: TextDocument, offset: number, maxLength
 
 /** A result computed on a span, with its offsets (and its alternatives') in the whole document. */
 export function inDocument(result: CompletionResult | null, span: CompletionSpan): CompletionResult | null {
-  if (!result || span.start === 0) return result;
-  const shift = <T extends { replaceStart: number; replaceEnd: number }>(s: T): T => ({ ...s, replaceStart: s.replaceStart + span.start, replaceEnd: s.replaceEnd + span.start });
-  return { ...shift(result), alternatives: result.alternatives?.map(shift) };
+  return result && shiftResult(result, span.start);
 }
