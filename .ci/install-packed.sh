@@ -22,8 +22,6 @@ main() {
   # What the README tells offline users: build against the running Node's own headers (node-gyp would
   # otherwise download them from nodejs.org). With nodedir set, node-gyp uses no cached headers.
   export npm_config_nodedir="$(dirname "$(dirname "$(command -v node)")")"
-  # ONNXRUNTIME_NODE_INSTALL comes from the caller: .ci/run sets "skip", as the README tells offline users.
-  # Without it, onnxruntime-node's install script fails offline and npm drops the optional embedding runtime.
   # npm ≥ 12 runs no install script of a global package unless allowed: the ones dhi needs, as in package.json.
   ALLOWED="$(node -p '["dhi-lsp", ...Object.entries(require("./package.json").allowScripts).filter(([, v]) => v).map(([k]) => k)].join(",")')"
 

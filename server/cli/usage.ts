@@ -42,12 +42,13 @@ export const USAGE: Record<string, string> = {
   --json     print the checks as JSON
 `,
   setup: `usage: dhi setup [--build-llama | --no-build-llama] [--no-measure] [--no-embedding]
-  First run in one step: downloads the default models (with progress), measures whether the draft model
-  speeds up completions on this CPU, and offers to build llama.cpp for this CPU. Safe to run again.
+  First run in one step: downloads the default models (with progress), installs the embedding runtime
+  (transformers.js, from the npm registry, no install scripts) into the cache, measures whether the draft
+  model speeds up completions on this CPU, and offers to build llama.cpp for this CPU. Safe to run again.
   --build-llama     build llama.cpp here without asking (a few minutes; needs cmake and a C++ compiler)
   --no-build-llama  skip the build
   --no-measure      skip the draft-model measurement (the pulled draft then stays off)
-  --no-embedding    skip the default embedding model (search then runs without vectors)
+  --no-embedding    skip the default embedding model and runtime (search then runs without vectors)
 `,
   trust: `usage: dhi trust [DIR]
   Trusts the current content of DIR's .dhi.json (default: the current directory), so that its restricted

@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { EMBED_WORKER_SOURCE } from "./embedWorkerSource.js";
@@ -13,6 +12,8 @@ type WorkerMessage =
 export interface EmbedderOptions {
   /** ONNX Runtime threads. Defaults to all cores but one (at least one), so the LSP keeps a core. */
   threads?: number;
+  /** transformers.js's entry file (resolveEmbeddingRuntime). */
+  runtimePath: string;
 }
 
 /** Embeds text in a worker thread so the language server's event loop never waits on ONNX Runtime. */
@@ -43,13 +44,12 @@ export class Embedder {
   }
 
   /** Starts the worker and loads the model; rejects with the loader's message when the model cannot load. */
-  static async start(model: EmbeddingModel, options: EmbedderOptions = {}): Promise<Embedder> {
-    const require = createRequire(import.meta.url);
+  static async start(model: EmbeddingModel, options: EmbedderOptions): Promise<Embedder> {
     const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
     const worker = new Worker(EMBED_WORKER_SOURCE, {
       eval: true,
       workerData: {
-        transformersPath: require.resolve("@huggingface/transformers"),
+        transformersPath: options.runtimePath,
         localModelPath: model.localModelPath,
         name: model.name,
         dtype: model.dtype,

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { errorMessage, type Logger } from "../util/logger.js";
 import { workspaceCacheDir } from "../util/paths.js";
+import { EMBEDDING_RUNTIME_MISSING, resolveEmbeddingRuntime } from "./embeddingRuntime.js";
 import { Embedder } from "./Embedder.js";
 import { embeddingReadiness } from "./embeddingReadiness.js";
 import { IndexStore } from "./IndexStore.js";
@@ -45,8 +46,10 @@ async function startEmbedder(options: OpenIndexOptions, env: NodeJS.ProcessEnv):
   if (options.embeddings === false) return { embedder: null, problem: "embeddings disabled" };
   const readiness = embeddingReadiness(options.settings, env);
   if (!readiness.ready) return { embedder: null, problem: readiness.reason };
+  const runtimePath = resolveEmbeddingRuntime(env);
+  if (!runtimePath) return { embedder: null, problem: EMBEDDING_RUNTIME_MISSING };
   try {
-    return { embedder: await Embedder.start(readiness.model, { threads: options.embeddingThreads }), problem: null };
+    return { embedder: await Embedder.start(readiness.model, { threads: options.embeddingThreads, runtimePath }), problem: null };
   } catch (error) {
     return { embedder: null, problem: `embedding model ${readiness.model.dir} failed to load: ${errorMessage(error)}` };
   }

@@ -6,6 +6,7 @@ import { defaultSettings } from "../../server/config/schema.js";
 import { DEFAULT_EMBEDDING_MODEL, defaultEmbeddingModelDir } from "../../server/index/defaultEmbeddingModel.js";
 import { Embedder } from "../../server/index/Embedder.js";
 import { embeddingReadiness } from "../../server/index/embeddingReadiness.js";
+import { resolveEmbeddingRuntime } from "../../server/index/embeddingRuntime.js";
 import { EMBED_MODEL } from "../helpers/paths.js";
 
 // What `index.embeddingModel: "default"` resolves to, with the model cache empty and filled. The "pulled" model
@@ -40,7 +41,9 @@ describe('index.embeddingModel "default"', () => {
     expect(readiness.model).toMatchObject({ dir, name: DEFAULT_EMBEDDING_MODEL.id, dtype: "q8" });
     expect(join(readiness.model.localModelPath, readiness.model.name)).toBe(dir);
     expect(readiness.detail).toContain(`embedding model ${DEFAULT_EMBEDDING_MODEL.id} (q8)`);
-    const embedder = await Embedder.start(readiness.model, { threads: 1 });
+    const runtimePath = resolveEmbeddingRuntime(env);
+    if (!runtimePath) throw new Error("the clone has no @huggingface/transformers: run npm install");
+    const embedder = await Embedder.start(readiness.model, { threads: 1, runtimePath });
     try {
       const [vector] = await embedder.embed(["def parse_settings(path): ..."]);
       expect(vector.length).toBe(embedder.dims);

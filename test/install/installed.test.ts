@@ -49,9 +49,12 @@ function userEnv(bin: string, extra: Record<string, string> = {}): NodeJS.Proces
   };
 }
 
-function run(bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+/** The machine's npm cache: the user of a fresh HOME here still has the one the install filled. */
+const NPM_CACHE = process.env.npm_config_cache ?? join(process.env.HOME ?? tmpdir(), ".npm");
+
+function run(bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeout = 120_000) {
   // By name, through PATH, as a user types it.
-  return spawnSync("dhi", args, { cwd, env, encoding: "utf8", timeout: 120_000 });
+  return spawnSync("dhi", args, { cwd, env, encoding: "utf8", timeout });
 }
 
 describeInstalled("the packed package, installed globally", (bin) => {
@@ -74,9 +77,26 @@ describeInstalled("the packed package, installed globally", (bin) => {
     expect(result.status).toBe(0);
   });
 
-  it("dhi doctor --json: model, llama.cpp, embeddings (transformers.js without onnxruntime's install script) and grammars are ready", () => {
+  it("has no onnxruntime-node (whose install script downloads CUDA libraries), and doctor says `dhi setup` installs the embedding runtime", () => {
+    // .ci/run installs with no ONNXRUNTIME_NODE_INSTALL in the environment: a global install must not need it.
+    expect(existsSync(join(packageDir, "node_modules", "onnxruntime-node")), "onnxruntime-node is in the installed package").toBe(false);
+    expect(existsSync(join(packageDir, "node_modules", "@huggingface", "transformers"))).toBe(false);
     const root = project();
     const result = run(bin, ["doctor", "--json"], root, userEnv(bin, { DHI_MODEL: FIM_MODEL, DHI_EMBED_MODEL: EMBED_MODEL }));
+    const report = JSON.parse(result.stdout) as { checks: Array<{ name: string; ok: boolean; required: boolean; detail: string }> };
+    expect(report.checks.find((c) => c.name === "embeddingModel"), result.stdout).toMatchObject({ ok: false, required: false, detail: expect.stringContaining("`dhi setup` installs it") });
+    expect(result.status, "a missing embedding runtime is not a missing required part").toBe(0);
+  });
+
+  it("dhi setup installs the embedding runtime from the npm registry even with the model host unreachable; doctor --json then says model, llama.cpp, embeddings and grammars are ready", () => {
+    const root = project();
+    const env = userEnv(bin, { DHI_MODEL: FIM_MODEL, DHI_EMBED_MODEL: EMBED_MODEL });
+    const setup = run(bin, ["setup", "--no-build-llama", "--no-measure"], root, { ...env, HF_ENDPOINT: "http://127.0.0.1:9/", npm_config_cache: NPM_CACHE }, 300_000);
+    const lines = setup.stderr.trim().split("\n");
+    expect(lines, setup.stderr).toContain("dhi setup: 2/4 embedding runtime");
+    expect(lines.at(-1), setup.stderr).toMatch(/^dhi setup: not finished: the default models could not be downloaded/);
+    expect(setup.status).toBe(1);
+    const result = run(bin, ["doctor", "--json"], root, env);
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
     const check = (name: string) => report.checks.find((c) => c.name === name);
     expect(check("model"), result.stdout).toMatchObject({ ok: true, detail: `${FIM_MODEL} (from DHI_MODEL)` });
@@ -86,7 +106,7 @@ describeInstalled("the packed package, installed globally", (bin) => {
     expect(check("grammars")?.ok, check("grammars")?.detail).toBe(true);
     expect(report.ok, JSON.stringify(report)).toBe(true);
     expect(result.status).toBe(0);
-  });
+  }, 360_000);
 
   it("builds every native addon against the Node it was installed with", () => {
     // .ci/install-packed.sh installs under a copied Node prefix; node-gyp records the headers it compiled against.

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { AcceptanceSnapshot } from "../../completion/AcceptanceStats.js";
 import { ACCEPTANCE_DB, AcceptanceStore, type SpeculationTotals } from "../../completion/AcceptanceStore.js";
@@ -7,6 +6,7 @@ import { loadSettingsForDirectory } from "../../config/loadSettings.js";
 import type { Settings } from "../../config/schema.js";
 import { OLLAMA_DEFAULT_URL } from "../../inference/OllamaEngine.js";
 import { describeCalibration, readCalibration } from "../../index/calibration/calibrationFile.js";
+import { EMBEDDING_RUNTIME_MISSING, resolveEmbeddingRuntime } from "../../index/embeddingRuntime.js";
 import { readIndexSummary } from "../../index/indexSummary.js";
 import { chooseDraft, chooseModel, describeModelChoice } from "../../inference/modelResolver.js";
 import { isRemoteModelUri } from "../../inference/modelSource.js";
@@ -113,19 +113,8 @@ async function sandboxCheck(settings: Settings, root: string, env: NodeJS.Proces
   }
 }
 
-/** The embedding runtime is an optional dependency: an install where onnxruntime-node's own install script failed drops it. */
-function embeddingRuntimeMissing(): string | null {
-  try {
-    createRequire(import.meta.url).resolve("@huggingface/transformers");
-    return null;
-  } catch {
-    return "the embedding runtime (@huggingface/transformers) is not installed, usually because onnxruntime-node's install script could not download its CUDA files; reinstall with `ONNXRUNTIME_NODE_INSTALL=skip npm install -g dhi-lsp` (search works without vectors)";
-  }
-}
-
 async function embeddingCheck(settings: Settings, env: NodeJS.ProcessEnv): Promise<Check> {
-  const missing = embeddingRuntimeMissing();
-  if (missing) return { name: "embeddingModel", ok: false, required: false, detail: missing };
+  if (!resolveEmbeddingRuntime(env)) return { name: "embeddingModel", ok: false, required: false, detail: EMBEDDING_RUNTIME_MISSING };
   try {
     const { embeddingReadiness } = await import("../../index/embeddingReadiness.js");
     const readiness = await embeddingReadiness(settings, env);

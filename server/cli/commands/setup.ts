@@ -8,6 +8,7 @@ import { readDraftMeasurement, writeDraftMeasurement } from "../../inference/dra
 import { errorMessage } from "../../util/logger.js";
 import { modelCacheDir } from "../../util/paths.js";
 import { parseCliArgs, UsageError, type CliIO } from "../args.js";
+import { installEmbeddingRuntime } from "../installEmbeddingRuntime.js";
 import { pull } from "./models.js";
 
 // `dhi setup`: what doctor would tell a new user to do, in one step. Each step checks first and skips
@@ -30,7 +31,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   process.on("SIGINT", onInterrupt);
   try {
     const dir = modelCacheDir(io.env);
-    io.stderr(`dhi setup: 1/3 default models → ${dir}\n`);
+    io.stderr(`dhi setup: 1/4 default models → ${dir}\n`);
     // A failed download ends only its own step: the llama.cpp build needs no model, so an offline user still gets it.
     const missing: string[] = [];
     for (const uri of [DEFAULT_MODEL_URI, DEFAULT_DRAFT_MODEL_URI]) {
@@ -47,16 +48,23 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         missing.push("the embedding model");
       }
     }
-    io.stderr("dhi setup: 2/3 draft model on this CPU\n");
+    io.stderr("dhi setup: 2/4 embedding runtime\n");
+    // Needs only the npm registry, so it runs even when the model host was unreachable.
+    if (values["no-embedding"]) io.stderr("dhi: skipped (--no-embedding)\n");
+    else if ((await installEmbeddingRuntime(io, controller.signal)) === null) {
+      if (controller.signal.aborted) return INTERRUPTED;
+      missing.push("the embedding runtime");
+    }
+    io.stderr("dhi setup: 3/4 draft model on this CPU\n");
     if (values["no-measure"]) io.stderr("dhi: skipped (--no-measure); the pulled draft stays off\n");
-    else if (missing.length > 0) io.stderr("dhi: skipped: the models are not here yet\n");
+    else if (missing.includes("the default models")) io.stderr("dhi: skipped: the models are not here yet\n");
     else await measure(io, controller.signal);
     if (controller.signal.aborted) return INTERRUPTED;
-    io.stderr("dhi setup: 3/3 llama.cpp for this CPU\n");
+    io.stderr("dhi setup: 4/4 llama.cpp for this CPU\n");
     const built = await buildLlama(io, values["build-llama"] ? "yes" : values["no-build-llama"] ? "no" : "ask", controller.signal);
     if (controller.signal.aborted) return INTERRUPTED;
     if (missing.length > 0) {
-      io.stderr(`dhi setup: not finished: ${missing.join(" and ")} could not be downloaded (see above). Run \`dhi setup\` again when the model host is reachable; it keeps what is done.\n`);
+      io.stderr(`dhi setup: not finished: ${missing.join(" and ")} could not be downloaded (see above). Run \`dhi setup\` again when the model host and the npm registry are reachable; it keeps what is done.\n`);
       return 1;
     }
     io.stdout(`model: ${pulledDefaultModel(io.env)}\ndraft model: ${pulledDefaultDraft(io.env)}\n`);
