@@ -31,7 +31,7 @@ export async function installIntoCache(io: CliIO, signal?: AbortSignal): Promise
   const spec = `${EMBEDDING_RUNTIME.name}@${EMBEDDING_RUNTIME.version}`;
   io.stderr(`dhi: installing ${spec} with npm (from the npm registry, no install scripts) → ${target}\n`);
   try {
-    const result = await runNpm(["install", "--prefix", partial, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--ignore-scripts", "--omit=dev", spec], io, signal);
+    const result = await runNpm(["install", "--prefix", partial, "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--ignore-scripts", "--omit=dev", "--fetch-retries=1", spec], io, signal);
     if (result.code !== 0) {
       if (!signal?.aborted) io.stderr(`dhi: could not install the embedding runtime (${result.why}); search works without vectors. Run \`dhi setup\` again when the npm registry is reachable.\n`);
       return null;

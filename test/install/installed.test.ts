@@ -39,8 +39,15 @@ function project(): string {
   return root;
 }
 
+/** This machine's network settings (proxy, extra CA certificates), as a user's shell has them. */
+function networkEnv(): NodeJS.ProcessEnv {
+  const keys = /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY|npm_config_(cafile|registry|proxy|https_proxy))$/;
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => keys.test(key)));
+}
+
 function userEnv(bin: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
+    ...networkEnv(),
     PATH: userPath(bin),
     HOME: mkdtempSync(join(tmpdir(), "dhi-installed-home-")),
     DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-installed-cache-")),
