@@ -25,7 +25,9 @@ import { gunzipSync } from "node:zlib";
 import { defaultSettings } from "../dist/config/schema.js";
 import { parseLatency } from "../dist/completion/latency.js";
 import { buildFimPrompt } from "../dist/inference/fimPrompt.js";
+import { writeFlashAttentionMeasurement } from "../dist/inference/flashAttentionChoice.js";
 import { LlamaEngine } from "../dist/inference/LlamaEngine.js";
+import { measureFlashAttention } from "../dist/inference/measureFlashAttention.js";
 import { Cursor } from "../dist/text/Cursor.js";
 import { Logger } from "../dist/util/logger.js";
 import { startLlamaServer } from "./llamaServer.mjs";
@@ -42,15 +44,24 @@ const MODEL = fileURLToPath(new URL("../shared/models/dhi-fim-4m.gguf", root));
 const BENCH_DATA = new URL("../shared/bench-data/human-eval-infilling/", root);
 const CTX = 2048;
 
-const server = await startLlamaServer({ model: MODEL, threads, contextSize: CTX });
+// dhi as `dhi setup` leaves it: flash attention measured for this model on this CPU ("auto" follows it).
+const SETUP_ENV = { DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-vs-llama-server-setup-")) };
+const flashAttentionMeasurement = await measureFlashAttention(MODEL, { threads });
+writeFlashAttentionMeasurement(flashAttentionMeasurement, SETUP_ENV);
 
-async function llamaServerInfill(prefix, suffix, nPredict) {
+const server = await startLlamaServer({ model: MODEL, threads, contextSize: CTX });
+// llama-server takes input_extra only within n_ctx - n_batch - 2*n_predict tokens: none at its default batch of
+// 2048 in a 2048 context. This one runs with llama.vim's recommended batch (1024) and --cache-reuse 256 (its ring
+// moves, as dhi's does) for the extra-context patterns.
+const ringServer = await startLlamaServer({ model: MODEL, threads, contextSize: CTX, extraArgs: ["-b", "1024", "-ub", "1024", "--cache-reuse", "256"] });
+
+async function llamaServerInfill(prefix, suffix, nPredict, inputExtra = [], target = server) {
   const lineStart = prefix.lastIndexOf("\n") + 1;
   const t0 = performance.now();
-  const res = await fetch(`${server.url}/infill`, {
+  const res = await fetch(`${target.url}/infill`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ input_prefix: prefix.slice(0, lineStart), prompt: prefix.slice(lineStart), input_suffix: suffix, input_extra: [], n_predict: nPredict, temperature: 0, top_k: 1, cache_prompt: true, stream: false, samplers: ["top_k"], return_tokens: true }),
+    body: JSON.stringify({ input_prefix: prefix.slice(0, lineStart), prompt: prefix.slice(lineStart), input_suffix: suffix, input_extra: inputExtra, n_predict: nPredict, temperature: 0, top_k: 1, cache_prompt: true, stream: false, samplers: ["top_k"], return_tokens: true }),
   });
   const json = await res.json();
   const ms = performance.now() - t0;
@@ -95,7 +106,7 @@ const s = defaultSettings();
 const engines = {};
 let info;
 for (const layout of ["psm", "psm-line"]) {
-  engines[layout] = new LlamaEngine({ model: { ...s.model, path: MODEL, threads, contextSize: CTX, flashAttention }, logger: new Logger("error"), fimLayout: layout });
+  engines[layout] = new LlamaEngine({ model: { ...s.model, path: MODEL, threads, contextSize: CTX, flashAttention }, logger: new Logger("error"), fimLayout: layout, env: SETUP_ENV });
   info = await engines[layout].load();
 }
 if (info.llamaBuild === "prebuilt") {
@@ -171,7 +182,7 @@ for (const e of Object.values(engines)) await e.dispose();
 async function withDhi(maxTokens, work, completion = {}) {
   const rootDir = mkdtempSync(join(tmpdir(), "dhi-vs-llama-server-"));
   const settings = { model: { path: MODEL, threads, contextSize: CTX, flashAttention }, completion: { maxTokens, responseBudgetMs: 0, ...completion }, index: { enabled: false } };
-  const dhi = await startDhi({ root: rootDir, settings });
+  const dhi = await startDhi({ root: rootDir, settings, env: SETUP_ENV });
   const warm = pathToFileURL(join(rootDir, "warm.py")).href;
   await dhi.open(warm, "python", "def f(x):\n    return ");
   await dhi.inline(warm, { line: 1, character: 11 });
@@ -245,14 +256,34 @@ async function lspTyping(maxTokens) {
   });
 }
 
-async function lspNewFiles(problems, maxTokens, completion = {}) {
+/**
+ * What llama.vim sends llama-server as `input_extra` (its ring of recently opened files, oldest first) for the
+ * same files dhi's recent-files ring holds: the newest earlier files whose text fits dhi's default budget for
+ * extra context (contextTokens.retrieved, 1024 tokens; ~3.5 characters per token).
+ */
+function ringAsInputExtra(files) {
+  const budget = defaultSettings().completion.contextTokens.retrieved * 3.5;
+  const kept = [];
+  let used = 0;
+  for (const file of [...files].reverse()) {
+    if (used + file.text.length > budget) break;
+    used += file.text.length;
+    kept.unshift(file);
+  }
+  return kept;
+}
+
+async function lspNewFiles(problems, maxTokens, completion = {}, { sameExtraContext = false } = {}) {
   return withDhi(maxTokens, async (dhi, rootDir) => {
     const rows = [];
+    const opened = [];
     for (const [i, p] of problems.entries()) {
       const uri = pathToFileURL(join(rootDir, `p${i}.py`)).href;
       const text = p.prompt + p.suffix;
       await dhi.open(uri, "python", text);
-      rows.push(await pair(i, () => dhiInline(dhi, uri, text, p.prompt.length), () => llamaServerInfill(p.prompt, p.suffix, maxTokens)));
+      const extra = sameExtraContext ? ringAsInputExtra(opened) : [];
+      rows.push(await pair(i, () => dhiInline(dhi, uri, text, p.prompt.length), () => llamaServerInfill(p.prompt, p.suffix, maxTokens, extra, sameExtraContext ? ringServer : server)));
+      opened.push({ filename: `p${i}.py`, text });
     }
     return lspReport(rows);
   }, completion);
@@ -266,7 +297,11 @@ lsp.multiLine64 = await lspNewFiles(humanEval("HumanEval-MultiLineInfilling.json
 const bare = { contextTokens: { prefix: 1024, suffix: 512, retrieved: 0 } };
 lsp.newlyOpenedFiles64NoExtraContext = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64, bare);
 lsp.multiLine64NoExtraContext = await lspNewFiles(humanEval("HumanEval-MultiLineInfilling.jsonl.gz", 12), 64, bare);
+// And with the ring on both sides: llama-server gets the earlier files as input_extra, as llama.vim sends its ring.
+lsp.newlyOpenedFiles64SameExtraContext = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64, {}, { sameExtraContext: true });
+lsp.multiLine64SameExtraContext = await lspNewFiles(humanEval("HumanEval-MultiLineInfilling.jsonl.gz", 12), 64, {}, { sameExtraContext: true });
 server.stop();
+ringServer.stop();
 
 const report = {
   model: "dhi-fim-4m.gguf",
@@ -274,6 +309,7 @@ const report = {
   // Which llama.cpp binary dhi ran (prebuilt, or built here by `npm run build:llama`) and its flash attention.
   dhiLlamaBuild: info.llamaBuild,
   dhiFlashAttention: info.flashAttention,
+  flashAttentionMeasurement,
   contextSize: CTX,
   keystrokes: typed.length,
   engine: engineResults,
@@ -298,7 +334,7 @@ function markdown(r) {
     "",
     `Measured ${new Date().toISOString().slice(0, 16)} UTC with \`npm run build && node bench/vs-llama-server.mjs\` (JSON: vs-llama-server.json).`,
     `Model dhi-fim-4m.gguf, ${r.threads} thread(s), context ${r.contextSize}, greedy, the same n_predict on both sides, requests interleaved.`,
-    `dhi ran llama.cpp ${r.dhiLlamaBuild} (flash attention ${r.dhiFlashAttention}); llama-server is built here from the same llama.cpp release.`,
+    `dhi ran llama.cpp ${r.dhiLlamaBuild} with flash attention ${r.dhiFlashAttention}, as \`dhi setup\` measured it for this model on this CPU (${r.flashAttentionMeasurement.onMs.toFixed(0)} ms on, ${r.flashAttentionMeasurement.offMs.toFixed(0)} ms off); llama-server is built here from the same llama.cpp release and runs with its defaults (\`-fa auto\`).`,
     "",
     "**Caveat:** measured on a 2-core machine shared with other engineers' builds and tests (load average well above 2",
     "during the run). Absolute times are inflated and noisy; the interleaving puts both sides under the same load, so",
@@ -316,12 +352,16 @@ function markdown(r) {
   lines.push(row("LSP, one request per newly opened file, 64 tokens", r.lsp.newlyOpenedFiles64, "–"));
   lines.push(row("LSP, multi-line, each its own file, 64 tokens", r.lsp.multiLine64, "–"));
   lines.push(row("LSP, newly opened files, 64 tokens, no extra context (`contextTokens.retrieved: 0`)", r.lsp.newlyOpenedFiles64NoExtraContext, "–"));
+  lines.push(row("LSP, newly opened files, 64 tokens, the earlier files as extra context on both sides (llama-server: `input_extra`, as llama.vim)", r.lsp.newlyOpenedFiles64SameExtraContext, "–"));
   lines.push(row("LSP, multi-line, 64 tokens, no extra context", r.lsp.multiLine64NoExtraContext, "–"));
+  lines.push(row("LSP, multi-line, 64 tokens, the earlier files as extra context on both sides", r.lsp.multiLine64SameExtraContext, "–"));
   lines.push(
     "",
     "Through the LSP dhi post-processes and stops early where its single/multi-line rules say so (generated tokens),",
     "answers some keystrokes from its type-through cache (see `dhiOutcomes` in the JSON), and puts the recent-files",
-    "ring into the prompt of a newly opened file (evaluated tokens); llama-server gets the bare prefix and suffix.",
+    "ring into the prompt of a newly opened file (evaluated tokens); llama-server gets the bare prefix and suffix,",
+    "except in the rows \"on both sides\", where it gets the earlier files as `input_extra` and runs with llama.vim's",
+    "recommended `-b 1024 -ub 1024 --cache-reuse 256` (at its default batch it drops `input_extra` in a 2048 context).",
     "\"Outside the model\" is dhi's request time minus its prompt evaluation and generation, from its own",
     "per-request latency records (`completion latency {…}` in the debug log).",
     "",

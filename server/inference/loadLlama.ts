@@ -6,6 +6,7 @@ import { AbortError } from "../util/abort.js";
 import type { Logger } from "../util/logger.js";
 import { DraftModelDrafter, type Drafter } from "./drafters.js";
 import { chooseLayout, TokenMemo, type FimLayout } from "./fimPrompt.js";
+import { readFlashAttentionMeasurement } from "./flashAttentionChoice.js";
 import { resolveFimTemplate, type ResolvedFimTemplate } from "./fimTemplates.js";
 import { chooseDraft, chooseModel } from "./modelResolver.js";
 import { resolveModelSource } from "./modelSource.js";
@@ -96,7 +97,7 @@ export async function loadLlama(options: LlamaLoadOptions, signal: AbortSignal, 
     // A context larger than the trained one only produces garbage past that point.
     const train = model.trainContextSize;
     const contextSize = train > 0 ? Math.min(settings.contextSize, train) : settings.contextSize;
-    const flashAttention = resolveFlashAttention(settings.flashAttention, llama);
+    const flashAttention = resolveFlashAttention(settings.flashAttention, llama, readFlashAttentionMeasurement(modelPath, llama.buildType, env)?.faster ?? null);
     let draft: LoadedLlama["draft"] = null;
     if (draftPath) {
       progress(0.9, `loading draft ${basename(draftPath)}`);
@@ -157,11 +158,13 @@ export function llamaGpuOption(gpuLayers: ModelSettings["gpuLayers"]): false | "
 }
 
 /**
- * "auto" defers to llama.cpp except on a prebuilt binary running on the CPU: its generic CPU variants made
- * generation about 3x slower with flash attention on (measured on a Zen 4 box), while a local build for this CPU
- * (`npm run build:llama`) and GPUs gain from it.
+ * "auto" on the CPU follows what `dhi setup` measured for this model and build (flashAttentionChoice.ts). Without a
+ * measurement it defers to llama.cpp, except on a prebuilt binary: its generic CPU variants made generation about
+ * 3x slower with flash attention on (measured on a Zen 4 box). GPUs always defer to llama.cpp.
  */
-export function resolveFlashAttention(setting: ModelSettings["flashAttention"], llama: Pick<Llama, "gpu" | "buildType">): boolean | "auto" {
+export function resolveFlashAttention(setting: ModelSettings["flashAttention"], llama: Pick<Llama, "gpu" | "buildType">, measured: "on" | "off" | null = null): boolean | "auto" {
   if (setting !== "auto") return setting;
-  return llama.gpu === false && llama.buildType === "prebuilt" ? false : "auto";
+  if (llama.gpu !== false) return "auto";
+  if (measured) return measured === "on";
+  return llama.buildType === "prebuilt" ? false : "auto";
 }

@@ -44,7 +44,7 @@ describe("dhi setup", () => {
     const first = await dhi(["setup", "--no-build-llama", "--no-embedding"], env(cacheDir, host.url), project);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(new RegExp(`${TARGET.replace(/\./g, "\\.")} \\[#+\\] 100\\.0%`));
-    expect(readdirSync(join(cacheDir, "models")).sort()).toEqual(["draft-measurement.json", DRAFT, TARGET].sort());
+    expect(readdirSync(join(cacheDir, "models")).sort()).toEqual(["draft-measurement.json", "flash-attention.json", DRAFT, TARGET].sort());
     const measured = JSON.parse(readFileSync(join(cacheDir, "models", "draft-measurement.json"), "utf8")) as { faster: boolean; targetTokensPerSecond: number };
     expect(measured.targetTokensPerSecond).toBeGreaterThan(0);
     // --no-build-llama: the hint, or (where this clone was built with `npm run build:llama`) that it is done.
@@ -67,7 +67,8 @@ describe("dhi setup", () => {
     const second = await dhi(["setup", "--no-build-llama", "--no-embedding"], env(cacheDir, host.url), project);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain(`${TARGET} is already in`);
-    expect(second.stderr).toContain("already measured");
+    expect(second.stderr).toContain("already measured: draft");
+    expect(second.stderr).toContain("already measured: flash attention");
     expect(host.downloads.length).toBe(downloads);
   });
 
@@ -100,7 +101,7 @@ describe("dhi setup", () => {
     const lines = result.stderr.trim().split("\n");
     expect(lines).toContainEqual(expect.stringMatching(/^dhi: cannot download hf:ggml-org\/Qwen2\.5-Coder-1\.5B.* unreachable \(offline\? ECONNREFUSED\)\. .*"model\.path" or DHI_MODEL/));
     // The build step needs no model: an offline user still reaches it.
-    expect(lines).toContain("dhi setup: 4/4 llama.cpp for this CPU");
+    expect(lines).toContain("dhi setup: 4/5 llama.cpp for this CPU");
     expect(lines.at(-1)).toMatch(/^dhi setup: not finished: the default models could not be downloaded \(see above\)\. Run `dhi setup` again/);
   });
 });

@@ -100,7 +100,7 @@ describeInstalled("the packed package, installed globally", (bin) => {
     const env = userEnv(bin, { DHI_MODEL: FIM_MODEL, DHI_EMBED_MODEL: EMBED_MODEL });
     const setup = run(bin, ["setup", "--no-build-llama", "--no-measure"], root, { ...env, HF_ENDPOINT: "http://127.0.0.1:9/", npm_config_cache: NPM_CACHE }, 300_000);
     const lines = setup.stderr.trim().split("\n");
-    expect(lines, setup.stderr).toContain("dhi setup: 2/4 embedding runtime");
+    expect(lines, setup.stderr).toContain("dhi setup: 2/5 embedding runtime");
     expect(lines.at(-1), setup.stderr).toMatch(/^dhi setup: not finished: the default models could not be downloaded/);
     expect(setup.status).toBe(1);
     const result = run(bin, ["doctor", "--json"], root, env);

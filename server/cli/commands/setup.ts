@@ -5,6 +5,7 @@ import { createInterface } from "node:readline/promises";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DRAFT_MODEL_URI, DEFAULT_MODEL_URI, pulledDefaultDraft, pulledDefaultModel } from "../../inference/defaultModels.js";
 import { readDraftMeasurement, writeDraftMeasurement } from "../../inference/draftMeasurement.js";
+import { readFlashAttentionMeasurement, writeFlashAttentionMeasurement } from "../../inference/flashAttentionChoice.js";
 import { errorMessage } from "../../util/logger.js";
 import { modelCacheDir } from "../../util/paths.js";
 import { parseCliArgs, UsageError, type CliIO } from "../args.js";
@@ -31,7 +32,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   process.on("SIGINT", onInterrupt);
   try {
     const dir = modelCacheDir(io.env);
-    io.stderr(`dhi setup: 1/4 default models → ${dir}\n`);
+    io.stderr(`dhi setup: 1/5 default models → ${dir}\n`);
     // A failed download ends only its own step: the llama.cpp build needs no model, so an offline user still gets it.
     const missing: string[] = [];
     for (const uri of [DEFAULT_MODEL_URI, DEFAULT_DRAFT_MODEL_URI]) {
@@ -48,20 +49,27 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         missing.push("the embedding model");
       }
     }
-    io.stderr("dhi setup: 2/4 embedding runtime\n");
+    io.stderr("dhi setup: 2/5 embedding runtime\n");
     // Needs only the npm registry, so it runs even when the model host was unreachable.
     if (values["no-embedding"]) io.stderr("dhi: skipped (--no-embedding)\n");
     else if ((await installEmbeddingRuntime(io, controller.signal)) === null) {
       if (controller.signal.aborted) return INTERRUPTED;
       missing.push("the embedding runtime");
     }
-    io.stderr("dhi setup: 3/4 draft model on this CPU\n");
+    io.stderr("dhi setup: 3/5 draft model on this CPU\n");
     if (values["no-measure"]) io.stderr("dhi: skipped (--no-measure); the pulled draft stays off\n");
     else if (missing.includes("the default models")) io.stderr("dhi: skipped: the models are not here yet\n");
     else await measure(io, controller.signal);
     if (controller.signal.aborted) return INTERRUPTED;
-    io.stderr("dhi setup: 4/4 llama.cpp for this CPU\n");
+    io.stderr("dhi setup: 4/5 llama.cpp for this CPU\n");
     const built = await buildLlama(io, values["build-llama"] ? "yes" : values["no-build-llama"] ? "no" : "ask", controller.signal);
+    if (controller.signal.aborted) return INTERRUPTED;
+    // After the build: the choice belongs to the binary that will run.
+    io.stderr("dhi setup: 5/5 flash attention on this CPU\n");
+    const measured = measuredModel(io.env);
+    if (values["no-measure"]) io.stderr("dhi: skipped (--no-measure); llama.cpp decides\n");
+    else if (!measured) io.stderr("dhi: skipped: the models are not here yet\n");
+    else await measureAttention(io, measured, controller.signal);
     if (controller.signal.aborted) return INTERRUPTED;
     if (missing.length > 0) {
       io.stderr(`dhi setup: not finished: ${missing.join(" and ")} could not be downloaded (see above). Run \`dhi setup\` again when the model host and the npm registry are reachable; it keeps what is done.\n`);
@@ -72,6 +80,31 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return 0;
   } finally {
     process.off("SIGINT", onInterrupt);
+  }
+}
+
+/** The model the server will use, when it is a local file: DHI_MODEL, else the pulled default. */
+function measuredModel(env: NodeJS.ProcessEnv): string | null {
+  if (env.DHI_MODEL && existsSync(env.DHI_MODEL)) return env.DHI_MODEL;
+  return pulledDefaultModel(env);
+}
+
+/** Flash attention on vs off for this model, build and CPU, once; "auto" then follows the faster. */
+async function measureAttention(io: CliIO, model: string, signal: AbortSignal): Promise<void> {
+  const build = (await hasLocalBuild()) ? "localBuild" : "prebuilt";
+  const known = readFlashAttentionMeasurement(model, build, io.env);
+  if (known) {
+    io.stderr(`dhi: already measured: flash attention ${known.faster} (${known.onMs.toFixed(0)} ms on, ${known.offMs.toFixed(0)} ms off)\n`);
+    return;
+  }
+  io.stderr(`dhi: a few infills with flash attention on and off (${basename(model)})…\n`);
+  try {
+    const { measureFlashAttention } = await import("../../inference/measureFlashAttention.js");
+    const result = await measureFlashAttention(model, { signal });
+    writeFlashAttentionMeasurement(result, io.env);
+    io.stderr(`dhi: ${result.onMs.toFixed(0)} ms with flash attention, ${result.offMs.toFixed(0)} ms without: ${result.faster}\n`);
+  } catch (error) {
+    if (!signal.aborted) io.stderr(`dhi: could not measure flash attention (${errorMessage(error)}); llama.cpp decides\n`);
   }
 }
 
