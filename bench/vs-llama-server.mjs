@@ -17,7 +17,7 @@
 //   npm run build && node bench/vs-llama-server.mjs [--threads N] [--keystrokes N] [--flash-attention auto|on|off]
 // The llama-server binary is built once from node-llama-cpp's bundled llama.cpp (bench/setup-llama-server.sh).
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -45,6 +45,7 @@ const BENCH_DATA = new URL("../shared/bench-data/human-eval-infilling/", root);
 const CTX = 2048;
 
 // dhi as `dhi setup` leaves it: flash attention measured for this model on this CPU ("auto" follows it).
+const LOAD_AT_START = Math.round(loadavg()[0] * 100) / 100;
 const SETUP_ENV = { DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-vs-llama-server-setup-")) };
 const flashAttentionMeasurement = await measureFlashAttention(MODEL, { threads });
 writeFlashAttentionMeasurement(flashAttentionMeasurement, SETUP_ENV);
@@ -310,6 +311,7 @@ const report = {
   dhiLlamaBuild: info.llamaBuild,
   dhiFlashAttention: info.flashAttention,
   flashAttentionMeasurement,
+  loadAverage: { start: LOAD_AT_START, end: Math.round(loadavg()[0] * 100) / 100 },
   contextSize: CTX,
   keystrokes: typed.length,
   engine: engineResults,
@@ -336,9 +338,8 @@ function markdown(r) {
     `Model dhi-fim-4m.gguf, ${r.threads} thread(s), context ${r.contextSize}, greedy, the same n_predict on both sides, requests interleaved.`,
     `dhi ran llama.cpp ${r.dhiLlamaBuild} with flash attention ${r.dhiFlashAttention}, as \`dhi setup\` measured it for this model on this CPU (${r.flashAttentionMeasurement.onMs.toFixed(0)} ms on, ${r.flashAttentionMeasurement.offMs.toFixed(0)} ms off); llama-server is built here from the same llama.cpp release and runs with its defaults (\`-fa auto\`).`,
     "",
-    "**Caveat:** measured on a 2-core machine shared with other engineers' builds and tests (load average well above 2",
-    "during the run). Absolute times are inflated and noisy; the interleaving puts both sides under the same load, so",
-    "the ratios are the figures to read, and even they carry several percent of noise.",
+    `**Caveat:** a 2-core machine; load average ${r.loadAverage.start} at the start and ${r.loadAverage.end} at the end (the bench itself keeps one`,
+    "core busy). Interleaving puts both sides under the same load, so read the ratios; they carry a few percent of noise.",
     "",
     "| Pattern | dhi P50 / P95 ms | llama-server P50 / P95 ms | ratio P50 / P95 | dhi outside the model P50 / P95 ms | evaluated tokens dhi / llama-server | generated tokens dhi / llama-server | identical outputs |",
     "|---|---|---|---|---|---|---|---|",

@@ -55,6 +55,8 @@ describe("dhi setup", () => {
     expect(report.checks.find((c) => c.name === "model")).toMatchObject({ ok: true, detail: `${join(cacheDir, "models", TARGET)} (from pulled default)` });
     const draft = report.checks.find((c) => c.name === "draftModel");
     expect(draft?.detail).toMatch(measured.faster ? /measured faster here/ : /off: measured slower on this CPU/);
+    // The last step measured flash attention for the pulled model; doctor says what "auto" comes to.
+    expect(report.checks.find((c) => c.name === "llamaCpp")?.detail).toMatch(/flash attention (on|off) \(measured here: \d+ ms on, \d+ ms off\)/);
     expect(doctor.status).toBe(0);
 
     // Every CLI command resolves the model the same way: `dhi complete` needs no setting either.

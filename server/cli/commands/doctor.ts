@@ -9,6 +9,7 @@ import { describeCalibration, readCalibration } from "../../index/calibration/ca
 import { EMBEDDING_RUNTIME_MISSING, resolveEmbeddingRuntime } from "../../index/embeddingRuntime.js";
 import { readIndexSummary } from "../../index/indexSummary.js";
 import { chooseDraft, chooseModel, describeModelChoice } from "../../inference/modelResolver.js";
+import { readFlashAttentionMeasurement } from "../../inference/flashAttentionChoice.js";
 import { isRemoteModelUri } from "../../inference/modelSource.js";
 import { grammarFor, SUPPORTED_LANGUAGES } from "../../syntax/index.js";
 import { errorMessage, Logger } from "../../util/logger.js";
@@ -53,7 +54,7 @@ function draftCheck(settings: Settings, env: NodeJS.ProcessEnv, cwd: string): Ch
 }
 
 /** Which llama.cpp binary the embedded engine would run; a prebuilt one on the CPU gets a hint to build one here. */
-async function llamaCppCheck(settings: Settings): Promise<Check> {
+async function llamaCppCheck(settings: Settings, env: NodeJS.ProcessEnv): Promise<Check> {
   if (settings.backend.type !== "embedded") return { name: "llamaCpp", ok: true, required: false, detail: `not used (backend.type is "${settings.backend.type}")` };
   try {
     const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
@@ -63,12 +64,23 @@ async function llamaCppCheck(settings: Settings): Promise<Check> {
     const hint = llama.buildType === "prebuilt" && llama.gpu === false
       ? "; `dhi setup --build-llama` compiles llama.cpp for this CPU in a few minutes (1.3-1.6x faster prompts measured)"
       : "";
-    const detail = `${llama.buildType === "localBuild" ? "built on this machine" : "prebuilt binary"}, ${device}${hint}`;
+    const detail = `${llama.buildType === "localBuild" ? "built on this machine" : "prebuilt binary"}, ${device}${flashAttentionNote(settings, llama.buildType, llama.gpu === false, env)}${hint}`;
     await llama.dispose();
     return { name: "llamaCpp", ok: true, required: true, detail };
   } catch (error) {
     return { name: "llamaCpp", ok: false, required: true, detail: `llama.cpp does not load: ${errorMessage(error)} — run \`dhi setup --build-llama\`, or reinstall dhi` };
   }
+}
+
+/** What "model.flashAttention" comes to on this CPU for the model the server would load, and why. */
+function flashAttentionNote(settings: Settings, build: string, cpu: boolean, env: NodeJS.ProcessEnv): string {
+  const setting = settings.model.flashAttention;
+  if (setting !== "auto") return `, flash attention ${setting ? "on" : "off"} (model.flashAttention)`;
+  if (!cpu) return ", flash attention: llama.cpp decides (GPU)";
+  const model = chooseModel(settings.model, env);
+  const measured = model && !model.remote ? readFlashAttentionMeasurement(model.source, build, env) : null;
+  if (measured) return `, flash attention ${measured.faster} (measured here: ${measured.onMs.toFixed(0)} ms on, ${measured.offMs.toFixed(0)} ms off)`;
+  return build === "prebuilt" ? ", flash attention off (prebuilt binary on a CPU)" : ", flash attention: llama.cpp decides (not measured for this model yet: `dhi setup`)";
 }
 
 function grammarsCheck(): Check {
@@ -130,7 +142,7 @@ export async function runChecks(root: string, env: NodeJS.ProcessEnv): Promise<{
   const checks: Check[] = [
     modelCheck(settings, env, root),
     draftCheck(settings, env, root),
-    await llamaCppCheck(settings),
+    await llamaCppCheck(settings, env),
     await embeddingCheck(settings, env),
     grammarsCheck(),
     indexCheck(root, env),
