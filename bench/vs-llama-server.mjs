@@ -274,7 +274,7 @@ function ringAsInputExtra(files) {
   return kept;
 }
 
-async function lspNewFiles(problems, maxTokens, completion = {}, { sameExtraContext = false } = {}) {
+async function lspNewFiles(problems, maxTokens, completion = {}, { sameExtraContext = false, pauseMs = 0 } = {}) {
   return withDhi(maxTokens, async (dhi, rootDir) => {
     const rows = [];
     const opened = [];
@@ -282,6 +282,8 @@ async function lspNewFiles(problems, maxTokens, completion = {}, { sameExtraCont
       const uri = pathToFileURL(join(rootDir, `p${i}.py`)).href;
       const text = p.prompt + p.suffix;
       await dhi.open(uri, "python", text);
+      // A user who reads the new file before typing: dhi evaluates its recent-files context meanwhile (prefill).
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
       const extra = sameExtraContext ? ringAsInputExtra(opened) : [];
       rows.push(await pair(i, () => dhiInline(dhi, uri, text, p.prompt.length), () => llamaServerInfill(p.prompt, p.suffix, maxTokens, extra, sameExtraContext ? ringServer : server)));
       opened.push({ filename: `p${i}.py`, text });
@@ -301,6 +303,8 @@ lsp.multiLine64NoExtraContext = await lspNewFiles(humanEval("HumanEval-MultiLine
 // And with the ring on both sides: llama-server gets the earlier files as input_extra, as llama.vim sends its ring.
 lsp.newlyOpenedFiles64SameExtraContext = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64, {}, { sameExtraContext: true });
 lsp.multiLine64SameExtraContext = await lspNewFiles(humanEval("HumanEval-MultiLineInfilling.jsonl.gz", 12), 64, {}, { sameExtraContext: true });
+// dhi's default again, with a 500 ms pause between opening each file and its first request.
+lsp.newlyOpenedFiles64AfterPause = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64, {}, { pauseMs: 500 });
 server.stop();
 ringServer.stop();
 
@@ -356,6 +360,7 @@ function markdown(r) {
   lines.push(row("LSP, newly opened files, 64 tokens, the earlier files as extra context on both sides (llama-server: `input_extra`, as llama.vim)", r.lsp.newlyOpenedFiles64SameExtraContext, "–"));
   lines.push(row("LSP, multi-line, 64 tokens, no extra context", r.lsp.multiLine64NoExtraContext, "–"));
   lines.push(row("LSP, multi-line, 64 tokens, the earlier files as extra context on both sides", r.lsp.multiLine64SameExtraContext, "–"));
+  lines.push(row("LSP, newly opened files, 64 tokens, a 500 ms pause after each open (dhi evaluates the ring meanwhile)", r.lsp.newlyOpenedFiles64AfterPause, "–"));
   lines.push(
     "",
     "Through the LSP dhi post-processes and stops early where its single/multi-line rules say so (generated tokens),",

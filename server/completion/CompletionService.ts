@@ -9,6 +9,7 @@ import { AcceptanceStats, type AcceptanceSnapshot } from "./AcceptanceStats.js";
 import { remainderOf, type CompletionEntry } from "./cache/CompletionEntry.js";
 import { CompletionLru } from "./cache/CompletionLru.js";
 import { TypeThroughCache } from "./cache/TypeThroughCache.js";
+import { ContextPrefill } from "./ContextPrefill.js";
 import { documentWindow } from "./context/largeDocument.js";
 import { RecentFiles } from "./context/RecentFiles.js";
 import { TokenCounter } from "./context/TokenCounter.js";
@@ -110,6 +111,8 @@ export class CompletionService {
     requests: 0, typeThroughHits: 0, lruHits: 0, joinedJobs: 0, jobsStarted: 0, budgetHits: 0, cancelled: 0,
   };
   private disposed = false;
+  /** Evaluates a newly opened file's recent-files context while the editor is idle. */
+  readonly prefill: ContextPrefill;
 
   constructor(options: CompletionServiceOptions) {
     this.engine = options.engine;
@@ -121,6 +124,7 @@ export class CompletionService {
     this.logger = options.logger;
     this.switches = { postprocess: options.postprocess, verify: options.verify };
     this.counter = new TokenCounter((text) => this.engine.countTokens(text));
+    this.prefill = new ContextPrefill({ engine: this.engine, recent: this.recent, counter: this.counter, getSettings: this.getSettings, repoName: this.repoName, logger: this.logger });
   }
 
   /**
@@ -128,6 +132,8 @@ export class CompletionService {
    * maxDocumentLength is completed from a window around the cursor, without retrieval.
    */
   async complete(request: CompletionRequest): Promise<CompletionResult | null> {
+    // A request needs the model now: a prefill waiting for a quiet moment yields at once.
+    this.prefill.cancel();
     // The one place the request's text and offset are read: every later step takes this cursor.
     const cursor = Cursor.at(request.text, request.offset);
     if ((request.documentLength ?? cursor.length) <= this.maxDocumentLength() || !cursor.inside) return this.completeWithin(request, cursor, true);
@@ -261,8 +267,14 @@ export class CompletionService {
     this.recent.noteDocument(uri, path, text);
   }
 
+  /** A document was opened: its recent-files context is evaluated once the editor is idle (ContextPrefill). */
+  schedulePrefill(uri: string, path: string, text: string): void {
+    if (!this.disposed) this.prefill.schedule(uri, path, text);
+  }
+
   /** A document was closed. */
   forgetDocument(uri: string): void {
+    this.prefill.cancel();
     this.recent.forget(uri);
     this.typeThrough.forget(uri);
     this.jobs.get(uri)?.abort();
@@ -271,6 +283,7 @@ export class CompletionService {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.prefill.cancel();
     for (const controller of this.requests.values()) controller.abort();
     const running = [...this.jobs.values()];
     for (const job of running) job.abort();

@@ -8,9 +8,9 @@ import { renderChatPrompt } from "./chatPrompt.js";
 import { PromptLookupDrafter } from "./drafters.js";
 import { FimUnsupportedError } from "./errors.js";
 import { buildFimPrompt, type FimLayout } from "./fimPrompt.js";
-import { DEFAULT_MAX_TOKENS, generate, type RunResult } from "./generate.js";
+import { DEFAULT_MAX_TOKENS, evaluatePrefix, generate, type RunResult } from "./generate.js";
 import { loadLlama, type LoadedLlama } from "./loadLlama.js";
-import type { CompleteRequest, GenerationResult, InferenceEngine, InfillRequest, LoadProgress, ModelInfo } from "./types.js";
+import type { CompleteRequest, GenerationResult, InferenceEngine, InfillRequest, LoadProgress, ModelInfo, PrefillRequest, PrefillResult } from "./types.js";
 
 /** Speculative decoding switches. */
 export interface SpeculationOptions {
@@ -123,6 +123,24 @@ export class LlamaEngine implements InferenceEngine {
       return { ...run, timings: { ...run.timings, queueMs, tokenizeMs } };
     });
     return withLoad(result, loadMs);
+  }
+
+  async prefill(request: PrefillRequest): Promise<PrefillResult | null> {
+    // Never the reason a model loads: a prefill only helps a model that is already serving requests.
+    const s = this.state;
+    if (!s?.fim || this.disposed) return null;
+    const fim = s.fim;
+    const signal = this.requestSignal(request.signal);
+    return this.fimLock.run(signal, async () => {
+      const prompt = buildFimPrompt(s.model, fim, { ...request, repoName: request.repoName ?? this.options.repoName }, {
+        layout: this.options.fimLayout,
+        budget: s.sequence.contextSize - DEFAULT_MAX_TOKENS - 1,
+        memo: s.memo,
+      });
+      if (prompt.stable < 2) return null;
+      const evaluated = await evaluatePrefix(s.sequence, prompt.tokens.slice(0, prompt.stable), { minShiftedRun: this.options.cacheReuse, signal });
+      return { stable: prompt.stable, evaluated };
+    });
   }
 
   async complete(request: CompleteRequest): Promise<GenerationResult> {

@@ -96,6 +96,8 @@ export interface FimPrompt {
   layout: FimLayout;
   /** Extra-context files that fitted. */
   contextFiles: number;
+  /** Leading tokens that do not depend on where the cursor is (extra context, file header): what a prefill can evaluate. */
+  stable: number;
 }
 
 type Tok = Pick<LlamaModel, "tokenize">;
@@ -183,7 +185,8 @@ export function buildFimPrompt(model: TokBos, template: ResolvedFimTemplate, inp
           ...middle,
           ...lineHead,
         ];
-  return { tokens, layout, contextFiles };
+  const stable = layout === "spm" ? bos.length + before.length + current.length + 1 : bos.length + before.length + current.length + 1 + inPrefix.length;
+  return { tokens, layout, contextFiles, stable };
 }
 
 /** Where the part of the prefix that goes after the middle token starts, per layout. */

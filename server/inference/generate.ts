@@ -38,6 +38,22 @@ export interface GenerateRunOptions {
   minShiftedRun?: number;
 }
 
+/** Prompt tokens per evaluation call in a prefill: small, so a request waiting behind one waits little. */
+const PREFILL_CHUNK = 32;
+
+/**
+ * Brings the sequence's KV cache to exactly `tokens` (reusing what it holds) without generating; returns how many
+ * tokens it evaluated. Abort lands between chunks, and what was evaluated stays for the next prompt to reuse.
+ */
+export async function evaluatePrefix(sequence: LlamaContextSequence, tokens: Token[], options: { minShiftedRun?: number; signal?: AbortSignal }): Promise<number> {
+  const plan = await alignSequence(sequence, tokens, options.minShiftedRun);
+  for (let i = 0; i < plan.evaluate.length; i += PREFILL_CHUNK) {
+    if (options.signal?.aborted) throw new AbortError();
+    await sequence.evaluateWithoutGeneratingNewTokens(plan.evaluate.slice(i, i + PREFILL_CHUNK));
+  }
+  return plan.evaluate.length;
+}
+
 export type RunResult = Omit<GenerationResult, "timings"> & { timings: Omit<GenerationResult["timings"], "loadMs"> };
 
 export async function generate(run: GenerateRunOptions): Promise<RunResult> {

@@ -120,6 +120,15 @@ export interface InfillRequest extends GenerateOptions {
   repoName?: string;
 }
 
+/** The cursor-independent start of a FIM prompt (extra context, file header), evaluated ahead of a request. */
+export type PrefillRequest = Pick<InfillRequest, "cursor" | "extraContext" | "path" | "repoName" | "signal">;
+
+export interface PrefillResult {
+  /** Tokens of the prompt's stable start, and how many of them had to be evaluated (the rest were cached). */
+  stable: number;
+  evaluated: number;
+}
+
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
   text: string;
@@ -151,6 +160,12 @@ export interface InferenceEngine {
   infill(request: InfillRequest): Promise<GenerationResult>;
   /** Instruction-following generation through the chat template. */
   complete(request: CompleteRequest): Promise<GenerationResult>;
+  /**
+   * Evaluates the cursor-independent start of the FIM prompt infill() would build into the KV cache, so the next
+   * infill with the same extra context evaluates only its own part. Only on a loaded embedded engine; null when
+   * it did nothing. Rejects with AbortError when cancelled (what was evaluated stays cached).
+   */
+  prefill?(request: PrefillRequest): Promise<PrefillResult | null>;
   tokenize(text: string): Promise<number[]>;
   countTokens(text: string): Promise<number>;
   /** Counts requests that reached the model; tests use it to prove cache hits make no model call. */

@@ -134,6 +134,10 @@ export class DhiServer {
       workspace.forgetDocument(document.uri);
       indexSync.documentClosed(document);
     });
+    this.documents.onDidOpen(({ document }) => {
+      const { workspace } = this.folders.forDocument(document.uri);
+      workspace.documentOpened(document, workspaceRelativePath(workspace.root, document.uri));
+    });
     this.documents.onDidChangeContent(({ document }) => {
       const { workspace, indexSync } = this.folders.forDocument(document.uri);
       workspace.noteDocument(document, workspaceRelativePath(workspace.root, document.uri));

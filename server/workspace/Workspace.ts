@@ -237,6 +237,12 @@ export class Workspace {
     if (relativePath) this.completion.noteDocument(document.uri, relativePath, document.getText());
   }
 
+  /** A document was opened: once the editor is idle, its recent-files context is evaluated ahead of its first completion. */
+  documentOpened(document: EditorDocument, relativePath: string | null): void {
+    if (this.isLarge(document) || !relativePath) return;
+    this.completion.schedulePrefill(document.uri, relativePath, document.getText());
+  }
+
   /** Over index.maxFileBytes: not indexed, no retrieval, no recent-files context. (Never builds a large text.) */
   isLarge(document: EditorDocument): boolean {
     return (document.length ?? document.getText().length) > this.current.index.maxFileBytes;

@@ -114,6 +114,24 @@ describe("FIM prompt layout", () => {
     expect(commentHeader("a.ts", "b.ts")).toBe("// path: a.ts\n");
   });
 
+  it("the prompt's stable start (extra context, file header) is the same wherever the cursor is, in every layout", () => {
+    for (const [name, layouts] of [["starcoder", ["psm", "psm-line", "spm"]], ["deepseek-coder", ["psm", "psm-line"]], ["dhi", ["psm", "psm-line"]]] as const) {
+      const m = model(name);
+      const t = resolveFimTemplate(m, "auto", name);
+      if (!t) throw new Error(`no template for ${name}`);
+      for (const layout of layouts) {
+        const at = (cursor: Cursor) => buildFimPrompt(m, t, { cursor, extraContext, path: "main.py" }, { budget: 1000, layout });
+        const top = at(Cursor.between("", prefix + suffix));
+        const here = at(Cursor.between(prefix, suffix));
+        expect(top.stable, `${name} ${layout}`).toBeGreaterThan(2);
+        expect(here.stable, `${name} ${layout}`).toBe(top.stable);
+        expect(here.tokens.slice(0, here.stable), `${name} ${layout}`).toEqual(top.tokens.slice(0, top.stable));
+        // It ends before the first token that depends on the cursor.
+        expect(here.tokens[here.stable], `${name} ${layout}`).not.toBe(top.tokens[top.stable]);
+      }
+    }
+  });
+
   it("SPM puts the suffix first; over-long input is trimmed at line boundaries to the budget", () => {
     const m = model("starcoder");
     const t = resolveFimTemplate(m, "auto", "sc");
