@@ -28,9 +28,6 @@ export interface ContextPrefillOptions {
 export class ContextPrefill {
   private timer: NodeJS.Timeout | null = null;
   private running: AbortController | null = null;
-  /** The latest prefill that ran to the end, for tests and the debug log. */
-  last: (PrefillResult & { uri: string }) | null = null;
-
   constructor(private readonly options: ContextPrefillOptions) {}
 
   /** After PREFILL_DELAY_MS without a request, evaluates `uri`'s recent-files context. Only on a loaded engine. */
@@ -80,10 +77,7 @@ export class ContextPrefill {
       });
       if (assembled.extraContext.length === 0 || controller.signal.aborted) return null;
       const result = await engine.prefill({ cursor: assembled.cursor, extraContext: assembled.extraContext, path, repoName: this.options.repoName, signal: controller.signal });
-      if (result) {
-        this.last = { ...result, uri };
-        logger.debug(`completion: prefilled ${path}'s recent-files context: ${result.evaluated} of ${result.stable} tokens evaluated`);
-      }
+      if (result) logger.debug(`completion: prefilled ${path}'s recent-files context: ${result.evaluated} of ${result.stable} tokens evaluated`);
       return result;
     } catch (error) {
       if (!isAbortError(error)) logger.debug(`completion: prefill failed for ${path}: ${errorMessage(error)}`);
