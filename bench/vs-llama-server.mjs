@@ -50,12 +50,6 @@ const SETUP_ENV = { DHI_CACHE_DIR: mkdtempSync(join(tmpdir(), "dhi-vs-llama-serv
 const flashAttentionMeasurement = await measureFlashAttention(MODEL, { threads });
 writeFlashAttentionMeasurement(flashAttentionMeasurement, SETUP_ENV);
 
-const server = await startLlamaServer({ model: MODEL, threads, contextSize: CTX });
-// llama-server takes input_extra only within n_ctx - n_batch - 2*n_predict tokens: none at its default batch of
-// 2048 in a 2048 context. This one runs with llama.vim's recommended batch (1024) and --cache-reuse 256 (its ring
-// moves, as dhi's does) for the extra-context patterns.
-const ringServer = await startLlamaServer({ model: MODEL, threads, contextSize: CTX, extraArgs: ["-b", "1024", "-ub", "1024", "--cache-reuse", "256"] });
-
 async function llamaServerInfill(prefix, suffix, nPredict, inputExtra = [], target = server) {
   const lineStart = prefix.lastIndexOf("\n") + 1;
   const t0 = performance.now();
@@ -113,6 +107,17 @@ for (const layout of ["psm", "psm-line"]) {
 if (info.llamaBuild === "prebuilt") {
   process.stderr.write("[vs-llama-server] dhi runs node-llama-cpp's prebuilt llama.cpp; `npm run build:llama` builds it for this CPU like llama-server (a like-for-like comparison)\n");
 }
+
+// llama-server runs as dhi does: the same flash attention choice (the two kernels round differently, which flips
+// near-ties late in a greedy generation), and `-n` set to the longest n_predict used. Its /infill takes
+// n_ctx - n_batch - 2*n_predict tokens of its repo-level extra context with the *server's* n_predict, which defaults
+// to -1: 2 tokens, so every bare request would start with the tail of "<file_sep>filename\n" before BOS.
+const serverArgs = ["-fa", info.flashAttention === true ? "on" : "off", "-n", String(Math.max(...LENGTHS))];
+const server = await startLlamaServer({ model: MODEL, threads, contextSize: CTX, extraArgs: serverArgs });
+// llama-server takes input_extra only within n_ctx - n_batch - 2*n_predict tokens: none at its default batch of
+// 2048 in a 2048 context. This one runs with llama.vim's recommended batch (1024) and --cache-reuse 256 (its ring
+// moves, as dhi's does) for the extra-context patterns.
+const ringServer = await startLlamaServer({ model: MODEL, threads, contextSize: CTX, extraArgs: [...serverArgs, "-b", "1024", "-ub", "1024", "--cache-reuse", "256"] });
 
 /**
  * Where a dhi output first differs from llama-server's, and how close the model's top two choices were there
@@ -314,6 +319,7 @@ const report = {
   // Which llama.cpp binary dhi ran (prebuilt, or built here by `npm run build:llama`) and its flash attention.
   dhiLlamaBuild: info.llamaBuild,
   dhiFlashAttention: info.flashAttention,
+  llamaServerArgs: serverArgs,
   flashAttentionMeasurement,
   loadAverage: { start: LOAD_AT_START, end: Math.round(loadavg()[0] * 100) / 100 },
   contextSize: CTX,
@@ -340,7 +346,7 @@ function markdown(r) {
     "",
     `Measured ${new Date().toISOString().slice(0, 16)} UTC with \`npm run build && node bench/vs-llama-server.mjs\` (JSON: vs-llama-server.json).`,
     `Model dhi-fim-4m.gguf, ${r.threads} thread(s), context ${r.contextSize}, greedy, the same n_predict on both sides, requests interleaved.`,
-    `dhi ran llama.cpp ${r.dhiLlamaBuild} with flash attention ${r.dhiFlashAttention}, as \`dhi setup\` measured it for this model on this CPU (${r.flashAttentionMeasurement.onMs.toFixed(0)} ms on, ${r.flashAttentionMeasurement.offMs.toFixed(0)} ms off); llama-server is built here from the same llama.cpp release and runs with its defaults (\`-fa auto\`).`,
+    `dhi ran llama.cpp ${r.dhiLlamaBuild} with flash attention ${r.dhiFlashAttention}, as \`dhi setup\` measured it for this model on this CPU (${r.flashAttentionMeasurement.onMs.toFixed(0)} ms on, ${r.flashAttentionMeasurement.offMs.toFixed(0)} ms off); llama-server is built here from the same llama.cpp release and runs with the same flash attention and \`-n\` at the longest n_predict (\`${r.llamaServerArgs.join(" ")}\`; see the comment in the script).`,
     "",
     `**Caveat:** a 2-core machine; load average ${r.loadAverage.start} at the start and ${r.loadAverage.end} at the end (the bench itself keeps one`,
     "core busy). Interleaving puts both sides under the same load, so read the ratios; they carry a few percent of noise.",

@@ -5,7 +5,9 @@ import type { ContextFile } from "./types.js";
 
 // Lays out a FIM prompt as tokens. The layout decides how much KV cache survives a keystroke:
 // - "psm":      [ctx] PRE prefix SUF suffix MID            (a keystroke changes the prefix end, so the
-//                                                          whole suffix is re-evaluated every time)
+//                                                          whole suffix is re-evaluated every time; the
+//                                                          cursor line is tokenized on its own, as
+//                                                          llama-server /infill's `prompt` field is)
 // - "psm-line": [ctx] PRE prefix-before-cursor-line SUF suffix MID cursor-line-head
 //               (the layout llama.vim's `prompt` field is meant for: typing on a line changes only the
 //               tokens after MID; Enter re-evaluates the suffix once per line)
@@ -113,7 +115,9 @@ export function buildFimPrompt(model: TokBos, template: ResolvedFimTemplate, inp
   const memo = options.memo ?? new TokenMemo(model, 0);
   const text = (s: string): Token[] => memo.tokenize(s);
   const { prefix, suffix } = input.cursor;
-  const lineStart = middleStart(input.cursor, layout);
+  // psm tokenizes the cursor line's head apart from the lines before it and keeps it in the prefix: llama-server's
+  // /infill prompt as llama.vim sends it (`input_prefix` + `prompt`), token for token. The others put it after MID.
+  const lineStart = layout === "psm" ? input.cursor.lineStart : middleStart(input.cursor, layout);
   let lineHead = text(prefix.slice(lineStart));
   const specials = 4;
   const budget = Math.max(16, options.budget);
@@ -180,10 +184,11 @@ export function buildFimPrompt(model: TokBos, template: ResolvedFimTemplate, inp
           template.prefix,
           ...inPrefix,
           ...prefixTokens,
+          ...(layout === "psm" ? lineHead : []),
           template.suffix,
           ...suffixTokens,
           ...middle,
-          ...lineHead,
+          ...(layout === "psm" ? [] : lineHead),
         ];
   const stable = layout === "spm" ? bos.length + before.length + current.length + 1 : bos.length + before.length + current.length + 1 + inPrefix.length;
   return { tokens, layout, contextFiles, stable };

@@ -1,4 +1,5 @@
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FimUnsupportedError } from "../../server/inference/errors.js";
 import { buildFimPrompt, commentHeader, keepLinesFromEnd } from "../../server/inference/fimPrompt.js";
@@ -112,6 +113,32 @@ describe("FIM prompt layout", () => {
     expect(text).toContain("# path: util/helpers.py\ndef helper()");
     expect(text).toContain("# path: main.py\nimport os");
     expect(commentHeader("a.ts", "b.ts")).toBe("// path: a.ts\n");
+  });
+
+  it("psm is llama-server /infill's prompt token for token, wherever the cursor is (the identical-output bench relies on it)", () => {
+    // llama.cpp tools/server format_prompt_infill, without extra context, with llama.vim's request: `input_prefix`
+    // (the lines before the cursor line) and `prompt` (the cursor line's head) tokenized apart, then
+    // [BOS if the vocab adds one] PRE input_prefix prompt SUF input_suffix MID.
+    const source = readFileSync(new URL("../../server/inference/fimPrompt.ts", import.meta.url), "utf8");
+    for (const name of ["dhi", "starcoder", "deepseek-coder"]) {
+      const m = model(name);
+      const t = resolveFimTemplate(m, "auto", name);
+      if (!t) throw new Error(`no template for ${name}`);
+      const tok = (text: string): Token[] => (text === "" ? [] : m.tokenize(text, false));
+      const bos = m.tokens.shouldPrependBosToken && m.tokens.bos != null ? [m.tokens.bos] : [];
+      let cursors = 0;
+      // Every 53rd character of a real file: indented lines, line starts, mid-word, blank lines.
+      for (let offset = 1200; offset < 4000; offset += 53) {
+        const prefix = source.slice(offset - 1200, offset);
+        const suffix = source.slice(offset, offset + 300);
+        const lineStart = prefix.lastIndexOf("\n") + 1;
+        const server = [...bos, t.prefix, ...tok(prefix.slice(0, lineStart)), ...tok(prefix.slice(lineStart)), t.suffix, ...tok(suffix), t.middle];
+        const dhi = buildFimPrompt(m, t, { cursor: Cursor.between(prefix, suffix) }, { budget: 4096, layout: "psm" });
+        expect(dhi.tokens, `${name} at ${offset}`).toEqual(server);
+        cursors++;
+      }
+      expect(cursors).toBeGreaterThan(50);
+    }
   });
 
   it("the prompt's stable start (extra context, file header) is the same wherever the cursor is, in every layout", () => {
