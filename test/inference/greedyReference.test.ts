@@ -13,7 +13,7 @@ import { quietLogger, testSettings } from "./models.js";
 // Identical outputs at 64 tokens: the completion path the server runs (CompletionService → LlamaEngine, with KV
 // reuse across a typing session, chunked prompt evaluation and the streaming token loop) against a plain
 // node-llama-cpp greedy evaluation of the same prompt tokens in a fresh context (what llama-server /infill does
-// with a cold cache). llama-server itself is too slow to build in CI; bench/vs-llama-server.mjs compares with it.
+// with a cold cache). llamaServerIdentical.test.ts compares with llama-server itself, bench/vs-llama-server.mjs at scale.
 
 const MAX_TOKENS = 64;
 const PROBLEMS = humanEvalProblems(3);

@@ -1,0 +1,80 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LlamaEngine } from "../../server/inference/LlamaEngine.js";
+import { Cursor } from "../../server/text/Cursor.js";
+import { HOW_TO_GET_LLAMA_SERVER, LLAMA_SERVER_BIN, llamaServerInfill, startLlamaServer, type LlamaServer } from "../helpers/llamaServer.js";
+import { humanEvalProblems } from "./humanEval.js";
+import { FIM_MODEL, quietLogger, testSettings } from "./models.js";
+
+// Identical outputs at 64 tokens against llama.cpp's own llama-server /infill: dhi's engine with the "psm" layout
+// (llama-server's prompt, token for token) and KV reuse across typing sessions, next to llama-server with its prompt
+// cache, greedy on both sides. Both run without flash attention (its kernel rounds differently) and llama-server
+// with `-n 64`: its /infill sizes its repo-level extra context with the server's n_predict, and the default (-1)
+// puts 2 tokens of "<file_sep>filename\n" before every prompt. bench/vs-llama-server.mjs checks the same at scale.
+
+const MAX_TOKENS = 64;
+const KEYSTROKES = 4;
+
+interface Case {
+  name: string;
+  prefix: string;
+  suffix: string;
+}
+
+/** Typing sessions: HumanEval solutions typed a character at a time, and a real file typed mid-line, indented. */
+function cases(): Case[] {
+  const out: Case[] = [];
+  for (const problem of humanEvalProblems(3)) {
+    for (let k = 0; k < KEYSTROKES; k++) {
+      out.push({ name: `${problem.task_id} +${k}`, prefix: problem.prompt + problem.canonical_solution.slice(0, k), suffix: problem.suffix });
+    }
+  }
+  const source = readFileSync(new URL("../../server/inference/generate.ts", import.meta.url), "utf8");
+  const line = source.indexOf("\n    ", 1200) + 1; // an indented line past the first 1,200 characters
+  for (let k = 0; k < KEYSTROKES * 2; k++) {
+    const cut = line + 4 + k * 3;
+    out.push({ name: `generate.ts +${k * 3}`, prefix: source.slice(cut - 1000, cut), suffix: source.slice(cut, cut + 300) });
+  }
+  return out;
+}
+
+function describeWithLlamaServer(title: string, body: (bin: string) => void): void {
+  const bin = LLAMA_SERVER_BIN;
+  if (bin) {
+    describe(title, () => body(bin));
+    return;
+  }
+  describe(title, () => {
+    if (process.env.CI) it("has llama-server built in CI", () => expect.fail(`.ci/run builds it: ${HOW_TO_GET_LLAMA_SERVER}`));
+    else it.skip(`skipped: ${HOW_TO_GET_LLAMA_SERVER}`, () => undefined);
+  });
+}
+
+describeWithLlamaServer("greedy outputs at 64 tokens: dhi = llama-server /infill", (bin) => {
+  const engine = new LlamaEngine({ model: testSettings({ flashAttention: false }).model, logger: quietLogger, fimLayout: "psm" });
+  let server: LlamaServer;
+
+  beforeAll(async () => {
+    server = await startLlamaServer(bin, FIM_MODEL, ["-t", "1", "-tb", "1", "-c", "2048", "-np", "1", "-fa", "off", "-n", String(MAX_TOKENS)]);
+    await engine.load();
+  }, 60_000);
+
+  afterAll(async () => {
+    server?.stop();
+    await engine.dispose();
+  });
+
+  it("every request of the typing sessions generates llama-server's text", async () => {
+    const differences: string[] = [];
+    let reusedByBoth = 0;
+    for (const c of cases()) {
+      const theirs = await llamaServerInfill(server, c.prefix, c.suffix, MAX_TOKENS);
+      const ours = await engine.infill({ cursor: Cursor.between(c.prefix, c.suffix), maxTokens: MAX_TOKENS });
+      if (ours.text !== theirs.text) differences.push(`${c.name}:\n  dhi          ${JSON.stringify(ours.text)}\n  llama-server ${JSON.stringify(theirs.text)}`);
+      if (ours.tokens.reused > 0 && theirs.evaluated < ours.tokens.prompt) reusedByBoth++;
+    }
+    expect(differences).toEqual([]);
+    // Both sides answered keystrokes from their caches: the check covers KV reuse, not only fresh evaluations.
+    expect(reusedByBoth).toBeGreaterThan(KEYSTROKES);
+  }, 120_000);
+});
