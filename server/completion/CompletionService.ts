@@ -111,7 +111,7 @@ export class CompletionService {
     requests: 0, typeThroughHits: 0, lruHits: 0, joinedJobs: 0, jobsStarted: 0, budgetHits: 0, cancelled: 0,
   };
   private disposed = false;
-  /** Evaluates a newly opened file's recent-files context while the editor is idle. */
+  /** Updates the recent-files ring and evaluates it while the editor is idle. */
   readonly prefill: ContextPrefill;
 
   constructor(options: CompletionServiceOptions) {
@@ -124,7 +124,7 @@ export class CompletionService {
     this.logger = options.logger;
     this.switches = { postprocess: options.postprocess, verify: options.verify };
     this.counter = new TokenCounter((text) => this.engine.countTokens(text));
-    this.prefill = new ContextPrefill({ engine: this.engine, recent: this.recent, counter: this.counter, getSettings: this.getSettings, repoName: this.repoName, logger: this.logger });
+    this.prefill = new ContextPrefill({ engine: this.engine, recent: this.recent, counter: this.counter, getSettings: this.getSettings, getIndex: this.getIndex, repoName: this.repoName, logger: this.logger });
   }
 
   /**
@@ -134,6 +134,8 @@ export class CompletionService {
   async complete(request: CompletionRequest): Promise<CompletionResult | null> {
     // A request needs the model now: a prefill waiting for a quiet moment yields at once.
     this.prefill.cancel();
+    // The ring changes in idle time (ContextPrefill), except where nothing is prefilled: nothing is cached there.
+    if (!this.prefill.canRun()) this.recent.admit(request.uri);
     // The one place the request's text and offset are read: every later step takes this cursor.
     const cursor = Cursor.at(request.text, request.offset);
     if ((request.documentLength ?? cursor.length) <= this.maxDocumentLength() || !cursor.inside) return this.completeWithin(request, cursor, true);
@@ -148,6 +150,10 @@ export class CompletionService {
     try {
       const result = await this.answer(request, cursor, trace, retrieval);
       if (trace.outcome === "failed") trace.outcome = result ? "generated" : "empty";
+      if (!this.disposed) {
+        const maxTokens = request.maxTokens ?? this.getSettings().maxTokens;
+        this.prefill.scheduleWarmUp({ uri: request.uri, path: request.path, cursor, maxTokens, retrieval });
+      }
       return result;
     } catch (error) {
       if (isAbortError(error)) trace.outcome = "cancelled";
@@ -267,7 +273,7 @@ export class CompletionService {
     this.recent.noteDocument(uri, path, text);
   }
 
-  /** A document was opened: its recent-files context is evaluated once the editor is idle (ContextPrefill). */
+  /** A document was opened: the ring is updated and its prompt start evaluated once the editor is idle (ContextPrefill). */
   schedulePrefill(uri: string, path: string, text: string): void {
     if (!this.disposed) this.prefill.schedule(uri, path, text);
   }

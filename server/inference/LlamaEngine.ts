@@ -132,14 +132,18 @@ export class LlamaEngine implements InferenceEngine {
     const fim = s.fim;
     const signal = this.requestSignal(request.signal);
     return this.fimLock.run(signal, async () => {
+      // The budget infill() gives the same request, so the prompt is the one it will build.
+      const maxTokens = Math.min(request.maxTokens ?? DEFAULT_MAX_TOKENS, Math.floor(s.sequence.contextSize / 2));
       const prompt = buildFimPrompt(s.model, fim, { ...request, repoName: request.repoName ?? this.options.repoName }, {
         layout: this.options.fimLayout,
-        budget: s.sequence.contextSize - DEFAULT_MAX_TOKENS - 1,
+        budget: s.sequence.contextSize - maxTokens - 1,
         memo: s.memo,
       });
-      if (prompt.stable < 2) return null;
-      const evaluated = await evaluatePrefix(s.sequence, prompt.tokens.slice(0, prompt.stable), { minShiftedRun: this.options.cacheReuse, signal });
-      return { stable: prompt.stable, evaluated };
+      // infill() always evaluates the prompt's last token itself (for fresh logits).
+      const end = request.whole ? prompt.tokens.length - 1 : prompt.stable;
+      if (end < 2) return null;
+      const evaluated = await evaluatePrefix(s.sequence, prompt.tokens.slice(0, end), { minShiftedRun: this.options.cacheReuse, signal });
+      return { stable: end, evaluated };
     });
   }
 

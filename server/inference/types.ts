@@ -121,10 +121,13 @@ export interface InfillRequest extends GenerateOptions {
 }
 
 /** The cursor-independent start of a FIM prompt (extra context, file header), evaluated ahead of a request. */
-export type PrefillRequest = Pick<InfillRequest, "cursor" | "extraContext" | "path" | "repoName" | "signal">;
+export type PrefillRequest = Pick<InfillRequest, "cursor" | "extraContext" | "path" | "repoName" | "signal" | "maxTokens"> & {
+  /** Evaluate the whole prompt but its last token (a warm-up at the cursor), not only its stable start. */
+  whole?: boolean;
+};
 
 export interface PrefillResult {
-  /** Tokens of the prompt's stable start, and how many of them had to be evaluated (the rest were cached). */
+  /** Tokens of the prompt's stable start (or all but its last, for `whole`), and how many had to be evaluated. */
   stable: number;
   evaluated: number;
 }

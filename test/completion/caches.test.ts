@@ -50,22 +50,40 @@ describe("recent-files ring", () => {
     const ring = new RecentFiles({ maxChunks: 2, chunkLines: 4 });
     const lines = Array.from({ length: 20 }, (_, i) => `line ${i}`);
     ring.noteDocument("a", "a.ts", lines.join("\n"));
+    expect(ring.admit("b")).toBe(true);
     expect(ring.chunksFor("b").map((c) => c.startLine)).toEqual([0]);
     const edited = [...lines];
     edited[10] = "edited line";
     ring.noteDocument("a", "a.ts", edited.join("\n"));
+    ring.admit("b");
     const chunks = ring.chunksFor("b");
     expect(chunks.map((c) => c.startLine)).toEqual([0, 8]);
     expect(chunks[1].text).toContain("edited line");
     // A third file: the oldest chunk leaves from the front, the order of the rest is kept (a stable prompt start).
     ring.noteDocument("e", "e.ts", "epsilon\nzeta");
+    ring.admit("b");
     expect(ring.chunksFor("b").map((c) => c.path)).toEqual(["a.ts", "e.ts"]);
     expect(ring.chunksFor("b")[0].startLine).toBe(8);
     expect(ring.chunksFor("a").map((c) => c.path)).toEqual(["e.ts"]);
     ring.noteDocument("c", "c.ts", "alpha\nbeta");
     ring.noteDocument("d", "d.ts", "alpha\nbeta");
+    ring.admit("z");
     expect(ring.chunksFor("z").filter((c) => c.text === "alpha\nbeta")).toHaveLength(1);
     expect(chunkSimilarity("a\nb", "a\nb")).toBe(1);
+  });
+
+  it("changes only at admit(), which leaves the asking file's own notes pending and says whether anything changed", () => {
+    const ring = new RecentFiles({ chunkLines: 4 });
+    ring.noteDocument("a", "a.ts", "alpha\nbeta");
+    ring.noteDocument("b", "b.ts", "gamma\ndelta");
+    expect(ring.chunksFor("c")).toEqual([]); // noted, not admitted: what a request sees until the editor is idle
+    expect(ring.admit("b")).toBe(true);
+    expect(ring.chunksFor("c").map((c) => c.path)).toEqual(["a.ts"]);
+    expect(ring.admit("b")).toBe(false); // b.ts, the file being typed in, stays pending
+    expect(ring.admit("a")).toBe(true);
+    expect(ring.chunksFor("c").map((c) => c.path)).toEqual(["a.ts", "b.ts"]);
+    ring.noteDocument("e", "e.ts", "   \n");
+    expect(ring.admit(null)).toBe(false); // a blank file cuts no chunk
   });
 });
 

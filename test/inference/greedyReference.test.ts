@@ -55,8 +55,10 @@ describe("greedy outputs at 64 tokens: the server's completion path = a plain gr
 
   beforeAll(async () => {
     // Newly opened files, one request each: the recent-files ring grows and its cached chunks are shifted into place.
+    // Without prefill() the ring takes each file in at the request (as for a remote engine), not in idle time.
     const settings = CompletionSettingsSchema.parse({ maxTokens: MAX_TOKENS, responseBudgetMs: 0, multiline: true });
-    const service = new CompletionService({ engine: recording, getSettings: () => settings, logger: quietLogger });
+    const atRequest = Object.assign(Object.create(recording) as LlamaEngine, { prefill: undefined });
+    const service = new CompletionService({ engine: atRequest, getSettings: () => settings, logger: quietLogger });
     for (const [n, problem] of humanEvalProblems(6).entries()) {
       const text = problem.prompt + problem.suffix;
       service.noteDocument(`file:///open${n}.py`, `open${n}.py`, text);

@@ -1,9 +1,11 @@
 // llama.vim's ring buffer of "extra context": chunks of recently opened or edited files, oldest first,
 // with near-duplicates evicted. Chunks are cut lazily: noteDocument() only stores the text (it runs on
-// every edit), and the chunk around the last edit is taken when another file asks for context.
+// every edit), and admit() takes the chunk around the last edit into the ring. Like llama.vim's ring_update,
+// that happens while the editor is idle (ContextPrefill), not on a request: a request sees the ring the KV
+// cache already holds, so switching files never makes the first completion evaluate the chunk just left.
 // The order is stable (a new chunk goes to the end, the oldest leaves from the front) because the prompt
-// starts with these chunks: a stable start keeps the model's KV cache, so a newly opened file costs its own
-// tokens and the one new chunk rather than the whole ring (see inference/kvReuse.ts for the shifted reuse).
+// starts with these chunks: a stable start keeps the model's KV cache (see inference/kvReuse.ts for the
+// shifted reuse when the ring moves).
 
 export interface RecentChunk {
   uri: string;
@@ -75,28 +77,35 @@ export class RecentFiles {
     for (let i = this.chunks.length - 1; i >= 0; i--) if (this.chunks[i].uri === uri) this.chunks.splice(i, 1);
   }
 
-  /** Chunks from files other than `uri`, oldest first. Flushes pending notes of other files into the ring. */
+  /** Chunks from files other than `uri`, oldest first: the ring as admit() last left it. */
   chunksFor(uri: string): RecentChunk[] {
-    for (const [pendingUri, note] of this.pending) {
-      if (pendingUri === uri) continue;
-      this.pending.delete(pendingUri);
-      this.add(pendingUri, note);
-    }
     return this.chunks.filter((chunk) => chunk.uri !== uri);
   }
 
-  private add(uri: string, note: Pending): void {
+  /** Cuts the chunks of files other than `uri` noted since, into the ring; true when the ring changed. */
+  admit(uri: string | null): boolean {
+    let changed = false;
+    for (const [pendingUri, note] of this.pending) {
+      if (pendingUri === uri) continue;
+      this.pending.delete(pendingUri);
+      changed = this.add(pendingUri, note) || changed;
+    }
+    return changed;
+  }
+
+  private add(uri: string, note: Pending): boolean {
     const changed = firstChangedLine(note.previous, note.text);
     this.lastSeen.set(uri, note.text);
     if (this.lastSeen.size > 64) this.lastSeen.delete(this.lastSeen.keys().next().value as string);
     const lines = note.text.split("\n");
     const startLine = Math.max(0, Math.min(changed - Math.floor(this.chunkLines / 2), lines.length - this.chunkLines));
     const text = lines.slice(startLine, startLine + this.chunkLines).join("\n");
-    if (text.trim().length === 0) return;
+    if (text.trim().length === 0) return false;
     for (let i = this.chunks.length - 1; i >= 0; i--) {
       if (chunkSimilarity(this.chunks[i].text, text) > this.similarity) this.chunks.splice(i, 1);
     }
     this.chunks.push({ uri, path: note.path, startLine, text });
     if (this.chunks.length > this.maxChunks) this.chunks.splice(0, this.chunks.length - this.maxChunks);
+    return true;
   }
 }
