@@ -184,13 +184,16 @@ for (const e of Object.values(engines)) await e.dispose();
 
 // ---- 2. through the LSP ----
 
+/** The file each dhi server is warmed up with (so it is in dhi's recent-files ring too). */
+const WARM_FILE = { path: "warm.py", text: "def f(x):\n    return " };
+
 /** One dhi server per pattern (a fresh cache and recent-files ring), warmed up with one request. */
 async function withDhi(maxTokens, work, completion = {}) {
   const rootDir = mkdtempSync(join(tmpdir(), "dhi-vs-llama-server-"));
   const settings = { model: { path: MODEL, threads, contextSize: CTX, flashAttention }, completion: { maxTokens, responseBudgetMs: 0, ...completion }, index: { enabled: false } };
   const dhi = await startDhi({ root: rootDir, settings, env: SETUP_ENV });
-  const warm = pathToFileURL(join(rootDir, "warm.py")).href;
-  await dhi.open(warm, "python", "def f(x):\n    return ");
+  const warm = pathToFileURL(join(rootDir, WARM_FILE.path)).href;
+  await dhi.open(warm, "python", WARM_FILE.text);
   await dhi.inline(warm, { line: 1, character: 11 });
   try {
     return await work(dhi, rootDir);
@@ -267,31 +270,35 @@ async function lspTyping(maxTokens) {
  * same files dhi's recent-files ring holds: the newest earlier files whose text fits dhi's default budget for
  * extra context (contextTokens.retrieved, 1024 tokens; ~3.5 characters per token).
  */
-function ringAsInputExtra(files) {
-  const budget = defaultSettings().completion.contextTokens.retrieved * 3.5;
-  const kept = [];
-  let used = 0;
-  for (const file of [...files].reverse()) {
-    if (used + file.text.length > budget) break;
-    used += file.text.length;
-    kept.unshift(file);
-  }
-  return kept;
+/** The files dhi's last prefill put before the new file (its debug log), as llama-server `input_extra`. */
+function prefilledRing(logs, opened) {
+  const line = logs.findLast((l) => l.startsWith("completion: prefilled "));
+  const files = /\(([^)]*)\)/.exec(line ?? "")?.[1]?.split(", ").filter(Boolean) ?? [];
+  return files.map((filename) => {
+    if (!opened.has(filename)) throw new Error(`dhi's ring holds ${filename}, which this bench did not open`);
+    return { filename, text: opened.get(filename) };
+  });
 }
 
-async function lspNewFiles(problems, maxTokens, completion = {}, { sameExtraContext = false, pauseMs = 0 } = {}) {
+/**
+ * One request per newly opened file. With `pauseMs`, the editor is idle that long after each open (dhi updates and
+ * evaluates its recent-files ring meanwhile); with `ringOnBothSides` too, llama-server then gets the files dhi's ring
+ * holds as `input_extra`, after llama.vim's idle ring update (a request with n_predict 0) put them in its cache.
+ */
+async function lspNewFiles(problems, maxTokens, completion = {}, { ringOnBothSides = false, pauseMs = 0 } = {}) {
   return withDhi(maxTokens, async (dhi, rootDir) => {
     const rows = [];
-    const opened = [];
+    const opened = new Map([[WARM_FILE.path, WARM_FILE.text]]);
     for (const [i, p] of problems.entries()) {
       const uri = pathToFileURL(join(rootDir, `p${i}.py`)).href;
       const text = p.prompt + p.suffix;
+      const from = dhi.logs.length;
       await dhi.open(uri, "python", text);
-      // A user who reads the new file before typing: dhi evaluates its recent-files context meanwhile (prefill).
       if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
-      const extra = sameExtraContext ? ringAsInputExtra(opened) : [];
-      rows.push(await pair(i, () => dhiInline(dhi, uri, text, p.prompt.length), () => llamaServerInfill(p.prompt, p.suffix, maxTokens, extra, sameExtraContext ? ringServer : server)));
-      opened.push({ filename: `p${i}.py`, text });
+      const extra = ringOnBothSides ? prefilledRing(dhi.logs.slice(from), opened) : [];
+      if (extra.length > 0) await llamaServerInfill("", "", 0, extra, ringServer);
+      rows.push(await pair(i, () => dhiInline(dhi, uri, text, p.prompt.length), () => llamaServerInfill(p.prompt, p.suffix, maxTokens, extra, ringOnBothSides ? ringServer : server)));
+      opened.set(`p${i}.py`, text);
     }
     return lspReport(rows);
   }, completion);
@@ -299,16 +306,17 @@ async function lspNewFiles(problems, maxTokens, completion = {}, { sameExtraCont
 
 const lsp = {};
 for (const n of LENGTHS) lsp[`typing${n}`] = await lspTyping(n);
+// dhi's default, files opened one after another without a pause: its ring changes only when the editor is idle.
 lsp.newlyOpenedFiles64 = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64);
 lsp.multiLine64 = await lspNewFiles(humanEval("HumanEval-MultiLineInfilling.jsonl.gz", 12), 64);
 // The same two with the recent-files ring off (no extra context): the same prompt content llama-server gets.
 const bare = { contextTokens: { prefix: 1024, suffix: 512, retrieved: 0 } };
 lsp.newlyOpenedFiles64NoExtraContext = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64, bare);
 lsp.multiLine64NoExtraContext = await lspNewFiles(humanEval("HumanEval-MultiLineInfilling.jsonl.gz", 12), 64, bare);
-// And with the ring on both sides: llama-server gets the earlier files as input_extra, as llama.vim sends its ring.
-lsp.newlyOpenedFiles64SameExtraContext = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64, {}, { sameExtraContext: true });
-lsp.multiLine64SameExtraContext = await lspNewFiles(humanEval("HumanEval-MultiLineInfilling.jsonl.gz", 12), 64, {}, { sameExtraContext: true });
-// dhi's default again, with a 500 ms pause between opening each file and its first request.
+// A 500 ms pause after each open: dhi's ring in use, and the same files as input_extra for llama-server (llama.vim).
+lsp.newlyOpenedFiles64SameExtraContext = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64, {}, { ringOnBothSides: true, pauseMs: 500 });
+lsp.multiLine64SameExtraContext = await lspNewFiles(humanEval("HumanEval-MultiLineInfilling.jsonl.gz", 12), 64, {}, { ringOnBothSides: true, pauseMs: 500 });
+// Not like for like: dhi's ring in use (after the pause) against bare llama-server.
 lsp.newlyOpenedFiles64AfterPause = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", 20), 64, {}, { pauseMs: 500 });
 server.stop();
 ringServer.stop();
@@ -360,20 +368,22 @@ function markdown(r) {
     lines.push(row(`engine, typing in one file, ${n} tokens, psm-line (dhi's default prompt)`, e["psm-line"], "different prompt"));
   }
   for (const n of LENGTHS) lines.push(row(`LSP, typing in one file, ${n} tokens`, r.lsp[`typing${n}`], "–"));
-  lines.push(row("LSP, one request per newly opened file, 64 tokens", r.lsp.newlyOpenedFiles64, "–"));
-  lines.push(row("LSP, multi-line, each its own file, 64 tokens", r.lsp.multiLine64, "–"));
-  lines.push(row("LSP, newly opened files, 64 tokens, no extra context (`contextTokens.retrieved: 0`)", r.lsp.newlyOpenedFiles64NoExtraContext, "–"));
-  lines.push(row("LSP, newly opened files, 64 tokens, the earlier files as extra context on both sides (llama-server: `input_extra`, as llama.vim)", r.lsp.newlyOpenedFiles64SameExtraContext, "–"));
-  lines.push(row("LSP, multi-line, 64 tokens, no extra context", r.lsp.multiLine64NoExtraContext, "–"));
-  lines.push(row("LSP, multi-line, 64 tokens, the earlier files as extra context on both sides", r.lsp.multiLine64SameExtraContext, "–"));
-  lines.push(row("LSP, newly opened files, 64 tokens, a 500 ms pause after each open (dhi evaluates the ring meanwhile)", r.lsp.newlyOpenedFiles64AfterPause, "–"));
+  lines.push(row("LSP, one request per newly opened file, opened one after another, 64 tokens (dhi's default: its ring changes in idle time, so these requests carry none)", r.lsp.newlyOpenedFiles64, "–"));
+  lines.push(row("LSP, multi-line, each its own file, opened one after another, 64 tokens (the same)", r.lsp.multiLine64, "–"));
+  lines.push(row("LSP, newly opened files, 64 tokens, the ring off (`contextTokens.retrieved: 0`)", r.lsp.newlyOpenedFiles64NoExtraContext, "–"));
+  lines.push(row("LSP, multi-line, 64 tokens, the ring off", r.lsp.multiLine64NoExtraContext, "–"));
+  lines.push(row("LSP, newly opened files, 64 tokens, 500 ms after each open: dhi's ring, and the same files as llama-server `input_extra` warmed as llama.vim does", r.lsp.newlyOpenedFiles64SameExtraContext, "–"));
+  lines.push(row("LSP, multi-line, 64 tokens, the same", r.lsp.multiLine64SameExtraContext, "–"));
+  lines.push(row("LSP, newly opened files, 64 tokens, 500 ms after each open: dhi's ring against bare llama-server (not like for like)", r.lsp.newlyOpenedFiles64AfterPause, "–"));
   lines.push(
     "",
     "Through the LSP dhi post-processes and stops early where its single/multi-line rules say so (generated tokens),",
-    "answers some keystrokes from its type-through cache (see `dhiOutcomes` in the JSON), and puts the recent-files",
-    "ring into the prompt of a newly opened file (evaluated tokens); llama-server gets the bare prefix and suffix,",
-    "except in the rows \"on both sides\", where it gets the earlier files as `input_extra` and runs with llama.vim's",
-    "recommended `-b 1024 -ub 1024 --cache-reuse 256` (at its default batch it drops `input_extra` in a 2048 context).",
+    "answers some keystrokes from its type-through cache (see `dhiOutcomes` in the JSON), and puts its recent-files",
+    "ring into a newly opened file's prompt once the editor has been idle for 250 ms (the rows with a pause);",
+    "llama-server gets the bare prefix and suffix, except in the rows with the same files, where it gets those dhi's",
+    "ring held as `input_extra`, put into its cache beforehand by a request with n_predict 0 (llama.vim's ring update),",
+    "and runs with llama.vim's recommended `-b 1024 -ub 1024 --cache-reuse 256` (at its default batch it drops",
+    "`input_extra` in a 2048 context).",
     "\"Outside the model\" is dhi's request time minus its prompt evaluation and generation, from its own",
     "per-request latency records (`completion latency {…}` in the debug log).",
     "",

@@ -128,7 +128,10 @@ export class ContextPrefill {
         signal: controller.signal,
       };
       const result = await engine.prefill(request);
-      if (result) logger.debug(`completion: prefilled ${path}'s ${whole ? "prompt after the ring changed" : "recent-files context"}: ${result.evaluated} of ${result.stable} tokens evaluated`);
+      if (result) {
+        const files = assembled.extraContext.map((file) => file.path).join(", ");
+        logger.debug(`completion: prefilled ${path}'s ${whole ? "prompt after the ring changed" : "recent-files context"} (${files}): ${result.evaluated} of ${result.stable} tokens evaluated`);
+      }
       return result;
     } catch (error) {
       if (!isAbortError(error)) logger.debug(`completion: prefill failed for ${path}: ${errorMessage(error)}`);

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Where a generated token's time goes: llama.cpp's own decode (its performance counters, the same in any host)
+// against node-llama-cpp's whole evaluate() loop around it, next to llama-server's time per generated token, on the
+// same prompt and model, greedy, one thread, 64 tokens, flash attention off on both sides. Prints JSON.
+//   npm run build && node bench/token-loop.mjs
+// node-llama-cpp makes two calls into its native addon per generated token (decode, then sample), each run on a
+// worker thread and awaited, plus its own batching, locks and generator; this shows what that costs per token.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+import { startLlamaServer } from "./llamaServer.mjs";
+
+const MODEL = fileURLToPath(new URL("../../shared/models/dhi-fim-4m.gguf", import.meta.url));
+const TOKENS = 64;
+const ROUNDS = 16;
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const round = (x) => Math.round(x * 1000) / 1000;
+
+const source = readFileSync(fileURLToPath(new URL("../node_modules/vscode-languageserver/lib/common/server.js", import.meta.url)), "utf8");
+const prefix = source.slice(20_000, 21_000);
+const suffix = source.slice(21_000, 21_300);
+
+// llama.cpp's counters arrive as log lines ("eval time = … ms / N runs").
+let perfLine = "";
+const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.info, logger: (_level, message) => {
+  if (message.includes("eval time") && !message.includes("prompt eval")) perfLine = message;
+} });
+const model = await llama.loadModel({ modelPath: MODEL });
+const context = await model.createContext({ contextSize: 2048, threads: 1, flashAttention: false, sequences: 1, performanceTracking: true });
+const sequence = context.getSequence();
+const prompt = [model.tokens.infill.prefix, ...model.tokenize(prefix, false), model.tokens.infill.suffix, ...model.tokenize(suffix, false), model.tokens.infill.middle];
+
+async function llamaServerPerToken(server) {
+  const response = await fetch(`${server.url}/infill`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ input_prefix: prefix, input_suffix: suffix, n_predict: TOKENS, temperature: 0, top_k: 1, samplers: ["top_k"], cache_prompt: false, ignore_eos: true }),
+  });
+  const json = await response.json();
+  return json.timings.predicted_ms / json.timings.predicted_n;
+}
+
+// Rounds alternate between the two, so both see the same machine.
+const server = await startLlamaServer({ model: MODEL, threads: 1, contextSize: 2048, extraArgs: ["-fa", "off", "-n", String(TOKENS)] });
+const loop = [];
+const decode = [];
+const perToken = [];
+for (let round = 0; round < ROUNDS; round++) {
+  perToken.push(await llamaServerPerToken(server));
+  await sequence.clearHistory();
+  await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, -1));
+  await context.printTimings(); // resets nothing, but marks where this round's counters start
+  const before = perfLine;
+  let generated = 0;
+  let first = 0;
+  for await (const _token of sequence.evaluate(prompt.slice(-1), { temperature: 0, yieldEogToken: true })) {
+    if (generated === 0) first = performance.now();
+    if (++generated >= TOKENS) break;
+  }
+  loop.push((performance.now() - first) / (generated - 1));
+  await context.printTimings();
+  const runs = (line) => {
+    const m = /eval time =\s*([\d.]+) ms \/\s*(\d+) runs/.exec(line);
+    return m ? { ms: Number(m[1]), runs: Number(m[2]) } : null;
+  };
+  const a = runs(before);
+  const b = runs(perfLine);
+  if (a && b && b.runs > a.runs) decode.push((b.ms - a.ms) / (b.runs - a.runs));
+}
+
+server.stop();
+
+const result = {
+  model: "dhi-fim-4m.gguf",
+  threads: 1,
+  tokens: TOKENS,
+  llamaBuild: llama.buildType,
+  msPerGeneratedToken: {
+    llamaCppDecodeInNodeLlamaCpp: round(median(decode)),
+    nodeLlamaCppEvaluateLoop: round(median(loop)),
+    llamaServer: round(median(perToken)),
+  },
+};
+result.msPerGeneratedToken.nodeLlamaCppOverhead = round(result.msPerGeneratedToken.nodeLlamaCppEvaluateLoop - result.msPerGeneratedToken.llamaCppDecodeInNodeLlamaCpp);
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+await context.dispose();
+await model.dispose();
+await llama.dispose();
