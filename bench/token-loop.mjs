@@ -14,7 +14,7 @@ const MODEL = fileURLToPath(new URL("../../shared/models/dhi-fim-4m.gguf", impor
 const TOKENS = 64;
 const ROUNDS = 16;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const round = (x) => Math.round(x * 1000) / 1000;
+const ms3 = (x) => Math.round(x * 1000) / 1000;
 
 const source = readFileSync(fileURLToPath(new URL("../node_modules/vscode-languageserver/lib/common/server.js", import.meta.url)), "utf8");
 const prefix = source.slice(20_000, 21_000);
@@ -45,11 +45,11 @@ const server = await startLlamaServer({ model: MODEL, threads: 1, contextSize: 2
 const loop = [];
 const decode = [];
 const perToken = [];
-for (let round = 0; round < ROUNDS; round++) {
+for (let r = 0; r < ROUNDS; r++) {
   perToken.push(await llamaServerPerToken(server));
   await sequence.clearHistory();
   await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, -1));
-  await context.printTimings(); // resets nothing, but marks where this round's counters start
+  await context.printTimings(); // llama.cpp's cumulative counters: this round's are the difference to the next print
   const before = perfLine;
   let generated = 0;
   let first = 0;
@@ -76,12 +76,12 @@ const result = {
   tokens: TOKENS,
   llamaBuild: llama.buildType,
   msPerGeneratedToken: {
-    llamaCppDecodeInNodeLlamaCpp: round(median(decode)),
-    nodeLlamaCppEvaluateLoop: round(median(loop)),
-    llamaServer: round(median(perToken)),
+    llamaCppDecodeInNodeLlamaCpp: ms3(median(decode)),
+    nodeLlamaCppEvaluateLoop: ms3(median(loop)),
+    llamaServer: ms3(median(perToken)),
   },
 };
-result.msPerGeneratedToken.nodeLlamaCppOverhead = round(result.msPerGeneratedToken.nodeLlamaCppEvaluateLoop - result.msPerGeneratedToken.llamaCppDecodeInNodeLlamaCpp);
+result.msPerGeneratedToken.nodeLlamaCppOverhead = ms3(result.msPerGeneratedToken.nodeLlamaCppEvaluateLoop - result.msPerGeneratedToken.llamaCppDecodeInNodeLlamaCpp);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 await context.dispose();
 await model.dispose();
