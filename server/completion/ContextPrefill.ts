@@ -74,13 +74,13 @@ export class ContextPrefill {
   async run(uri: string, path: string, text: string): Promise<PrefillResult | null> {
     this.options.recent.admit(uri);
     // The same extra context a request at the top of the file assembles (retrieval follows the cursor: not here).
-    return this.prefill(path, { uri, path, cursor: Cursor.at(text, 0), maxTokens: this.options.getSettings().maxTokens, retrieval: false }, false);
+    return this.prefill({ uri, path, cursor: Cursor.at(text, 0), maxTokens: this.options.getSettings().maxTokens, retrieval: false }, false);
   }
 
   /** The warm-up's work, now: null when the ring did not change (the cache already holds the next prompt's start). */
   async warmUp(request: AnsweredRequest): Promise<PrefillResult | null> {
     if (!this.options.recent.admit(request.uri)) return null;
-    return this.prefill(request.path, request, true);
+    return this.prefill(request, true);
   }
 
   private later(work: () => Promise<unknown>): void {
@@ -93,8 +93,9 @@ export class ContextPrefill {
     this.timer.unref?.();
   }
 
-  private async prefill(path: string, at: AnsweredRequest, whole: boolean): Promise<PrefillResult | null> {
+  private async prefill(at: AnsweredRequest, whole: boolean): Promise<PrefillResult | null> {
     const { engine, logger } = this.options;
+    const { path } = at;
     if (!engine.prefill) return null;
     this.running?.abort();
     const controller = new AbortController();
