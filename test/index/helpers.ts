@@ -80,11 +80,40 @@ export function updateProcessOf(parent: number): number | null {
   return null;
 }
 
-/** Whether process `pid` still runs (not gone, not a zombie). */
-export function alive(pid: number): boolean {
+/** A running process's state letter, CPU time (clock ticks) and command line; null once it is gone or a zombie. */
+function runningProcess(pid: number): { state: string; ticks: number; command: string } | null {
   try {
-    return !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z") return null;
+    const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+    return { state: fields[0], ticks: Number(fields[11]) + Number(fields[12]), command };
   } catch {
-    return false;
+    return null;
+  }
+}
+
+/**
+ * Waits for processes whose parent was killed to exit on their own; returns a description of each one left
+ * running. The index's helpers run at nice 19: while other work keeps both cores busy they get a sliver of CPU
+ * and take tens of seconds of wall time to exit (measured: 37-50 s for an update process killed while booting,
+ * beside two busy loops), which is no fault. So the wait gives up early only on a process that has used no CPU
+ * for `stuckMs`: it waits for something that will not come.
+ */
+export async function waitForExit(pids: number[], stuckMs = 10_000, maxMs = 150_000): Promise<string[]> {
+  const started = performance.now();
+  const progress = new Map<number, { ticks: number; since: number }>();
+  for (;;) {
+    const now = performance.now();
+    const running = pids.map((pid) => ({ pid, info: runningProcess(pid) })).filter((p) => p.info !== null);
+    const describe = (): string[] => running.map(({ pid, info }) => `${pid} (${info?.state}, ${info?.ticks} ticks) ${info?.command}`);
+    if (running.length === 0) return [];
+    if (now - started > maxMs) return describe();
+    for (const { pid, info } of running) {
+      const seen = progress.get(pid);
+      if (!seen || seen.ticks !== info?.ticks) progress.set(pid, { ticks: info?.ticks ?? 0, since: now });
+      else if (now - seen.since > stuckMs) return describe();
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
