@@ -10,9 +10,26 @@ import { StopStringMatcher } from "../../server/inference/StopStringMatcher.js";
 import { physicalCores, resolveThreads } from "../../server/inference/threads.js";
 import { isAbortError } from "../../server/util/abort.js";
 import { Cursor } from "../../server/text/Cursor.js";
+import { seeded } from "../helpers/seeded.js";
 
 /** node-llama-cpp brands token ids; tests build them from plain numbers. */
 const tokens = (...ids: number[]): Token[] => ids as Token[];
+
+/** Prompt lookup by scanning, as it was before the pair index: the reference the index must agree with. */
+function scanLookup(input: readonly Token[], state: readonly Token[], max: number, minMatch = 2, maxMatch = 8): Token[] {
+  const lookup = (source: readonly Token[], end: number): Token[] | null => {
+    for (let n = Math.min(maxMatch, state.length); n >= minMatch; n--) {
+      const tail = state.slice(state.length - n);
+      for (let i = Math.min(end, source.length) - n - 1; i >= 0; i--) {
+        let j = 0;
+        while (j < n && source[i + j] === tail[j]) j++;
+        if (j === n) return source.slice(i + n, Math.min(i + n + max, end));
+      }
+    }
+    return null;
+  };
+  return lookup(input, input.length) ?? lookup(state, state.length - 1) ?? [];
+}
 
 describe("inference helpers", () => {
   it("planReuse keeps the common prefix but always re-evaluates the last prompt token", () => {
@@ -80,6 +97,28 @@ describe("inference helpers", () => {
     expect(d.draft(tokens(1, 2, 11, 12), 3)).toEqual([20, 21]);
     expect(d.draft(tokens(1, 13, 14), 2)).toEqual([15, 11]);
     expect(d.draft(tokens(7, 8, 9), 4)).toEqual([]);
+  });
+
+  it("prompt lookup through its pair index drafts exactly what a scan of the input and the state finds", () => {
+    const random = seeded(7);
+    const pick = (alphabet: number): number => Math.floor(random() * alphabet);
+    let drafted = 0;
+    for (let run = 0; run < 200; run++) {
+      // Small alphabets repeat often: long matches, ties and overlaps with the tail.
+      const alphabet = 2 + (run % 6);
+      const input = tokens(...Array.from({ length: pick(60) }, () => pick(alphabet)));
+      const drafter = new PromptLookupDrafter(input);
+      // One drafter follows a growing state, as within a generation; now and then the state is cut back.
+      let state = tokens(...Array.from({ length: pick(40) }, () => pick(alphabet)));
+      for (let step = 0; step < 30; step++) {
+        const max = 1 + pick(8);
+        const expected = scanLookup(input, state, max);
+        expect(drafter.draft(state, max), `run ${run}, step ${step}`).toEqual(expected);
+        drafted += expected.length;
+        state = step % 11 === 10 ? state.slice(0, pick(state.length + 1)) : [...state, ...tokens(...Array.from({ length: 1 + pick(3) }, () => pick(alphabet)))];
+      }
+    }
+    expect(drafted).toBeGreaterThan(1000);
   });
 
   it("client-side FIM text per template and a model-id guess", () => {
