@@ -244,6 +244,9 @@ function lspReport(rows) {
     dhiModelMs: p5095(rows.map((r) => r.d.modelMs)),
     llamaServerModelMs: p5095(rows.map((r) => r.l.modelMs)),
     dhiOutcomes: outcomes,
+    // The server's garbage-collection pauses during each request (inside the times above), and during the slowest 5%.
+    dhiGcMs: p5095(rows.map((r) => r.d.latency?.gcMs ?? 0)),
+    dhiGcInSlowestMs: [...rows].sort((a, b) => b.d.ms - a.d.ms).slice(0, Math.max(1, Math.ceil(rows.length / 20))).map((r) => r.d.latency?.gcMs ?? 0),
     evaluatedTokens: { dhi: rows.reduce((n, r) => n + (r.d.latency?.tokens.evaluated ?? 0), 0), llamaServer: rows.reduce((n, r) => n + (r.l.evaluated ?? 0), 0) },
     generatedTokens: { dhi: rows.reduce((n, r) => n + (r.d.latency?.tokens.generated ?? 0), 0), llamaServer: rows.reduce((n, r) => n + (r.l.generated ?? 0), 0) },
   };

@@ -15,6 +15,7 @@ import { RecentFiles } from "./context/RecentFiles.js";
 import { TokenCounter } from "./context/TokenCounter.js";
 import { GenerationJob, newCompletionId, type GenerationInput } from "./GenerationJob.js";
 import { formatLatency, traceLatency, type CompletionLatency, type RequestTrace } from "./latency.js";
+import { observeGcPauses } from "../util/gcPauses.js";
 import type { CompletionMetrics, CompletionRequest, CompletionResult, Suggestion } from "./types.js";
 
 export interface CompletionServiceOptions {
@@ -125,6 +126,8 @@ export class CompletionService {
     this.switches = { postprocess: options.postprocess, verify: options.verify };
     this.counter = new TokenCounter((text) => this.engine.countTokens(text));
     this.prefill = new ContextPrefill({ engine: this.engine, recent: this.recent, counter: this.counter, getSettings: this.getSettings, getIndex: this.getIndex, repoName: this.repoName, logger: this.logger });
+    // Each request's latency record counts the collector's pauses while it ran.
+    observeGcPauses();
   }
 
   /**

@@ -1,6 +1,8 @@
 // Where one completion request's time went, logged at debug level for every request (`completion latency {…}`)
 // and read by bench/vs-llama-server.mjs. Open-ended maps, so later work can add phases, waits or counters.
 
+import { gcPauseMs } from "../util/gcPauses.js";
+
 /** How the request was answered. */
 export type LatencyOutcome = "typeThrough" | "lru" | "generated" | "joined" | "budget" | "empty" | "cancelled" | "failed";
 
@@ -22,6 +24,8 @@ export interface CompletionLatency {
   tokens: Record<string, number>;
   /** `totalMs` minus every wait and phase above: what the request path itself costs. */
   unaccountedMs: number;
+  /** Garbage collection pauses of the server's thread while the request ran: inside the waits and phases above, not added to them. */
+  gcMs: number;
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
@@ -37,7 +41,7 @@ export function latencyRecord(input: Omit<CompletionLatency, "unaccountedMs">): 
   const waiting = roundAll(input.waiting);
   const phases = roundAll(input.phases);
   const accounted = [...Object.values(waiting), ...Object.values(phases)].reduce((sum, ms) => sum + ms, 0);
-  return { ...input, totalMs: round(input.totalMs), waiting, phases, tokens: { ...input.tokens }, unaccountedMs: round(input.totalMs - accounted) };
+  return { ...input, totalMs: round(input.totalMs), waiting, phases, tokens: { ...input.tokens }, unaccountedMs: round(input.totalMs - accounted), gcMs: round(input.gcMs) };
 }
 
 /** What one request went through, for its latency record. */
@@ -78,11 +82,13 @@ export function traceLatency(trace: RequestTrace, request: { path: string; offse
     });
     tokens = job.tokens;
   }
+  const now = performance.now();
   return latencyRecord({
     path: request.path,
     offset: request.offset,
     outcome,
-    totalMs: performance.now() - trace.started + (request.waited ? Object.values(request.waited).reduce((a, b) => a + b, 0) : 0),
+    totalMs: now - trace.started + (request.waited ? Object.values(request.waited).reduce((a, b) => a + b, 0) : 0),
+    gcMs: gcPauseMs(trace.started, now),
     waiting,
     phases: Object.fromEntries(Object.entries(phases).filter((entry): entry is [string, number] => entry[1] !== undefined)),
     tokens,

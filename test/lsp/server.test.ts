@@ -240,6 +240,9 @@ describe("completion with the shared FIM model", () => {
       expect(latencies[0]?.waiting.load).toBeGreaterThan(0);
       expect(latencies[0]?.waiting).toHaveProperty("settings");
       expect(latencies[0]?.phases).toHaveProperty("context");
+      // The collector's pauses while it ran (counted in test/util/gcPauses.test.ts), within its time.
+      expect(latencies[0]?.gcMs).toBeGreaterThanOrEqual(0);
+      expect(latencies[0]?.gcMs).toBeLessThanOrEqual(latencies[0]?.totalMs ?? 0);
       expect(latencies[1]?.outcome).toMatch(/^(typeThrough|lru|joined|generated)$/);
       await c.connection.sendRequest("workspace/executeCommand", { command: "dhi.completion.accepted", arguments: [{ id: (item.command?.arguments?.[0] as { id: string }).id }] });
       expect(await c.shutdown()).toBe(0);
