@@ -16,6 +16,7 @@ import { TokenCounter } from "./context/TokenCounter.js";
 import { GenerationJob, newCompletionId, type GenerationInput } from "./GenerationJob.js";
 import { formatLatency, traceLatency, type CompletionLatency, type RequestTrace } from "./latency.js";
 import { observeGcPauses } from "../util/gcPauses.js";
+import { collectYoungGarbage } from "../util/releaseMemory.js";
 import type { CompletionMetrics, CompletionRequest, CompletionResult, Suggestion } from "./types.js";
 
 export interface CompletionServiceOptions {
@@ -37,6 +38,8 @@ export interface CompletionServiceOptions {
   maxDocumentLength?: () => number;
   /** How long a prompt waits for retrieval (default 80 ms); null waits for it, for one-shot commands. */
   retrievalTimeoutMs?: number | null;
+  /** Runs between requests, when none is in flight (default: collectYoungGarbage). */
+  betweenRequests?: () => void;
 }
 
 const TIMEOUT = Symbol("timeout");
@@ -112,6 +115,9 @@ export class CompletionService {
     requests: 0, typeThroughHits: 0, lruHits: 0, joinedJobs: 0, jobsStarted: 0, budgetHits: 0, cancelled: 0,
   };
   private disposed = false;
+  /** Completion requests being answered now. */
+  private inFlight = 0;
+  private readonly betweenRequests: () => void;
   /** Updates the recent-files ring and evaluates it while the editor is idle. */
   readonly prefill: ContextPrefill;
 
@@ -128,6 +134,7 @@ export class CompletionService {
     this.prefill = new ContextPrefill({ engine: this.engine, recent: this.recent, counter: this.counter, getSettings: this.getSettings, getIndex: this.getIndex, repoName: this.repoName, logger: this.logger });
     // Each request's latency record counts the collector's pauses while it ran.
     observeGcPauses();
+    this.betweenRequests = options.betweenRequests ?? collectYoungGarbage;
   }
 
   /**
@@ -150,6 +157,7 @@ export class CompletionService {
   private async completeWithin(request: RequestAt, cursor: Cursor, retrieval: boolean): Promise<CompletionResult | null> {
     if (this.disposed) throw new Error("dhi: the completion service was disposed");
     const trace: RequestTrace = { started: performance.now(), outcome: "failed", waiting: { ...request.waited }, job: null };
+    this.inFlight++;
     try {
       const result = await this.answer(request, cursor, trace, retrieval);
       if (trace.outcome === "failed") trace.outcome = result ? "generated" : "empty";
@@ -166,7 +174,20 @@ export class CompletionService {
       this.lastLatency = latency;
       // Every request passes here: format the line only when someone reads it.
       if (this.logger.enabled("debug")) this.logger.debug(formatLatency(latency));
+      if (--this.inFlight === 0) this.scheduleBetweenRequests();
     }
+  }
+
+  /**
+   * The young generation is collected between requests, where its objects are dead and a scavenge costs ~0.5 ms,
+   * rather than inside the next one (6-19 ms, see collectYoungGarbage). A timer, so that it runs after the answer is
+   * written (vscode-jsonrpc writes on the next check phase); skipped if a request has come meanwhile.
+   */
+  private scheduleBetweenRequests(): void {
+    const timer = setTimeout(() => {
+      if (this.inFlight === 0 && !this.disposed) this.betweenRequests();
+    }, 0);
+    timer.unref();
   }
 
   private async answer(request: RequestAt, cursor: Cursor, trace: RequestTrace, retrieval: boolean): Promise<CompletionResult | null> {

@@ -54,6 +54,40 @@ describe("request path (scripted engine, for timing only)", () => {
     await svc.dispose();
   });
 
+  it("collects garbage between requests only: after the answer, never while a request is in flight", async () => {
+    const engine = new ScriptedEngine(() => "w * h", 20);
+    const settings = CompletionSettingsSchema.parse({ responseBudgetMs: 0 });
+    const inFlightAtCollection: number[] = [];
+    let active = 0;
+    const svc = new CompletionService({ engine, getSettings: () => settings, logger, betweenRequests: () => inFlightAtCollection.push(active) });
+    // A different function each time: every request generates (20 ms), none is a cache hit.
+    const ask = async (uri: string): Promise<void> => {
+      active++;
+      try {
+        await svc.complete({ uri, path: `${uri}.py`, text: TEXT.replace("area", `area_${uri}`), offset: OFFSET + uri.length + 1 });
+      } finally {
+        active--;
+      }
+    };
+    const turn = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+    await ask("a");
+    expect(inFlightAtCollection).toEqual([]); // not before the answer is written
+    await turn();
+    expect(inFlightAtCollection).toEqual([0]);
+    // Two at once: one collection, after both.
+    await Promise.all([ask("b"), ask("c")]);
+    await turn();
+    expect(inFlightAtCollection).toEqual([0, 0]);
+    // A request that comes before the collection runs cancels it; the one after that request runs.
+    await ask("d");
+    const next = ask("e");
+    await turn();
+    await next;
+    await turn();
+    expect(inFlightAtCollection).toEqual([0, 0, 0]);
+    await svc.dispose();
+  });
+
   it("budget 0 waits for the full generation", async () => {
     const engine = new ScriptedEngine(() => "w * h", 30);
     const svc = service(engine, { responseBudgetMs: 0 });

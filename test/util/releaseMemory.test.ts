@@ -1,5 +1,6 @@
+import { getHeapSpaceStatistics } from "node:v8";
 import { describe, expect, it } from "vitest";
-import { releaseMemory } from "../../server/util/releaseMemory.js";
+import { collectYoungGarbage, releaseMemory } from "../../server/util/releaseMemory.js";
 
 describe("releaseMemory", () => {
   it("collects garbage without --expose-gc", () => {
@@ -10,5 +11,20 @@ describe("releaseMemory", () => {
     releaseMemory();
     releaseMemory(); // the second call reuses the collector
     expect(process.memoryUsage().heapUsed).toBeLessThan(before - 20 * 2 ** 20);
+  });
+});
+
+describe("collectYoungGarbage", () => {
+  const youngUsed = (): number => getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_used_size ?? 0;
+
+  it("empties the young generation when it holds garbage, and leaves a nearly empty one alone", () => {
+    collectYoungGarbage();
+    // Garbage (dead at once) until the young generation holds over 1 MB of it; a scavenge meanwhile only means more rounds.
+    let made = 0;
+    while (youngUsed() <= 1 << 20 && made < 10_000_000) for (let i = 0; i < 1000; i++) made += [i, `${i}`].length;
+    expect(youngUsed()).toBeGreaterThan(1 << 20);
+    expect(collectYoungGarbage()).toBe(true);
+    expect(youngUsed()).toBeLessThan(1 << 20);
+    expect(collectYoungGarbage()).toBe(false);
   });
 });
