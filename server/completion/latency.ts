@@ -13,7 +13,8 @@ export interface CompletionLatency {
   /** From the editor's request reaching the server (or the CLI's call) to the answer. */
   totalMs: number;
   /**
-   * Time spent waiting rather than working, by cause: `settings` (the client's configuration after start-up),
+   * Time spent waiting rather than working, by cause: `dispatch` (from the request being read off the wire to its
+   * handler: earlier messages' handlers, the connection's queue), `settings` (the client's configuration after start-up),
    * `load` (model load), `debounce`, `engineQueue` (another generation holding the model), `joinedJob` (a
    * generation started by an earlier request, before this one joined it).
    */

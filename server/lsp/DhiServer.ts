@@ -43,6 +43,7 @@ import { combineIndexStates, STATUS_NOTIFICATION, StatusReporter } from "./statu
 import { Workspace } from "../workspace/Workspace.js";
 import { EnginePool } from "../workspace/EnginePool.js";
 import { UnknownFolderError, WorkspaceFolders } from "./WorkspaceFolders.js";
+import type { RequestArrivals } from "./protocol/RequestArrivals.js";
 
 const LOG_MESSAGE_TYPE: Record<LogLevel, MessageType> = {
   error: MessageType.Error,
@@ -81,7 +82,12 @@ export class DhiServer {
   /** `dhi/status`: model and index state, last latency and speed, budget hits. */
   private readonly status = new StatusReporter((status) => void this.connection.sendNotification(STATUS_NOTIFICATION, status).catch(() => undefined));
 
-  constructor(private readonly connection: Connection, private readonly env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    private readonly connection: Connection,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    /** When completion requests were read off the wire (the transport notes them); absent, records start at the handler. */
+    private readonly arrivals?: RequestArrivals,
+  ) {
     this.folders = new WorkspaceFolders<FolderParts>(
       (root) => this.createFolder(root),
       async ({ workspace, indexSync, unshareDocuments }) => {
@@ -148,7 +154,7 @@ export class DhiServer {
       cancellable(token, async (signal) => {
         const document = this.documents.get(params.textDocument.uri);
         if (!document) return { isIncomplete: false, items: [] };
-        const result = await this.runCompletion(document, params.position, signal);
+        const result = await this.runCompletion("textDocument/completion", document, params.position, signal);
         return toCompletionList(document, result);
       }),
     );
@@ -156,7 +162,7 @@ export class DhiServer {
       cancellable(token, async (signal) => {
         const document = this.documents.get(params.textDocument.uri);
         if (!document) return [];
-        const result = await this.runCompletion(document, params.position, signal);
+        const result = await this.runCompletion("textDocument/inlineCompletion", document, params.position, signal);
         return toInlineCompletionItems(document, result);
       }),
     );
@@ -351,10 +357,13 @@ export class DhiServer {
   }
 
   /** Completes in the document's folder (or without retrieval outside every folder); counts the completion shown there. */
-  private async runCompletion(document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
+  private async runCompletion(method: string, document: TextDocument, position: { line: number; character: number }, signal: AbortSignal) {
     const parts = this.folders.forDocument(document.uri);
     const waited: Record<string, number> = {};
     const arrived = performance.now();
+    // From the request being read to this handler: earlier messages' handlers (a didOpen's), the connection's queue.
+    const readAt = this.arrivals?.take(method, document.uri, position);
+    if (readAt != null) waited.dispatch = arrived - readAt;
     await parts.settingsLoaded;
     waited.settings = performance.now() - arrived;
     const { workspace } = parts;

@@ -1,5 +1,6 @@
 import { createConnection, ProposedFeatures } from "vscode-languageserver/node";
 import { DhiServer } from "./DhiServer.js";
+import type { RequestArrivals } from "./protocol/RequestArrivals.js";
 import { createExplicitTransport, createStdioTransport } from "./protocol/transport.js";
 
 /** Starts the language server on stdio (default), `--socket=PORT` or `--node-ipc`. */
@@ -14,13 +15,16 @@ export function startLanguageServer(argv: string[]): void {
   // Every transport passes the request gate (missing params, requests after shutdown); stdio also gets dhi's framing.
   const explicit = explicitTransport ? createExplicitTransport(argv) : null;
   let connection;
+  let arrivals: RequestArrivals | undefined;
   if (explicit) {
     connection = createConnection(ProposedFeatures.all, explicit.reader, explicit.writer);
+    arrivals = explicit.arrivals;
   } else if (explicitTransport) {
     connection = createConnection(ProposedFeatures.all);
   } else {
-    const { reader, writer, gate } = createStdioTransport(process.stdin, process.stdout, process.env);
+    const { reader, writer, gate, arrivals: stdioArrivals } = createStdioTransport(process.stdin, process.stdout, process.env);
     connection = createConnection(ProposedFeatures.all, reader, writer);
+    arrivals = stdioArrivals;
     // The library exits when stdin ends only for a stream it reads itself; our reader needs the same.
     const exitOnEnd = () => process.exit(gate.shuttingDown ? 0 : 1);
     process.stdin.on("end", exitOnEnd);
@@ -31,5 +35,5 @@ export function startLanguageServer(argv: string[]): void {
   process.on("uncaughtException", (error) => process.stderr.write(`[dhi error] uncaught: ${error.stack ?? error.message}\n`));
   process.on("unhandledRejection", (reason) => process.stderr.write(`[dhi error] unhandled rejection: ${String(reason)}\n`));
 
-  new DhiServer(connection).listen();
+  new DhiServer(connection, process.env, arrivals).listen();
 }

@@ -239,6 +239,8 @@ describe("completion with the shared FIM model", () => {
       expect(latencies[0]).toMatchObject({ path: testCase.file, outcome: expect.stringMatching(/^(generated|budget)$/) });
       expect(latencies[0]?.waiting.load).toBeGreaterThan(0);
       expect(latencies[0]?.waiting).toHaveProperty("settings");
+      // From the request being read off the wire to its handler.
+      expect(latencies[0]?.waiting.dispatch).toBeGreaterThanOrEqual(0);
       expect(latencies[0]?.phases).toHaveProperty("context");
       // The collector's pauses while it ran (counted in test/util/gcPauses.test.ts), within its time.
       expect(latencies[0]?.gcMs).toBeGreaterThanOrEqual(0);

@@ -10,6 +10,7 @@ import {
   type ResponseMessage,
 } from "vscode-languageserver/node";
 import { FramedReader } from "./FramedReader.js";
+import { RequestArrivals } from "./RequestArrivals.js";
 import { RequestGate } from "./requestGate.js";
 
 /** How long a frame's body may stall before it is dropped; DHI_FRAME_TIMEOUT_MS overrides it (tests use a short one). */
@@ -24,6 +25,8 @@ export interface Transport {
   reader: MessageReader;
   writer: MessageWriter;
   gate: RequestGate;
+  /** When completion requests were read, for their latency records. */
+  arrivals: RequestArrivals;
 }
 
 const log = (line: string) => process.stderr.write(`[dhi warn] ${line}\n`);
@@ -32,15 +35,17 @@ function replier(writer: MessageWriter): (message: ResponseMessage) => void {
   return (message) => void writer.write(message).catch(() => undefined);
 }
 
-/** `inner`, with every message passing the request gate before the connection sees it. */
-function gated(inner: MessageReader, gate: RequestGate): MessageReader {
+/** `inner`, with every message passing the request gate before the connection sees it, and its read time noted. */
+function gated(inner: MessageReader, gate: RequestGate, arrivals: RequestArrivals): MessageReader {
   return {
     onError: inner.onError,
     onClose: inner.onClose,
     onPartialMessage: inner.onPartialMessage,
     listen: (callback) => inner.listen((message) => {
       const admitted = gate.admit(message);
-      if (admitted) callback(admitted);
+      if (!admitted) return;
+      arrivals.note(admitted);
+      callback(admitted);
     }),
     dispose: () => inner.dispose(),
   };
@@ -57,7 +62,8 @@ export function createStdioTransport(input: NodeJS.ReadableStream, output: NodeJ
     log,
     onUndecodable: (reason) => send({ jsonrpc: "2.0", id: null, error: { code: ErrorCodes.ParseError, message: reason } }),
   });
-  return { reader: gated(framed, gate), writer, gate };
+  const arrivals = new RequestArrivals();
+  return { reader: gated(framed, gate, arrivals), writer, gate, arrivals };
 }
 
 /** The value of `--name=VALUE` or `--name VALUE`. */
@@ -79,5 +85,6 @@ export function createExplicitTransport(argv: string[]): Transport | null {
   if (!pair) return null;
   const [reader, writer] = pair;
   const gate = new RequestGate({ reply: replier(writer), log });
-  return { reader: gated(reader, gate), writer, gate };
+  const arrivals = new RequestArrivals();
+  return { reader: gated(reader, gate, arrivals), writer, gate, arrivals };
 }
