@@ -4,10 +4,12 @@
 // same prompt and model, greedy, one thread, 64 tokens, flash attention off on both sides. Prints JSON.
 //   npm run build && node bench/token-loop.mjs
 // node-llama-cpp makes two calls into its native addon per generated token (decode, then sample), each run on a
-// worker thread and awaited, plus its own batching, locks and generator; this shows what that costs per token.
+// worker thread and awaited, plus its own batching, locks and generator; this shows what that costs per token, and
+// what dhi's own loop over the same two calls costs (inference/directDecode.ts, which completions run on).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+import { openGreedyDecoder } from "../dist/inference/directDecode.js";
 import { startLlamaServer } from "./llamaServer.mjs";
 
 const MODEL = fileURLToPath(new URL("../../shared/models/dhi-fim-4m.gguf", import.meta.url));
@@ -40,10 +42,17 @@ async function llamaServerPerToken(server) {
   return json.timings.predicted_ms / json.timings.predicted_n;
 }
 
+const runs = (line) => {
+  const m = /eval time =\s*([\d.]+) ms \/\s*(\d+) runs/.exec(line);
+  return m ? { ms: Number(m[1]), runs: Number(m[2]) } : null;
+};
+
 // Rounds alternate between the two, so both see the same machine.
 const server = await startLlamaServer({ model: MODEL, threads: 1, contextSize: 2048, extraArgs: ["-fa", "off", "-n", String(TOKENS)] });
 const loop = [];
+const direct = [];
 const decode = [];
+const directDecode = [];
 const perToken = [];
 for (let r = 0; r < ROUNDS; r++) {
   perToken.push(await llamaServerPerToken(server));
@@ -59,13 +68,28 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   loop.push((performance.now() - first) / (generated - 1));
   await context.printTimings();
-  const runs = (line) => {
-    const m = /eval time =\s*([\d.]+) ms \/\s*(\d+) runs/.exec(line);
-    return m ? { ms: Number(m[1]), runs: Number(m[2]) } : null;
-  };
   const a = runs(before);
   const b = runs(perfLine);
   if (a && b && b.runs > a.runs) decode.push((b.ms - a.ms) / (b.runs - a.runs));
+
+  await sequence.clearHistory();
+  await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, -1));
+  await context.printTimings();
+  const beforeDirect = perfLine;
+  const decoder = openGreedyDecoder(sequence);
+  if (!decoder) throw new Error("dhi's direct decoding is unavailable with this node-llama-cpp");
+  let pending = prompt.slice(-1);
+  let start = 0;
+  for (let n = 0; n < TOKENS; n++) {
+    if (n === 1) start = performance.now();
+    pending = [await decoder.next(pending)];
+  }
+  direct.push((performance.now() - start) / (TOKENS - 1));
+  decoder.dispose();
+  await context.printTimings();
+  const c = runs(beforeDirect);
+  const d = runs(perfLine);
+  if (c && d && d.runs > c.runs) directDecode.push((d.ms - c.ms) / (d.runs - c.runs));
 }
 
 server.stop();
@@ -78,10 +102,14 @@ const result = {
   msPerGeneratedToken: {
     llamaCppDecodeInNodeLlamaCpp: ms3(median(decode)),
     nodeLlamaCppEvaluateLoop: ms3(median(loop)),
+    llamaCppDecodeInDhiDirect: ms3(median(directDecode)),
+    dhiDirectLoop: ms3(median(direct)),
     llamaServer: ms3(median(perToken)),
   },
 };
-result.msPerGeneratedToken.nodeLlamaCppOverhead = ms3(result.msPerGeneratedToken.nodeLlamaCppEvaluateLoop - result.msPerGeneratedToken.llamaCppDecodeInNodeLlamaCpp);
+const t = result.msPerGeneratedToken;
+t.nodeLlamaCppOverhead = ms3(t.nodeLlamaCppEvaluateLoop - t.llamaCppDecodeInNodeLlamaCpp);
+t.dhiDirectOverhead = ms3(t.dhiDirectLoop - t.llamaCppDecodeInDhiDirect);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 await context.dispose();
 await model.dispose();

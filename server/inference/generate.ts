@@ -9,7 +9,8 @@ import { alignSequence } from "./kvReuse.js";
 import { StopStringMatcher } from "./StopStringMatcher.js";
 import { TokenTextStream } from "./tokenText.js";
 import type { Drafter } from "./drafters.js";
-import { PlainStepper, SpeculativeStepper, type Stepper } from "./steppers.js";
+import { openGreedyDecoder } from "./directDecode.js";
+import { DirectStepper, PlainStepper, SpeculativeStepper, type Sampling, type Stepper } from "./steppers.js";
 import type { GenerateOptions, GenerationResult, StopReason } from "./types.js";
 
 // The one token loop behind infill() and complete(): KV reuse, chunked prompt evaluation (so an abort
@@ -34,6 +35,8 @@ export interface GenerateRunOptions {
   maxDraft?: number;
   /** Prompt tokens per evaluation call; smaller is more responsive to abort. Defaults to the batch size. */
   promptChunk?: number;
+  /** Greedy plain decoding through the native context (directDecode.ts) where it can. Defaults to `true`. */
+  directDecode?: boolean;
   /** Shortest cached run kept across a gap by shifting it (kvReuse.ts); 0 keeps only the common prefix. */
   minShiftedRun?: number;
 }
@@ -52,6 +55,14 @@ export async function evaluatePrefix(sequence: LlamaContextSequence, tokens: Tok
     await sequence.evaluateWithoutGeneratingNewTokens(plan.evaluate.slice(i, i + PREFILL_CHUNK));
   }
   return plan.evaluate.length;
+}
+
+function chooseStepper(run: GenerateRunOptions, pending: Token[], sampling: Sampling): Stepper {
+  const { sequence, drafter, grammarEvaluationState } = run;
+  // Grammar-constrained generation stays plain: verification passes cannot carry a grammar state.
+  if (drafter && !grammarEvaluationState) return new SpeculativeStepper(sequence, pending, drafter, sampling, run.maxDraft ?? 8, run.options.signal);
+  const decoder = run.directDecode !== false && sampling.temperature === 0 && !grammarEvaluationState ? openGreedyDecoder(sequence) : null;
+  return decoder ? new DirectStepper(sequence, pending, decoder, sampling) : new PlainStepper(sequence, pending, sampling);
 }
 
 export type RunResult = Omit<GenerationResult, "timings"> & { timings: Omit<GenerationResult["timings"], "loadMs"> };
@@ -89,16 +100,12 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
   let promptMs = 0;
   let aborted = false;
 
-  const sampling = {
+  const sampling: Sampling = {
     temperature: options.temperature ?? 0,
     seed: options.seed ?? DEFAULT_SEED,
     grammarEvaluationState: run.grammarEvaluationState,
   };
-  // Grammar-constrained generation stays plain: verification passes cannot carry a grammar state.
-  const stepper: Stepper =
-    run.drafter && !run.grammarEvaluationState
-      ? new SpeculativeStepper(sequence, last, run.drafter, sampling, run.maxDraft ?? 8, signal)
-      : new PlainStepper(sequence, last, sampling);
+  const stepper = chooseStepper(run, last, sampling);
   try {
     if (maxTokens <= 0) stopReason = "maxTokens";
     outer: while (maxTokens > 0) {
@@ -150,6 +157,7 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
       accepted: stepper.accepted,
       refuted: stepper.drafted - stepper.accepted,
       targetPasses: promptPasses + stepper.targetPasses,
+      directPasses: stepper.directPasses,
     },
   };
 }

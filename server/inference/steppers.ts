@@ -1,4 +1,5 @@
 import type { ControlledEvaluateInputItem, LlamaContextSequence, LlamaGrammarEvaluationState, Token } from "node-llama-cpp";
+import type { GreedyDecoder } from "./directDecode.js";
 import type { Drafter } from "./drafters.js";
 
 // Token sources for generate(): one target forward pass per next() call, returning the tokens that
@@ -11,6 +12,8 @@ export interface Stepper {
   readonly targetPasses: number;
   readonly drafted: number;
   readonly accepted: number;
+  /** Passes decoded through the native context (DirectStepper). */
+  readonly directPasses: number;
 }
 
 export interface Sampling {
@@ -24,6 +27,7 @@ export class PlainStepper implements Stepper {
   targetPasses = 0;
   readonly drafted = 0;
   readonly accepted = 0;
+  readonly directPasses = 0;
   private readonly iterator: AsyncGenerator<Token, void, void | Token | Token[]>;
 
   constructor(sequence: LlamaContextSequence, pending: Token[], sampling: Sampling) {
@@ -38,6 +42,51 @@ export class PlainStepper implements Stepper {
 
   async close(): Promise<void> {
     await this.iterator.return();
+  }
+}
+
+/**
+ * Greedy decoding through the native context (directDecode.ts), the same tokens as PlainStepper at temperature 0
+ * without node-llama-cpp's per-token JavaScript. When a step needs node-llama-cpp's own path (a context shift, say)
+ * it hands the rest of the generation to a PlainStepper.
+ */
+export class DirectStepper implements Stepper {
+  readonly drafted = 0;
+  readonly accepted = 0;
+  directPasses = 0;
+  private pending: Token[];
+  private fallback: PlainStepper | null = null;
+
+  constructor(
+    private readonly sequence: LlamaContextSequence,
+    pending: Token[],
+    private readonly decoder: GreedyDecoder,
+    private readonly sampling: Sampling,
+  ) {
+    this.pending = pending;
+  }
+
+  get targetPasses(): number {
+    return this.directPasses + (this.fallback?.targetPasses ?? 0);
+  }
+
+  async next(): Promise<Token[]> {
+    if (!this.fallback) {
+      const token = await this.decoder.next(this.pending);
+      if (token != null) {
+        this.directPasses++;
+        this.pending = [token];
+        return [token];
+      }
+      this.decoder.dispose();
+      this.fallback = new PlainStepper(this.sequence, this.pending, this.sampling);
+    }
+    return this.fallback.next();
+  }
+
+  async close(): Promise<void> {
+    this.decoder.dispose();
+    await this.fallback?.close();
   }
 }
 
@@ -57,6 +106,7 @@ export class SpeculativeStepper implements Stepper {
   targetPasses = 0;
   drafted = 0;
   accepted = 0;
+  readonly directPasses = 0;
   private pending: Token[];
 
   constructor(

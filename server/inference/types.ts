@@ -63,6 +63,8 @@ export interface SpeculationStats {
   refuted: number;
   /** Forward passes of the target model. */
   targetPasses: number;
+  /** Of those, the ones decoded straight through the native context (directDecode.ts; embedded backend). */
+  directPasses?: number;
 }
 
 export interface Timings {

@@ -1,0 +1,152 @@
+import type { LlamaContextSequence, Token } from "node-llama-cpp";
+
+// Greedy decoding straight through node-llama-cpp's native context, one decode and one sample per step.
+// node-llama-cpp's evaluate() spends about 0.2 ms of JavaScript per token around the same two native calls
+// (locks, sampler config, its multi-sequence batch queue, checkpoints); on a small FIM model that is a fifth of
+// a token (bench/vs-llama-server.md). This is the only module that reaches into node-llama-cpp's internals
+// (pinned to an exact version in package.json). It checks their shape when it opens and before every step, keeps
+// the sequence's own bookkeeping (its token list and next position) exactly as evaluate() would, and declines,
+// leaving the caller on evaluate(), whenever a step needs anything it does not do: another sequence in the
+// context, a token predictor, checkpoints, a context shift or a batch queued by node-llama-cpp itself.
+
+interface NativeContext {
+  initBatch(size: number): void;
+  addToBatch(sequenceId: number, firstTokenSequenceIndex: number, tokens: Uint32Array, logitIndexes: Uint32Array): Uint32Array;
+  decodeBatch(): Promise<void>;
+  sampleToken(batchLogitIndex: number, sampler: NativeSampler): Promise<number>;
+  setThreads(threads: number): void;
+}
+
+interface NativeSampler {
+  applyConfig(config: { temperature: number }): void;
+  dispose(): void;
+}
+
+interface ThreadAllocation {
+  getAllocationToConsume(): [number, { dispose(): void }] | Promise<[number, { dispose(): void }] | undefined>;
+}
+
+interface ContextInternals {
+  _ctx: NativeContext;
+  _llama: { _bindings: { AddonSampler: new (model: unknown) => NativeSampler } };
+  _queuedDecodes: unknown[];
+  _batchDispatchPending: boolean;
+  _threadSplitterConsumer?: ThreadAllocation;
+  _reserveThreads(): void;
+  _scheduleToFreeReservedThreads(): void;
+  readonly totalSequences: number;
+  readonly contextSize: number;
+  readonly batchSize: number;
+  readonly disposed: boolean;
+}
+
+interface SequenceInternals {
+  _sequenceId: number;
+  _nextTokenIndex: number;
+  _contextTokens: Token[];
+  _loadedTokenPredictions: unknown[];
+  _context: ContextInternals;
+  readonly model: { _model: unknown };
+  readonly needsCheckpoints: boolean;
+  readonly tokenPredictor: unknown;
+  readonly disposed: boolean;
+}
+
+export interface GreedyDecoder {
+  /**
+   * Evaluates `tokens` at the end of the sequence and returns the model's greedy next token, or `null`, having
+   * evaluated nothing, when this step needs node-llama-cpp's own path (see `canStep`).
+   */
+  next(tokens: readonly Token[]): Promise<Token | null>;
+  dispose(): void;
+}
+
+const isFunction = (value: unknown): boolean => typeof value === "function";
+
+/** The internals this module uses, as they are in the pinned node-llama-cpp; `null` when any is missing. */
+function internalsOf(sequence: LlamaContextSequence): SequenceInternals | null {
+  const seq = sequence as unknown as Partial<SequenceInternals>;
+  const context = seq._context as Partial<ContextInternals> | undefined;
+  const native = context?._ctx as Partial<NativeContext> | undefined;
+  const ok =
+    typeof seq._sequenceId === "number" &&
+    typeof seq._nextTokenIndex === "number" &&
+    Array.isArray(seq._contextTokens) &&
+    Array.isArray(seq._loadedTokenPredictions) &&
+    seq.model?._model != null &&
+    context != null &&
+    Array.isArray(context._queuedDecodes) &&
+    typeof context._batchDispatchPending === "boolean" &&
+    isFunction(context._reserveThreads) &&
+    isFunction(context._scheduleToFreeReservedThreads) &&
+    isFunction(context._llama?._bindings?.AddonSampler) &&
+    native != null &&
+    isFunction(native.initBatch) &&
+    isFunction(native.addToBatch) &&
+    isFunction(native.decodeBatch) &&
+    isFunction(native.sampleToken) &&
+    isFunction(native.setThreads);
+  return ok ? (seq as SequenceInternals) : null;
+}
+
+/** A greedy decoder for `sequence`, or `null` when node-llama-cpp's internals are not the ones this module knows. */
+export function openGreedyDecoder(sequence: LlamaContextSequence): GreedyDecoder | null {
+  const seq = internalsOf(sequence);
+  if (!seq || seq._context.totalSequences !== 1) return null;
+  const context = seq._context;
+  const sampler = new context._llama._bindings.AddonSampler(seq.model._model);
+  // Temperature 0 is llama.cpp's greedy sampler, the one evaluate() configures for it.
+  sampler.applyConfig({ temperature: 0 });
+  let disposed = false;
+
+  const canStep = (count: number): boolean =>
+    !disposed &&
+    !seq.disposed &&
+    !context.disposed &&
+    seq.tokenPredictor == null &&
+    seq._loadedTokenPredictions.length === 0 &&
+    !seq.needsCheckpoints &&
+    context._queuedDecodes.length === 0 &&
+    !context._batchDispatchPending &&
+    count > 0 &&
+    count <= context.batchSize &&
+    // evaluate() shifts the context when it fills; leave that to it.
+    seq._nextTokenIndex + count < context.contextSize - 1;
+
+  return {
+    async next(tokens) {
+      if (!canStep(tokens.length)) return null;
+      // Threads as node-llama-cpp's dispatcher takes them, a share of llama's thread budget (so a chat generation in
+      // another context meanwhile does not oversubscribe the cores), reserved around the step as it does: a share
+      // handed back after the context released its reservation would leak a thread from the budget.
+      context._reserveThreads();
+      const native = context._ctx;
+      let logitIndex = -1;
+      try {
+        const allocation = await context._threadSplitterConsumer?.getAllocationToConsume();
+        try {
+          if (!canStep(tokens.length)) return null; // the wait for threads let other work in
+          if (allocation) native.setThreads(allocation[0]);
+          native.initBatch(tokens.length);
+          const first = seq._nextTokenIndex;
+          logitIndex = native.addToBatch(seq._sequenceId, first, Uint32Array.from(tokens), Uint32Array.of(tokens.length - 1))[0] ?? -1;
+          await native.decodeBatch();
+          seq._nextTokenIndex = first + tokens.length;
+          for (const token of tokens) seq._contextTokens.push(token);
+        } finally {
+          allocation?.[1].dispose();
+        }
+      } finally {
+        context._scheduleToFreeReservedThreads();
+      }
+      const token = await native.sampleToken(logitIndex, sampler);
+      if (token < 0) throw new Error("llama.cpp failed to sample the next token");
+      return token as Token;
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      sampler.dispose();
+    },
+  };
+}
