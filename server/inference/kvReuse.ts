@@ -19,9 +19,10 @@ export function planReuse(cached: readonly Token[], prompt: readonly Token[]): n
 }
 
 /**
- * Cached runs shorter than this are re-evaluated rather than shifted into place. A shifted run's keys are
- * rotated to their new positions rather than computed there, which can flip a near-tie late in a long greedy
- * generation (test/inference/greedyReference.test.ts); `LlamaEngineOptions.cacheReuse: 0` turns shifting off.
+ * Cached runs shorter than this are re-evaluated rather than shifted into place. A shifted run keeps the keys and
+ * values it was computed with, after whatever preceded it then, only rotated to its new positions: an approximation
+ * (llama-server's `--cache-reuse` makes the same one) that can change a greedy generation, mostly late in a long one
+ * (test/inference/llamaServerIdentical.test.ts); `LlamaEngineOptions.cacheReuse: 0` turns shifting off.
  */
 export const MIN_SHIFTED_RUN = 32;
 
