@@ -42,6 +42,9 @@ interface Waiter {
  */
 const JOBS_PER_CHILD = 32;
 
+/** How long dispose() waits for a child to exit after closing its channel before killing it. */
+export const EXIT_GRACE_MS = 2_000;
+
 /**
  * Child processes that read, hash, parse and chunk changed files while the bulk update writes SQLite (see
  * extractWorker.ts for why processes), at background priority. Available only when running compiled JavaScript
@@ -167,6 +170,7 @@ export class ExtractionPool {
     this.dispatch();
   }
 
+  /** Closes the children's channels (each then exits); a child still there after EXIT_GRACE_MS is killed. */
   async dispose(): Promise<void> {
     this.unsubscribe();
     if (this.resume) clearTimeout(this.resume);
@@ -174,8 +178,15 @@ export class ExtractionPool {
     const children = this.children.splice(0);
     await Promise.all(children.map((child) => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.disconnect();
+      // Seen in CI: after a failed write closed the pool mid-update, one child stayed alive and idle with the
+      // parent's end of its channel still open, and the update waited for it for good. A child holds nothing
+      // worth waiting for, so the wait is bounded.
+      const kill = setTimeout(() => child.kill("SIGKILL"), EXIT_GRACE_MS);
+      child.once("exit", () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      if (child.connected) child.disconnect();
     })));
   }
 }

@@ -268,4 +268,26 @@ describe("extraction processes and the foreground", () => {
       ws.cleanup();
     }
   });
+
+  it("close: a child exits when its channel closes, and one that does not is killed instead of waited for", async () => {
+    const ws = makeWorkspace({});
+    writeFileSync(join(ws.root, "a.py"), "def a():\n    return 1\n");
+    try {
+      const closing = Pool.create(1);
+      const [child] = (closing as unknown as { children: ChildProcess[] }).children;
+      await closing!.examine(jobFor(ws, "a.py"));
+      await closing!.dispose();
+      expect([child?.exitCode, child?.signalCode]).toEqual([0, null]);
+
+      // A child that cannot exit (stopped here; in CI one stayed idle with its channel half closed) is killed.
+      const stuck = Pool.create(1);
+      const [frozen] = (stuck as unknown as { children: ChildProcess[] }).children;
+      await stuck!.examine(jobFor(ws, "a.py"));
+      frozen?.kill("SIGSTOP");
+      await stuck!.dispose();
+      expect(frozen?.signalCode).toBe("SIGKILL");
+    } finally {
+      ws.cleanup();
+    }
+  }, 30_000);
 });
