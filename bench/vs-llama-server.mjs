@@ -61,7 +61,7 @@ async function llamaServerInfill(prefix, suffix, nPredict, inputExtra = [], targ
   const json = await res.json();
   const ms = performance.now() - t0;
   // Time to first token as the client sees it: total minus the server's own generation time.
-  return { ms, ttftMs: ms - (json.timings?.predicted_ms ?? 0), text: json.content, tokenIds: json.tokens, evaluated: json.timings?.prompt_n, promptTokens: (json.timings?.cache_n ?? 0) + (json.timings?.prompt_n ?? 0), generated: json.timings?.predicted_n, modelMs: (json.timings?.prompt_ms ?? 0) + (json.timings?.predicted_ms ?? 0) };
+  return { ms, ttftMs: ms - (json.timings?.predicted_ms ?? 0), text: json.content, tokenIds: json.tokens, evaluated: json.timings?.prompt_n, promptTokens: (json.timings?.cache_n ?? 0) + (json.timings?.prompt_n ?? 0), generated: json.timings?.predicted_n, predictedMs: json.timings?.predicted_ms, modelMs: (json.timings?.prompt_ms ?? 0) + (json.timings?.predicted_ms ?? 0) };
 }
 
 // A typing session in a real file (the workload llama.vim sends).
@@ -259,12 +259,47 @@ function lspReport(rows) {
       dhiEvaluated: r.d.latency?.tokens.evaluated ?? null,
       llamaServerEvaluated: r.l.evaluated ?? null,
       dhiGenerated: r.d.latency?.tokens.generated ?? null,
+      dhiSteps: r.d.latency?.steps ?? null,
       llamaServerGenerated: r.l.generated ?? null,
       dhiWaiting: r.d.latency?.waiting ?? null,
       dhiPhases: r.d.latency?.phases ?? null,
     })),
+    // Time per generated token where both sides generated at least 32 (the model's steps, without the prompt):
+    // llama-server's predicted_ms, and dhi's generation phase split into its waits for llama.cpp's decode and sampler
+    // (each with a round trip to node-llama-cpp's worker thread) and the rest, dhi's own per-token work.
+    perGeneratedTokenMs: perTokenReport(rows),
     evaluatedTokens: { dhi: rows.reduce((n, r) => n + (r.d.latency?.tokens.evaluated ?? 0), 0), llamaServer: rows.reduce((n, r) => n + (r.l.evaluated ?? 0), 0) },
     generatedTokens: { dhi: rows.reduce((n, r) => n + (r.d.latency?.tokens.generated ?? 0), 0), llamaServer: rows.reduce((n, r) => n + (r.l.generated ?? 0), 0) },
+  };
+}
+
+/** Medians over the requests where both sides generated at least 32 tokens; null when there are none. */
+function perTokenReport(rows) {
+  const long = rows.filter((r) => (r.d.latency?.tokens.generated ?? 0) >= 32 && (r.l.generated ?? 0) >= 32 && r.d.latency?.steps.decodeWaitMs !== undefined);
+  if (long.length === 0) return null;
+  const per = long.map((r) => {
+    const { tokens, phases, steps } = r.d.latency;
+    // The first token comes with the prompt's evaluation on both sides.
+    const n = tokens.generated - 1;
+    return {
+      dhi: phases.generation / n,
+      decodeWait: steps.decodeWaitMs / n,
+      sampleWait: steps.sampleWaitMs / n,
+      dhiRest: (phases.generation - steps.decodeWaitMs - steps.sampleWaitMs) / n,
+      llamaServer: r.l.predictedMs / (r.l.generated - 1),
+      depth: tokens.prompt,
+    };
+  });
+  const med = (key) => r2(pct(per.map((p) => p[key]), 50));
+  return {
+    requests: long.length,
+    promptDepthP50: med("depth"),
+    dhi: med("dhi"),
+    dhiDecodeWait: med("decodeWait"),
+    dhiSampleWait: med("sampleWait"),
+    dhiRest: med("dhiRest"),
+    llamaServer: med("llamaServer"),
+    ratioP50: r2(pct(per.map((p) => p.dhi / p.llamaServer), 50)),
   };
 }
 
@@ -412,6 +447,19 @@ function markdown(r) {
     "request read off the wire to the end of its record, the rest is the pipes both ways, the answer's write and the bench's client (vscode-jsonrpc,",
     "which also reads every debug-level log line dhi sends, the records among them).",
     "",
+    "**Per generated token** (requests where both sides generated at least 32 tokens; medians; ms): llama-server's",
+    "`predicted_ms`, and dhi's generation phase split into its wait for llama.cpp's decode and for the sampler (each",
+    "from the call to its promise settling, so each holds a round trip to node-llama-cpp's worker thread) and the rest,",
+    "dhi's own per-token work.",
+    "",
+    "| pattern | requests | prompt depth | llama-server | dhi | of it: decode wait | sampler wait | dhi's own | dhi ÷ llama-server |",
+    "|---|---|---|---|---|---|---|---|---|",
   );
+  for (const [name, pattern] of Object.entries(r.lsp)) {
+    const t = pattern.perGeneratedTokenMs;
+    // The ring against bare llama-server: different prompt depths, so no per-token comparison.
+    if (t && name !== "newlyOpenedFiles64AfterPause") lines.push(`| ${name} | ${t.requests} | ${t.promptDepthP50} | ${t.llamaServer} | ${t.dhi} | ${t.dhiDecodeWait} | ${t.dhiSampleWait} | ${t.dhiRest} | ${t.ratioP50} |`);
+  }
+  lines.push("");
   return lines.join("\n");
 }

@@ -80,6 +80,8 @@ export class GenerationJob {
   readonly timings: Record<string, number> = {};
   /** Token counts of the greedy candidate, once generated. */
   tokens: Record<string, number> = {};
+  /** The greedy candidate's target passes and their waits (generationSteps), for the latency record. */
+  steps: Record<string, number> = {};
   private filterContext: FilterContext | null = null;
   private window: SyntaxWindow | null = null;
   private readonly controller = new AbortController();
@@ -259,6 +261,7 @@ export class GenerationJob {
       timings.promptMs = greedyRun.timings.promptMs;
       timings.generateMs = greedyRun.timings.generateMs;
       this.tokens = { ...greedyRun.tokens };
+      this.steps = generationSteps(greedyRun);
     }
 
     const t3 = performance.now();
@@ -342,4 +345,16 @@ function requestSpeculation({ speculation }: GenerationResult): RequestSpeculati
 function lastWordBoundary(text: string): number {
   for (let i = text.length - 1; i > 0; i--) if (/[\s(),;:.[\]{}]/.test(text[i])) return i + 1;
   return -1;
+}
+
+/**
+ * The greedy candidate's forward passes for its latency record: all of them, the ones decoded straight through the
+ * native context, and (on that path) the generation's waits for llama.cpp's decode and sampler. What the generation
+ * phase holds besides those waits is dhi's own per-token work.
+ */
+function generationSteps(result: GenerationResult): Record<string, number> {
+  const steps: Record<string, number> = { passes: result.speculation.targetPasses, direct: result.speculation.directPasses ?? 0 };
+  if (result.timings.decodeWaitMs !== undefined) steps.decodeWaitMs = result.timings.decodeWaitMs;
+  if (result.timings.sampleWaitMs !== undefined) steps.sampleWaitMs = result.timings.sampleWaitMs;
+  return steps;
 }

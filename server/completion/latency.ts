@@ -23,6 +23,12 @@ export interface CompletionLatency {
   phases: Record<string, number>;
   /** Prompt, evaluated, reused and generated tokens of the greedy candidate. */
   tokens: Record<string, number>;
+  /**
+   * The greedy candidate's forward passes: `passes`, `direct` (decoded straight through the native context) and, on
+   * that path, the generation phase's waits for llama.cpp's decode and sampler (`decodeWaitMs`, `sampleWaitMs`, each
+   * with one thread round trip): inside `generation`, not added to it. Empty when no generation answered.
+   */
+  steps: Record<string, number>;
   /** `totalMs` minus every wait and phase above: what the request path itself costs. */
   unaccountedMs: number;
   /** Garbage collection pauses of the server's thread while the request ran: inside the waits and phases above, not added to them. */
@@ -42,7 +48,7 @@ export function latencyRecord(input: Omit<CompletionLatency, "unaccountedMs">): 
   const waiting = roundAll(input.waiting);
   const phases = roundAll(input.phases);
   const accounted = [...Object.values(waiting), ...Object.values(phases)].reduce((sum, ms) => sum + ms, 0);
-  return { ...input, totalMs: round(input.totalMs), waiting, phases, tokens: { ...input.tokens }, unaccountedMs: round(input.totalMs - accounted), gcMs: round(input.gcMs) };
+  return { ...input, totalMs: round(input.totalMs), waiting, phases, tokens: { ...input.tokens }, steps: roundAll(input.steps), unaccountedMs: round(input.totalMs - accounted), gcMs: round(input.gcMs) };
 }
 
 /** What one request went through, for its latency record. */
@@ -51,7 +57,10 @@ export interface RequestTrace {
   outcome: LatencyOutcome;
   waiting: Record<string, number>;
   /** The generation that answered it; `joinedAt` is set when an earlier request had started it. */
-  job: { job: { readonly timings: Record<string, number>; readonly tokens: Record<string, number> }; joinedAt: number | null } | null;
+  job: {
+    job: { readonly timings: Record<string, number>; readonly tokens: Record<string, number>; readonly steps: Record<string, number> };
+    joinedAt: number | null;
+  } | null;
 }
 
 /** The record of a request that ends now: its waits and the phases of the generation that answered it. */
@@ -59,6 +68,7 @@ export function traceLatency(trace: RequestTrace, request: { path: string; offse
   const waiting = trace.waiting;
   const phases: Record<string, number> = {};
   let tokens: Record<string, number> = {};
+  let steps: Record<string, number> = {};
   let outcome = trace.outcome;
   const job = trace.job?.job;
   if (job && trace.job?.joinedAt != null) {
@@ -82,6 +92,7 @@ export function traceLatency(trace: RequestTrace, request: { path: string; offse
       verify: t.verifyMs,
     });
     tokens = job.tokens;
+    steps = job.steps;
   }
   const now = performance.now();
   return latencyRecord({
@@ -93,6 +104,7 @@ export function traceLatency(trace: RequestTrace, request: { path: string; offse
     waiting,
     phases: Object.fromEntries(Object.entries(phases).filter((entry): entry is [string, number] => entry[1] !== undefined)),
     tokens,
+    steps,
   });
 }
 

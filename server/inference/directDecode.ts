@@ -58,6 +58,8 @@ export interface GreedyDecoder {
    * evaluated nothing, when this step needs node-llama-cpp's own path (see `canStep`).
    */
   next(tokens: readonly Token[]): Promise<Token | null>;
+  /** Time awaiting the native decode and sampler so far, each including its round trip to the worker thread. */
+  readonly waits: { decodeMs: number; sampleMs: number };
   dispose(): void;
 }
 
@@ -98,6 +100,7 @@ export function openGreedyDecoder(sequence: LlamaContextSequence): GreedyDecoder
   // Temperature 0 is llama.cpp's greedy sampler, the one evaluate() configures for it.
   sampler.applyConfig({ temperature: 0 });
   let disposed = false;
+  const waits = { decodeMs: 0, sampleMs: 0 };
 
   const canStep = (count: number): boolean =>
     !disposed &&
@@ -114,6 +117,7 @@ export function openGreedyDecoder(sequence: LlamaContextSequence): GreedyDecoder
     seq._nextTokenIndex + count < context.contextSize - 1;
 
   return {
+    waits,
     async next(tokens) {
       if (!canStep(tokens.length)) return null;
       // Threads as node-llama-cpp's dispatcher takes them, a share of llama's thread budget (so a chat generation in
@@ -130,7 +134,9 @@ export function openGreedyDecoder(sequence: LlamaContextSequence): GreedyDecoder
           native.initBatch(tokens.length);
           const first = seq._nextTokenIndex;
           logitIndex = native.addToBatch(seq._sequenceId, first, Uint32Array.from(tokens), Uint32Array.of(tokens.length - 1))[0] ?? -1;
+          const dispatched = performance.now();
           await native.decodeBatch();
+          waits.decodeMs += performance.now() - dispatched;
           seq._nextTokenIndex = first + tokens.length;
           for (const token of tokens) seq._contextTokens.push(token);
         } finally {
@@ -139,7 +145,9 @@ export function openGreedyDecoder(sequence: LlamaContextSequence): GreedyDecoder
       } finally {
         context._scheduleToFreeReservedThreads();
       }
+      const sampling = performance.now();
       const token = await native.sampleToken(logitIndex, sampler);
+      waits.sampleMs += performance.now() - sampling;
       if (token < 0) throw new Error("llama.cpp failed to sample the next token");
       return token as Token;
     },

@@ -99,6 +99,7 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
   let stopReason: StopReason = "eos";
   let promptMs = 0;
   let aborted = false;
+  let waitsAfterPrompt: { decodeMs: number; sampleMs: number } | null = null;
 
   const sampling: Sampling = {
     temperature: options.temperature ?? 0,
@@ -110,7 +111,11 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
     if (maxTokens <= 0) stopReason = "maxTokens";
     outer: while (maxTokens > 0) {
       const batch = await stepper.next(maxTokens - generated.length);
-      if (promptMs === 0) promptMs = performance.now() - t0;
+      if (promptMs === 0) {
+        promptMs = performance.now() - t0;
+        // The first pass evaluated the prompt's tail: the generation's waits are the ones after it.
+        waitsAfterPrompt = stepper.waits ? { ...stepper.waits } : null;
+      }
       if (batch.length === 0) break;
       for (const token of batch) {
         if (model.isEogToken(token) || run.stopTokens?.has(token)) break outer;
@@ -149,7 +154,14 @@ export async function generate(run: GenerateRunOptions): Promise<RunResult> {
     text,
     stopReason,
     tokens: { prompt: prompt.length, evaluated: plan.evaluate.length, reused: plan.reused, generated: generated.length },
-    timings: { promptMs, generateMs: end - t0 - promptMs, totalMs: end - t0 },
+    timings: {
+      promptMs,
+      generateMs: end - t0 - promptMs,
+      totalMs: end - t0,
+      ...(stepper.waits && waitsAfterPrompt
+        ? { decodeWaitMs: stepper.waits.decodeMs - waitsAfterPrompt.decodeMs, sampleWaitMs: stepper.waits.sampleMs - waitsAfterPrompt.sampleMs }
+        : {}),
+    },
     tokenIds: generated,
     speculation: {
       kind: run.drafter && !run.grammarEvaluationState ? run.drafter.kind : "none",

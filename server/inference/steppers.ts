@@ -14,6 +14,8 @@ export interface Stepper {
   readonly accepted: number;
   /** Passes decoded through the native context (DirectStepper). */
   readonly directPasses: number;
+  /** The direct passes' waits for the native decode and sampler (DirectStepper). */
+  readonly waits?: { readonly decodeMs: number; readonly sampleMs: number };
 }
 
 export interface Sampling {
@@ -68,6 +70,10 @@ export class DirectStepper implements Stepper {
 
   get targetPasses(): number {
     return this.directPasses + (this.fallback?.targetPasses ?? 0);
+  }
+
+  get waits(): { decodeMs: number; sampleMs: number } {
+    return this.decoder.waits;
   }
 
   async next(): Promise<Token[]> {

@@ -77,6 +77,12 @@ export interface Timings {
   queueMs?: number;
   /** Time spent tokenizing and laying out the prompt (embedded backend). */
   tokenizeMs?: number;
+  /**
+   * Of generateMs, the direct steps' waits (embedded backend, greedy): for llama.cpp's decode and for its sampler, each
+   * from the call to its promise settling, so each holds one round trip to node-llama-cpp's worker thread.
+   */
+  decodeWaitMs?: number;
+  sampleWaitMs?: number;
 }
 
 export type StopReason = "eos" | "maxTokens" | "abort" | "stop";

@@ -58,6 +58,11 @@ describe("greedy decoding through the native context", () => {
     const result = await engine.infill({ cursor: Cursor.between(problem.prompt, problem.suffix), maxTokens: 16 });
     expect(result.tokens.generated).toBeGreaterThan(0);
     expect(result.speculation.directPasses).toBe(result.speculation.targetPasses);
+    // The generation's waits for llama.cpp's decode and sampler are part of its time, the rest is dhi's own work.
+    const { decodeWaitMs, sampleWaitMs, generateMs } = result.timings;
+    expect(decodeWaitMs).toBeGreaterThan(0);
+    expect(sampleWaitMs).toBeGreaterThan(0);
+    expect((decodeWaitMs ?? 0) + (sampleWaitMs ?? 0)).toBeLessThanOrEqual(generateMs);
   });
 
   it("generates evaluate()'s tokens and leaves the sequence as evaluate() would", async () => {

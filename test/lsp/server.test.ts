@@ -242,6 +242,11 @@ describe("completion with the shared FIM model", () => {
       // From the request being read off the wire to its handler.
       expect(latencies[0]?.waiting.dispatch).toBeGreaterThanOrEqual(0);
       expect(latencies[0]?.phases).toHaveProperty("context");
+      // Its forward passes, and on the direct path the generation's waits for llama.cpp, inside the generation phase.
+      const steps = latencies[0]?.steps ?? {};
+      expect(steps.passes).toBeGreaterThan(0);
+      expect(steps.direct).toBe(steps.passes);
+      expect((steps.decodeWaitMs ?? 0) + (steps.sampleWaitMs ?? 0)).toBeLessThanOrEqual((latencies[0]?.phases.generation ?? 0) + 0.02);
       // The collector's pauses while it ran (counted in test/util/gcPauses.test.ts), within its time.
       expect(latencies[0]?.gcMs).toBeGreaterThanOrEqual(0);
       expect(latencies[0]?.gcMs).toBeLessThanOrEqual(latencies[0]?.totalMs ?? 0);
