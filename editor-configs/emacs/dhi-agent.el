@@ -47,7 +47,7 @@
         (erase-buffer)
         (insert (format "# dhi agent run %s (%s)\n" run-id (if ok "verified" "UNVERIFIED"))
                 (format "# %s\n" (replace-regexp-in-string "\n" " " (or (dhi-agent--get result :summary) "")))
-                "# a: apply   d or q: discard   M-x dhi-agent-undo reverts an applied run\n"
+                "# a: apply   d or q: discard   M-x dhi-eglot-agent-undo (or dhi-lsp-agent-undo) reverts an applied run\n"
                 (if (string-empty-p diff) "# (no change)\n" diff)))
       (diff-mode)
       (setq dhi-agent--result result
@@ -95,6 +95,30 @@
     (quit-window t (get-buffer-window buffer))
     (when (buffer-live-p buffer) (kill-buffer buffer))
     (message "dhi agent: discarded")))
+
+(defun dhi-agent--run (execute apply instruction preview)
+  "Run the dhi workspace agent with INSTRUCTION.
+EXECUTE sends a workspace/executeCommand (command, argument) and returns its
+result; APPLY applies a WorkspaceEdit.  The server applies a verified edit
+itself; with PREVIEW the run's diff opens in a preview buffer instead."
+  (let ((result (funcall execute "dhi.agent.run" (list :instruction instruction :apply (if preview :json-false t)))))
+    (setq dhi-agent-last-run-id (dhi-agent--get result :runId))
+    (if preview
+        (dhi-agent-show-preview result apply)
+      (message "dhi agent: %s" (or (dhi-agent--get result :summary) "done")))
+    result))
+
+(defun dhi-agent--undo (execute apply run-id)
+  "Revert the applied agent run RUN-ID through EXECUTE and APPLY, and save the files."
+  (let ((edit (funcall execute "dhi.agent.undo" (list :runId run-id))))
+    (funcall apply edit)
+    (dhi-agent-save-edited edit)
+    (message "dhi agent: reverted run %s" run-id)
+    edit))
+
+(defun dhi-agent--resume (execute apply run-id)
+  "Resume the checkpointed agent run RUN-ID through EXECUTE and preview it (APPLY applies it)."
+  (dhi-agent-show-preview (funcall execute "dhi.agent.resume" (list :runId run-id)) apply))
 
 (defun dhi-agent-read-run-id ()
   "Ask for a run id, defaulting to the last run."

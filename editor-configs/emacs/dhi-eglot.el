@@ -157,26 +157,17 @@ The server applies a verified edit through workspace/applyEdit; with PREVIEW
 \(a prefix argument) the run's diff opens in a `diff-mode' buffer instead,
 where `a' applies it and `d' discards it."
   (interactive "sdhi agent instruction: \nP")
-  (let ((result (dhi-eglot--command "dhi.agent.run" (list :instruction instruction :apply (if preview :json-false t)))))
-    (setq dhi-agent-last-run-id (plist-get result :runId))
-    (if preview
-        (dhi-agent-show-preview result #'dhi-eglot--apply)
-      (message "dhi agent: %s" (or (plist-get result :summary) "done")))
-    result))
+  (dhi-agent--run #'dhi-eglot--command #'dhi-eglot--apply instruction preview))
 
 (defun dhi-eglot-agent-undo (run-id)
   "Revert the applied agent run RUN-ID (default: the last run) and save the files."
   (interactive (list (dhi-agent-read-run-id)))
-  (let ((edit (dhi-eglot--command "dhi.agent.undo" (list :runId run-id))))
-    (dhi-eglot--apply edit)
-    (dhi-agent-save-edited edit)
-    (message "dhi agent: reverted run %s" run-id)
-    edit))
+  (dhi-agent--undo #'dhi-eglot--command #'dhi-eglot--apply run-id))
 
 (defun dhi-eglot-agent-resume (run-id)
   "Resume the checkpointed agent run RUN-ID (default: the last run) and preview it."
   (interactive (list (dhi-agent-read-run-id)))
-  (dhi-agent-show-preview (dhi-eglot--command "dhi.agent.resume" (list :runId run-id)) #'dhi-eglot--apply))
+  (dhi-agent--resume #'dhi-eglot--command #'dhi-eglot--apply run-id))
 
 (defun dhi-eglot-trust ()
   "Trust the workspace folder's current .dhi.json (dhi.workspace.trust).

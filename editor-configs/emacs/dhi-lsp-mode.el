@@ -105,26 +105,17 @@ The server applies a verified edit through workspace/applyEdit; with PREVIEW
 \(a prefix argument) the run's diff opens in a `diff-mode' buffer instead,
 where `a' applies it and `d' discards it."
   (interactive "sdhi agent instruction: \nP")
-  (let ((result (dhi-lsp--execute "dhi.agent.run" (list :instruction instruction :apply (if preview :json-false t)))))
-    (setq dhi-agent-last-run-id (lsp-get result :runId))
-    (if preview
-        (dhi-agent-show-preview result #'dhi-lsp--apply)
-      (message "dhi agent: %s" (or (lsp-get result :summary) "done")))
-    result))
+  (dhi-agent--run #'dhi-lsp--execute #'dhi-lsp--apply instruction preview))
 
 (defun dhi-lsp-agent-undo (run-id)
   "Revert the applied agent run RUN-ID (default: the last run) and save the files."
   (interactive (list (dhi-agent-read-run-id)))
-  (let ((edit (dhi-lsp--execute "dhi.agent.undo" (list :runId run-id))))
-    (dhi-lsp--apply edit)
-    (dhi-agent-save-edited edit)
-    (message "dhi agent: reverted run %s" run-id)
-    edit))
+  (dhi-agent--undo #'dhi-lsp--execute #'dhi-lsp--apply run-id))
 
 (defun dhi-lsp-agent-resume (run-id)
   "Resume the checkpointed agent run RUN-ID (default: the last run) and preview it."
   (interactive (list (dhi-agent-read-run-id)))
-  (dhi-agent-show-preview (dhi-lsp--execute "dhi.agent.resume" (list :runId run-id)) #'dhi-lsp--apply))
+  (dhi-agent--resume #'dhi-lsp--execute #'dhi-lsp--apply run-id))
 
 (defun dhi-lsp-trust ()
   "Trust the workspace folder's current .dhi.json (dhi.workspace.trust).
