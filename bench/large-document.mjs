@@ -2,9 +2,10 @@
 //   node bench/large-document.mjs [--mb 20] [--edits 40] [--model path.gguf]
 // The server (`dhi --stdio`, a real child process, with bench/loop-delay-probe.mjs preloaded to time its main
 // thread) opens a workspace and a 20 MB TypeScript document. Then an editor types: an incremental didChange and an
-// inline completion per step, at the end of the document. Reported: the longest stretches the server's thread went
-// without returning to its event loop while opening, while editing and completing; completion latency; whether the
-// document was indexed (it must not be: it is over index.maxFileBytes); the server's RSS at the end.
+// inline completion per step, at the end of the document, then the code-action menu 20 times. Reported: the
+// longest stretches the server's thread went without returning to its event loop while opening, while editing and
+// completing; completion latency; how long listing the code actions took; whether the document was indexed (it must
+// not be: it is over index.maxFileBytes); the server's RSS at the end.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -100,6 +101,14 @@ try {
     latencies.push(performance.now() - t);
     if (Array.isArray(items)) answered++;
   }
+  // The code-action menu, which some editors ask for on every cursor move: listing it never runs the model.
+  const actionLatencies = [];
+  for (let n = 0; n < 20; n++) {
+    const at = { line: line - (n % 4), character: 0 };
+    const t = performance.now();
+    await c.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: { start: at, end: at }, context: { diagnostics: [] } });
+    actionLatencies.push(performance.now() - t);
+  }
   // Past the re-index debounce: an indexed document would show up in search by now.
   await new Promise((r) => setTimeout(r, 1500));
   const editEnded = Date.now();
@@ -121,6 +130,7 @@ try {
     edits: Number(args.edits),
     completionsAnswered: answered,
     completionMs: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), max: round(Math.max(...latencies)) },
+    codeActionListMs: { p50: round(percentile(actionLatencies, 50)), p95: round(percentile(actionLatencies, 95)), max: round(Math.max(...actionLatencies)) },
     // Longest stretches without the event loop: opening includes parsing the 20 MB didOpen message itself.
     openMaxBlockMs: openBlocks.length ? Math.max(...openBlocks) : 0,
     editMaxBlockMs: editBlocks.length ? Math.max(...editBlocks) : 0,

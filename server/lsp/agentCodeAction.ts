@@ -1,10 +1,9 @@
 import type { Range, WorkspaceEdit } from "vscode-languageserver/node";
 import type { TextDocument } from "vscode-languageserver-textdocument";
-import { findDhiComment, selectionRegion } from "../actions/regions.js";
+import { dhiInstruction } from "../actions/regions.js";
 import { startRun } from "../agent/runAgent.js";
 import { toRunResult } from "./agentRunResult.js";
 import { agentDepsFor } from "./commands/agentDeps.js";
-import { spanOf } from "./protocol/convert.js";
 import type { CommandContext } from "./commands/types.js";
 
 // The agent as a code action, for editors that cannot pass an instruction to workspace/executeCommand
@@ -14,11 +13,18 @@ import type { CommandContext } from "./commands/types.js";
 
 export const AGENT_ACTION_KIND = "source.dhi.agent";
 
-/** The instruction in a `dhi:` comment at the selection, or null. Listing never runs the agent. */
+/**
+ * The instruction in a `dhi:` comment at the selection (the line above its first line, else that line), or null.
+ * Listing never runs the agent, and reads those two lines only, not the whole document.
+ */
 export function agentInstructionAt(document: TextDocument, range: Range): string | null {
-  const text = document.getText();
-  const region = selectionRegion(text, spanOf(document, range), null);
-  return findDhiComment(text, region)?.instruction ?? null;
+  const first = document.positionAt(document.offsetAt(range.start)).line;
+  for (const line of [first - 1, first]) {
+    if (line < 0) continue;
+    const instruction = dhiInstruction(document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, ""));
+    if (instruction) return instruction;
+  }
+  return null;
 }
 
 export function agentActionTitle(instruction: string): string {

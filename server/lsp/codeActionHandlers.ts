@@ -61,8 +61,20 @@ function messageText(d: Diagnostic): string {
   return typeof d.message === "string" ? d.message : d.message.value;
 }
 
+/**
+ * The document as actions see it. Its text is read when an action first needs it, once: listing the menu (on every
+ * cursor move in some editors) never does, so a 20 MB document is not flattened into one string for it.
+ */
 function actionDocument(document: TextDocument): ActionDocument {
-  return { uri: document.uri, path: uriToPath(document.uri), languageId: document.languageId, text: document.getText() };
+  let text: string | undefined;
+  return {
+    uri: document.uri,
+    path: uriToPath(document.uri),
+    languageId: document.languageId,
+    get text() {
+      return (text ??= document.getText());
+    },
+  };
 }
 
 /** An editor-supplied rewrite instruction: `context.instruction` is a dhi extension of CodeActionContext. */

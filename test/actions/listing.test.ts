@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import type { CodeActionParams } from "vscode-languageserver-protocol";
+import type { CodeActionParams, Range } from "vscode-languageserver-protocol";
 import { CodeActionService } from "../../server/actions/CodeActionService.js";
 import type { ListRequest } from "../../server/actions/types.js";
 import { provideCodeActions } from "../../server/lsp/codeActionHandlers.js";
@@ -77,6 +77,25 @@ describe("listing", () => {
       diagnostics: [{ range: params.context.diagnostics[0].range, message: 'Undefined name "b"' }],
     });
     expect(workspace.engine.loaded).toBe(false);
+  });
+
+  it("lists from the lines at the selection: the whole text is never read (a 20 MB document is not flattened per cursor move)", () => {
+    const workspace = new Workspace(null, new Logger("error"), {});
+    const text = `${"x = 1\n".repeat(1000)}# dhi: make the loop a comprehension\nfor i in range(3):\n    out.append(i)\n${"y = 2\n".repeat(1000)}`;
+    const document = TextDocument.create("file:///p/big.py", "python", 1, text);
+    const wholeReads: number[] = [];
+    const getText = document.getText.bind(document);
+    Object.assign(document, { getText: (range?: Range) => (range ? getText(range) : (wholeReads.push(1), getText())) });
+    const params: CodeActionParams = { textDocument: { uri: document.uri }, range: { start: { line: 1001, character: 0 }, end: { line: 1002, character: 17 } }, context: { diagnostics: [] } };
+    const actions = provideCodeActions(params, document, workspace);
+    expect(actions.map((a) => a.title)).toContain("dhi: Run agent: make the loop a comprehension");
+    expect(actions.map((a) => a.title)).toContain("dhi: Rewrite selection…");
+    // The comment on the selection's own first line counts too; elsewhere there is none.
+    const onIt = provideCodeActions({ ...params, range: { start: { line: 1000, character: 3 }, end: { line: 1000, character: 3 } } }, document, workspace);
+    expect(onIt.map((a) => a.title)).toContain("dhi: Run agent: make the loop a comprehension");
+    const away = provideCodeActions({ ...params, range: { start: { line: 5, character: 0 }, end: { line: 5, character: 0 } } }, document, workspace);
+    expect(away.some((a) => a.kind === "source.dhi.agent")).toBe(false);
+    expect(wholeReads).toEqual([]);
   });
 
   it("carries an editor-supplied instruction (context.instruction) into the rewrite's data", () => {
