@@ -20,6 +20,13 @@ export interface ExtractionJob {
   language: LanguageName | null;
 }
 
+/** An open document's text for a child to parse as given (the editor's text, not the disk's). */
+export interface TextJob {
+  id: number;
+  text: string;
+  language: LanguageName | null;
+}
+
 /** What examineFile decided, with the parsed file for an index job (whose `text` is then left empty). */
 export interface Examined {
   job: FileJob | null;
@@ -58,7 +65,7 @@ export class ExtractionPool {
   private readonly owner = new Map<number, ChildProcess>();
   private readonly load = new Map<ChildProcess, number>();
   /** Jobs not yet sent, oldest first: each goes to the first child with room. */
-  private readonly queue: ExtractionJob[] = [];
+  private readonly queue: Array<ExtractionJob | TextJob> = [];
   /** Since when dispatching has waited for the foreground; null when it is not waiting. */
   private heldSince: number | null = null;
   /** Ends a wait for the foreground that runs too long. */
@@ -128,6 +135,19 @@ export class ExtractionPool {
     });
   }
 
+  /** Parses `text` (an open document's) in a child; the result is what prepareFile() would give here. */
+  async prepare(text: string, language: LanguageName | null): Promise<PreparedFile> {
+    if (this.children.length === 0) throw new Error("no extraction processes left");
+    const id = this.next++;
+    const examined = await new Promise<Examined>((resolve, reject) => {
+      this.waiters.set(id, { resolve, reject });
+      this.queue.push({ id, text, language });
+      this.dispatch();
+    });
+    if (!examined.file) throw new Error(examined.problem ?? "the extraction process returned no file");
+    return examined.file;
+  }
+
   /**
    * Sends queued jobs to the least loaded children while they have room. While the editor's requests run, new
    * jobs wait (up to FOREGROUND_MAX_WAIT_MS): every result costs this process deserialization work, and measured
@@ -156,7 +176,7 @@ export class ExtractionPool {
         }
       }
       if (!child) return;
-      const job = this.queue.shift() as ExtractionJob;
+      const job = this.queue.shift() as ExtractionJob | TextJob;
       this.owner.set(job.id, child);
       this.load.set(child, least + 1);
       child.send(job);

@@ -1,17 +1,27 @@
 import { isAbsolute, relative, sep } from "node:path";
 import type { Settings } from "../config/schema.js";
+import { languageOf } from "../syntax/index.js";
 import { stepAside, type Foreground } from "../util/foreground.js";
-import type { Logger } from "../util/logger.js";
+import { errorMessage, type Logger } from "../util/logger.js";
 import { releaseMemory } from "../util/releaseMemory.js";
 import { isRefusal, statWorkspaceFile } from "../util/safeFiles.js";
 import { runBulkUpdate } from "./bulkUpdate.js";
 import { contentHash, type FileJob } from "./examineFile.js";
+import { ExtractionPool } from "./ExtractionPool.js";
 import { applyJob, changedStat, examineHere, type FileContext } from "./fileJobs.js";
 import type { FileRecord, IndexStore } from "./IndexStore.js";
 import type { IndexWriter } from "./IndexWriter.js";
+import type { PreparedFile } from "./prepareFile.js";
 import type { UpdateOptions } from "./types.js";
 import { UpdateProcess } from "./UpdateProcess.js";
 import { exclusionMatcher } from "./walkWorkspace.js";
+
+/**
+ * From this size on an open document's re-index parses in an extraction process: on this thread a 0.95 MB
+ * TypeScript file held the server for 0.7-1 s each time typing paused (bench:large-document --mb 0.95), and any
+ * completion asked for meanwhile waited. Below it a parse takes tens of milliseconds, less than starting a process.
+ */
+export const OFF_THREAD_PARSE_BYTES = 128 * 1024;
 
 /** Inline updates that wrote at least this many files end with a full GC (see releaseMemory). */
 const RELEASE_MEMORY_AFTER_FILES = 1000;
@@ -46,6 +56,8 @@ export interface IndexUpdatesParts {
 export class IndexUpdates {
   /** Open documents' text. */
   private readonly overlays = new Map<string, string>();
+  /** Each open document's latest update, which the next one waits for. */
+  private readonly documentUpdates = new Map<string, Promise<void>>();
   /** Where files are and which are open, for the single-file paths (and the inline bulk update). */
   private readonly files: FileContext;
   /** Exclusion rules for single files; rebuilt by each bulk update so .gitignore edits take effect. */
@@ -88,8 +100,23 @@ export class IndexUpdates {
     });
   }
 
-  /** The editor's text of `rel` (null: the document closed and the file is gone from the index). */
+  /**
+   * The editor's text of `rel` (null: the document closed and the file is gone from the index). One document's
+   * updates apply in the order they were asked for, also when a large text's parse in another process takes longer
+   * than a later edit's.
+   */
   async updateFile(rel: string, text: string | null): Promise<void> {
+    const previous = this.documentUpdates.get(rel);
+    const current = (previous ?? Promise.resolve()).catch(() => undefined).then(() => this.applyDocument(rel, text));
+    this.documentUpdates.set(rel, current);
+    try {
+      await current;
+    } finally {
+      if (this.documentUpdates.get(rel) === current) this.documentUpdates.delete(rel);
+    }
+  }
+
+  private async applyDocument(rel: string, text: string | null): Promise<void> {
     const { store, writer } = this.parts;
     if (text === null) {
       if (this.overlays.delete(rel)) this.documentOpen(rel, false);
@@ -101,16 +128,35 @@ export class IndexUpdates {
     this.overlays.set(rel, text);
     const hash = contentHash(text);
     const job: FileJob = { kind: "index", path: rel, text, hash, mtime: Date.now(), size: Buffer.byteLength(text) };
-    // The parse and the write run on the server's thread: not while a completion waits for it (bounded wait).
+    const file = job.size >= OFF_THREAD_PARSE_BYTES && store.getFile(rel)?.hash !== hash ? await this.parseOffThread(rel, text) : null;
+    // The write (and a small file's parse) run on the server's thread: not while a completion waits (bounded wait).
     await stepAside(this.parts.foreground);
     // Compared under the lock: edits queued behind a bulk update are written in order, and the last one wins.
     let wrote = false;
     await writer.write(() => {
       if (store.getFile(rel)?.hash === hash) return [];
       wrote = true;
-      return applyJob(store, { job, file: null }, this.files.isOpen, false);
+      return applyJob(store, { job, file }, this.files.isOpen, false);
     });
     if (wrote) this.parts.filesWritten();
+  }
+
+  /**
+   * A large open document's extraction, parsed in a one-off extraction process; null (parse here) when there are no
+   * extraction processes (`extractionWorkers: 0`, or running from TypeScript sources) or the process failed.
+   */
+  private async parseOffThread(rel: string, text: string): Promise<PreparedFile | null> {
+    if (this.parts.extractionWorkers === 0) return null;
+    const pool = ExtractionPool.create(1, this.parts.foreground);
+    if (!pool) return null;
+    try {
+      return await pool.prepare(text, languageOf(rel));
+    } catch (error) {
+      this.parts.logger.debug(`index: parsing ${rel} in an extraction process failed (${errorMessage(error)}); parsing it here`);
+      return null;
+    } finally {
+      await pool.dispose();
+    }
   }
 
   /** Re-reads files from disk: changed ones are re-indexed, deleted, ignored or unreadable ones removed. */

@@ -3,7 +3,7 @@
 // native memory that V8 does not see: the allocator keeps it after the trees are freed, so parsing a large
 // workspace in-process left the server hundreds of MB larger for good. A child returns all of it when it exits.
 import { examineFile } from "./examineFile.js";
-import type { ExtractionJob, ExtractionReply } from "./ExtractionPool.js";
+import type { ExtractionJob, ExtractionReply, TextJob } from "./ExtractionPool.js";
 import { prepareFile } from "./prepareFile.js";
 
 // Started with --expose-gc: a full collection every few hundred files bounds the child's peak (trees are
@@ -12,17 +12,15 @@ const collect = (globalThis as { gc?: () => void }).gc;
 const COLLECT_EVERY = 256;
 let parsed = 0;
 
-process.on("message", (job: ExtractionJob) => {
+process.on("message", (job: ExtractionJob | TextJob) => {
   let reply: ExtractionReply;
   try {
-    const { job: fileJob, problem } = examineFile(job.root, job.path, job.known, job.info, job.maxFileBytes);
-    if (fileJob?.kind === "index") {
-      const file = prepareFile(fileJob.text, job.language);
+    if ("text" in job) {
+      // An open document: the parent has its text and hash, and needs the extraction only.
+      reply = { id: job.id, job: null, file: prepareFile(job.text, job.language), problem: null };
       parsed++;
-      // The parent needs the extraction, not the text again.
-      reply = { id: job.id, job: { ...fileJob, text: "" }, file, problem };
     } else {
-      reply = { id: job.id, job: fileJob, file: null, problem };
+      reply = examine(job);
     }
   } catch (error) {
     reply = { id: job.id, error: error instanceof Error ? error.message : String(error) };
@@ -34,6 +32,19 @@ process.on("message", (job: ExtractionJob) => {
     collect?.();
   }
 });
+
+/** A changed file on disk: read, examined and, when it needs indexing, parsed. */
+function examine(job: ExtractionJob): ExtractionReply {
+  const { job: fileJob, problem } = examineFile(job.root, job.path, job.known, job.info, job.maxFileBytes);
+  if (fileJob?.kind === "index") {
+    const file = prepareFile(fileJob.text, job.language);
+    parsed++;
+    // The parent needs the extraction, not the text again.
+    return { id: job.id, job: { ...fileJob, text: "" }, file, problem };
+  }
+  return { id: job.id, job: fileJob, file: null, problem };
+}
+
 // The parent died or closed the pool: nothing left to do.
 process.on("disconnect", () => process.exit(0));
 // Ctrl-C in a terminal reaches the whole process group: the parent decides, and closes the pool.

@@ -10,7 +10,9 @@ import { openIndex } from "../../server/index/openIndex.js";
 import { FOREGROUND_MAX_WAIT_MS, ForegroundWork, type Foreground } from "../../server/util/foreground.js";
 import { Logger } from "../../server/util/logger.js";
 import { distForChildren } from "./distForChildren.js";
-import { makeWorkspace, openTestIndex, updateProcessOf } from "./helpers.js";
+import { OFF_THREAD_PARSE_BYTES } from "../../server/index/IndexUpdates.js";
+import { prepareFile } from "../../server/index/prepareFile.js";
+import { childProcessOf, makeWorkspace, openTestIndex, updateProcessOf } from "./helpers.js";
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -188,6 +190,34 @@ describe("bulk updates in the update process (the built server)", () => {
     });
   });
 
+  it("parses a large open document in an extraction process, not on the server's thread", async () => {
+    await withIndex(openBuilt, files(3), async (index, fg) => {
+      await index.update();
+      const text = Array.from({ length: 3000 }, (_, i) => `export function big${i}(x: number): number {\n  return x + ${i};\n}\n`).join("");
+      expect(Buffer.byteLength(text)).toBeGreaterThan(OFF_THREAD_PARSE_BYTES);
+      // A busy foreground holds the job in its extraction process, so the process is there to be seen.
+      fg.busy = true;
+      const edit = index.updateFile("src/big.ts", text);
+      await settle(300);
+      expect(childProcessOf(process.pid, "extractWorker.js")).not.toBeNull();
+      fg.idle();
+      await edit;
+      expect(index.chunksOf("src/big.ts").length).toBeGreaterThan(0);
+      expect(index.definitions("big0").map((d) => d.path)).toEqual(["src/big.ts"]);
+      expect(index.definitions("big2999").map((d) => d.path)).toEqual(["src/big.ts"]);
+      expect(index.consistencyProblems()).toEqual([]);
+      // A small edit right after a large one, whose parse in the other process takes longer: the later one wins.
+      const large = index.updateFile("src/big.ts", `${text}export function later(): number {\n  return 0;\n}\n`);
+      const small = index.updateFile("src/big.ts", "export function last(): number {\n  return 2;\n}\n");
+      await Promise.all([large, small]);
+      expect(index.definitions("last").map((d) => d.path)).toEqual(["src/big.ts"]);
+      expect(index.definitions("big0")).toEqual([]);
+      // A small document is parsed here, as before: no process for it.
+      await index.updateFile("src/m1.ts", "export function small(): number {\n  return 1;\n}\n");
+      expect(index.chunksOf("src/m1.ts").map((c) => c.symbol)).toEqual(["small"]);
+    });
+  });
+
   it("writes edits queued behind a bulk update in order: typed then undone ends as it was", async () => {
     await withIndex(openBuilt, files(100), async (index, fg) => {
       await index.update();
@@ -233,6 +263,17 @@ describe("extraction processes and the foreground", () => {
     const info = statSync(abs);
     return { root: ws.root, path: name, known: undefined, info: { mtime: Math.floor(info.mtimeMs), size: info.size }, maxFileBytes: 1 << 20, language: "python" as const };
   };
+
+  it("parse an open document's text as given, exactly as prepareFile does here", async () => {
+    const pool = Pool.create(1);
+    expect(pool).not.toBeNull();
+    try {
+      const text = "import os\n\n\ndef a(path):\n    return os.path.join(path, 'x')\n\n\nclass B:\n    def c(self):\n        return a('.')\n";
+      expect(await pool!.prepare(text, "python")).toEqual(prepareFile(text, "python"));
+    } finally {
+      await pool!.dispose();
+    }
+  });
 
   it("run at the lowest CPU priority, and hold new jobs while the foreground is busy (bounded)", async () => {
     const ws = makeWorkspace({});

@@ -67,12 +67,17 @@ export function useIndexedWorkspace(files: Record<string, string | Buffer>, opti
 
 /** The index's update process started by `parent`, if one runs (Linux: /proc). */
 export function updateProcessOf(parent: number): number | null {
+  return childProcessOf(parent, "updateWorker.js");
+}
+
+/** A child process of `parent` whose command line names `script`, or null. */
+export function childProcessOf(parent: number, script: string): number | null {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === parent && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("updateWorker.js")) return Number(entry);
+      if (ppid === parent && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(script)) return Number(entry);
     } catch {
       // Gone meanwhile.
     }
