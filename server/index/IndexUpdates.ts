@@ -14,6 +14,7 @@ import type { IndexWriter } from "./IndexWriter.js";
 import type { PreparedFile } from "./prepareFile.js";
 import type { UpdateOptions } from "./types.js";
 import { UpdateProcess } from "./UpdateProcess.js";
+import { looksMinified } from "./textFilter.js";
 import { exclusionMatcher } from "./walkWorkspace.js";
 
 /**
@@ -126,6 +127,11 @@ export class IndexUpdates {
     if (await this.excluded(rel)) return; // e.g. a file opened from node_modules
     if (!this.overlays.has(rel)) this.documentOpen(rel, true);
     this.overlays.set(rel, text);
+    if (looksMinified(text)) {
+      // As from disk (examineFile): a minified bundle is no context for anyone, and its one long line no chunk.
+      await writer.write(() => (store.getFile(rel) ? store.removeFile(rel) : []));
+      return;
+    }
     const hash = contentHash(text);
     const job: FileJob = { kind: "index", path: rel, text, hash, mtime: Date.now(), size: Buffer.byteLength(text) };
     const file = job.size >= OFF_THREAD_PARSE_BYTES && store.getFile(rel)?.hash !== hash ? await this.parseOffThread(rel, text) : null;

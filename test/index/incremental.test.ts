@@ -115,6 +115,22 @@ describe("incremental indexing", () => {
     expect(after.slice(1).map((c) => c.id)).toEqual(before.slice(1).map((c) => c.id));
   });
 
+  it("leaves out an open document whose text is minified, as it does from disk", async () => {
+    ws = makeWorkspace({ "app.js": "function app() {\n  return 1;\n}\n" });
+    index = await openTestIndex(ws.root, ws.cache);
+    await index.update();
+    expect(index.chunksOf("app.js").length).toBeGreaterThan(0);
+    // The editor's buffer became a bundle (say, a build wrote it and the editor reloaded): it leaves the index.
+    await index.updateFile("app.js", `var a=1;${"function f(){return 1};".repeat(2000)}`);
+    expect(index.chunksOf("app.js")).toEqual([]);
+    await index.updateFile("bundle.min.js", `var b=2;${"function g(){return 2};".repeat(2000)}`);
+    expect(index.chunksOf("bundle.min.js")).toEqual([]);
+    // Readable again: back in.
+    await index.updateFile("app.js", "function app() {\n  return 2;\n}\n");
+    expect(index.chunksOf("app.js").map((c) => c.symbol)).toEqual(["app"]);
+    expect(index.consistencyProblems()).toEqual([]);
+  });
+
   it("rebuild starts from scratch and gives the same counts", async () => {
     ws = makeWorkspace({ "a.ts": fn("alpha"), "b.py": "def beta():\n    return alpha()\n" });
     index = await openTestIndex(ws.root, ws.cache);
