@@ -14,7 +14,7 @@ import type { IndexWriter } from "./IndexWriter.js";
 import type { PreparedFile } from "./prepareFile.js";
 import type { UpdateOptions } from "./types.js";
 import { UpdateProcess } from "./UpdateProcess.js";
-import { looksMinified } from "./textFilter.js";
+import { unindexableText } from "./textFilter.js";
 import { exclusionMatcher } from "./walkWorkspace.js";
 
 /**
@@ -127,8 +127,8 @@ export class IndexUpdates {
     if (await this.excluded(rel)) return; // e.g. a file opened from node_modules
     if (!this.overlays.has(rel)) this.documentOpen(rel, true);
     this.overlays.set(rel, text);
-    if (looksMinified(text)) {
-      // As from disk (examineFile): a minified bundle is no context for anyone, and its one long line no chunk.
+    if (unindexableText(text)) {
+      // As from disk (examineFile): binary text or a minified bundle is no context for anyone.
       await writer.write(() => (store.getFile(rel) ? store.removeFile(rel) : []));
       return;
     }

@@ -6,6 +6,11 @@ export function unindexableReason(bytes: Buffer, maxFileBytes: number): string |
   return null;
 }
 
+/** An editor's text that would not be indexed from disk: binary (a NUL in its first 8 K characters) or minified. */
+export function unindexableText(text: string): boolean {
+  return text.slice(0, 8192).includes("\u0000") || looksMinified(text);
+}
+
 /** Lines at least this long are machine-written (minified code, inlined base64/wasm, data blobs). */
 const LONG_LINE = 1000;
 

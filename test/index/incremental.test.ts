@@ -115,7 +115,7 @@ describe("incremental indexing", () => {
     expect(after.slice(1).map((c) => c.id)).toEqual(before.slice(1).map((c) => c.id));
   });
 
-  it("leaves out an open document whose text is minified, as it does from disk", async () => {
+  it("leaves out an open document whose text is minified or binary, as it does from disk", async () => {
     ws = makeWorkspace({ "app.js": "function app() {\n  return 1;\n}\n" });
     index = await openTestIndex(ws.root, ws.cache);
     await index.update();
@@ -125,6 +125,8 @@ describe("incremental indexing", () => {
     expect(index.chunksOf("app.js")).toEqual([]);
     await index.updateFile("bundle.min.js", `var b=2;${"function g(){return 2};".repeat(2000)}`);
     expect(index.chunksOf("bundle.min.js")).toEqual([]);
+    await index.updateFile("data.py", `def x():\n    return 1\n${"\u0000\u0001".repeat(50)}\n`);
+    expect(index.chunksOf("data.py")).toEqual([]);
     // Readable again: back in.
     await index.updateFile("app.js", "function app() {\n  return 2;\n}\n");
     expect(index.chunksOf("app.js").map((c) => c.symbol)).toEqual(["app"]);
