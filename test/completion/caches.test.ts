@@ -84,6 +84,11 @@ describe("recent-files ring", () => {
     expect(ring.chunksFor("c").map((c) => c.path)).toEqual(["a.ts", "b.ts"]);
     ring.noteDocument("e", "e.ts", "   \n");
     expect(ring.admit(null)).toBe(false); // a blank file cuts no chunk
+    // Nor does a minified bundle (its one line is the whole file) or binary text: no prompt has room for them.
+    ring.noteDocument("m", "m.js", `var a=1;${"function f(){return 1};".repeat(2000)}`);
+    ring.noteDocument("n", "n.bin", "ab\u0000cd\nef");
+    expect(ring.admit(null)).toBe(false);
+    expect(ring.chunksFor("c").map((c) => c.path)).toEqual(["a.ts", "b.ts"]);
   });
 });
 

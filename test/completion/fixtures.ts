@@ -36,7 +36,9 @@ export function record(id: string): ModelOutputRecord {
 export function windowFor(r: ModelOutputRecord): SyntaxWindow {
   const language = languageOf(r.path);
   if (!language) throw new Error(`no grammar for ${r.path}`);
-  return syntaxWindow(Cursor.at(r.text, r.offset), language);
+  const window = syntaxWindow(Cursor.at(r.text, r.offset), language);
+  if (!window) throw new Error(`no syntax window at ${r.id}`);
+  return window;
 }
 
 /** The filter context the service builds for this record, with the service's own multi-line decision. */

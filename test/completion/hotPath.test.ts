@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CompletionService } from "../../server/completion/CompletionService.js";
 import { TokenCounter } from "../../server/completion/context/TokenCounter.js";
+import { prefixWindow } from "../../server/completion/context/textWindows.js";
+import { Cursor } from "../../server/text/Cursor.js";
 import { countErrors, errorsWith, type SyntaxWindow } from "../../server/completion/verify/syntaxWindow.js";
 import { CompletionSettingsSchema } from "../../server/config/schema.js";
 import { parse } from "../../server/syntax/index.js";
@@ -22,6 +24,24 @@ describe("completion hot path", () => {
     expect(counted.sort()).toEqual(["\n", "  }\n", "const a = 1;\n"]);
     expect(await counter.countAll(["\n", "x\n"])).toEqual([1, 2]);
     expect(counted).toHaveLength(4);
+  });
+
+  it("keeps only the end of a cursor line no budget covers (a minified bundle's one line), and tokenizes none of it whole", async () => {
+    const counted: string[] = [];
+    const counter = new TokenCounter(async (text) => {
+      counted.push(text);
+      return Math.ceil(text.length / 4);
+    });
+    const line = `var a=1;${"function f(x){return x+1};".repeat(40_000)}`;
+    const text = `// header\n${line}`;
+    const window = await prefixWindow(Cursor.at(text, text.length), 500, counter);
+    expect(window.truncated).toBe(true);
+    expect(window.text.length).toBeLessThanOrEqual(500 * 12);
+    expect(line.endsWith(window.text)).toBe(true);
+    expect(Math.max(0, ...counted.map((t) => t.length))).toBeLessThanOrEqual(500 * 12);
+    // An ordinary cursor line is kept whole, with the lines before it.
+    const small = "const a = 1;\nconst b = a +";
+    expect((await prefixWindow(Cursor.at(small, small.length), 500, counter)).text).toBe(small);
   });
 
   it("gives the same error counts as a fresh parse when the same insert is verified twice", () => {

@@ -58,6 +58,14 @@ describe("verification (real model output)", () => {
     const r = record("server/syntax/parse.ts:38:body");
     const big = `${r.text}\n${"const filler = 1;\n".repeat(5000)}`;
     const window = syntaxWindow(Cursor.at(big, r.offset), "typescript");
-    expect(window.text.length).toBeLessThan(10_000);
+    expect(window?.text.length).toBeLessThan(10_000);
+  });
+
+  it("has no window on a line far longer than a window (a minified bundle): no parse of the whole line per candidate", () => {
+    const bundle = `var a=1;${"function f(x){return x+1};".repeat(20_000)}`;
+    expect(syntaxWindow(Cursor.at(bundle, bundle.length - 100), "javascript")).toBeNull();
+    // Long but ordinary lines still get one.
+    const lines = `${"const value = compute(1, 2, 3);\n".repeat(400)}`;
+    expect(syntaxWindow(Cursor.at(lines, lines.length - 10), "javascript")).not.toBeNull();
   });
 });

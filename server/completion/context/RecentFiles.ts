@@ -7,6 +7,12 @@
 // starts with these chunks: a stable start keeps the model's KV cache (see inference/kvReuse.ts for the
 // shifted reuse when the ring moves).
 
+/**
+ * Longest chunk the ring takes: 64 lines of code are a few KB, so past this the lines are machine-written (one line of
+ * a minified bundle is the whole file), which no prompt has room for and which cost a tokenization per ring change.
+ */
+const MAX_CHUNK_CHARS = 32 * 1024;
+
 export interface RecentChunk {
   uri: string;
   path: string;
@@ -100,7 +106,7 @@ export class RecentFiles {
     const lines = note.text.split("\n");
     const startLine = Math.max(0, Math.min(changed - Math.floor(this.chunkLines / 2), lines.length - this.chunkLines));
     const text = lines.slice(startLine, startLine + this.chunkLines).join("\n");
-    if (text.trim().length === 0) return false;
+    if (text.trim().length === 0 || text.length > MAX_CHUNK_CHARS || text.includes("\u0000")) return false;
     for (let i = this.chunks.length - 1; i >= 0; i--) {
       if (chunkSimilarity(this.chunks[i].text, text) > this.similarity) this.chunks.splice(i, 1);
     }

@@ -25,11 +25,15 @@ async function countLines(lines: readonly string[], counter: TokenCounter): Prom
  */
 export async function prefixWindow(cursor: Cursor, budget: number, counter: TokenCounter): Promise<TextWindow> {
   const { prefix, lineStart } = cursor;
-  const head = cursor.linePrefix;
+  const limit = budget * MAX_CHARS_PER_TOKEN;
+  // A cursor line longer than any budget covers (one line of a minified bundle) keeps only its end: the engine would
+  // tokenize all of it to keep the last few hundred tokens (150-320 ms on a 0.9 MB line).
+  const head = cursor.linePrefix.length > limit ? tailOf(cursor.linePrefix, limit) : cursor.linePrefix;
+  const headCut = head.length < cursor.linePrefix.length;
   const lines: string[] = [];
   let chars = 0;
-  let end = lineStart - 1;
-  while (end >= 0 && chars < budget * MAX_CHARS_PER_TOKEN) {
+  let end = headCut ? -1 : lineStart - 1;
+  while (end >= 0 && chars < limit) {
     // lastIndexOf treats a negative position as 0, which would find a newline at 0 again.
     const start = end === 0 ? 0 : prefix.lastIndexOf("\n", end - 1) + 1;
     const line = prefix.slice(start, end + 1); // with its newline
@@ -42,7 +46,15 @@ export async function prefixWindow(cursor: Cursor, budget: number, counter: Toke
   let taken = 0;
   while (taken < lines.length && tokens + counts[taken] <= budget) tokens += counts[taken++];
   const text = lines.slice(0, taken).reverse().join("") + head;
-  return { text, tokens, truncated: taken < lines.length || end >= 0 };
+  return { text, tokens, truncated: headCut || taken < lines.length || end >= 0 };
+}
+
+/** The last `length` UTF-16 units of `text`, not starting inside a surrogate pair. */
+function tailOf(text: string, length: number): string {
+  let from = text.length - length;
+  const unit = text.charCodeAt(from);
+  if (unit >= 0xdc00 && unit <= 0xdfff) from++;
+  return text.slice(from);
 }
 
 /** The suffix window: the rest of the cursor line, then whole later lines while they fit in `budget` tokens. */

@@ -8,6 +8,12 @@ import type { Cursor } from "../../text/Cursor.js";
 
 const MAX_BEFORE = 2500;
 const MAX_AFTER = 1200;
+/**
+ * Windows are whole lines, so lines far longer than the window above (minified or generated text) would make it
+ * the whole line: parsing a 0.9 MB line for each candidate took seconds a request. Past this there is no window:
+ * no verification or syntax-based multi-line decision there.
+ */
+const MAX_WINDOW = 64 * 1024;
 
 export interface SyntaxWindow {
   language: LanguageName;
@@ -54,7 +60,7 @@ export function countErrors(tree: Parser.Tree): number {
   return count;
 }
 
-export function syntaxWindow(cursor: Cursor, language: LanguageName): SyntaxWindow {
+export function syntaxWindow(cursor: Cursor, language: LanguageName): SyntaxWindow | null {
   const { text, offset } = cursor;
   const start = offset <= MAX_BEFORE ? 0 : topLevelLineStart(text, offset - MAX_BEFORE, cursor.lineStart);
   let end = text.length;
@@ -62,6 +68,7 @@ export function syntaxWindow(cursor: Cursor, language: LanguageName): SyntaxWind
     const cut = text.lastIndexOf("\n", offset + MAX_AFTER);
     end = cut > offset ? cut + 1 : text.length;
   }
+  if (end - start > MAX_WINDOW) return null;
   const windowText = text.slice(start, end);
   const tree = parse(windowText, language);
   return { language, text: windowText, start, cursor: offset - start, tree, baselineErrors: countErrors(tree) };
