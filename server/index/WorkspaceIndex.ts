@@ -34,6 +34,8 @@ export interface WorkspaceIndexOptions {
   embeddingThreads?: number;
   /** Extraction processes; 0 indexes on this thread (no update process either). Defaults to one per core. */
   extractionWorkers?: number;
+  /** How long the large-document parser process stays idle before it exits; defaults to DOCUMENT_PARSER_IDLE_MS. */
+  documentParserIdleMs?: number;
   /** How long the HNSW file's save waits after a small embedding pass; defaults to VECTOR_SAVE_DELAY_MS. */
   vectorSaveDelayMs?: number;
   /** The editor's requests in flight: bulk indexing and embedding step aside while they run. */
@@ -96,7 +98,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
       : null;
     this.updates = new IndexUpdates({
       root: this.root, settings: options.settings, logger: options.logger, store, writer: this.writer,
-      extractionWorkers: options.extractionWorkers, foreground: options.foreground,
+      extractionWorkers: options.extractionWorkers, documentParserIdleMs: options.documentParserIdleMs, foreground: options.foreground,
       bulkWritten: (removed) => {
         this.hybrid.written(true);
         vectors?.remove(removed);
@@ -331,6 +333,7 @@ export class WorkspaceIndex implements CodeIndex, AsyncDisposable {
     if (this.disposed) return;
     await this.updating?.catch(() => undefined);
     this.disposed = true;
+    await this.updates.dispose();
     await this.embedding?.stop();
     await this.embedder?.dispose();
     await this.writer.hold(async () => this.store.close());

@@ -16,6 +16,16 @@ import { childProcessOf, makeWorkspace, openTestIndex, updateProcessOf } from ".
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A TypeScript document over OFF_THREAD_PARSE_BYTES whose function names carry `n`. */
+function bigDocument(n: number): string {
+  return Array.from({ length: 3000 }, (_, i) => `export function v${n}x${i}(x: number): number {\n  return x + ${i};\n}\n`).join("");
+}
+
+/** Polls `done` every 50 ms until it holds (the test's timeout bounds the wait). */
+async function waitFor(done: () => boolean): Promise<void> {
+  while (!done()) await settle(50);
+}
+
 /** A foreground the test switches by hand. */
 class ManualForeground implements Foreground {
   private isBusy = false;
@@ -48,10 +58,11 @@ class ManualForeground implements Foreground {
 async function withIndex(
   open: typeof openIndex, files: Record<string, string>,
   run: (index: WorkspaceIndex, fg: ManualForeground, ws: ReturnType<typeof makeWorkspace>) => Promise<void>,
+  options: Pick<Parameters<typeof openIndex>[0], "documentParserIdleMs"> = {},
 ): Promise<void> {
   const ws = makeWorkspace(files);
   const fg = new ManualForeground();
-  const index = await open({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg });
+  const index = await open({ root: ws.root, settings: defaultSettings(), logger: new Logger("error"), env: { DHI_CACHE_DIR: ws.cache }, embeddings: false, foreground: fg, ...options });
   try {
     await run(index, fg, ws);
   } finally {
@@ -216,6 +227,38 @@ describe("bulk updates in the update process (the built server)", () => {
       await index.updateFile("src/m1.ts", "export function small(): number {\n  return 1;\n}\n");
       expect(index.chunksOf("src/m1.ts").map((c) => c.symbol)).toEqual(["small"]);
     });
+  });
+
+  it("keeps one parser process for a large document's typing pauses, a new one after it died, none after the index", async () => {
+    await withIndex(openBuilt, files(3), async (index) => {
+      await index.updateFile("src/big.ts", bigDocument(1));
+      const parser = childProcessOf(process.pid, "extractWorker.js");
+      expect(parser).not.toBeNull();
+      await index.updateFile("src/big.ts", bigDocument(2));
+      // The next pause's parse went to the same process, not a new one.
+      expect(childProcessOf(process.pid, "extractWorker.js")).toBe(parser);
+      expect(index.definitions("v2x2999").map((d) => d.path)).toEqual(["src/big.ts"]);
+      expect(index.definitions("v1x0")).toEqual([]);
+      // Killed (OOM, a signal): the next parse starts another.
+      process.kill(parser as number, "SIGKILL");
+      await waitFor(() => childProcessOf(process.pid, "extractWorker.js") === null);
+      await index.updateFile("src/big.ts", bigDocument(3));
+      const second = childProcessOf(process.pid, "extractWorker.js");
+      expect(second).not.toBeNull();
+      expect(second).not.toBe(parser);
+      expect(index.definitions("v3x0").map((d) => d.path)).toEqual(["src/big.ts"]);
+    }, { documentParserIdleMs: 600_000 });
+    // Disposing the index stopped it long before its idle time was up.
+    expect(childProcessOf(process.pid, "extractWorker.js")).toBeNull();
+  });
+
+  it("lets the large-document parser process exit once idle; the next pause still indexes", async () => {
+    await withIndex(openBuilt, files(3), async (index) => {
+      await index.updateFile("src/big.ts", bigDocument(1));
+      await waitFor(() => childProcessOf(process.pid, "extractWorker.js") === null);
+      await index.updateFile("src/big.ts", bigDocument(2));
+      expect(index.definitions("v2x0").map((d) => d.path)).toEqual(["src/big.ts"]);
+    }, { documentParserIdleMs: 200 });
   });
 
   it("writes edits queued behind a bulk update in order: typed then undone ends as it was", async () => {
