@@ -62,7 +62,7 @@ async function llamaCppCheck(settings: Settings, env: NodeJS.ProcessEnv): Promis
     const llama = await getLlama({ gpu: llamaGpuOption(settings.model.gpuLayers), build: "never", logLevel: LlamaLogLevel.error, logger: () => undefined });
     const device = llama.gpu === false ? "CPU" : llama.gpu;
     const hint = llama.buildType === "prebuilt" && llama.gpu === false
-      ? "; `dhi setup --build-llama` compiles llama.cpp for this CPU in a few minutes (1.3-1.6x faster prompts measured)"
+      ? "; `dhi setup --build-llama` compiles llama.cpp for this CPU in a few minutes (up to 1.3-1.6x faster, depending on the CPU)"
       : "";
     const detail = `${llama.buildType === "localBuild" ? "built on this machine" : "prebuilt binary"}, ${device}${flashAttentionNote(settings, llama.buildType, llama.gpu === false, env)}${hint}`;
     await llama.dispose();

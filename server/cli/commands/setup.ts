@@ -135,7 +135,7 @@ async function buildLlama(io: CliIO, mode: "yes" | "no" | "ask", signal: AbortSi
     io.stderr("dhi: llama.cpp is already built for this machine\n");
     return true;
   }
-  const hint = "dhi: `dhi setup --build-llama` compiles llama.cpp for this CPU (a few minutes; 1.3-1.6x faster prompts measured; needs cmake and a C++ compiler)\n";
+  const hint = "dhi: `dhi setup --build-llama` compiles llama.cpp for this CPU (a few minutes; up to 1.3-1.6x faster, depending on the CPU; needs cmake and a C++ compiler)\n";
   if (mode === "no") {
     io.stderr(hint);
     return false;
