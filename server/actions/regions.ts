@@ -47,12 +47,22 @@ export function isInlineSelection(text: string, selection: TextSpan): boolean {
   return before !== "" || after !== "";
 }
 
-const DHI_COMMENT = /^\s*(?:\/\/+|#+|--|\/\*+|\*)\s*dhi:\s*(.*?)\s*(?:\*\/)?\s*$/;
+/** A comment's opening, then `dhi:`; what follows is the instruction. */
+const DHI_COMMENT_START = /^\s*(?:\/\/+|#+|--|\/\*+|\*)\s*dhi:/;
+/**
+ * Longer lines are no instruction. A belt to the matching below being linear: the earlier one-regex form
+ * (`\s*(.*?)\s*(?:\*\/)?\s*$`) backtracked cubically, a second per 2,000 spaces, on a line from the repository.
+ */
+const MAX_INSTRUCTION_LINE = 10_000;
 
-/** The instruction of a `// dhi: …` comment line, or null. */
+/** The instruction of a `// dhi: …` comment line (a block comment's closing `*\/` left out), or null. */
 export function dhiInstruction(line: string): string | null {
-  const m = DHI_COMMENT.exec(line);
-  return m && m[1] !== "" ? m[1] : null;
+  if (line.length > MAX_INSTRUCTION_LINE) return null;
+  const start = DHI_COMMENT_START.exec(line);
+  if (!start) return null;
+  let instruction = line.slice(start[0].length).trim();
+  if (instruction.endsWith("*/")) instruction = instruction.slice(0, -2).trimEnd();
+  return instruction !== "" ? instruction : null;
 }
 
 /** The `dhi:` comment on the line above `region` (or its first line), with that line's number. */

@@ -7,7 +7,7 @@ import { releaseMemory } from "../util/releaseMemory.js";
 import { isRefusal, statWorkspaceFile } from "../util/safeFiles.js";
 import { runBulkUpdate } from "./bulkUpdate.js";
 import { contentHash, type FileJob } from "./examineFile.js";
-import { ExtractionPool } from "./ExtractionPool.js";
+import { DocumentParser } from "./DocumentParser.js";
 import { applyJob, changedStat, examineHere, type FileContext } from "./fileJobs.js";
 import type { FileRecord, IndexStore } from "./IndexStore.js";
 import type { IndexWriter } from "./IndexWriter.js";
@@ -23,12 +23,6 @@ import { exclusionMatcher } from "./walkWorkspace.js";
  * completion asked for meanwhile waited. Below it a parse takes tens of milliseconds, less than starting a process.
  */
 export const OFF_THREAD_PARSE_BYTES = 128 * 1024;
-
-/**
- * How long the large-document parser process stays after its last parse: each typing pause in a large file reuses
- * it (starting one cost 0.13-0.15 s of CPU, measured), and it exits once idle, taking tree-sitter's native memory.
- */
-export const DOCUMENT_PARSER_IDLE_MS = 30_000;
 
 /** Inline updates that wrote at least this many files end with a full GC (see releaseMemory). */
 const RELEASE_MEMORY_AFTER_FILES = 1000;
@@ -49,7 +43,7 @@ export interface IndexUpdatesParts {
   writer: IndexWriter;
   /** Extraction processes; 0 indexes on this thread (no update process either). Defaults to one per core. */
   extractionWorkers?: number;
-  /** Defaults to DOCUMENT_PARSER_IDLE_MS. */
+  /** How long the large-document parser process stays idle; defaults to DocumentParser's. */
   documentParserIdleMs?: number;
   foreground?: Foreground;
   /** A bulk commit (or a rebuild's clear) went in, removing these HNSW labels. */
@@ -65,25 +59,24 @@ export interface IndexUpdatesParts {
 export class IndexUpdates {
   /** Open documents' text. */
   private readonly overlays = new Map<string, string>();
-  /** Each open document's latest update, which the next one waits for. */
+  /** Each open document's latest update or close, which the next one waits for. */
   private readonly documentUpdates = new Map<string, Promise<void>>();
+  /** Documents whose close is queued behind their updates: those updates write nothing more. */
+  private readonly closing = new Set<string>();
   /** Where files are and which are open, for the single-file paths (and the inline bulk update). */
   private readonly files: FileContext;
   /** Exclusion rules for single files; rebuilt by each bulk update so .gitignore edits take effect. */
   private excluded: (path: string) => Promise<boolean>;
   /** The bulk update running in the update process, told about documents opened and closed meanwhile. */
   private running: UpdateProcess | null = null;
-  /** The extraction process large open documents are parsed in, kept between typing pauses; null when none runs. */
-  private documentParser: ExtractionPool | null = null;
-  /** Closes documentParser once it has been idle a while. */
-  private parserIdle: NodeJS.Timeout | null = null;
-  /** Parses in the document parser now (two documents can parse at once). */
-  private parsing = 0;
+  /** Where large open documents are parsed; null with no extraction processes (`extractionWorkers: 0`). */
+  private readonly parser: DocumentParser | null;
   private disposed = false;
 
   constructor(private readonly parts: IndexUpdatesParts) {
     this.files = { root: parts.root, isOpen: (p) => this.overlays.has(p), skipped: (p, why) => this.skipped(p, why) };
     this.excluded = exclusionMatcher(parts.root, parts.settings.index.exclude);
+    this.parser = parts.extractionWorkers === 0 ? null : new DocumentParser({ foreground: parts.foreground, idleMs: parts.documentParserIdleMs });
   }
 
   /** One bulk update (after emptying the index for a rebuild), holding the write lock throughout. */
@@ -118,22 +111,39 @@ export class IndexUpdates {
 
   /**
    * The editor's text of `rel` (null: the document closed and the file is gone from the index). One document's
-   * updates apply in the order they were asked for, also when a large text's parse in another process takes longer
-   * than a later edit's.
+   * updates and its close apply in the order they were asked for, also when a large text's parse in another process
+   * takes longer than the next pause; an update that a later one replaced before it began is skipped.
    */
-  async updateFile(rel: string, text: string | null): Promise<void> {
-    const previous = this.documentUpdates.get(rel);
-    const current = (previous ?? Promise.resolve()).catch(() => undefined).then(() => this.applyDocument(rel, text));
+  updateFile(rel: string, text: string | null): Promise<void> {
+    this.closing.delete(rel); // opened again
+    return this.inOrder(rel, (superseded) => this.applyDocument(rel, text, superseded));
+  }
+
+  /** Forgets the editor's text for `rel` (document closed) and re-indexes it from disk, after its queued updates. */
+  closeFile(rel: string): Promise<void> {
+    if (this.documentUpdates.has(rel)) this.closing.add(rel);
+    return this.inOrder(rel, () => this.applyClose(rel));
+  }
+
+  /** Runs `work` after `rel`'s earlier updates; `superseded` tells it whether another was asked for since. */
+  private async inOrder(rel: string, work: (superseded: () => boolean) => Promise<void>): Promise<void> {
+    const previous = this.documentUpdates.get(rel) ?? Promise.resolve();
+    const superseded = (): boolean => this.documentUpdates.get(rel) !== current;
+    const current: Promise<void> = previous.catch(() => undefined).then(() => work(superseded));
     this.documentUpdates.set(rel, current);
     try {
       await current;
     } finally {
-      if (this.documentUpdates.get(rel) === current) this.documentUpdates.delete(rel);
+      if (this.documentUpdates.get(rel) === current) {
+        this.documentUpdates.delete(rel);
+        this.closing.delete(rel);
+      }
     }
   }
 
-  private async applyDocument(rel: string, text: string | null): Promise<void> {
-    const { store, writer } = this.parts;
+  private async applyDocument(rel: string, text: string | null, superseded: () => boolean): Promise<void> {
+    const { store, writer, logger } = this.parts;
+    if (this.disposed) return;
     if (text === null) {
       if (this.overlays.delete(rel)) this.documentOpen(rel, false);
       await writer.write(() => store.removeFile(rel));
@@ -142,6 +152,9 @@ export class IndexUpdates {
     if (await this.excluded(rel)) return; // e.g. a file opened from node_modules
     if (!this.overlays.has(rel)) this.documentOpen(rel, true);
     this.overlays.set(rel, text);
+    // Only the latest text is parsed and written: queued behind a long parse, each typing pause would otherwise
+    // parse its own copy. (The bookkeeping above stays, so a queued close finds the document open.)
+    if (superseded()) return;
     if (unindexableText(text)) {
       // As from disk (examineFile): binary text or a minified bundle is no context for anyone.
       await writer.write(() => (store.getFile(rel) ? store.removeFile(rel) : []));
@@ -149,7 +162,18 @@ export class IndexUpdates {
     }
     const hash = contentHash(text);
     const job: FileJob = { kind: "index", path: rel, text, hash, mtime: Date.now(), size: Buffer.byteLength(text) };
-    const file = job.size >= OFF_THREAD_PARSE_BYTES && store.getFile(rel)?.hash !== hash ? await this.parseOffThread(rel, text) : null;
+    let file: PreparedFile | null = null;
+    if (this.parser && job.size >= OFF_THREAD_PARSE_BYTES && store.getFile(rel)?.hash !== hash) {
+      try {
+        file = await this.parser.parse(text, languageOf(rel));
+      } catch (error) {
+        // The index keeps the document's previous version.
+        logger.log("warn", `dhi index: ${rel} was not re-indexed: ${errorMessage(error)}`);
+        return;
+      }
+      // Closed meanwhile (its close re-indexes the disk's version), or the index is closing.
+      if (this.closing.has(rel) || this.disposed) return;
+    }
     // The write (and a small file's parse) run on the server's thread: not while a completion waits (bounded wait).
     await stepAside(this.parts.foreground);
     // Compared under the lock: edits queued behind a bulk update are written in order, and the last one wins.
@@ -162,52 +186,10 @@ export class IndexUpdates {
     if (wrote) this.parts.filesWritten();
   }
 
-  /**
-   * A large open document's extraction, parsed in the document parser process; null (parse here) when there are no
-   * extraction processes (`extractionWorkers: 0`, or running from TypeScript sources) or the process failed.
-   */
-  private async parseOffThread(rel: string, text: string): Promise<PreparedFile | null> {
-    if (this.parts.extractionWorkers === 0 || this.disposed) return null;
-    if (this.parserIdle) clearTimeout(this.parserIdle);
-    this.parserIdle = null;
-    this.parsing++;
-    try {
-      // Twice at most: a parser whose process died since the last pause (killed, out of memory) may not have
-      // noticed yet, and the parse then fails at once; a new process takes it.
-      for (let attempt = 1; ; attempt++) {
-        if (this.documentParser?.size === 0) void this.closeDocumentParser();
-        this.documentParser ??= ExtractionPool.create(1, this.parts.foreground);
-        const parser = this.documentParser;
-        if (!parser) return null;
-        try {
-          return await parser.prepare(text, languageOf(rel));
-        } catch (error) {
-          if (attempt === 1 && parser.size === 0 && !this.disposed) continue;
-          this.parts.logger.debug(`index: parsing ${rel} in an extraction process failed (${errorMessage(error)}); parsing it here`);
-          return null;
-        }
-      }
-    } finally {
-      this.parsing--;
-      if (this.documentParser && this.parsing === 0 && !this.disposed) {
-        this.parserIdle = setTimeout(() => void this.closeDocumentParser(), this.parts.documentParserIdleMs ?? DOCUMENT_PARSER_IDLE_MS);
-        this.parserIdle.unref?.();
-      }
-    }
-  }
-
-  private async closeDocumentParser(): Promise<void> {
-    if (this.parserIdle) clearTimeout(this.parserIdle);
-    this.parserIdle = null;
-    const parser = this.documentParser;
-    this.documentParser = null;
-    await parser?.dispose();
-  }
-
-  /** Stops the document parser process; later large documents parse on this thread. */
+  /** Stops the document parser process; document updates after this do nothing. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    await this.closeDocumentParser();
+    await this.parser?.dispose();
   }
 
   /** Re-reads files from disk: changed ones are re-indexed, deleted, ignored or unreadable ones removed. */
@@ -230,8 +212,7 @@ export class IndexUpdates {
     this.parts.filesWritten();
   }
 
-  /** Forgets the editor's text for `rel` (document closed) and re-indexes it from disk. */
-  async closeFile(rel: string): Promise<void> {
+  private async applyClose(rel: string): Promise<void> {
     const { store, writer, settings } = this.parts;
     if (!this.overlays.delete(rel)) return;
     this.documentOpen(rel, false);

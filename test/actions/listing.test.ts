@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { CodeActionParams, Range } from "vscode-languageserver-protocol";
 import { CodeActionService } from "../../server/actions/CodeActionService.js";
+import { dhiInstruction } from "../../server/actions/regions.js";
 import type { ListRequest } from "../../server/actions/types.js";
 import { provideCodeActions } from "../../server/lsp/codeActionHandlers.js";
 import { Workspace } from "../../server/workspace/Workspace.js";
@@ -97,6 +98,23 @@ describe("listing", () => {
     expect(away.some((a) => a.kind === "source.dhi.agent")).toBe(false);
     expect(wholeReads).toEqual([]);
   });
+
+  it("reads a dhi: comment in each comment syntax; a repository line built to make a matcher backtrack costs nothing", () => {
+    expect(dhiInstruction("// dhi: use let")).toBe("use let");
+    expect(dhiInstruction("  # dhi:  sort these  ")).toBe("sort these");
+    expect(dhiInstruction("-- dhi: rename\r")).toBe("rename");
+    expect(dhiInstruction("/* dhi: add a check */")).toBe("add a check");
+    expect(dhiInstruction(" * dhi: keep it short*/")).toBe("keep it short");
+    expect(dhiInstruction("// dhi:   ")).toBeNull();
+    expect(dhiInstruction("/* dhi: */")).toBeNull();
+    expect(dhiInstruction("const dhi = 1; // dhi: not at the start")).toBeNull();
+    // The earlier one-regex matcher backtracked cubically here (a second at 2,000 spaces, minutes at 9,000), on the
+    // server's thread at every code-action listing: vitest fails a test that ran past its timeout.
+    const spaces = " ".repeat(9_000);
+    expect(dhiInstruction(`// dhi: a${spaces}x`)).toBe(`a${spaces}x`);
+    expect(dhiInstruction(`// dhi: a${spaces}`)).toBe("a");
+    expect(dhiInstruction(`// dhi: ${"y".repeat(20_000)}`)).toBeNull(); // no instruction is that long
+  }, 30_000);
 
   it("carries an editor-supplied instruction (context.instruction) into the rewrite's data", () => {
     const workspace = new Workspace(null, new Logger("error"), {});

@@ -36,9 +36,15 @@ describe("completion hot path", () => {
     const text = `// header\n${line}`;
     const window = await prefixWindow(Cursor.at(text, text.length), 500, counter);
     expect(window.truncated).toBe(true);
-    expect(window.text.length).toBeLessThanOrEqual(500 * 12);
     expect(line.endsWith(window.text)).toBe(true);
-    expect(Math.max(0, ...counted.map((t) => t.length))).toBeLessThanOrEqual(500 * 12);
+    // About the budget's worth of the line's end, counted within the budget, and never tokenized whole.
+    expect(window.tokens).toBeLessThanOrEqual(500);
+    expect(window.text.length).toBeGreaterThan(500);
+    expect(Math.max(0, ...counted.map((t) => t.length))).toBeLessThanOrEqual(2000);
+    // A zero prefix budget still keeps the end of the cursor's line.
+    const none = await prefixWindow(Cursor.at(text, text.length), 0, counter);
+    expect(none.text.length).toBeGreaterThan(0);
+    expect(line.endsWith(none.text)).toBe(true);
     // An ordinary cursor line is kept whole, with the lines before it.
     const small = "const a = 1;\nconst b = a +";
     expect((await prefixWindow(Cursor.at(small, small.length), 500, counter)).text).toBe(small);

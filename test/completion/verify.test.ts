@@ -67,5 +67,11 @@ describe("verification (real model output)", () => {
     // Long but ordinary lines still get one.
     const lines = `${"const value = compute(1, 2, 3);\n".repeat(400)}`;
     expect(syntaxWindow(Cursor.at(lines, lines.length - 10), "javascript")).not.toBeNull();
+    // In a large file, a cursor line with a long rest (a 3,000-character string) ends the window: not the buffer.
+    const before = "const value = compute(1, 2, 3);\n".repeat(100);
+    const large = `${before}const long = "${"x".repeat(3000)}";\n${"const after = 1;\n".repeat(5000)}`;
+    const window = syntaxWindow(Cursor.at(large, before.length + 14), "javascript");
+    expect(window).not.toBeNull();
+    expect(window?.text.endsWith(`${"x".repeat(3000)}";\n`)).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { getPriority } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultSettings } from "../../server/config/schema.js";
+import type { DocumentParser } from "../../server/index/DocumentParser.js";
 import type { ExtractionPool } from "../../server/index/ExtractionPool.js";
 import type { WorkspaceIndex } from "../../server/index/WorkspaceIndex.js";
 import { openIndex } from "../../server/index/openIndex.js";
@@ -239,9 +240,9 @@ describe("bulk updates in the update process (the built server)", () => {
       expect(childProcessOf(process.pid, "extractWorker.js")).toBe(parser);
       expect(index.definitions("v2x2999").map((d) => d.path)).toEqual(["src/big.ts"]);
       expect(index.definitions("v1x0")).toEqual([]);
-      // Killed (OOM, a signal): the next parse starts another.
+      // Killed (OOM, a signal) just before the next pause, whose parse reaches it before its exit is noticed: that
+      // parse fails at once and goes to a new process, not to the server's thread.
       process.kill(parser as number, "SIGKILL");
-      await waitFor(() => childProcessOf(process.pid, "extractWorker.js") === null);
       await index.updateFile("src/big.ts", bigDocument(3));
       const second = childProcessOf(process.pid, "extractWorker.js");
       expect(second).not.toBeNull();
@@ -255,10 +256,34 @@ describe("bulk updates in the update process (the built server)", () => {
   it("lets the large-document parser process exit once idle; the next pause still indexes", async () => {
     await withIndex(openBuilt, files(3), async (index) => {
       await index.updateFile("src/big.ts", bigDocument(1));
+      expect(childProcessOf(process.pid, "extractWorker.js")).not.toBeNull();
       await waitFor(() => childProcessOf(process.pid, "extractWorker.js") === null);
       await index.updateFile("src/big.ts", bigDocument(2));
       expect(index.definitions("v2x0").map((d) => d.path)).toEqual(["src/big.ts"]);
-    }, { documentParserIdleMs: 200 });
+    }, { documentParserIdleMs: 2_000 });
+  });
+
+  it("closes a document after its queued updates: the disk's version is indexed, and the file is no longer open", async () => {
+    await withIndex(openBuilt, files(3), async (index, fg, ws) => {
+      await index.update();
+      writeFileSync(join(ws.root, "src/big.ts"), "export function onDisk(): number {\n  return 1;\n}\n");
+      // The first pause's parse is held in its process (busy foreground); the next pause and the close queue behind it.
+      fg.busy = true;
+      const first = index.updateFile("src/big.ts", bigDocument(1));
+      const second = index.updateFile("src/big.ts", bigDocument(2));
+      const closed = index.closeFile("src/big.ts");
+      await settle(300);
+      fg.idle();
+      await Promise.all([first, second, closed]);
+      // Neither unsaved text stayed: the close came last.
+      expect(index.definitions("v1x0")).toEqual([]);
+      expect(index.definitions("v2x0")).toEqual([]);
+      expect(index.definitions("onDisk").map((d) => d.path)).toEqual(["src/big.ts"]);
+      // Closed for good: a change on disk is picked up (an open document's disk changes are not).
+      writeFileSync(join(ws.root, "src/big.ts"), "export function changedOnDisk(): number {\n  return 2;\n}\n");
+      await index.refreshFromDisk(["src/big.ts"]);
+      expect(index.definitions("changedOnDisk").map((d) => d.path)).toEqual(["src/big.ts"]);
+    });
   });
 
   it("writes edits queued behind a bulk update in order: typed then undone ends as it was", async () => {
@@ -295,9 +320,11 @@ describe("extraction processes and the foreground", () => {
   let dist: string;
   let cleanup = (): void => undefined;
   let Pool: typeof ExtractionPool;
+  let Parser: typeof DocumentParser;
   beforeAll(async () => {
     ({ dist, cleanup } = distForChildren());
     ({ ExtractionPool: Pool } = (await import(join(dist, "index", "ExtractionPool.js"))) as { ExtractionPool: typeof ExtractionPool });
+    ({ DocumentParser: Parser } = (await import(join(dist, "index", "DocumentParser.js"))) as { DocumentParser: typeof DocumentParser });
   }, 120_000);
   afterAll(() => cleanup());
 
@@ -352,6 +379,40 @@ describe("extraction processes and the foreground", () => {
       ws.cleanup();
     }
   });
+
+  it("document parser: a text whose process dies twice is refused, not parsed here; a hung parse is stopped", async () => {
+    const fg = new ManualForeground();
+    const parser = new Parser({ foreground: fg, timeoutMs: 60_000 });
+    try {
+      // Each attempt is held in its process (busy foreground), then that process is killed, as an OOM would.
+      fg.busy = true;
+      const dying = parser.parse(bigDocument(1), "typescript").then(() => null, (error: Error) => error);
+      for (let kill = 0; kill < 2; kill++) {
+        let pid: number | null = null;
+        await waitFor(() => (pid = childProcessOf(process.pid, "extractWorker.js")) !== null);
+        process.kill(pid as unknown as number, "SIGKILL");
+        await waitFor(() => childProcessOf(process.pid, "extractWorker.js") !== pid);
+      }
+      expect((await dying)?.message).toMatch(/extraction process/);
+      fg.idle();
+      // The next text gets a new process.
+      expect((await parser.parse("export const a = 1;\n", "typescript"))?.extraction.symbols.map((s) => s.name)).toEqual(["a"]);
+    } finally {
+      await parser.dispose();
+    }
+    const hanging = new Parser({ foreground: fg, timeoutMs: 500 });
+    try {
+      fg.busy = true; // held past the timeout, as a parse that never ends
+      await expect(hanging.parse(bigDocument(2), "typescript")).rejects.toThrow(/ran over/);
+      await waitFor(() => childProcessOf(process.pid, "extractWorker.js") === null);
+      fg.idle();
+      expect(await hanging.parse("export const b = 2;\n", "typescript")).not.toBeNull();
+    } finally {
+      await hanging.dispose();
+    }
+    // Disposed: nothing runs, and the caller is told to parse itself.
+    expect(await hanging.parse("export const c = 3;\n", "typescript")).toBeNull();
+  }, 60_000);
 
   it("close: a child exits when its channel closes, and one that does not is killed instead of waited for", async () => {
     const ws = makeWorkspace({});

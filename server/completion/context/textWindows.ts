@@ -8,15 +8,19 @@ export interface TextWindow {
   truncated: boolean;
 }
 
-// Lines longer than this are counted by characters/3 instead of being sent to the tokenizer whole (minified code).
+// Lines longer than this are counted at HUGE_LINE_CHARS_PER_TOKEN instead of being sent to the tokenizer whole
+// (minified code).
 const HUGE_LINE = 2000;
+const HUGE_LINE_CHARS_PER_TOKEN = 3;
 // Never look at more characters than a budget could possibly cover.
 const MAX_CHARS_PER_TOKEN = 12;
+// The cursor line keeps at least this much of its end, whatever the budget: the model must see where it writes.
+const MIN_HEAD_CHARS = 256;
 
 async function countLines(lines: readonly string[], counter: TokenCounter): Promise<number[]> {
   const small = lines.map((line) => (line.length > HUGE_LINE ? "" : line));
   const counts = await counter.countAll(small);
-  return counts.map((count, i) => (lines[i].length > HUGE_LINE ? Math.ceil(lines[i].length / 3) : count));
+  return counts.map((count, i) => (lines[i].length > HUGE_LINE ? Math.ceil(lines[i].length / HUGE_LINE_CHARS_PER_TOKEN) : count));
 }
 
 /**
@@ -26,9 +30,11 @@ async function countLines(lines: readonly string[], counter: TokenCounter): Prom
 export async function prefixWindow(cursor: Cursor, budget: number, counter: TokenCounter): Promise<TextWindow> {
   const { prefix, lineStart } = cursor;
   const limit = budget * MAX_CHARS_PER_TOKEN;
-  // A cursor line longer than any budget covers (one line of a minified bundle) keeps only its end: the engine would
-  // tokenize all of it to keep the last few hundred tokens (150-320 ms on a 0.9 MB line).
-  const head = cursor.linePrefix.length > limit ? tailOf(cursor.linePrefix, limit) : cursor.linePrefix;
+  // A cursor line longer than the budget covers (one line of a minified bundle) keeps about the budget's worth of its
+  // end, at the rate it is counted by: the engine would tokenize all of it to keep the last few hundred tokens
+  // (150-320 ms on a 0.9 MB line), and a longer head would be counted over the budget.
+  const headLimit = Math.max(MIN_HEAD_CHARS, budget * HUGE_LINE_CHARS_PER_TOKEN);
+  const head = cursor.linePrefix.length > headLimit ? tailOf(cursor.linePrefix, headLimit) : cursor.linePrefix;
   const headCut = head.length < cursor.linePrefix.length;
   const lines: string[] = [];
   let chars = 0;

@@ -66,7 +66,9 @@ export function syntaxWindow(cursor: Cursor, language: LanguageName): SyntaxWind
   let end = text.length;
   if (text.length - offset > MAX_AFTER) {
     const cut = text.lastIndexOf("\n", offset + MAX_AFTER);
-    end = cut > offset ? cut + 1 : text.length;
+    // The cursor line alone runs past MAX_AFTER: the window ends with it, not with the buffer.
+    const lineEnd = text.indexOf("\n", offset);
+    end = cut > offset ? cut + 1 : lineEnd < 0 ? text.length : lineEnd + 1;
   }
   if (end - start > MAX_WINDOW) return null;
   const windowText = text.slice(start, end);
