@@ -1,8 +1,9 @@
 import type { Dirent } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import ignore, { type Ignore } from "ignore";
+import type { Ignore } from "ignore";
 import { isRefusal, readWorkspaceBytes } from "../util/safeFiles.js";
+import { ignoreRules, MAX_PATH_DEPTH, pathDepth } from "./ignoreRules.js";
 
 /** Always skipped, whatever .gitignore says: VCS data, dependency trees and dhi's own cache. */
 const ALWAYS_EXCLUDED = [".git/", ".hg/", ".svn/", "node_modules/", ".dhi-cache/"];
@@ -63,7 +64,7 @@ export interface WalkOptions {
  * `exclude`, and the always-excluded folders. Symbolic links are not followed (no cycles, no escaping the root).
  */
 export async function walkWorkspace(root: string, options: WalkOptions): Promise<string[]> {
-  const base = ignore().add(ALWAYS_EXCLUDED).add(options.exclude);
+  const base = ignoreRules([...ALWAYS_EXCLUDED, ...options.exclude]);
   const out: string[] = [];
   // Folders are read a few at a time: one by one, the walk was a second of pure I/O latency before a 10k-file
   // index could start, and without a bound a wide tree could run out of file descriptors.
@@ -83,7 +84,7 @@ export async function walkWorkspace(root: string, options: WalkOptions): Promise
       // Looked up in the listing: trying to open a missing .gitignore in every folder cost a failed open each.
       if (entries.some((entry) => entry.name === ".gitignore")) {
         const gitignore = readGitignore(root, rel);
-        if (gitignore !== null) here = [...rules, { prefix: rel, ig: ignore().add(gitignore) }];
+        if (gitignore !== null) here = [...rules, { prefix: rel, ig: ignoreRules(gitignore) }];
       }
       for (const entry of entries) {
         const path = rel ? `${rel}/${entry.name}` : entry.name;
@@ -97,6 +98,8 @@ export async function walkWorkspace(root: string, options: WalkOptions): Promise
       }
     });
     options.onFound?.(out.length);
+    // Its folders' files would be deeper than MAX_PATH_DEPTH: not walked (a hostile tree can nest thousands deep).
+    if ((rel ? pathDepth(rel) : 0) + 2 > MAX_PATH_DEPTH) return;
     await Promise.all(subdirs.map(([abs, path]) => visit(abs, path, here)));
   };
   await visit(root, "", []);
@@ -108,18 +111,19 @@ export async function walkWorkspace(root: string, options: WalkOptions): Promise
  * on its way down), for checking single files without walking the tree.
  */
 export function exclusionMatcher(root: string, exclude: string[]): (path: string) => Promise<boolean> {
-  const base = ignore().add(ALWAYS_EXCLUDED).add(exclude);
+  const base = ignoreRules([...ALWAYS_EXCLUDED, ...exclude]);
   const cache = new Map<string, Promise<Ignore | null>>();
   const rulesOf = (dir: string): Promise<Ignore | null> => {
     let rules = cache.get(dir);
     if (!rules) {
       const text = readGitignore(root, dir);
-      rules = Promise.resolve(text === null ? null : ignore().add(text));
+      rules = Promise.resolve(text === null ? null : ignoreRules(text));
       cache.set(dir, rules);
     }
     return rules;
   };
   return async (path: string) => {
+    if (pathDepth(path) > MAX_PATH_DEPTH) return true;
     if (base.ignores(path) || skippedByName(path.slice(path.lastIndexOf("/") + 1))) return true;
     const segments = path.split("/");
     for (let depth = 0; depth < segments.length; depth++) {

@@ -11,8 +11,9 @@ export function describeStyle(text: string, language: LanguageName | null): stri
     if (single + double > 0) parts.push(single > double ? "single quotes" : "double quotes");
   }
   if (language === "typescript" || language === "tsx" || language === "javascript") {
-    const lines = text.split("\n").filter((l) => /[\w)\]'"`]\s*;?\s*$/.test(l) && !/[{}(,]\s*$/.test(l));
-    const withSemi = lines.filter((l) => l.trimEnd().endsWith(";")).length;
+    // Trimmed first: `\s*$` in the patterns was retried from every space of a long run (quadratic per line).
+    const lines = text.split("\n").map((l) => l.trimEnd()).filter((l) => /[\w)\]'"`]$/.test(l.endsWith(";") ? l.slice(0, -1).trimEnd() : l) && !/[{}(,]$/.test(l));
+    const withSemi = lines.filter((l) => l.endsWith(";")).length;
     if (lines.length > 0) parts.push(withSemi * 2 >= lines.length ? "semicolons" : "no semicolons");
   }
   return parts.join(", ");

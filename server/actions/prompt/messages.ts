@@ -9,7 +9,7 @@ import { definitionsUsedIn } from "./indexContext.js";
 
 export function fenced(tag: string, code: string): string {
   const fence = code.includes("```") ? "````" : "```";
-  return `${fence}${tag}\n${code.replace(/\s+$/, "")}\n${fence}`;
+  return `${fence}${tag}\n${code.trimEnd()}\n${fence}`;
 }
 
 export function systemMessage(languageName: string): ChatMessage {

@@ -57,6 +57,11 @@ interface TestsContext {
   tags: readonly string[];
 }
 
+/** Names after `class` on a line. */
+export function declaredClasses(line: string): string[] {
+  return [...line.matchAll(/\bclass\s+([\w$]+)/g)].map((m) => m[1]);
+}
+
 function buildTests(answer: string, c: TestsContext): BuildResult {
   const extracted = extractCode(answer, c.tags);
   if (!extracted) return { ok: false, reason: "the model returned no test code" };
@@ -64,7 +69,9 @@ function buildTests(answer: string, c: TestsContext): BuildResult {
   // Models repeat the imports they were shown: drop exact duplicates of header lines (and a Rust `use super::*`).
   let lines = extracted.code.split("\n").filter((l) => !headerSet.has(l.trim()) && !(c.layout.inline && l.trim() === "use super::*;"));
   while (lines.length > 0 && lines[0].trim() === "") lines.shift();
-  const ownWrapper = c.layout.wrapperClass !== null && lines.some((l) => new RegExp(`\\bclass\\s+${c.layout.wrapperClass}\\b`).test(l));
+  // The class name comes from a repository's file name: compared as a string, never compiled into a pattern.
+  const wrapper = c.layout.wrapperClass;
+  const ownWrapper = wrapper !== null && lines.some((l) => declaredClasses(l).includes(wrapper));
   const unit = c.existing ? indentUnit(c.existing) : c.language === "go" ? "\t" : c.language === "python" || c.language === "rust" || c.language === "java" ? "    " : "  ";
   const nested = c.layout.inline || (c.layout.wrapperClass !== null && !ownWrapper);
   const body = reindent(lines.join("\n"), { baseIndent: nested ? unit : "", unit });
@@ -77,7 +84,7 @@ function buildTests(answer: string, c: TestsContext): BuildResult {
   if (c.existing === null) {
     const header = ownWrapper ? c.layout.header.filter((l) => !l.startsWith("class ")) : c.layout.header;
     const parts = [...header, ...(header.length > 0 && !nested ? [""] : []), body, ...(nested ? ["}"] : [])];
-    const text = `${parts.join("\n").replace(/\n{3,}/g, "\n\n").replace(/\s+$/, "")}\n`;
+    const text = `${parts.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
     return { ok: true, changes: [createFile(uri, text)] };
   }
   return { ok: true, changes: [appendToTestFile(uri, c.existing, c.layout, body, nested)] };

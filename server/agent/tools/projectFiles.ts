@@ -7,8 +7,11 @@ export function isTestFile(path: string): boolean {
   return /(^|\/)(tests?|__tests__|spec)\//.test(path) || /(\.|_)(test|spec)\.[^/]+$/.test(path) || /(^|\/)test_[^/]+\.py$/.test(path);
 }
 
-const IMPORT_RE = /(?:import\s[^'"]*?from\s*|import\s*\(?\s*|require\s*\(\s*|export\s[^'"]*?from\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
-const PY_IMPORT_RE = /^\s*from\s+(\.*[\w.]+)\s+import\s/gm;
+// Linear on any file text: each match starts at a keyword and runs to the next quote within bounds. (The earlier
+// `import\s[^'"]*?from` scanned ahead from every `import ` and `^\s*` crossed blank lines: quadratic, seconds on a
+// crafted file.) `from '…'` covers both `import … from` and `export … from`.
+const IMPORT_RE = /(?:\bfrom\s*|\bimport\s*(?:\(\s*)?|\brequire\s*\(\s*)['"](\.{1,2}\/[^'"\n]{1,300})['"]/g;
+const PY_IMPORT_RE = /^[ \t]*from[ \t]+([\w.]{1,200})[ \t]+import\s/gm;
 const EXTENSIONS = ["", ".ts", ".tsx", ".js", ".mjs", ".cjs", ".jsx", "/index.ts", "/index.js", ".py"];
 
 /** Relative imports of a file resolved against the workspace file list (used when there is no index). */
@@ -45,7 +48,8 @@ export function localImports(path: string, text: string, files: ReadonlySet<stri
 export function fileLineMentions(output: string, files: ReadonlySet<string>): Array<{ path: string; line: number }> {
   const out: Array<{ path: string; line: number }> = [];
   const seen = new Set<string>();
-  for (const m of output.matchAll(/([\w./@-]+\.[A-Za-z]{1,5})(?::|", line |\()(\d+)/g)) {
+  // A mention starts where a path can (the lookbehind): else a long `a.a.a…` run was matched from each character.
+  for (const m of output.matchAll(/(?<![\w./@-])([\w./@-]+\.[A-Za-z]{1,5})(?::|", line |\()(\d+)/g)) {
     let candidate = (m[1] as string).replace(/^file:\/\//, "");
     // The sandbox runs the project under some folder (e.g. /work): match the longest workspace suffix.
     let found: string | null = null;

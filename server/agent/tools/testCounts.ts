@@ -24,8 +24,9 @@ export function testCounts(output: string, exitCode: number): { passed: number; 
   const mochaFail = output.match(/(\d+) failing/);
   if (mochaPass || mochaFail) return { passed: num(mochaPass), failed: num(mochaFail) };
   // go
-  const goPass = (output.match(/^\s*--- PASS/gm) ?? []).length;
-  const goFail = (output.match(/^\s*--- FAIL/gm) ?? []).length;
+  // [ \t], not \s: with `m`, \s also crosses newlines and a run of blank lines was retried from each (quadratic).
+  const goPass = (output.match(/^[ \t]*--- PASS/gm) ?? []).length;
+  const goFail = (output.match(/^[ \t]*--- FAIL/gm) ?? []).length;
   if (goPass + goFail > 0) return { passed: goPass, failed: goFail };
   return exitCode === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
 }

@@ -4,8 +4,11 @@
 
 /** The spaces/tabs at the end of the cursor line's text before the cursor, which the prompt leaves out. */
 export function trailingWhitespace(linePrefix: string): string {
-  const match = /[ \t]+$/.exec(linePrefix);
-  return match ? match[0] : "";
+  // A scan from the end: the regex `[ \t]+$` retried from every space of a long run (quadratic; a line of 80,000
+  // spaces in a repository's file took 2.8 s a completion).
+  let start = linePrefix.length;
+  while (start > 0 && (linePrefix.charCodeAt(start - 1) === 32 || linePrefix.charCodeAt(start - 1) === 9)) start--;
+  return linePrefix.slice(start);
 }
 
 /**

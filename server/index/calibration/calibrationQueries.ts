@@ -37,7 +37,8 @@ export function queryKind(query: string): QueryKind {
 export function callSiteQuery(chunk: CalibrationChunk, caller: { id: number; text: string }): CalibrationQuery | null {
   const name = chunk.symbol?.split(/[.:]+/).pop();
   if (!name || name.length < 3 || caller.id === chunk.id) return null;
-  const call = new RegExp(`(^|[^\\w$])${name.replace(/\$/g, "\\$")}\\s*\\(`);
+  // Symbol names come from the repository (C++'s `operator++` among them): every metacharacter escaped.
+  const call = new RegExp(`(^|[^\\w$])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*\\(`);
   const lines = caller.text.split("\n");
   const i = lines.findIndex((l) => call.test(l) && !/^\s*(\*|\/\/|#|def\s|function\s)/.test(l));
   if (i < 0) return null;
@@ -53,7 +54,8 @@ export function calibrationQuery(chunk: CalibrationChunk): CalibrationQuery | nu
   const lines = chunk.text.split("\n");
   const doc = leadingComment(lines) ?? docstring(lines);
   if (!doc) return null;
-  const query = doc.prose.replace(/\{@link\s+([^}]+)\}/g, "$1").replace(/\s+/g, " ").trim();
+  // Bounded: `[^}]+` retried from every `{@link` of a long unclosed run (quadratic).
+  const query = doc.prose.replace(/\{@link\s+([^}]{1,200})\}/g, "$1").replace(/\s+/g, " ").trim();
   if (query.split(" ").length < MIN_WORDS) return null;
   const heldOut = lines.map((line, i) => (i >= doc.start && i <= doc.end ? "" : line)).join("\n");
   return { chunkId: chunk.id, query, heldOut };
@@ -75,7 +77,7 @@ function leadingComment(lines: string[]): DocLines | null {
   if (first.startsWith("/*")) {
     for (; i < lines.length && i - start < MAX_DOC_LINES; i++) {
       const line = lines[i].trim();
-      prose.push(line.replace(/^\/\*+|\*+\/$/g, "").replace(/^\*+\s?/, ""));
+      prose.push(withoutCommentEnds(line).replace(/^\*+\s?/, ""));
       if (line.endsWith("*/")) return withProse(start, i, prose);
     }
     return null;
@@ -83,6 +85,18 @@ function leadingComment(lines: string[]): DocLines | null {
   const marker = /^(\/\/\/?|#)(?![!\[])/;
   for (; i < lines.length && marker.test(lines[i].trim()) && i - start < MAX_DOC_LINES; i++) prose.push(lines[i].trim().replace(marker, ""));
   return i > start ? withProse(start, i - 1, prose) : null;
+}
+
+/** The line without a leading `/*` (any number of `*`) and a trailing `*\/` (the same), scanned, not matched. */
+function withoutCommentEnds(line: string): string {
+  // `\*+\/$` was retried from every `*` of a long run of them (quadratic per line).
+  let text = line.replace(/^\/\*+/, "");
+  if (text.endsWith("*/")) {
+    let end = text.length - 1;
+    while (end > 0 && text[end - 1] === "*") end--;
+    text = text.slice(0, end);
+  }
+  return text;
 }
 
 function docstring(lines: string[]): DocLines | null {
