@@ -65,13 +65,21 @@ export function dhiInstruction(line: string): string | null {
   return instruction !== "" ? instruction : null;
 }
 
-/** The `dhi:` comment on the line above `region` (or its first line), with that line's number. */
-export function findDhiComment(text: string, region: LineRegion): { line: number; instruction: string } | null {
-  const starts = lineStarts(text);
-  for (const line of [region.startLine - 1, region.startLine]) {
-    if (line < 0 || line > region.endLine) continue;
-    const instruction = dhiInstruction(lineText(text, starts, line));
+/**
+ * The `dhi:` comment for a selection whose first line is `firstLine`: on the line above it, else on that line, with
+ * that line's number. `lineAt` reads one line (without its line break): callers need not hold the whole text.
+ */
+export function dhiCommentAt(firstLine: number, lineAt: (line: number) => string): { line: number; instruction: string } | null {
+  for (const line of [firstLine - 1, firstLine]) {
+    if (line < 0) continue;
+    const instruction = dhiInstruction(lineAt(line));
     if (instruction) return { line, instruction };
   }
   return null;
+}
+
+/** The `dhi:` comment on the line above `region` (or its first line), with that line's number. */
+export function findDhiComment(text: string, region: LineRegion): { line: number; instruction: string } | null {
+  const starts = lineStarts(text);
+  return dhiCommentAt(region.startLine, (line) => lineText(text, starts, line));
 }

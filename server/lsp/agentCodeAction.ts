@@ -1,6 +1,6 @@
 import type { Range, WorkspaceEdit } from "vscode-languageserver/node";
 import type { TextDocument } from "vscode-languageserver-textdocument";
-import { dhiInstruction } from "../actions/regions.js";
+import { dhiCommentAt } from "../actions/regions.js";
 import { startRun } from "../agent/runAgent.js";
 import { toRunResult } from "./agentRunResult.js";
 import { agentDepsFor } from "./commands/agentDeps.js";
@@ -19,12 +19,8 @@ export const AGENT_ACTION_KIND = "source.dhi.agent";
  */
 export function agentInstructionAt(document: TextDocument, range: Range): string | null {
   const first = document.positionAt(document.offsetAt(range.start)).line;
-  for (const line of [first - 1, first]) {
-    if (line < 0) continue;
-    const instruction = dhiInstruction(document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, ""));
-    if (instruction) return instruction;
-  }
-  return null;
+  const lineAt = (line: number): string => document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, "");
+  return dhiCommentAt(first, lineAt)?.instruction ?? null;
 }
 
 export function agentActionTitle(instruction: string): string {
