@@ -126,6 +126,18 @@ export class ExtractionPool {
   }
 
   examine(job: Omit<ExtractionJob, "id">): Promise<Examined> {
+    return this.enqueue(job);
+  }
+
+  /** Parses `text` (an open document's) in a child; the result is what prepareFile() would give here. */
+  async prepare(text: string, language: LanguageName | null): Promise<PreparedFile> {
+    const examined = await this.enqueue({ text, language });
+    if (!examined.file) throw new Error(examined.problem ?? "the extraction process returned no file");
+    return examined.file;
+  }
+
+  /** Queues a job for the first child with room; settles with its reply. */
+  private enqueue(job: Omit<ExtractionJob, "id"> | Omit<TextJob, "id">): Promise<Examined> {
     if (this.children.length === 0) return Promise.reject(new Error("no extraction processes left"));
     const id = this.next++;
     return new Promise((resolve, reject) => {
@@ -133,19 +145,6 @@ export class ExtractionPool {
       this.queue.push({ id, ...job });
       this.dispatch();
     });
-  }
-
-  /** Parses `text` (an open document's) in a child; the result is what prepareFile() would give here. */
-  async prepare(text: string, language: LanguageName | null): Promise<PreparedFile> {
-    if (this.children.length === 0) throw new Error("no extraction processes left");
-    const id = this.next++;
-    const examined = await new Promise<Examined>((resolve, reject) => {
-      this.waiters.set(id, { resolve, reject });
-      this.queue.push({ id, text, language });
-      this.dispatch();
-    });
-    if (!examined.file) throw new Error(examined.problem ?? "the extraction process returned no file");
-    return examined.file;
   }
 
   /**
