@@ -39,7 +39,8 @@ export async function installIntoCache(io: CliIO, signal?: AbortSignal): Promise
     if (existsSync(target)) rmSync(target, { recursive: true, force: true });
     renameSync(partial, target);
   } finally {
-    rmSync(partial, { recursive: true, force: true });
+    // Retries cover a file system still settling after npm's exit (ENOTEMPTY, EBUSY).
+    rmSync(partial, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
   const installed = installedEmbeddingRuntime(io.env);
   if (!installed) io.stderr(`dhi: npm finished but ${EMBEDDING_RUNTIME.name} is not in ${target}\n`);
@@ -64,9 +65,18 @@ async function runNpm(args: string[], io: CliIO, signal?: AbortSignal): Promise<
   // An outer `npm run` exports its own configuration; a global flag from it would install into the wrong place.
   const env: NodeJS.ProcessEnv = { ...process.env, ...io.env, ONNXRUNTIME_NODE_INSTALL: "skip" };
   for (const key of ["npm_config_global", "npm_config_location", "npm_config_prefix"]) delete env[key];
+  return runUntilExit(npmCommand(), args, env, io, signal);
+}
+
+/**
+ * Runs a command, forwarding its output; resolves only once it has exited. An abort kills it at once: npm's own
+ * rollback on SIGTERM waits for its sockets to drain (seconds), and the folder it wrote to is the caller's to
+ * remove, which it may do only after npm has exited (removing it under a live npm failed with ENOTEMPTY).
+ */
+export async function runUntilExit(command: string, args: string[], env: NodeJS.ProcessEnv, io: Pick<CliIO, "stderr">, signal?: AbortSignal): Promise<{ code: number; why: string }> {
   return new Promise((resolve) => {
     let lastLine = "";
-    const child = spawn(npmCommand(), args, { env, stdio: ["ignore", "pipe", "pipe"], signal, shell: process.platform === "win32" });
+    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], signal, killSignal: "SIGKILL", shell: process.platform === "win32" });
     const forward = (data: Buffer): void => {
       const text = data.toString();
       io.stderr(text);
@@ -75,7 +85,10 @@ async function runNpm(args: string[], io: CliIO, signal?: AbortSignal): Promise<
     };
     child.stdout.on("data", forward);
     child.stderr.on("data", forward);
-    child.on("error", (error) => resolve({ code: 1, why: `npm could not start: ${error.message}` }));
-    child.on("close", (status) => resolve({ code: status ?? 1, why: `npm exit ${status ?? "killed"}${lastLine ? `: ${lastLine}` : ""}` }));
+    // The abort's error comes before the exit; `close` follows it, and a failed start, too.
+    child.on("error", (error) => {
+      if (!signal?.aborted) resolve({ code: 1, why: `${basename(command)} could not start: ${error.message}` });
+    });
+    child.on("close", (status) => resolve({ code: status ?? 1, why: `${basename(command)} exit ${status ?? "killed"}${lastLine ? `: ${lastLine}` : ""}` }));
   });
 }

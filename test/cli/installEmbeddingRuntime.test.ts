@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CliIO } from "../../server/cli/args.js";
-import { installIntoCache } from "../../server/cli/installEmbeddingRuntime.js";
+import { installIntoCache, runUntilExit } from "../../server/cli/installEmbeddingRuntime.js";
 import { defaultSettings } from "../../server/config/schema.js";
 import { Embedder } from "../../server/index/Embedder.js";
 import { embeddingReadiness } from "../../server/index/embeddingReadiness.js";
@@ -64,7 +65,36 @@ describe("the embedding runtime `dhi setup` installs", () => {
     // npm is running by now (it takes tens of seconds); abort as SIGINT does in `dhi setup`.
     setTimeout(() => controller.abort(), 1500);
     expect(await install).toBeNull();
+    // npm has exited before the partial folder is removed: removing it under a still-writing npm failed with ENOTEMPTY.
+    const npmLeft = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((args) => args.includes(env.DHI_CACHE_DIR));
+    expect(npmLeft).toEqual([]);
     expect(installedEmbeddingRuntime(env)).toBeNull();
     expect(readdirSync(dirname(embeddingRuntimeDir(env)))).toEqual([]);
   }, 60_000);
+});
+
+describe("an aborted npm", () => {
+  // npm writes into the folder the install removes after an abort: it may be removed only once npm has exited.
+  // A child that writes files until it is killed stands in for npm, so the ordering is not left to timing.
+  it("has exited when the run resolves, and is not left to npm's own slow rollback", { timeout: 10_000 }, async () => {
+    const folder = mkdtempSync(join(tmpdir(), "dhi-npm-exit-"));
+    const writer = ["-e", `
+      const fs = require("node:fs");
+      process.on("SIGTERM", () => {}); // npm rolls back on SIGTERM and exits when its sockets drain
+      process.stdout.write("pid " + process.pid + "\\n");
+      let n = 0;
+      setInterval(() => fs.writeFileSync(${JSON.stringify(folder)} + "/f" + (n++ % 50), "x"), 1);`];
+    const controller = new AbortController();
+    const err: string[] = [];
+    const started = Date.now();
+    const run = runUntilExit(process.execPath, writer, process.env, { stderr: (t) => void err.push(t) }, controller.signal);
+    while (!/pid \d+/.test(err.join(""))) await new Promise((done) => setTimeout(done, 10));
+    const pid = Number(/pid (\d+)/.exec(err.join(""))?.[1]);
+    controller.abort();
+    const result = await run;
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+    expect(result.why).toMatch(/exit killed/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    rmSync(folder, { recursive: true });
+  });
 });
