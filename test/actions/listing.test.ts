@@ -53,7 +53,9 @@ describe("listing", () => {
     expect(kinds(request("/p/a.ts", "typescript", { only: ["source.organizeImports"] }))).toEqual([]);
   });
 
-  it("lists through the LSP layer with data for resolve, with no model, in under 5 ms", () => {
+  // Its speed is bench:large-document's (codeAction requests on a 20 MB document); a timed assertion here would
+  // fail on a loaded CI machine. What makes it fast is kept below: no model, no whole-text read.
+  it("lists through the LSP layer with data for resolve, loading no model", () => {
     const workspace = new Workspace(null, new Logger("error"), {});
     const text = "def f(a):\n    return a + b\n".repeat(400);
     const document = TextDocument.create("file:///p/big.py", "python", 3, text);
@@ -62,11 +64,7 @@ describe("listing", () => {
       range: { start: { line: 1, character: 4 }, end: { line: 1, character: 16 } },
       context: { diagnostics: [{ range: { start: { line: 1, character: 15 }, end: { line: 1, character: 16 } }, message: 'Undefined name "b"' }] },
     };
-    provideCodeActions(params, document, workspace); // warm-up (module init)
-    const started = performance.now();
     const actions = provideCodeActions(params, document, workspace);
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(5);
     expect(actions.map((a) => a.title)).toContain('dhi: Fix Undefined name "b"');
     expect(actions.every((a) => a.edit === undefined), JSON.stringify(actions)).toBe(true);
     expect(actions[0].data).toEqual({
