@@ -4,8 +4,10 @@
 //
 // 1. Engine: dhi's embedded engine alone over a typing session in a real file at 16 and 64 tokens. The window
 //    is small enough that llama-server does not trim it (it keeps 3/4 of n_batch of prefix, n_batch/4 of
-//    suffix). dhi runs twice: "psm" (the cursor line in the prefix: llama-server's own prompt, token for token,
-//    so outputs must be identical) and its default "psm-line" (the cursor line after the middle token).
+//    suffix). dhi runs three times: "psm" (the cursor line in the prefix: llama-server's own prompt, token for token,
+//    so outputs must be identical), "psm-plain" (the same with dhi's prompt-lookup drafting off) and its
+//    default "psm-line" (the cursor line after the middle token). "psm" is also set against a second llama-server
+//    that drafts by n-grams itself (`--spec-type ngram-simple`; outputs must be identical there too).
 // 2. LSP: the real server (`dhi --stdio`, bench/lspClient.mjs) as an editor drives it, textDocument/inlineCompletion:
 //    - typing in one file at 16 and 64 tokens (the same session);
 //    - one request per newly opened file (40 HumanEval single-line prompts, each its own document, 64 tokens);
@@ -98,11 +100,15 @@ const sum = (rs, k) => rs.reduce((n, r) => n + (r[k] ?? 0), 0);
 // ---- 1. the engine alone ----
 
 const s = defaultSettings();
+// "psm-plain": llama-server's prompt with dhi's prompt-lookup drafting off (model.speculation.completionLookup false),
+// so the per-token cost of plain decoding stays measured beside dhi as set up ("auto": on where `dhi setup` measured
+// it faster for this model, as it does on this project's machine).
+const ENGINE_RUNS = { psm: { layout: "psm" }, "psm-plain": { layout: "psm", speculation: { completionLookup: false } }, "psm-line": { layout: "psm-line" } };
 const engines = {};
 let info;
-for (const layout of ["psm", "psm-line"]) {
-  engines[layout] = new LlamaEngine({ model: { ...s.model, path: MODEL, threads, contextSize: CTX, flashAttention }, logger: new Logger("error"), fimLayout: layout, env: SETUP_ENV });
-  info = await engines[layout].load();
+for (const [name, run] of Object.entries(ENGINE_RUNS)) {
+  engines[name] = new LlamaEngine({ model: { ...s.model, path: MODEL, threads, contextSize: CTX, flashAttention }, logger: new Logger("error"), fimLayout: run.layout, speculation: run.speculation, env: SETUP_ENV });
+  info = await engines[name].load();
 }
 if (info.llamaBuild === "prebuilt") {
   process.stderr.write("[vs-llama-server] dhi runs node-llama-cpp's prebuilt llama.cpp; `npm run build:llama` builds it for this CPU like llama-server (a like-for-like comparison)\n");
@@ -118,6 +124,11 @@ const server = await startLlamaServer({ model: MODEL, threads, contextSize: CTX,
 // 2048 in a 2048 context. This one runs with llama.vim's recommended batch (1024) and --cache-reuse 256 (its ring
 // moves, as dhi's does) for the extra-context patterns.
 const ringServer = await startLlamaServer({ model: MODEL, threads, contextSize: CTX, extraArgs: [...serverArgs, "-b", "1024", "-ub", "1024", "--cache-reuse", "256"] });
+// llama-server with its own n-gram drafting, the engine rows' second reference: dhi drafts by prompt lookup where
+// `dhi setup` measured that faster. ngram-simple with 2-token n-grams and 2-token drafts was llama-server's fastest of the n-gram settings
+// tried on this session (ngram-simple 2/2 and 3/4, ngram-map-k 2/2), and the only one faster than none.
+const NGRAM_ARGS = ["--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", "2", "--spec-ngram-simple-size-m", "2"];
+const ngramServer = await startLlamaServer({ model: MODEL, threads, contextSize: CTX, extraArgs: [...serverArgs, ...NGRAM_ARGS] });
 
 /**
  * Where a dhi output first differs from llama-server's, and how close the model's top two choices were there
@@ -152,6 +163,8 @@ function engineReport(rs) {
     timeToFirstTokenMs: { dhi: p5095(rs.map((r) => r.dhiTtftMs)), llamaServer: p5095(rs.map((r) => r.serverTtftMs)) },
     evaluatedTokens: { dhi: sum(rs, "dhiEvaluated"), llamaServer: sum(rs, "serverEvaluated") },
     generatedTokens: { dhi: sum(rs, "dhiGenerated"), llamaServer: sum(rs, "serverGenerated") },
+    // dhi's model passes (prompt chunks and generation steps): fewer than its tokens where drafts were confirmed.
+    dhiPasses: sum(rs, "dhiPasses"),
     // Where outputs differed: the first differing token and the top-2 probability margin there.
     divergences: {
       count: rs.filter((r) => r.divergence).length,
@@ -163,19 +176,24 @@ function engineReport(rs) {
 }
 
 async function engineTyping(maxTokens) {
-  const rows = { psm: [], "psm-line": [] };
+  const rows = { psm: [], "psm-plain": [], "psm-line": [], "psm-vs-ngram": [] };
   for (const e of Object.values(engines)) await e.infill({ cursor: Cursor.between(before, after), maxTokens }); // warm-up
   await llamaServerInfill(before, after, maxTokens);
+  await llamaServerInfill(before, after, maxTokens, [], ngramServer);
   for (let i = 1; i <= typed.length; i++) {
     const prefix = before + typed.slice(0, i);
     const l = await llamaServerInfill(prefix, after, maxTokens);
-    for (const [layout, e] of Object.entries(engines)) {
+    const n = await llamaServerInfill(prefix, after, maxTokens, [], ngramServer);
+    for (const [name, e] of Object.entries(engines)) {
       const d = await e.infill({ cursor: Cursor.between(prefix, after), maxTokens });
-      const diverged = layout === "psm" && d.text !== l.text ? await divergence(e, prefix, after, maxTokens, d.tokenIds ?? [], l.tokenIds) : null;
-      rows[layout].push({ divergence: diverged, dhiMs: d.timings.totalMs, serverMs: l.ms, dhiTtftMs: d.timings.promptMs, serverTtftMs: l.ttftMs, same: d.text === l.text, dhiEvaluated: d.tokens.evaluated, serverEvaluated: l.evaluated, dhiGenerated: d.tokens.generated, serverGenerated: l.generated });
+      const samePrompt = ENGINE_RUNS[name].layout === "psm";
+      const diverged = samePrompt && d.text !== l.text ? await divergence(e, prefix, after, maxTokens, d.tokenIds ?? [], l.tokenIds) : null;
+      const row = (server) => ({ divergence: diverged, dhiMs: d.timings.totalMs, serverMs: server.ms, dhiTtftMs: d.timings.promptMs, serverTtftMs: server.ttftMs, same: d.text === server.text, dhiEvaluated: d.tokens.evaluated, serverEvaluated: server.evaluated, dhiGenerated: d.tokens.generated, serverGenerated: server.generated, dhiPasses: d.speculation.targetPasses });
+      rows[name].push(row(l));
+      if (name === "psm") rows["psm-vs-ngram"].push(row(n));
     }
   }
-  return { requests: typed.length, maxTokens, psm: engineReport(rows.psm), "psm-line": engineReport(rows["psm-line"]) };
+  return { requests: typed.length, maxTokens, ...Object.fromEntries(Object.entries(rows).map(([name, rs]) => [name, engineReport(rs)])) };
 }
 
 const engineResults = {};
@@ -378,6 +396,7 @@ lsp.multiLine64SameExtraContext = await lspNewFiles(humanEval("HumanEval-MultiLi
 lsp.newlyOpenedFiles64AfterPause = await lspNewFiles(humanEval("HumanEval-SingleLineInfilling.jsonl.gz", NEW_FILES), 64, {}, { pauseMs: 500 });
 server.stop();
 ringServer.stop();
+ngramServer.stop();
 
 const report = {
   model: "dhi-fim-4m.gguf",
@@ -386,6 +405,7 @@ const report = {
   dhiLlamaBuild: info.llamaBuild,
   dhiFlashAttention: info.flashAttention,
   llamaServerArgs: serverArgs,
+  llamaServerNgramArgs: NGRAM_ARGS,
   flashAttentionMeasurement,
   loadAverage: { start: LOAD_AT_START, end: Math.round(loadavg()[0] * 100) / 100 },
   contextSize: CTX,
@@ -398,8 +418,10 @@ if (!args["no-write"]) {
   writeFileSync(new URL("bench/vs-llama-server.json", root), `${JSON.stringify({ ...report, measuredAt: new Date().toISOString(), command: "node bench/vs-llama-server.mjs" }, null, 2)}\n`);
   writeFileSync(new URL("bench/vs-llama-server.md", root), markdown(report));
 }
-// Identical outputs are required where dhi builds llama-server's own prompt (psm: the cursor line in the prefix).
-const mismatched = LENGTHS.filter((n) => engineResults[`typing${n}`].psm.identicalOutputs !== engineResults[`typing${n}`].requests);
+// Identical outputs are required where dhi builds llama-server's own prompt (psm: the cursor line in the prefix),
+// with and without either side's drafting.
+const SAME_PROMPT_ROWS = ["psm", "psm-plain", "psm-vs-ngram"];
+const mismatched = LENGTHS.filter((n) => SAME_PROMPT_ROWS.some((name) => engineResults[`typing${n}`][name].identicalOutputs !== engineResults[`typing${n}`].requests));
 if (mismatched.length > 0) {
   process.stderr.write(`[vs-llama-server] outputs differ from llama-server at ${mismatched.join(", ")} tokens\n`);
   process.exitCode = 1;
@@ -422,7 +444,9 @@ function markdown(r) {
   ];
   for (const n of LENGTHS) {
     const e = r.engine[`typing${n}`];
-    lines.push(row(`engine, typing in one file, ${n} tokens, psm (llama-server's prompt)`, e.psm, `${e.psm.identicalOutputs}/${e.requests}`));
+    lines.push(row(`engine, typing in one file, ${n} tokens, psm (llama-server's prompt; dhi as set up, prompt-lookup drafting ${r.flashAttentionMeasurement.completionLookup?.faster ?? "off"}: ${e.psm.dhiPasses} passes)`, e.psm, `${e.psm.identicalOutputs}/${e.requests}`));
+    lines.push(row(`engine, typing in one file, ${n} tokens, psm, dhi without drafting (\`completionLookup: false\`)`, e["psm-plain"], `${e["psm-plain"].identicalOutputs}/${e.requests}`));
+    lines.push(row(`engine, typing in one file, ${n} tokens, psm, dhi as set up against llama-server with its n-gram drafting (\`${r.llamaServerNgramArgs.join(" ")}\`)`, e["psm-vs-ngram"], `${e["psm-vs-ngram"].identicalOutputs}/${e.requests}`));
     lines.push(row(`engine, typing in one file, ${n} tokens, psm-line (dhi's default prompt)`, e["psm-line"], "different prompt"));
   }
   for (const n of LENGTHS) lines.push(row(`LSP, typing in one file, ${n} tokens`, r.lsp[`typing${n}`], "–"));
@@ -450,7 +474,8 @@ function markdown(r) {
     "**Per generated token** (requests where both sides generated at least 32 tokens; medians; ms): llama-server's",
     "`predicted_ms`, and dhi's generation phase split into its wait for llama.cpp's decode and for the sampler (each",
     "from the call to its promise settling, so each holds a round trip to node-llama-cpp's worker thread) and the rest,",
-    "dhi's own per-token work.",
+    `dhi's own per-token work. dhi drafts by prompt lookup where \`dhi setup\` measured it faster (here: ${r.flashAttentionMeasurement.completionLookup?.faster ?? "off"}, ${r.flashAttentionMeasurement.completionLookup?.onMs.toFixed(0)} ms on, ${r.flashAttentionMeasurement.completionLookup?.offMs.toFixed(0)} ms off),`,
+    "so one decode can yield more than one token; llama-server here decodes one token a step (its default, `--spec-type none`).",
     "",
     "| pattern | requests | prompt depth | llama-server | dhi | of it: decode wait | sampler wait | dhi's own | dhi ÷ llama-server |",
     "|---|---|---|---|---|---|---|---|---|",

@@ -30,8 +30,15 @@ export const ModelSettingsSchema = z.object({
       /** Prompt lookup for input-grounded generation (rewrites, agent edits). */
       promptLookup: z.boolean().default(true),
       lookupMaxTokens: z.number().int().min(1).max(64).default(16),
+      /**
+       * Prompt lookup for completions when no draft model runs: the same tokens, fewer but longer model passes.
+       * "auto" follows what `dhi setup` measured for this model, build and CPU, and is off without a measurement.
+       */
+      completionLookup: z.union([z.literal("auto"), z.boolean()]).default("auto"),
+      /** Longest prompt-lookup run per pass in a completion: 2 was the fastest on the test model (bench/README). */
+      completionLookupMaxTokens: z.number().int().min(1).max(64).default(2),
     })
-    .default({ draft: true, draftMinConfidence: 0.3, draftMaxTokens: 8, promptLookup: true, lookupMaxTokens: 16 }),
+    .default({ draft: true, draftMinConfidence: 0.3, draftMaxTokens: 8, promptLookup: true, lookupMaxTokens: 16, completionLookup: "auto", completionLookupMaxTokens: 2 }),
 });
 
 export const BackendSettingsSchema = z.object({

@@ -8,7 +8,7 @@ import { renderChatPrompt } from "./chatPrompt.js";
 import { PromptLookupDrafter } from "./drafters.js";
 import { FimUnsupportedError } from "./errors.js";
 import { buildFimPrompt, type FimLayout } from "./fimPrompt.js";
-import { DEFAULT_MAX_TOKENS, evaluatePrefix, generate, type RunResult } from "./generate.js";
+import { DEFAULT_MAX_TOKENS, evaluatePrefix, generate, type GenerateRunOptions, type RunResult } from "./generate.js";
 import { loadLlama, type LoadedLlama } from "./loadLlama.js";
 import type { CompleteRequest, GenerationResult, InferenceEngine, InfillRequest, LoadProgress, ModelInfo, PrefillRequest, PrefillResult } from "./types.js";
 
@@ -24,6 +24,10 @@ export interface SpeculationOptions {
   lookupMaxTokens?: number;
   /** Prompt lookup for `complete({ inputGrounded: true })`. Defaults to `true`. */
   promptLookup?: boolean;
+  /** Prompt lookup for infill when no draft model is loaded; "auto" follows `dhi setup`'s measurement. Defaults to "auto". */
+  completionLookup?: boolean | "auto";
+  /** Longest prompt-lookup run per target pass in infill. Defaults to `2`. */
+  completionLookupMaxTokens?: number;
 }
 
 export interface LlamaEngineOptions {
@@ -116,13 +120,26 @@ export class LlamaEngine implements InferenceEngine {
         prompt: prompt.tokens,
         options: { ...request, maxTokens, signal },
         stopTokens: fim.stopTokens,
-        drafter: s.draft?.drafter,
-        maxDraft: this.options.speculation?.draftMaxTokens ?? 8,
+        ...this.infillDrafting(s, prompt.tokens),
         minShiftedRun: this.options.cacheReuse,
       });
       return { ...run, timings: { ...run.timings, queueMs, tokenizeMs } };
     });
     return withLoad(result, loadMs);
+  }
+
+  /**
+   * The draft model when one is loaded, else prompt lookup where it pays: completions often repeat what the prompt
+   * holds (a name, a call, the line above), and each drafted token the model confirms saves a pass, while each it
+   * refutes makes a pass longer; "auto" follows `dhi setup`'s measurement of the two. Greedy verification keeps the
+   * tokens the model alone would generate.
+   */
+  private infillDrafting(s: LoadedLlama, prompt: readonly Token[]): Pick<GenerateRunOptions, "drafter" | "maxDraft"> {
+    const speculation = this.options.speculation;
+    if (s.draft) return { drafter: s.draft.drafter, maxDraft: speculation?.draftMaxTokens ?? 8 };
+    const setting = speculation?.completionLookup ?? "auto";
+    if (!(setting === "auto" ? s.measuredCompletionLookup === "on" : setting)) return {};
+    return { drafter: new PromptLookupDrafter(prompt), maxDraft: speculation?.completionLookupMaxTokens ?? 2 };
   }
 
   async prefill(request: PrefillRequest): Promise<PrefillResult | null> {

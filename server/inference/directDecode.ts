@@ -1,6 +1,7 @@
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 
-// Greedy decoding straight through node-llama-cpp's native context, one decode and one sample per step.
+// Greedy decoding straight through node-llama-cpp's native context, one decode and one sample per step (one sample per
+// verified position when the step carries drafted tokens).
 // node-llama-cpp's evaluate() spends 0.35-0.7 ms per token around the same two native calls (locks, the sampler's
 // configuration, its multi-sequence batch queue, checkpoints), this loop about 0.25 ms (npm run bench:token-loop):
 // on a 4M-parameter FIM model a token takes about 1 ms. This is the only module that reaches into node-llama-cpp's
@@ -15,6 +16,7 @@ interface NativeContext {
   decodeBatch(): Promise<void>;
   sampleToken(batchLogitIndex: number, sampler: NativeSampler): Promise<number>;
   setThreads(threads: number): void;
+  removeTokenCellsFromSequence(sequenceId: number, startPos: number, endPos: number): boolean;
 }
 
 interface NativeSampler {
@@ -54,16 +56,25 @@ interface SequenceInternals {
 
 export interface GreedyDecoder {
   /**
-   * Evaluates `tokens` at the end of the sequence and returns the model's greedy next token, or `null`, having
-   * evaluated nothing, when this step needs node-llama-cpp's own path (see `canStep`).
+   * Evaluates `tokens` at the end of the sequence and returns the model's greedy next token after each of the last
+   * `outputs` of them (default 1: after the last token only), or `null`, having evaluated nothing, when this step
+   * needs node-llama-cpp's own path (see `canStep`).
    */
-  next(tokens: readonly Token[]): Promise<Token | null>;
+  next(tokens: readonly Token[], outputs?: number): Promise<Token[] | null>;
+  /**
+   * Takes the last `count` evaluated tokens out of the sequence (drafts its model refuted), as
+   * eraseContextTokenRanges() would at the end; `false`, having changed nothing, when llama.cpp cannot.
+   */
+  discard(count: number): boolean;
   /** Time awaiting the native decode and sampler so far, each including its round trip to the worker thread. */
   readonly waits: { decodeMs: number; sampleMs: number };
   dispose(): void;
 }
 
 const isFunction = (value: unknown): boolean => typeof value === "function";
+
+/** Positions sampled at once: libuv's default worker pool. */
+const SAMPLERS = 4;
 
 /** The internals this module uses, as they are in the pinned node-llama-cpp; `null` when any is missing. */
 function internalsOf(sequence: LlamaContextSequence): SequenceInternals | null {
@@ -87,7 +98,8 @@ function internalsOf(sequence: LlamaContextSequence): SequenceInternals | null {
     isFunction(native.addToBatch) &&
     isFunction(native.decodeBatch) &&
     isFunction(native.sampleToken) &&
-    isFunction(native.setThreads);
+    isFunction(native.setThreads) &&
+    isFunction(native.removeTokenCellsFromSequence);
   return ok ? (seq as SequenceInternals) : null;
 }
 
@@ -96,9 +108,18 @@ export function openGreedyDecoder(sequence: LlamaContextSequence): GreedyDecoder
   const seq = internalsOf(sequence);
   if (!seq || seq._context.totalSequences !== 1) return null;
   const context = seq._context;
-  const sampler = new context._llama._bindings.AddonSampler(seq.model._model);
-  // Temperature 0 is llama.cpp's greedy sampler, the one evaluate() configures for it.
-  sampler.applyConfig({ temperature: 0 });
+  // Up to SAMPLERS positions of a step are sampled at once on the worker threads, each with its own sampler (a sampler
+  // holds a candidates buffer the size of the vocabulary, so two samples must not share one, and a sampler per
+  // drafted position would hold many). Temperature 0 is llama.cpp's greedy sampler, the one evaluate() configures.
+  const samplers: NativeSampler[] = [];
+  const samplerAt = (index: number): NativeSampler => {
+    for (let i = samplers.length; i <= index; i++) {
+      const sampler = new context._llama._bindings.AddonSampler(seq.model._model);
+      sampler.applyConfig({ temperature: 0 });
+      samplers.push(sampler);
+    }
+    return samplers[index] as NativeSampler;
+  };
   let disposed = false;
   const waits = { decodeMs: 0, sampleMs: 0 };
 
@@ -118,26 +139,28 @@ export function openGreedyDecoder(sequence: LlamaContextSequence): GreedyDecoder
 
   return {
     waits,
-    async next(tokens) {
-      if (!canStep(tokens.length)) return null;
+    async next(tokens, outputs = 1) {
+      const count = tokens.length;
+      if (!canStep(count) || outputs < 1 || outputs > count) return null;
       // Threads as node-llama-cpp's dispatcher takes them, a share of llama's thread budget (so a chat generation in
       // another context meanwhile does not oversubscribe the cores), reserved around the step as it does: a share
       // handed back after the context released its reservation would leak a thread from the budget.
       context._reserveThreads();
       const native = context._ctx;
-      let logitIndex = -1;
+      let logitIndexes: Uint32Array;
       try {
         const allocation = await context._threadSplitterConsumer?.getAllocationToConsume();
         try {
-          if (!canStep(tokens.length)) return null; // the wait for threads let other work in
+          if (!canStep(count)) return null; // the wait for threads let other work in
           if (allocation) native.setThreads(allocation[0]);
-          native.initBatch(tokens.length);
+          native.initBatch(count);
           const first = seq._nextTokenIndex;
-          logitIndex = native.addToBatch(seq._sequenceId, first, Uint32Array.from(tokens), Uint32Array.of(tokens.length - 1))[0] ?? -1;
+          const wanted = Uint32Array.from({ length: outputs }, (_, i) => count - outputs + i);
+          logitIndexes = native.addToBatch(seq._sequenceId, first, Uint32Array.from(tokens), wanted);
           const dispatched = performance.now();
           await native.decodeBatch();
           waits.decodeMs += performance.now() - dispatched;
-          seq._nextTokenIndex = first + tokens.length;
+          seq._nextTokenIndex = first + count;
           for (const token of tokens) seq._contextTokens.push(token);
         } finally {
           allocation?.[1].dispose();
@@ -146,15 +169,29 @@ export function openGreedyDecoder(sequence: LlamaContextSequence): GreedyDecoder
         context._scheduleToFreeReservedThreads();
       }
       const sampling = performance.now();
-      const token = await native.sampleToken(logitIndex, sampler);
+      const sampled: number[] = [];
+      for (let from = 0; from < logitIndexes.length; from += SAMPLERS) {
+        const wave = Array.from(logitIndexes.subarray(from, from + SAMPLERS), (logitIndex, i) => native.sampleToken(logitIndex, samplerAt(i)));
+        sampled.push(...(await Promise.all(wave)));
+      }
       waits.sampleMs += performance.now() - sampling;
-      if (token < 0) throw new Error("llama.cpp failed to sample the next token");
-      return token as Token;
+      if (sampled.length !== outputs || sampled.some((token) => token < 0)) throw new Error("llama.cpp failed to sample the next token");
+      return sampled as Token[];
+    },
+    discard(count) {
+      const end = seq._nextTokenIndex;
+      const start = end - count;
+      if (count <= 0) return true;
+      if (disposed || seq.disposed || context.disposed || start < 0 || seq._contextTokens.length !== end) return false;
+      if (!context._ctx.removeTokenCellsFromSequence(seq._sequenceId, start, end)) return false;
+      seq._contextTokens.length = start;
+      seq._nextTokenIndex = start;
+      return true;
     },
     dispose() {
       if (disposed) return;
       disposed = true;
-      sampler.dispose();
+      for (const sampler of samplers) sampler.dispose();
     },
   };
 }

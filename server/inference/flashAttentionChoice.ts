@@ -4,7 +4,8 @@ import { writeFileAtomic } from "../util/atomicFile.js";
 import { modelCacheDir } from "../util/paths.js";
 import { cpuName } from "./draftMeasurement.js";
 
-// Whether flash attention makes completions faster for one model on this CPU, as `dhi setup` measured it.
+// Whether flash attention makes completions faster for one model on this CPU, as `dhi setup` measured it, and with
+// it whether prompt-lookup drafting does (the same key: the speed of a pass depends on the model, build and CPU).
 // On CPUs it goes either way (on this project's 2-core x86 box it slowed generation by 1.6x at a 1,000-token
 // context; llama.cpp issue 27086 reports 2x slower prompts on Arm Neoverse and the opposite on a Comet Lake), so
 // "auto" follows a measurement where there is one. Keyed by the model file, its size and the llama.cpp build.
@@ -19,6 +20,12 @@ export interface FlashAttentionMeasurement {
   onMs: number;
   offMs: number;
   faster: "on" | "off";
+  /**
+   * The same requests with prompt-lookup drafting on and off (flash attention as `faster`): the drafts the model
+   * confirms save passes, the ones it refutes make passes longer, and which wins depends on the model and CPU.
+   * Absent in measurements from before it was measured; "auto" then leaves drafting off.
+   */
+  completionLookup?: { onMs: number; offMs: number; faster: "on" | "off" };
   cpu: string;
   measuredAt: string;
 }
@@ -32,7 +39,9 @@ function file(env: NodeJS.ProcessEnv): string {
 function isMeasurement(value: unknown): value is FlashAttentionMeasurement {
   if (typeof value !== "object" || value === null) return false;
   const m = value as Partial<FlashAttentionMeasurement>;
-  return typeof m.model === "string" && typeof m.bytes === "number" && typeof m.build === "string" && typeof m.onMs === "number" && typeof m.offMs === "number" && (m.faster === "on" || m.faster === "off") && typeof m.cpu === "string";
+  const lookup = m.completionLookup;
+  const lookupOk = lookup === undefined || (typeof lookup === "object" && lookup !== null && typeof lookup.onMs === "number" && typeof lookup.offMs === "number" && (lookup.faster === "on" || lookup.faster === "off"));
+  return typeof m.model === "string" && typeof m.bytes === "number" && typeof m.build === "string" && typeof m.onMs === "number" && typeof m.offMs === "number" && (m.faster === "on" || m.faster === "off") && typeof m.cpu === "string" && lookupOk;
 }
 
 function readAll(env: NodeJS.ProcessEnv): FlashAttentionMeasurement[] {

@@ -10,7 +10,7 @@ import { StopStringMatcher } from "./StopStringMatcher.js";
 import { TokenTextStream } from "./tokenText.js";
 import type { Drafter } from "./drafters.js";
 import { openGreedyDecoder } from "./directDecode.js";
-import { DirectStepper, PlainStepper, SpeculativeStepper, type Sampling, type Stepper } from "./steppers.js";
+import { DirectStepper, PlainStepper, SpeculativeStepper, type Sampling, type Speculation, type Stepper } from "./steppers.js";
 import type { GenerateOptions, GenerationResult, StopReason } from "./types.js";
 
 // The one token loop behind infill() and complete(): KV reuse, chunked prompt evaluation (so an abort
@@ -35,7 +35,7 @@ export interface GenerateRunOptions {
   maxDraft?: number;
   /** Prompt tokens per evaluation call; smaller is more responsive to abort. Defaults to the batch size. */
   promptChunk?: number;
-  /** Greedy plain decoding through the native context (directDecode.ts) where it can. Defaults to `true`. */
+  /** Greedy decoding (speculative too) through the native context (directDecode.ts) where it can. Defaults to `true`. */
   directDecode?: boolean;
   /** Shortest cached run kept across a gap by shifting it (kvReuse.ts); 0 keeps only the common prefix. */
   minShiftedRun?: number;
@@ -60,9 +60,12 @@ export async function evaluatePrefix(sequence: LlamaContextSequence, tokens: Tok
 function chooseStepper(run: GenerateRunOptions, pending: Token[], sampling: Sampling): Stepper {
   const { sequence, drafter, grammarEvaluationState } = run;
   // Grammar-constrained generation stays plain: verification passes cannot carry a grammar state.
-  if (drafter && !grammarEvaluationState) return new SpeculativeStepper(sequence, pending, drafter, sampling, run.maxDraft ?? 8, run.options.signal);
+  const speculation: Speculation | undefined =
+    drafter && !grammarEvaluationState ? { drafter, maxDraft: run.maxDraft ?? 8, signal: run.options.signal } : undefined;
   const decoder = run.directDecode !== false && sampling.temperature === 0 && !grammarEvaluationState ? openGreedyDecoder(sequence) : null;
-  return decoder ? new DirectStepper(sequence, pending, decoder, sampling) : new PlainStepper(sequence, pending, sampling);
+  if (decoder) return new DirectStepper(sequence, pending, decoder, sampling, speculation);
+  if (speculation) return new SpeculativeStepper(sequence, pending, speculation.drafter, sampling, speculation.maxDraft, speculation.signal);
+  return new PlainStepper(sequence, pending, sampling);
 }
 
 export type RunResult = Omit<GenerationResult, "timings"> & { timings: Omit<GenerationResult["timings"], "loadMs"> };

@@ -41,6 +41,8 @@ export interface LoadedLlama {
   memo: TokenMemo;
   chatWrapper: ChatWrapper;
   threads: number;
+  /** What `dhi setup` measured for prompt-lookup drafting with this model, build and CPU; null when nothing. */
+  measuredCompletionLookup: "on" | "off" | null;
   info: ModelInfo;
 }
 
@@ -97,7 +99,8 @@ export async function loadLlama(options: LlamaLoadOptions, signal: AbortSignal, 
     // A context larger than the trained one only produces garbage past that point.
     const train = model.trainContextSize;
     const contextSize = train > 0 ? Math.min(settings.contextSize, train) : settings.contextSize;
-    const flashAttention = resolveFlashAttention(settings.flashAttention, llama, readFlashAttentionMeasurement(modelPath, llama.buildType, env)?.faster ?? null);
+    const measured = readFlashAttentionMeasurement(modelPath, llama.buildType, env);
+    const flashAttention = resolveFlashAttention(settings.flashAttention, llama, measured?.faster ?? null);
     let draft: LoadedLlama["draft"] = null;
     if (draftPath) {
       progress(0.9, `loading draft ${basename(draftPath)}`);
@@ -145,7 +148,8 @@ export async function loadLlama(options: LlamaLoadOptions, signal: AbortSignal, 
       `model ${name} loaded: context ${info.contextSize}, threads ${threads}, llama.cpp ${llama.buildType}, flash attention ${String(context.flashAttention)}, FIM ${fim ? `${fim.name}/${info.fim?.layout}` : "none"}, chat ${info.chatTemplate}${draft ? `, draft ${info.draftModel}` : ""}`,
     );
     progress(1, "model loaded");
-    return { llama, model, context, sequence, draft, fim, fimError, memo: new TokenMemo(model), chatWrapper, threads, info };
+    const measuredCompletionLookup = measured?.completionLookup?.faster ?? null;
+    return { llama, model, context, sequence, draft, fim, fimError, memo: new TokenMemo(model), chatWrapper, threads, measuredCompletionLookup, info };
   } catch (error) {
     for (const dispose of cleanup) await dispose().catch(() => undefined);
     throw error;

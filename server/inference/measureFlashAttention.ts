@@ -7,9 +7,10 @@ import { cpuName } from "./draftMeasurement.js";
 import type { FlashAttentionMeasurement } from "./flashAttentionChoice.js";
 import { LlamaEngine } from "./LlamaEngine.js";
 
-// Flash attention on vs off for one model on this CPU, on requests shaped like dhi's own: a long context already
-// in the KV cache (the recent-files ring, the file so far), a few hundred new tokens (a newly opened file or an
-// edit), then a generation. Through the engine the server uses, each setting in turn, twice, keeping the best.
+// Flash attention on vs off for one model on this CPU, then prompt-lookup drafting on vs off with the faster of the
+// two, on requests shaped like dhi's own: a long context already in the KV cache (the recent-files ring, the file
+// so far), a few hundred new tokens (a newly opened file or an edit), then a generation. Through the engine the
+// server uses, each setting in turn, twice, keeping the best.
 
 const MAX_TOKENS = 48;
 const ROUNDS = 2;
@@ -39,30 +40,46 @@ async function requestsMs(engine: LlamaEngine, signal?: AbortSignal): Promise<nu
   return ms;
 }
 
-export async function measureFlashAttention(modelPath: string, options: { threads?: number; signal?: AbortSignal } = {}): Promise<FlashAttentionMeasurement> {
+/** The best of ROUNDS totals per variant, the variants' rounds interleaved so that both see the same machine. */
+async function bestTimes(modelPath: string, variants: Array<{ flashAttention: boolean; completionLookup: boolean }>, options: { threads?: number; signal?: AbortSignal }): Promise<{ times: number[]; build: string }> {
   const logger = new Logger("error");
-  const engines = new Map<boolean, LlamaEngine>();
+  const engines: LlamaEngine[] = [];
   let build = "unknown";
   try {
-    for (const flashAttention of [true, false]) {
+    for (const { flashAttention, completionLookup } of variants) {
       const model = ModelSettingsSchema.parse({ path: modelPath, threads: options.threads ?? 0, contextSize: 2048, flashAttention });
       // Prefix reuse only: a cached run shifted into a later prompt would hide that prompt's evaluation.
-      const engine = new LlamaEngine({ model, logger, env: {}, speculation: { draft: false, promptLookup: false }, cacheReuse: 0 });
-      engines.set(flashAttention, engine);
+      const engine = new LlamaEngine({ model, logger, env: {}, speculation: { draft: false, promptLookup: false, completionLookup }, cacheReuse: 0 });
+      engines.push(engine);
       build = (await engine.load({ signal: options.signal })).llamaBuild ?? build;
       await engine.infill({ cursor: WARM, maxTokens: 4, signal: options.signal }); // warm-up: the shared context is cached
     }
-    const totals = new Map<boolean, number>([[true, Infinity], [false, Infinity]]);
+    const times = engines.map(() => Infinity);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [flashAttention, engine] of engines) {
-        totals.set(flashAttention, Math.min(totals.get(flashAttention) ?? Infinity, await requestsMs(engine, options.signal)));
-      }
+      for (const [i, engine] of engines.entries()) times[i] = Math.min(times[i] ?? Infinity, await requestsMs(engine, options.signal));
     }
-    const onMs = totals.get(true) ?? Infinity;
-    const offMs = totals.get(false) ?? Infinity;
-    const model = resolve(modelPath);
-    return { model, bytes: statSync(model).size, build, onMs, offMs, faster: onMs < offMs ? "on" : "off", cpu: cpuName(), measuredAt: new Date().toISOString() };
+    return { times, build };
   } finally {
-    for (const engine of engines.values()) await engine.dispose();
+    for (const engine of engines) await engine.dispose();
   }
+}
+
+export async function measureFlashAttention(modelPath: string, options: { threads?: number; signal?: AbortSignal } = {}): Promise<FlashAttentionMeasurement> {
+  const attention = await bestTimes(modelPath, [{ flashAttention: true, completionLookup: false }, { flashAttention: false, completionLookup: false }], options);
+  const [onMs = Infinity, offMs = Infinity] = attention.times;
+  const flashAttention = onMs < offMs;
+  const lookup = await bestTimes(modelPath, [{ flashAttention, completionLookup: true }, { flashAttention, completionLookup: false }], options);
+  const [lookupOnMs = Infinity, lookupOffMs = Infinity] = lookup.times;
+  const model = resolve(modelPath);
+  return {
+    model,
+    bytes: statSync(model).size,
+    build: attention.build,
+    onMs,
+    offMs,
+    faster: flashAttention ? "on" : "off",
+    completionLookup: { onMs: lookupOnMs, offMs: lookupOffMs, faster: lookupOnMs < lookupOffMs ? "on" : "off" },
+    cpu: cpuName(),
+    measuredAt: new Date().toISOString(),
+  };
 }

@@ -47,23 +47,32 @@ export class PlainStepper implements Stepper {
   }
 }
 
+/** Drafting for a stepper: who proposes, how many tokens a pass may carry, and the request's abort. */
+export interface Speculation {
+  drafter: Drafter;
+  maxDraft: number;
+  signal?: AbortSignal;
+}
+
 /**
  * Greedy decoding through the native context (directDecode.ts), the same tokens as PlainStepper at temperature 0
- * without node-llama-cpp's per-token JavaScript. When a step needs node-llama-cpp's own path (a context shift, say)
- * it hands the rest of the generation to a PlainStepper.
+ * without node-llama-cpp's per-token JavaScript. With a drafter, a pass carries the drafted tokens too and keeps
+ * those the model itself would have generated (as SpeculativeStepper does). When a step needs node-llama-cpp's own
+ * path (a context shift, say) it hands the rest of the generation to a SpeculativeStepper or a PlainStepper.
  */
 export class DirectStepper implements Stepper {
-  readonly drafted = 0;
-  readonly accepted = 0;
   directPasses = 0;
+  private directDrafted = 0;
+  private directAccepted = 0;
   private pending: Token[];
-  private fallback: PlainStepper | null = null;
+  private fallback: Stepper | null = null;
 
   constructor(
     private readonly sequence: LlamaContextSequence,
     pending: Token[],
     private readonly decoder: GreedyDecoder,
     private readonly sampling: Sampling,
+    private readonly speculation?: Speculation,
   ) {
     this.pending = pending;
   }
@@ -72,28 +81,74 @@ export class DirectStepper implements Stepper {
     return this.directPasses + (this.fallback?.targetPasses ?? 0);
   }
 
+  get drafted(): number {
+    return this.directDrafted + (this.fallback?.drafted ?? 0);
+  }
+
+  get accepted(): number {
+    return this.directAccepted + (this.fallback?.accepted ?? 0);
+  }
+
   get waits(): { decodeMs: number; sampleMs: number } {
     return this.decoder.waits;
   }
 
-  async next(): Promise<Token[]> {
+  async next(remaining: number): Promise<Token[]> {
     if (!this.fallback) {
-      const token = await this.decoder.next(this.pending);
-      if (token != null) {
+      const drafts = await this.draft(remaining);
+      const targets = await this.decoder.next([...this.pending, ...drafts], drafts.length + 1);
+      if (targets) {
         this.directPasses++;
-        this.pending = [token];
-        return [token];
+        const produced = acceptedRun(drafts, targets);
+        const refuted = drafts.length - (produced.length - 1);
+        if (refuted > 0 && !this.decoder.discard(refuted)) {
+          const end = this.sequence.nextTokenIndex;
+          await this.sequence.eraseContextTokenRanges([{ start: end - refuted, end }]);
+        }
+        this.directDrafted += drafts.length;
+        this.directAccepted += produced.length - 1;
+        this.pending = produced.slice(-1);
+        return produced;
       }
       this.decoder.dispose();
-      this.fallback = new PlainStepper(this.sequence, this.pending, this.sampling);
+      const s = this.speculation;
+      this.fallback = s
+        ? new SpeculativeStepper(this.sequence, this.pending, s.drafter, this.sampling, s.maxDraft, s.signal)
+        : new PlainStepper(this.sequence, this.pending, this.sampling);
     }
-    return this.fallback.next();
+    return this.fallback.next(remaining);
   }
 
   async close(): Promise<void> {
     this.decoder.dispose();
     await this.fallback?.close();
   }
+
+  /** Drafted tokens for the next pass, within the batch and the room the direct decoder steps in. */
+  private async draft(remaining: number): Promise<Token[]> {
+    const s = this.speculation;
+    if (!s) return [];
+    const seq = this.sequence;
+    const pending = this.pending.length;
+    const room = Math.min(s.maxDraft, remaining - 1, seq.context.batchSize - pending, seq.contextSize - seq.nextTokenIndex - pending - 2);
+    return room > 0 ? s.drafter.draft([...seq.contextTokens, ...this.pending], room, s.signal) : [];
+  }
+}
+
+/**
+ * What a verification pass yields: the model's own next token, then one more for each leading draft equal to the
+ * model's token at its position. `targets[j]` is the model's token after the pass's j-th verified position.
+ */
+function acceptedRun(drafts: readonly Token[], targets: readonly (Token | null | undefined)[]): Token[] {
+  const first = targets[0];
+  if (first == null) return [];
+  const produced: Token[] = [first];
+  for (let j = 0; j < drafts.length; j++) {
+    const next = targets[j + 1];
+    if (drafts[j] !== produced[j] || next == null) break;
+    produced.push(next);
+  }
+  return produced;
 }
 
 /**
@@ -136,17 +191,9 @@ export class SpeculativeStepper implements Stepper {
     const out = await seq.controlledEvaluate(input);
     this.targetPasses++;
     const base = this.pending.length - 1;
-    const first = out[base]?.next.token;
-    if (first == null) return [];
-    const produced: Token[] = [first];
-    let accepted = 0;
-    for (let j = 0; j < drafts.length; j++) {
-      if (drafts[j] !== produced[j]) break;
-      const t = out[base + 1 + j]?.next.token;
-      if (t == null) break;
-      accepted++;
-      produced.push(t);
-    }
+    const produced = acceptedRun(drafts, Array.from({ length: drafts.length + 1 }, (_, j) => out[base + j]?.next.token));
+    if (produced.length === 0) return [];
+    const accepted = produced.length - 1;
     const rejected = drafts.length - accepted;
     if (rejected > 0) await seq.eraseContextTokenRanges([{ start: seq.nextTokenIndex - rejected, end: seq.nextTokenIndex }]);
     this.drafted += drafts.length;

@@ -57,6 +57,8 @@ describe("dhi setup", () => {
     expect(draft?.detail).toMatch(measured.faster ? /measured faster here/ : /off: measured slower on this CPU/);
     // The last step measured flash attention for the pulled model; doctor says what "auto" comes to.
     expect(report.checks.find((c) => c.name === "llamaCpp")?.detail).toMatch(/flash attention (on|off) \(measured here: \d+ ms on, \d+ ms off\)/);
+    // And prompt-lookup drafting in completions, which "auto" follows too.
+    expect(report.checks.find((c) => c.name === "llamaCpp")?.detail).toMatch(/prompt lookup in completions (on|off) \(measured here: \d+ ms on, \d+ ms off\)/);
     expect(doctor.status).toBe(0);
 
     // Every CLI command resolves the model the same way: `dhi complete` needs no setting either.
@@ -70,7 +72,7 @@ describe("dhi setup", () => {
     expect(second.code).toBe(0);
     expect(second.stderr).toContain(`${TARGET} is already in`);
     expect(second.stderr).toContain("already measured: draft");
-    expect(second.stderr).toContain("already measured: flash attention");
+    expect(second.stderr).toMatch(/already measured: flash attention (on|off) .*, prompt lookup in completions (on|off)/);
     expect(host.downloads.length).toBe(downloads);
   });
 

@@ -75,10 +75,10 @@ describe("greedy decoding through the native context", () => {
     const got: Token[] = [];
     let pending: Token[] = prompt;
     for (let i = 0; i < 40; i++) {
-      const token = await decoder.next(pending);
-      expect(token).not.toBeNull();
-      got.push(token!);
-      pending = [token!];
+      const tokens = await decoder.next(pending);
+      expect(tokens).toHaveLength(1);
+      got.push(tokens![0]!);
+      pending = [tokens![0]!];
     }
     decoder.dispose();
     expect(got).toEqual(reference.slice(0, 40));
@@ -88,6 +88,29 @@ describe("greedy decoding through the native context", () => {
     // node-llama-cpp carries on from that state as if it had made it.
     const next = await sequence.evaluate([got.at(-1)!], { temperature: 0, yieldEogToken: true }).next();
     expect(next.value).toBe(reference[40]);
+  });
+
+  it("verifies drafted tokens in one pass and takes refuted ones back out of the KV cache", async () => {
+    const prompt = codePrompt();
+    const reference = await evaluateTokens(prompt, 6);
+    expect(reference).toHaveLength(6);
+    const [r0, r1, r2, r3, r4] = reference as [Token, Token, Token, Token, Token];
+    const wrong = (r2 === 10 ? 11 : 10) as Token;
+
+    const sequence = await freshSequence();
+    const decoder = openGreedyDecoder(sequence)!;
+    expect(await decoder.next(prompt)).toEqual([r0]);
+    // r0 with two drafts, r1 (right) and a wrong token: the model's token after each of the three.
+    const targets = await decoder.next([r0, r1, wrong], 3);
+    expect(targets?.slice(0, 2)).toEqual([r1, r2]);
+    expect(decoder.discard(1)).toBe(true);
+    expect(sequence.contextTokens).toEqual([...prompt, r0, r1]);
+    expect(sequence.nextTokenIndex).toBe(prompt.length + 2);
+    // Nothing of the refuted token is left to attend to: the next steps are the reference's.
+    expect(await decoder.next([r2])).toEqual([r3]);
+    decoder.dispose();
+    const next = await sequence.evaluate([r3], { temperature: 0, yieldEogToken: true }).next();
+    expect(next.value).toBe(r4);
   });
 
   it("hands the generation to evaluate() at the context's end, with the same tokens as evaluate() alone", async () => {

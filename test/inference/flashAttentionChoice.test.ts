@@ -10,6 +10,7 @@ import { resolveFlashAttention } from "../../server/inference/loadLlama.js";
 import { measureFlashAttention } from "../../server/inference/measureFlashAttention.js";
 import { Logger } from "../../server/util/logger.js";
 import { modelCacheDir } from "../../server/util/paths.js";
+import { Cursor } from "../../server/text/Cursor.js";
 import { FIM_MODEL } from "../helpers/paths.js";
 
 // "model.flashAttention": "auto" on the CPU follows what `dhi setup` measured for this model file, llama.cpp
@@ -68,6 +69,11 @@ describe("flash attention: measured, then followed by auto", () => {
     expect(result.onMs, JSON.stringify(result)).toBeGreaterThan(0);
     expect(result.offMs, JSON.stringify(result)).toBeGreaterThan(0);
     expect(result.faster).toBe(result.onMs < result.offMs ? "on" : "off");
+    // Prompt-lookup drafting, measured the same way after flash attention.
+    const lookup = result.completionLookup;
+    expect(lookup?.onMs, JSON.stringify(result)).toBeGreaterThan(0);
+    expect(lookup?.offMs, JSON.stringify(result)).toBeGreaterThan(0);
+    expect(lookup?.faster).toBe((lookup?.onMs ?? 0) < (lookup?.offMs ?? 0) ? "on" : "off");
     writeFlashAttentionMeasurement(result, env);
     for (const faster of ["off", "on"] as const) {
       writeFlashAttentionMeasurement({ ...result, faster }, env);
@@ -81,4 +87,42 @@ describe("flash attention: measured, then followed by auto", () => {
       }
     }
   }, 120_000);
+
+  it("prompt lookup in completions: \"auto\" follows the measurement and is off without one; explicit settings win", async () => {
+    const { path, env } = modelCopy();
+    const bytes = statSync(path).size;
+    const build = (await loadedBuild(path, env)) ?? "localBuild";
+    const kind = async (completionLookup: boolean | "auto"): Promise<string> => {
+      const model = ModelSettingsSchema.parse({ path, threads: 1, contextSize: 512 });
+      const engine = new LlamaEngine({ model, logger: new Logger("error"), env, speculation: { completionLookup } });
+      try {
+        return (await engine.infill({ cursor: Cursor.between("def add(a, b):\n    return ", "\n"), maxTokens: 4 })).speculation.kind;
+      } finally {
+        await engine.dispose();
+      }
+    };
+    expect(await kind("auto"), "no measurement").toBe("none");
+    // A measurement from before prompt lookup was measured: flash attention only.
+    writeFlashAttentionMeasurement(measurement(path, { bytes, build }), env);
+    expect(await kind("auto")).toBe("none");
+    for (const faster of ["on", "off"] as const) {
+      writeFlashAttentionMeasurement(measurement(path, { bytes, build, completionLookup: { onMs: 4, offMs: 5, faster } }), env);
+      expect(await kind("auto"), `measured ${faster}`).toBe(faster === "on" ? "promptLookup" : "none");
+      expect(await kind(true)).toBe("promptLookup");
+      expect(await kind(false)).toBe("none");
+    }
+    // A torn lookup part makes the whole record no measurement.
+    writeFileSync(join(modelCacheDir(env), "flash-attention.json"), JSON.stringify([measurement(path, { bytes, build, completionLookup: { onMs: 1 } as never })]));
+    expect(readFlashAttentionMeasurement(path, build, env)).toBeNull();
+  }, 60_000);
 });
+
+/** The llama.cpp build an engine loads here ("localBuild" or "prebuilt"): measurements are keyed by it. */
+async function loadedBuild(path: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const engine = new LlamaEngine({ model: ModelSettingsSchema.parse({ path, threads: 1, contextSize: 512 }), logger: new Logger("error"), env });
+  try {
+    return (await engine.load()).llamaBuild;
+  } finally {
+    await engine.dispose();
+  }
+}

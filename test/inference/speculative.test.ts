@@ -1,6 +1,6 @@
 import type { ControlledEvaluateInputItem, Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LlamaEngine } from "../../server/inference/LlamaEngine.js";
+import { LlamaEngine, type SpeculationOptions } from "../../server/inference/LlamaEngine.js";
 import { buildFimPrompt } from "../../server/inference/fimPrompt.js";
 import type { GenerationResult } from "../../server/inference/types.js";
 import { humanEvalProblems } from "./humanEval.js";
@@ -15,12 +15,8 @@ const PROBLEMS = humanEvalProblems(12);
 const MAX_TOKENS = 48;
 const NEAR_TIE = 0.02;
 
-function engine(draftPath: string | null, minConfidence?: number): LlamaEngine {
-  return new LlamaEngine({
-    model: testSettings({ draftPath }).model,
-    logger: quietLogger,
-    speculation: { draftMinConfidence: minConfidence },
-  });
+function engine(draftPath: string | null, speculation: SpeculationOptions = {}): LlamaEngine {
+  return new LlamaEngine({ model: testSettings({ draftPath }).model, logger: quietLogger, speculation });
 }
 
 async function runAll(e: LlamaEngine): Promise<GenerationResult[]> {
@@ -36,7 +32,8 @@ function firstDivergence(a: readonly number[], b: readonly number[]): number {
 }
 
 describe("speculative decoding exactness (12 HumanEval prompts, dhi-fim-4m)", () => {
-  const plain = engine(null);
+  // No drafting at all: the reference every kind of speculation must reproduce.
+  const plain = engine(null, { completionLookup: false });
   let baseline: GenerationResult[] = [];
 
   beforeAll(async () => {
@@ -97,7 +94,9 @@ describe("speculative decoding exactness (12 HumanEval prompts, dhi-fim-4m)", ()
       expect(await checkExact(results)).toBeGreaterThanOrEqual(10);
       const drafted = results.reduce((n, r) => n + r.speculation.drafted, 0);
       const accepted = results.reduce((n, r) => n + r.speculation.accepted, 0);
+      // The draft model drafts, not prompt lookup, and its passes go through the native context.
       expect(results.every((r) => r.speculation.kind === "draft"), JSON.stringify(results)).toBe(true);
+      expect(results.every((r) => r.speculation.directPasses === r.speculation.targetPasses)).toBe(true);
       expect(drafted).toBeGreaterThan(0);
       expect(accepted / drafted).toBeGreaterThan(0.3);
       const passes = results.reduce((n, r) => n + r.speculation.targetPasses, 0);
@@ -109,7 +108,7 @@ describe("speculative decoding exactness (12 HumanEval prompts, dhi-fim-4m)", ()
   });
 
   it("the target as its own draft is accepted (almost) always", async () => {
-    const e = engine(FIM_MODEL, 0);
+    const e = engine(FIM_MODEL, { draftMinConfidence: 0 });
     try {
       const results = await runAll(e);
       expect(await checkExact(results)).toBeGreaterThanOrEqual(10);
@@ -119,6 +118,30 @@ describe("speculative decoding exactness (12 HumanEval prompts, dhi-fim-4m)", ()
       const generated = results.reduce((n, r) => n + r.tokens.generated, 0);
       const passes = results.reduce((n, r) => n + r.speculation.targetPasses, 0);
       expect(passes / generated).toBeLessThan(0.5);
+    } finally {
+      await e.dispose();
+    }
+  });
+
+  it("prompt lookup in completions (no draft model): the plain tokens in fewer passes, all direct", async () => {
+    const e = engine(null, { completionLookup: true });
+    try {
+      const results = await runAll(e);
+      // Identical, token for token: the passes that carry drafts are the target's own greedy choices.
+      expect(results.map((r) => r.tokenIds)).toEqual(baseline.map((r) => r.tokenIds));
+      expect(results.every((r) => r.speculation.kind === "promptLookup")).toBe(true);
+      const drafted = results.reduce((n, r) => n + r.speculation.drafted, 0);
+      const accepted = results.reduce((n, r) => n + r.speculation.accepted, 0);
+      expect(accepted).toBeGreaterThan(0);
+      expect(accepted).toBeLessThan(drafted); // refuted drafts were taken back out of the KV cache
+      // At most two drafted tokens a pass (completionLookupMaxTokens' default).
+      expect(results.every((r) => r.speculation.drafted <= 2 * r.speculation.targetPasses)).toBe(true);
+      const passes = results.reduce((n, r) => n + r.speculation.targetPasses, 0);
+      const basePasses = baseline.reduce((n, r) => n + r.speculation.targetPasses, 0);
+      expect(basePasses - passes).toBe(accepted);
+      // Every pass (these prompts fit one batch) went through the native context (directDecode.ts), none through evaluate().
+      expect(results.every((r) => r.speculation.directPasses === r.speculation.targetPasses)).toBe(true);
+      expect(baseline.every((r) => r.speculation.kind === "none" && r.speculation.drafted === 0)).toBe(true);
     } finally {
       await e.dispose();
     }

@@ -64,7 +64,7 @@ async function llamaCppCheck(settings: Settings, env: NodeJS.ProcessEnv): Promis
     const hint = llama.buildType === "prebuilt" && llama.gpu === false
       ? "; `dhi setup --build-llama` compiles llama.cpp for this CPU in a few minutes (up to 1.3-1.6x faster, depending on the CPU)"
       : "";
-    const detail = `${llama.buildType === "localBuild" ? "built on this machine" : "prebuilt binary"}, ${device}${flashAttentionNote(settings, llama.buildType, llama.gpu === false, env)}${hint}`;
+    const detail = `${llama.buildType === "localBuild" ? "built on this machine" : "prebuilt binary"}, ${device}${flashAttentionNote(settings, llama.buildType, llama.gpu === false, env)}${completionLookupNote(settings, llama.buildType, env)}${hint}`;
     await llama.dispose();
     return { name: "llamaCpp", ok: true, required: true, detail };
   } catch (error) {
@@ -81,6 +81,16 @@ function flashAttentionNote(settings: Settings, build: string, cpu: boolean, env
   const measured = model && !model.remote ? readFlashAttentionMeasurement(model.source, build, env) : null;
   if (measured) return `, flash attention ${measured.faster} (measured here: ${measured.onMs.toFixed(0)} ms on, ${measured.offMs.toFixed(0)} ms off)`;
   return build === "prebuilt" ? ", flash attention off (prebuilt binary on a CPU)" : ", flash attention: llama.cpp decides (not measured for this model yet: `dhi setup`)";
+}
+
+/** What "model.speculation.completionLookup" comes to for the model the server would load, and why. */
+function completionLookupNote(settings: Settings, build: string, env: NodeJS.ProcessEnv): string {
+  const setting = settings.model.speculation.completionLookup;
+  if (setting !== "auto") return `, prompt lookup in completions ${setting ? "on" : "off"} (model.speculation.completionLookup)`;
+  const model = chooseModel(settings.model, env);
+  const measured = model && !model.remote ? readFlashAttentionMeasurement(model.source, build, env)?.completionLookup : undefined;
+  if (measured) return `, prompt lookup in completions ${measured.faster} (measured here: ${measured.onMs.toFixed(0)} ms on, ${measured.offMs.toFixed(0)} ms off)`;
+  return ", prompt lookup in completions off (not measured for this model yet: `dhi setup`)";
 }
 
 function grammarsCheck(): Check {

@@ -65,7 +65,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const built = await buildLlama(io, values["build-llama"] ? "yes" : values["no-build-llama"] ? "no" : "ask", controller.signal);
     if (controller.signal.aborted) return INTERRUPTED;
     // After the build: the choice belongs to the binary that will run.
-    io.stderr("dhi setup: 5/5 flash attention on this CPU\n");
+    io.stderr("dhi setup: 5/5 flash attention and prompt lookup on this CPU\n");
     const measured = measuredModel(io.env);
     if (values["no-measure"]) io.stderr("dhi: skipped (--no-measure); llama.cpp decides\n");
     else if (!measured) io.stderr("dhi: skipped: the models are not here yet\n");
@@ -93,19 +93,24 @@ function measuredModel(env: NodeJS.ProcessEnv): string | null {
 async function measureAttention(io: CliIO, model: string, signal: AbortSignal): Promise<void> {
   const build = (await hasLocalBuild()) ? "localBuild" : "prebuilt";
   const known = readFlashAttentionMeasurement(model, build, io.env);
-  if (known) {
-    io.stderr(`dhi: already measured: flash attention ${known.faster} (${known.onMs.toFixed(0)} ms on, ${known.offMs.toFixed(0)} ms off)\n`);
+  // A measurement from before prompt lookup was measured is taken again, so "auto" has both answers.
+  if (known?.completionLookup) {
+    io.stderr(`dhi: already measured: flash attention ${known.faster} (${known.onMs.toFixed(0)} ms on, ${known.offMs.toFixed(0)} ms off), ${lookupNote(known.completionLookup)}\n`);
     return;
   }
-  io.stderr(`dhi: a few infills with flash attention on and off (${basename(model)})…\n`);
+  io.stderr(`dhi: a few infills with flash attention on and off, then prompt-lookup drafting on and off (${basename(model)})…\n`);
   try {
     const { measureFlashAttention } = await import("../../inference/measureFlashAttention.js");
     const result = await measureFlashAttention(model, { signal });
     writeFlashAttentionMeasurement(result, io.env);
-    io.stderr(`dhi: ${result.onMs.toFixed(0)} ms with flash attention, ${result.offMs.toFixed(0)} ms without: ${result.faster}\n`);
+    io.stderr(`dhi: ${result.onMs.toFixed(0)} ms with flash attention, ${result.offMs.toFixed(0)} ms without: ${result.faster}; ${result.completionLookup ? lookupNote(result.completionLookup) : ""}\n`);
   } catch (error) {
     if (!signal.aborted) io.stderr(`dhi: could not measure flash attention (${errorMessage(error)}); llama.cpp decides\n`);
   }
+}
+
+function lookupNote(m: { onMs: number; offMs: number; faster: "on" | "off" }): string {
+  return `prompt lookup in completions ${m.faster} (${m.onMs.toFixed(0)} ms on, ${m.offMs.toFixed(0)} ms off)`;
 }
 
 /** Measures target alone vs with the draft once per pair of files and CPU; the result decides the default. */
