@@ -1,14 +1,21 @@
+/** Bytes looked at for a NUL: the first 8 KB, which is how git decides a file is binary, too. */
+const SNIFF_BYTES = 8192;
+
+const looksBinary = (bytes: Uint8Array): boolean => bytes.subarray(0, SNIFF_BYTES).includes(0);
+
 /** Why a file's bytes are not indexed, or null when they are fine. */
 export function unindexableReason(bytes: Buffer, maxFileBytes: number): string | null {
   if (bytes.length > maxFileBytes) return `larger than index.maxFileBytes (${bytes.length} > ${maxFileBytes})`;
-  // A NUL byte in the first 8 KB is how git decides a file is binary, too.
-  if (bytes.subarray(0, 8192).includes(0)) return "binary";
+  if (looksBinary(bytes)) return "binary";
   return null;
 }
 
-/** An editor's text that would not be indexed from disk: binary (a NUL in its first 8 K characters) or minified. */
+/**
+ * An editor's text that would not be indexed from disk: binary (a NUL in its first 8 KB as UTF-8, the bytes the
+ * file would have on disk) or minified. Never more than SNIFF_BYTES characters are encoded: each is a byte or more.
+ */
 export function unindexableText(text: string): boolean {
-  return text.slice(0, 8192).includes("\u0000") || looksMinified(text);
+  return looksBinary(Buffer.from(text.slice(0, SNIFF_BYTES), "utf8")) || looksMinified(text);
 }
 
 /** Lines at least this long are machine-written (minified code, inlined base64/wasm, data blobs). */
