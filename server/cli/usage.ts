@@ -45,10 +45,12 @@ export const USAGE: Record<string, string> = {
   First run in one step: downloads the default models (with progress), installs the embedding runtime
   (transformers.js, from the npm registry, no install scripts) into the cache, measures whether the draft
   model speeds up completions on this CPU, offers to build llama.cpp for this CPU, then measures whether
-  flash attention helps this model on this CPU ("model.flashAttention": "auto" follows it). Safe to run again.
+  flash attention helps this model on this CPU ("model.flashAttention": "auto" follows it), and then whether
+  prompt-lookup drafting does ("model.speculation.completionLookup": "auto" follows it). Safe to run again.
   --build-llama     build llama.cpp here without asking (a few minutes; needs cmake and a C++ compiler)
   --no-build-llama  skip the build
-  --no-measure      skip the measurements (the pulled draft then stays off; llama.cpp decides flash attention)
+  --no-measure      skip the measurements (the pulled draft and prompt lookup then stay off; llama.cpp decides
+                    flash attention)
   --no-embedding    skip the default embedding model and runtime (search then runs without vectors)
 `,
   trust: `usage: dhi trust [DIR]

@@ -67,7 +67,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     // After the build: the choice belongs to the binary that will run.
     io.stderr("dhi setup: 5/5 flash attention and prompt lookup on this CPU\n");
     const measured = measuredModel(io.env);
-    if (values["no-measure"]) io.stderr("dhi: skipped (--no-measure); llama.cpp decides\n");
+    if (values["no-measure"]) io.stderr("dhi: skipped (--no-measure); llama.cpp decides flash attention, prompt lookup stays off\n");
     else if (!measured) io.stderr("dhi: skipped: the models are not here yet\n");
     else await measureAttention(io, measured, controller.signal);
     if (controller.signal.aborted) return INTERRUPTED;
